@@ -1,0 +1,102 @@
+"""Sending what the outbox holds: e-mails (templated, in the recipient's language) and signed webhooks."""
+
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.request
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from .models import DeliveryStatus, OutboxMessage, WebhookDelivery
+
+WEBHOOK_MAX_ATTEMPTS = 8
+WEBHOOK_BASE_DELAY_SECONDS = 30
+
+
+class WebhookFailed(Exception):
+    """The receiver did not answer 2xx; the delivery is retried with backoff."""
+
+
+def send_outbox_message(outbox_id: int) -> bool:
+    """Send one e-mail once. Returns False when it was already sent (or is being sent by another worker)."""
+    with transaction.atomic():
+        message = OutboxMessage.objects.select_for_update(skip_locked=True).filter(
+            pk=outbox_id, sent_at__isnull=True
+        ).first()
+        if message is None:
+            return False
+        message.attempts += 1
+        with translation.override(message.language):
+            context = {**message.context, "site_url": settings.SITE_URL}
+            subject = render_to_string(f"emails/{message.template}.subject.txt", context).strip()
+            body = render_to_string(f"emails/{message.template}.txt", context)
+        try:
+            EmailMultiAlternatives(subject=subject, body=body, to=message.recipients).send()
+        except Exception as error:
+            OutboxMessage.objects.filter(pk=message.pk).update(attempts=message.attempts, last_error=str(error)[:1000])
+            raise
+        message.sent_at = timezone.now()
+        message.save(update_fields=["sent_at", "attempts"])
+    return True
+
+
+def sign_webhook(secret: str, timestamp: int, body: bytes) -> str:
+    """``sha256=`` HMAC of ``"<timestamp>." + body``: the timestamp is signed so a replay can be refused."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def webhook_backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=WEBHOOK_BASE_DELAY_SECONDS * 2 ** max(attempts - 1, 0))
+
+
+def send_webhook(delivery_id: int) -> str:
+    """POST one delivery; on failure schedule the next attempt (exponential backoff) or give up."""
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            .select_related("endpoint")
+            .filter(pk=delivery_id, status=DeliveryStatus.PENDING)
+            .first()
+        )
+        if delivery is None:
+            return "skipped"
+        body = json.dumps(delivery.payload, cls=DjangoJSONEncoder, ensure_ascii=False).encode()
+        timestamp = int(time.time())
+        request = urllib.request.Request(  # noqa: S310 - https/http URLs validated when registered
+            delivery.endpoint.url, data=body, method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": "kameng-complaint-portal-webhooks/1",
+                "X-Portal-Event": delivery.event,
+                "X-Portal-Delivery": str(delivery.pk),
+                "X-Portal-Timestamp": str(timestamp),
+                "X-Portal-Signature": sign_webhook(delivery.endpoint.secret, timestamp, body),
+            },
+        )
+        delivery.attempts += 1
+        try:
+            with urllib.request.urlopen(request, timeout=settings.PORTAL_WEBHOOK_TIMEOUT) as answer:  # noqa: S310
+                delivery.last_status_code = answer.status
+            delivery.status = DeliveryStatus.DELIVERED
+            delivery.delivered_at = timezone.now()
+            delivery.last_error = ""
+            delivery.next_attempt_at = None
+        except (urllib.error.URLError, OSError, ValueError) as error:
+            delivery.last_status_code = getattr(error, "code", None)
+            delivery.last_error = str(error)[:500]
+            if delivery.attempts >= WEBHOOK_MAX_ATTEMPTS:
+                delivery.status = DeliveryStatus.FAILED
+                delivery.next_attempt_at = None
+            else:
+                delivery.next_attempt_at = timezone.now() + webhook_backoff(delivery.attempts)
+        delivery.save()
+    return delivery.status

@@ -1,0 +1,520 @@
+import secrets
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    TRIAGE = "triage", _("Awaiting regulator triage")
+    AWAITING_PLATFORM = "awaiting_platform", _("Awaiting platform")
+    INFO_REQUESTED = "info_requested", _("Information requested")
+    AWAITING_CONSUMER = "awaiting_consumer", _("Awaiting consumer")
+    DISPUTED = "disputed", _("Disputed")
+    RESOLVED = "resolved", _("Resolved")
+    ESCALATED = "escalated", _("Escalated to regulator")
+    MEDIATION = "mediation", _("In mediation")
+    CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+OPEN_STATUSES = (
+    Status.TRIAGE,
+    Status.AWAITING_PLATFORM,
+    Status.INFO_REQUESTED,
+    Status.AWAITING_CONSUMER,
+    Status.DISPUTED,
+    Status.ESCALATED,
+    Status.MEDIATION,
+)
+# States in which the platform still owes an answer.
+PLATFORM_TURN_STATUSES = (Status.AWAITING_PLATFORM, Status.DISPUTED)
+
+
+class PaymentChannel(models.TextChoices):
+    ALIPAY = "alipay", _("Alipay")
+    WECHAT = "wechat", _("WeChat Pay")
+    BANK_CARD = "bank_card", _("Bank card")
+    OTHER = "other", _("Other")
+
+
+class Problem(models.TextChoices):
+    CARD_KEY_MISSING = "card_key_missing", _("Card key not received")
+    MEMBERSHIP_NOT_ACTIVATED = "membership_not_activated", _("Membership not activated")
+    TOPUP_NOT_CREDITED = "topup_not_credited", _("Top-up not credited")
+    WRONG_ITEM = "wrong_item", _("Wrong item delivered")
+    OTHER = "other", _("Other")
+
+
+class PlatformOrderStatus(models.TextChoices):
+    PAID = "paid", _("Paid")
+    AWAITING_DELIVERY = "awaiting_delivery", _("Awaiting delivery")
+    ABNORMAL = "abnormal", _("Abnormal")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class DesiredOutcome(models.TextChoices):
+    DELIVERY = "delivery", _("Deliver the goods")
+    REFUND = "refund", _("Refund")
+    COMPENSATION = "compensation", _("Compensation")
+
+
+class Finding(models.TextChoices):
+    UPHELD = "upheld", _("Upheld")
+    NOT_UPHELD = "not_upheld", _("Not upheld")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    REFERRED = "referred", _("Referred")
+    REFUSED = "refused", _("Refused (not accepted)")
+
+
+class Complaint(models.Model):
+    """One consumer's complaint about one undelivered order. ``status`` changes only through services."""
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True)
+    consumer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("consumer"), on_delete=models.PROTECT, related_name="complaints"
+    )
+    platform = models.ForeignKey(
+        "platforms.Platform", verbose_name=_("platform"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="complaints",
+    )
+    unregistered_platform_name = models.CharField(_("platform name (unregistered)"), max_length=200, blank=True)
+    unregistered_platform_url = models.URLField(_("platform website (unregistered)"), blank=True)
+
+    order_number = models.CharField(_("order number"), max_length=64)
+    paid_at = models.DateTimeField(_("time paid"))
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=12, decimal_places=2)
+    payment_channel = models.CharField(_("payment channel"), max_length=20, choices=PaymentChannel.choices)
+    payment_reference = models.CharField(_("payment transaction number"), max_length=64)
+    product_name = models.CharField(_("product"), max_length=200)
+    problem = models.CharField(_("problem"), max_length=30, choices=Problem.choices)
+    platform_order_status = models.CharField(
+        _("order status shown by the platform"), max_length=20, choices=PlatformOrderStatus.choices
+    )
+    description = models.TextField(_("what happened"), max_length=5000)
+    desired_outcome = models.CharField(_("what you want"), max_length=20, choices=DesiredOutcome.choices)
+    support_agent_id = models.CharField(_("support agent ID"), max_length=64, blank=True)
+    support_contacted_at = models.DateTimeField(_("time of contact with support"), null=True, blank=True)
+    support_promise = models.CharField(_("what support promised"), max_length=500, blank=True)
+    support_promised_by = models.DateTimeField(_("promised by"), null=True, blank=True)
+
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.AWAITING_PLATFORM)
+    finding = models.CharField(_("finding"), max_length=20, choices=Finding.choices, blank=True)
+    finding_note = models.TextField(_("finding note"), blank=True)
+    is_overdue = models.BooleanField(_("overdue"), default=False)
+    compensation_breach = models.BooleanField(_("breaches the platform's compensation standard"), default=False)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assigned to"), on_delete=models.SET_NULL, null=True,
+        blank=True, related_name="assigned_complaints",
+    )
+    rating = models.PositiveSmallIntegerField(_("consumer rating"), null=True, blank=True)
+    dispute_reason = models.TextField(_("dispute reason"), blank=True)
+    accepted_automatically = models.BooleanField(default=False)
+
+    publish_consent = models.BooleanField(_("consent to publish the narrative"), default=False)
+    public_narrative = models.TextField(_("published narrative (redacted)"), blank=True)
+
+    created_at = models.DateTimeField(_("filed at"), db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    forwarded_at = models.DateTimeField(_("forwarded at"), null=True, blank=True)
+    first_answered_at = models.DateTimeField(_("first answered at"), null=True, blank=True)
+    final_answered_at = models.DateTimeField(_("final answer at"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    event_count = models.PositiveIntegerField(default=0, editable=False)
+    last_event_hash = models.CharField(max_length=64, blank=True, editable=False)
+    is_generated = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consumer", "platform", "order_number"],
+                condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
+                name="complaint_one_open_per_order",
+            ),
+            models.CheckConstraint(name="complaint_amount_positive", condition=Q(amount__gt=0)),
+            models.CheckConstraint(
+                name="complaint_platform_or_unregistered",
+                condition=Q(platform__isnull=False) | ~Q(unregistered_platform_name=""),
+            ),
+            models.CheckConstraint(
+                name="complaint_rating_1_to_5",
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["consumer", "-created_at"], name="complaint_consumer_recent"),
+            models.Index(fields=["platform", "status", "-created_at"], name="complaint_platform_status"),
+            models.Index(fields=["platform", "-created_at"], name="complaint_platform_recent"),
+            models.Index(fields=["status", "-created_at"], name="complaint_status_recent"),
+            models.Index(fields=["order_number"], name="complaint_order_number"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def platform_display_name(self) -> str:
+        return self.platform.name if self.platform_id else self.unregistered_platform_name
+
+
+class ResponseOutcome(models.TextChoices):
+    DELIVERED = "delivered", _("Delivered")
+    REFUNDED = "refunded", _("Refunded")
+    COMPENSATED = "compensated", _("Compensated")
+    REJECTED = "rejected", _("Rejected")
+    IN_PROGRESS = "in_progress", _("In progress")
+
+
+FINAL_OUTCOMES = (
+    ResponseOutcome.DELIVERED,
+    ResponseOutcome.REFUNDED,
+    ResponseOutcome.COMPENSATED,
+    ResponseOutcome.REJECTED,
+)
+
+
+class RejectionReason(models.TextChoices):
+    ALREADY_DELIVERED = "already_delivered", _("Goods were already delivered")
+    NOT_OUR_ORDER = "not_our_order", _("No such order on this platform")
+    PAYMENT_NOT_RECEIVED = "payment_not_received", _("Payment never reached the platform")
+    WRONG_ACCOUNT_GIVEN = "wrong_account_given", _("Consumer gave a wrong account")
+    ABUSE = "abuse", _("Abusive or fraudulent claim")
+    OTHER = "other", _("Other")
+
+
+class Response(models.Model):
+    """A platform's answer. Outcome-specific fields are validated by the respond service."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="responses")
+    outcome = models.CharField(_("outcome"), max_length=20, choices=ResponseOutcome.choices)
+    message = models.TextField(_("message"), max_length=5000)
+    responder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    api_key = models.ForeignKey("platforms.ApiKey", on_delete=models.SET_NULL, null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    delivery_method = models.CharField(_("delivery method"), max_length=200, blank=True)
+    delivery_record = models.CharField(_("masked card key or activation record"), max_length=200, blank=True)
+    refund_amount = models.DecimalField(_("refund amount"), max_digits=12, decimal_places=2, null=True, blank=True)
+    refund_reference = models.CharField(_("refund reference"), max_length=64, blank=True)
+    compensation = models.CharField(_("compensation given"), max_length=500, blank=True)
+    rejection_reason = models.CharField(
+        _("rejection reason"), max_length=30, choices=RejectionReason.choices, blank=True
+    )
+    promised_by = models.DateTimeField(_("promised by"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("platform response")
+        verbose_name_plural = _("platform responses")
+        indexes = [models.Index(fields=["complaint", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}:{self.outcome}"
+
+
+class EvidenceKind(models.TextChoices):
+    ORDER_SCREENSHOT = "order_screenshot", _("Order screenshot")
+    PAYMENT_VOUCHER = "payment_voucher", _("Payment voucher")
+    CHAT_LOG = "chat_log", _("Chat log")
+    RECORDING = "recording", _("Recording")
+    DELIVERY_PROOF = "delivery_proof", _("Delivery proof")
+    OTHER = "other", _("Other")
+
+
+class Party(models.TextChoices):
+    CONSUMER = "consumer", _("Consumer")
+    PLATFORM = "platform", _("Platform")
+    REGULATOR = "regulator", _("Regulator")
+
+
+def evidence_upload_to(instance: "Evidence", filename: str) -> str:
+    # Random names: the stored path reveals nothing and cannot be guessed or traversed.
+    now = datetime.now()
+    return f"evidence/{now:%Y/%m}/{secrets.token_hex(16)}"
+
+
+def thumbnail_upload_to(instance: "Evidence", filename: str) -> str:
+    now = datetime.now()
+    return f"thumbnails/{now:%Y/%m}/{secrets.token_hex(16)}.png"
+
+
+class Evidence(models.Model):
+    """A file backing a complaint. The bytes are kept exactly as received; their SHA-256 is in the chain."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="evidence")
+    party = models.CharField(_("submitted by"), max_length=20, choices=Party.choices)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=EvidenceKind.choices)
+    file = models.FileField(upload_to=evidence_upload_to, max_length=200)
+    thumbnail = models.FileField(upload_to=thumbnail_upload_to, max_length=200, blank=True)
+    original_name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    content_type = models.CharField(_("type"), max_length=100)
+    received_at = models.DateTimeField(_("received at"))
+
+    class Meta:
+        ordering = ["received_at", "pk"]
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        indexes = [models.Index(fields=["complaint", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.sha256[:12]})"
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class EventKind(models.TextChoices):
+    FILED = "filed", _("Filed")
+    TRIAGED = "triaged", _("Triaged by regulator")
+    FORWARDED = "forwarded", _("Forwarded to platform")
+    EVIDENCE_ADDED = "evidence_added", _("Evidence added")
+    INFO_REQUESTED = "info_requested", _("Platform asked for information")
+    INFO_SUPPLIED = "info_supplied", _("Consumer supplied information")
+    ANSWERED = "answered", _("Platform answered")
+    ACCEPTED = "accepted", _("Consumer accepted")
+    DISPUTED = "disputed", _("Consumer disputed")
+    DEADLINE_REMINDED = "deadline_reminded", _("Deadline reminder sent")
+    DEADLINE_BREACHED = "deadline_breached", _("Deadline missed")
+    ESCALATED = "escalated", _("Escalated to regulator")
+    MEDIATION_ACCEPTED = "mediation_accepted", _("Accepted for mediation")
+    REFUSED = "refused", _("Refused by regulator")
+    CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    PENALTY_LINKED = "penalty_linked", _("Penalty linked")
+    PUBLICATION_CHANGED = "publication_changed", _("Publication consent changed")
+
+
+class Event(models.Model):
+    """One immutable entry of a complaint's timeline, chained by SHA-256 to the entry before it."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="events")
+    sequence = models.PositiveIntegerField()
+    kind = models.CharField(_("kind"), max_length=30, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(_("actor"), max_length=150)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["complaint_id", "sequence"]
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+        constraints = [models.UniqueConstraint(fields=["complaint", "sequence"], name="event_complaint_sequence")]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}#{self.sequence} {self.kind}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise RuntimeError("Timeline events are immutable.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("Timeline events are immutable.")
+
+
+class ClockKind(models.TextChoices):
+    FIRST_RESPONSE = "first_response", _("First response")
+    RESOLUTION = "resolution", _("Resolution")
+    HARD_LIMIT = "hard_limit", _("Negotiation limit")
+    CONSUMER_REPLY = "consumer_reply", _("Consumer reply")
+    REGULATOR_ACCEPTANCE = "regulator_acceptance", _("Regulator acceptance decision")
+    MEDIATION = "mediation", _("Mediation")
+
+
+PLATFORM_CLOCKS = (ClockKind.FIRST_RESPONSE, ClockKind.RESOLUTION, ClockKind.HARD_LIMIT)
+
+
+class Deadline(models.Model):
+    """One clock of one complaint. Open clocks (not met, not breached) are what the sweep scans."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="deadlines")
+    kind = models.CharField(_("clock"), max_length=30, choices=ClockKind.choices)
+    started_at = models.DateTimeField(_("started at"))
+    due_at = models.DateTimeField(_("due at"))
+    met_at = models.DateTimeField(_("met at"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("missed at"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("paused since"), null=True, blank=True)
+    paused_seconds = models.PositiveIntegerField(_("time paused (s)"), default=0)
+    explanation = models.JSONField(_("how it was computed"), default=dict)
+
+    class Meta:
+        ordering = ["due_at"]
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
+        constraints = [models.UniqueConstraint(fields=["complaint", "kind"], name="deadline_complaint_kind")]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                name="deadline_open_due",
+                condition=Q(met_at__isnull=True, breached_at__isnull=True),
+            ),
+            models.Index(fields=["kind", "started_at"], name="deadline_kind_started"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}:{self.kind} due {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def state(self) -> str:
+        if self.met_at:
+            return "met" if self.met_at <= self.due_at else "late"
+        if self.breached_at:
+            return "breached"
+        if self.paused_at:
+            return "paused"
+        return "running"
+
+
+class CalendarException(models.Model):
+    """A regulator's correction to the holiday calendar: a date that is (or is not) a working day."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_working_day = models.BooleanField(_("is a working day"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar exception")
+        verbose_name_plural = _("calendar exceptions")
+
+    def __str__(self) -> str:
+        return f"{self.date}: {'working' if self.is_working_day else 'holiday'}"
+
+
+class InternalNote(models.Model):
+    """A platform's or regulator's note on a complaint. Never shown to the consumer."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="internal_notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    text = models.TextField(_("note"), max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("internal note")
+        verbose_name_plural = _("internal notes")
+
+    def __str__(self) -> str:
+        return f"note on {self.complaint_id}"
+
+
+class IdempotencyKey(models.Model):
+    """Remembers an API client's ``Idempotency-Key`` so a retried filing returns the first result."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    request_fingerprint = models.CharField(max_length=64)
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class OutboxMessage(models.Model):
+    """An e-mail written in the same transaction as the change it reports, sent after commit.
+
+    If the broker is down the row waits; the periodic flush sends it once the broker is back.
+    """
+
+    template = models.CharField(max_length=60)
+    recipients = models.JSONField()
+    context = models.JSONField(default=dict)
+    language = models.CharField(max_length=10, default="zh-hans")
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [
+            models.Index(fields=["created_at"], name="outbox_unsent", condition=Q(sent_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} → {', '.join(self.recipients)}"
+
+
+class WebhookEvent(models.TextChoices):
+    CREATED = "complaint.created", "complaint.created"
+    DISPUTED = "complaint.disputed", "complaint.disputed"
+    ESCALATED = "complaint.escalated", "complaint.escalated"
+    OVERDUE = "complaint.overdue", "complaint.overdue"
+
+
+class WebhookEndpoint(models.Model):
+    """A URL a platform manager registered; deliveries are signed with its secret (HMAC-SHA256)."""
+
+    platform = models.ForeignKey("platforms.Platform", on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(_("URL"), max_length=500)
+    secret = models.CharField(max_length=64, editable=False)
+    events = models.JSONField(_("events"), default=list)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+
+
+class WebhookDelivery(models.Model):
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=40, choices=WebhookEvent.choices)
+    payload = models.JSONField()
+    status = models.CharField(max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], name="webhook_pending", condition=Q(status="pending")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.endpoint_id} ({self.status})"

@@ -1,0 +1,102 @@
+"""E-mails and webhooks, written as outbox rows inside the caller's transaction and sent after commit.
+
+A row is the promise that a message will go out: if the broker is down at commit time the row waits, and
+``flush_outbox_task`` (beat, every minute) sends it once the broker is back.
+"""
+
+import logging
+import secrets
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from .models import Complaint, OutboxMessage, WebhookDelivery, WebhookEndpoint
+
+logger = logging.getLogger(__name__)
+
+
+def platform_recipients(platform_id: int | None) -> list[str]:
+    if platform_id is None:
+        return []
+    from platforms.models import Platform
+
+    User = get_user_model()
+    emails = set(
+        User.objects.filter(platform_id=platform_id, is_active=True).exclude(email="").values_list("email", flat=True)
+    )
+    contact = Platform.objects.filter(pk=platform_id).values_list("contact_email", flat=True).first()
+    if contact:
+        emails.add(contact)
+    return sorted(emails)
+
+
+def regulator_recipients() -> list[str]:
+    User = get_user_model()
+    emails = set(settings.REGULATOR_NOTIFICATION_EMAILS)
+    emails.update(
+        User.objects.filter(role="regulator", is_active=True).exclude(email="").values_list("email", flat=True)
+    )
+    return sorted(emails)
+
+
+def complaint_context(complaint: Complaint) -> dict:
+    return {
+        "complaint_id": complaint.pk,
+        "reference": complaint.reference,
+        "platform": complaint.platform_display_name,
+        "status": complaint.status,
+        "url": f"{settings.SITE_URL}/complaints/{complaint.pk}/",
+    }
+
+
+def queue_email(template: str, recipients: Iterable[str], complaint: Complaint | None = None,
+                extra: dict | None = None, language: str | None = None) -> OutboxMessage | None:
+    recipients = sorted(set(recipients))
+    if not recipients:
+        return None
+    context = {**(complaint_context(complaint) if complaint else {}), **(extra or {})}
+    message = OutboxMessage.objects.create(
+        template=template, recipients=recipients, context=context, complaint=complaint,
+        language=language or settings.LANGUAGE_CODE,
+    )
+    _send_after_commit([message.pk], [])
+    return message
+
+
+def queue_webhooks(platform_id: int | None, event: str, payload: dict) -> list[WebhookDelivery]:
+    if platform_id is None:
+        return []
+    deliveries = [
+        WebhookDelivery(endpoint=endpoint, event=event, payload={"event": event, "id": secrets.token_hex(8), **payload})
+        for endpoint in WebhookEndpoint.objects.filter(platform_id=platform_id, is_active=True)
+        if event in endpoint.events
+    ]
+    WebhookDelivery.objects.bulk_create(deliveries)
+    _send_after_commit([], [d.pk for d in deliveries])
+    return deliveries
+
+
+def queue_many(messages: list[OutboxMessage], deliveries: list[WebhookDelivery]) -> None:
+    """Bulk variant for the sweep: one INSERT per table, whatever the number of complaints."""
+    OutboxMessage.objects.bulk_create(messages)
+    WebhookDelivery.objects.bulk_create(deliveries)
+    _send_after_commit([m.pk for m in messages], [d.pk for d in deliveries])
+
+
+def _send_after_commit(outbox_ids: list[int], delivery_ids: list[int]) -> None:
+    def enqueue():
+        from .tasks import deliver_outbox_task, deliver_webhook_task
+
+        try:
+            for outbox_id in outbox_ids:
+                deliver_outbox_task.delay(outbox_id)
+            for delivery_id in delivery_ids:
+                deliver_webhook_task.delay(delivery_id)
+        except Exception:  # noqa: BLE001 - the broker being down must not fail the user's request
+            logger.warning("broker unavailable; %s e-mails and %s webhooks wait for the outbox flush",
+                           len(outbox_ids), len(delivery_ids), exc_info=True)
+
+    if outbox_ids or delivery_ids:
+        transaction.on_commit(enqueue)

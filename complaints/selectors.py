@@ -1,0 +1,53 @@
+"""Scoped reads. Every read of tenant data goes through ``complaints_visible_to``; it fails closed."""
+
+from django.db.models import QuerySet
+
+from .models import Complaint, Evidence, Event
+
+
+class MissingUserContext(RuntimeError):
+    """A read of tenant data was attempted without saying on whose behalf."""
+
+
+def complaints_visible_to(user) -> QuerySet[Complaint]:
+    """The complaints ``user`` may see: all for regulators, their platform's for staff, their own for consumers.
+
+    No user, an anonymous user or an inactive account raises instead of returning everything.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise MissingUserContext("complaints_visible_to needs an authenticated user")
+    if not user.is_active:
+        return Complaint.objects.none()
+    if user.is_regulator or user.is_superuser:
+        return Complaint.objects.all()
+    if user.is_platform_staff:
+        return Complaint.objects.filter(platform_id=user.platform_id)
+    if user.is_consumer:
+        return Complaint.objects.filter(consumer_id=user.pk)
+    return Complaint.objects.none()
+
+
+def complaints_for_platform(platform_id: int) -> QuerySet[Complaint]:
+    """A platform's complaints, for callers authenticated as the platform itself (API keys)."""
+    if not platform_id:
+        raise MissingUserContext("complaints_for_platform needs a platform")
+    return Complaint.objects.filter(platform_id=platform_id)
+
+
+def unscoped_complaints_for_system() -> QuerySet[Complaint]:
+    """Every complaint, for system jobs (sweeps, statistics, load tools). Never use it for a user's request."""
+    return Complaint.objects.all()
+
+
+def complaint_get_for(user, pk) -> Complaint:
+    """One complaint in ``user``'s scope; another tenant's complaint is exactly as missing as a wrong id."""
+    return complaints_visible_to(user).select_related("platform", "consumer").get(pk=pk)
+
+
+def evidence_visible_to(user) -> QuerySet[Evidence]:
+    return Evidence.objects.filter(complaint__in=complaints_visible_to(user).values("pk"))
+
+
+def events_visible_to(user, complaint: Complaint) -> QuerySet[Event]:
+    # The complaint was fetched through the scoped selector; its events are public to everyone who sees it.
+    return complaint.events.select_related("actor").order_by("sequence")

@@ -1,0 +1,698 @@
+"""Every action that changes a complaint. Each one locks the row, checks who acts and the current status,
+changes it, appends one chained event and schedules notifications after commit.
+"""
+
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.errors import Conflict, IllegalTransition
+from portal.sequences import sequence_next
+
+from . import notifications
+from .deadlines import meet_clocks, pause_clocks, resume_clocks, start_clocks
+from .events import record_event
+from .models import (
+    FINAL_OUTCOMES,
+    OPEN_STATUSES,
+    PLATFORM_CLOCKS,
+    ClockKind,
+    Complaint,
+    Deadline,
+    Event,
+    EventKind,
+    Evidence,
+    Finding,
+    IdempotencyKey,
+    InternalNote,
+    Party,
+    Problem,
+    Response,
+    ResponseOutcome,
+    Status,
+    WebhookEvent,
+)
+from .selectors import complaints_visible_to
+
+UNDELIVERED_PROBLEMS = (Problem.CARD_KEY_MISSING, Problem.MEMBERSHIP_NOT_ACTIVATED, Problem.TOPUP_NOT_CREDITED)
+
+
+# --- guards -------------------------------------------------------------------------------------------
+
+
+def _lock(by, complaint_id) -> Complaint:
+    """The complaint, row-locked, if ``by`` may see it; otherwise exactly as missing as a wrong id."""
+    try:
+        return complaints_visible_to(by).select_for_update().get(pk=complaint_id)
+    except (Complaint.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such complaint.") from None
+
+
+def _require_status(complaint: Complaint, allowed: Sequence[str], action: str) -> None:
+    if complaint.status not in allowed:
+        raise IllegalTransition(
+            _("Complaint %(reference)s is “%(status)s”: it cannot be %(action)s now.")
+            % {"reference": complaint.reference, "status": complaint.get_status_display(), "action": action}
+        )
+
+
+def _require_consumer_owner(by, complaint: Complaint) -> None:
+    if not (getattr(by, "is_consumer", False) and complaint.consumer_id == by.pk):
+        raise PermissionDenied(_("Only the consumer who filed this complaint can do that."))
+
+
+def _require_platform_staff(by, complaint: Complaint) -> None:
+    if not (getattr(by, "is_platform_staff", False) and complaint.platform_id == by.platform_id):
+        raise PermissionDenied(_("Only staff of the platform concerned can do that."))
+
+
+def _require_regulator(by) -> None:
+    if not (getattr(by, "is_regulator", False) or getattr(by, "is_superuser", False)):
+        raise PermissionDenied(_("Only regulators can do that."))
+
+
+def _save(complaint: Complaint, *fields: str) -> None:
+    complaint.save(update_fields=[*fields, "updated_at"])
+
+
+# --- filing --------------------------------------------------------------------------------------------
+
+
+def _validate_filing(data: dict, now: datetime) -> None:
+    errors: dict[str, list[str]] = {}
+    paid_at = data.get("paid_at")
+    if paid_at and paid_at > now:
+        errors.setdefault("paid_at", []).append(_("The time paid cannot be in the future."))
+    amount = data.get("amount")
+    if amount is not None:
+        amount = Decimal(amount)
+        if amount <= 0:
+            errors.setdefault("amount", []).append(_("The amount must be more than 0 yuan."))
+        elif amount > settings.PORTAL_AMOUNT_MAX:
+            errors.setdefault("amount", []).append(
+                _("The amount cannot exceed %(max)s yuan.") % {"max": settings.PORTAL_AMOUNT_MAX}
+            )
+        elif amount.as_tuple().exponent < -2:
+            errors.setdefault("amount", []).append(_("The amount has at most two decimals (fen)."))
+    if not data.get("platform") and not data.get("unregistered_platform_name"):
+        errors.setdefault("platform", []).append(
+            _("Choose a registered platform, or give the name and website of an unregistered one.")
+        )
+    support_at = data.get("support_contacted_at")
+    if support_at and support_at > now:
+        errors.setdefault("support_contacted_at", []).append(_("The time of contact cannot be in the future."))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _breaches_compensation_standard(platform, paid_at: datetime, now: datetime, problem: str) -> bool:
+    """True when the platform promised delivery (or automatic compensation) within N hours and N have passed."""
+    if platform is None or not platform.compensation_hours or problem not in UNDELIVERED_PROBLEMS:
+        return False
+    return (now - paid_at).total_seconds() > platform.compensation_hours * 3600
+
+
+def _filing_fingerprint(data: dict) -> str:
+    canonical = json.dumps(
+        {k: (v.pk if hasattr(v, "pk") else v) for k, v in sorted(data.items())}, cls=DjangoJSONEncoder
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+FILING_FIELDS = (
+    "platform", "unregistered_platform_name", "unregistered_platform_url", "order_number", "paid_at", "amount",
+    "payment_channel", "payment_reference", "product_name", "problem", "platform_order_status", "description",
+    "desired_outcome", "support_agent_id", "support_contacted_at", "support_promise", "support_promised_by",
+    "publish_consent",
+)
+
+
+def complaint_file(*, consumer, data: dict, idempotency_key: str | None = None,
+                   now: datetime | None = None) -> tuple[Complaint, bool]:
+    """File a complaint; returns (complaint, created).
+
+    A retry with the same ``idempotency_key`` returns the first complaint (created=False) instead of filing twice,
+    even when both requests arrive at once: the key row is unique, so the second insert waits for the first.
+    """
+    if not getattr(consumer, "is_consumer", False):
+        raise PermissionDenied(_("Only consumers can file complaints."))
+    now = now or timezone.now()
+    data = {key: value for key, value in data.items() if key in FILING_FIELDS}
+    _validate_filing(data, now)
+    if idempotency_key:
+        existing = _idempotent_replay(consumer, idempotency_key, data)
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            if idempotency_key:
+                key_row = IdempotencyKey.objects.create(
+                    user=consumer, key=idempotency_key, request_fingerprint=_filing_fingerprint(data)
+                )
+            complaint = _create_complaint(consumer, data, now)
+            if idempotency_key:
+                key_row.complaint = complaint
+                key_row.save(update_fields=["complaint"])
+    except IntegrityError:
+        if idempotency_key:
+            existing = _idempotent_replay(consumer, idempotency_key, data)
+            if existing is not None:
+                return existing, False
+        duplicate = _open_duplicate(consumer, data)
+        if duplicate is not None:
+            raise _duplicate_error(duplicate) from None
+        raise
+    return complaint, True
+
+
+def _idempotent_replay(consumer, key: str, data: dict) -> Complaint | None:
+    row = IdempotencyKey.objects.filter(user=consumer, key=key).select_related("complaint").first()
+    if row is None:
+        return None
+    if row.request_fingerprint != _filing_fingerprint(data):
+        raise Conflict(_("This Idempotency-Key was already used for a different complaint."), code="idempotency_mismatch")
+    return row.complaint
+
+
+def _open_duplicate(consumer, data: dict) -> Complaint | None:
+    if not data.get("platform"):
+        return None
+    return Complaint.objects.filter(
+        consumer=consumer, platform=data["platform"], order_number=data.get("order_number"),
+        status__in=OPEN_STATUSES,
+    ).first()
+
+
+def _duplicate_error(existing: Complaint) -> Conflict:
+    return Conflict(
+        _("You already have an open complaint %(reference)s for this order.") % {"reference": existing.reference},
+        code="duplicate_open_complaint",
+        link=f"/complaints/{existing.pk}/",
+    )
+
+
+def _create_complaint(consumer, data: dict, now: datetime) -> Complaint:
+    platform = data.get("platform")
+    duplicate = _open_duplicate(consumer, data)
+    if duplicate is not None:
+        raise _duplicate_error(duplicate)
+    year = timezone.localtime(now).year
+    number = sequence_next(scope="complaint", year=year)
+    complaint = Complaint.objects.create(
+        reference=f"{settings.PORTAL_REFERENCE_PREFIX}-{year}-{number:06d}",
+        consumer=consumer,
+        status=Status.AWAITING_PLATFORM if platform else Status.TRIAGE,
+        created_at=now,
+        forwarded_at=now if platform else None,
+        compensation_breach=_breaches_compensation_standard(platform, data["paid_at"], now, data["problem"]),
+        **data,
+    )
+    record_event(complaint, kind=EventKind.FILED, actor=consumer, at=now, data=_filing_snapshot(complaint))
+    if platform:
+        _forward(complaint, now=now, actor=None)
+    else:
+        notifications.queue_email("complaint_triage", notifications.regulator_recipients(), complaint)
+    notifications.queue_email("complaint_filed_consumer", [consumer.email] if consumer.email else [], complaint)
+    return complaint
+
+
+def _filing_snapshot(complaint: Complaint) -> dict:
+    return {
+        "platform": complaint.platform.slug if complaint.platform_id else None,
+        "unregistered_platform": complaint.unregistered_platform_name or None,
+        "order_number": complaint.order_number,
+        "paid_at": complaint.paid_at,
+        "amount": str(complaint.amount),
+        "payment_channel": complaint.payment_channel,
+        "payment_reference": complaint.payment_reference,
+        "product_name": complaint.product_name,
+        "problem": complaint.problem,
+        "platform_order_status": complaint.platform_order_status,
+        "description_sha256": hashlib.sha256(complaint.description.encode()).hexdigest(),
+        "desired_outcome": complaint.desired_outcome,
+        "support_agent_id": complaint.support_agent_id or None,
+        "support_promise": complaint.support_promise or None,
+        "compensation_breach": complaint.compensation_breach,
+    }
+
+
+def _forward(complaint: Complaint, *, now: datetime, actor) -> None:
+    """Hand a complaint to its platform: start the platform's clocks and tell its staff."""
+    start_clocks(complaint, PLATFORM_CLOCKS, now)
+    record_event(
+        complaint, kind=EventKind.FORWARDED, actor=actor, at=now,
+        data={"platform": complaint.platform.slug, "clocks": list(PLATFORM_CLOCKS)},
+    )
+    notifications.queue_email("complaint_new_platform", notifications.platform_recipients(complaint.platform_id),
+                              complaint)
+    notifications.queue_webhooks(complaint.platform_id, WebhookEvent.CREATED, _webhook_payload(complaint))
+
+
+def _webhook_payload(complaint: Complaint) -> dict:
+    return {
+        "complaint": {
+            "id": complaint.pk, "reference": complaint.reference, "status": complaint.status,
+            "order_number": complaint.order_number, "amount": str(complaint.amount),
+            "problem": complaint.problem, "created_at": complaint.created_at.isoformat(),
+        }
+    }
+
+
+def complaint_forward(*, complaint_id: int, by, platform) -> Complaint:
+    """A regulator sends a complaint against an unregistered platform on to a registered one."""
+    _require_regulator(by)
+    now = timezone.now()
+    with transaction.atomic():
+        complaint = _lock(by, complaint_id)
+        _require_status(complaint, [Status.TRIAGE], _("forwarded"))
+        if Complaint.objects.filter(
+            consumer_id=complaint.consumer_id, platform=platform, order_number=complaint.order_number,
+            status__in=OPEN_STATUSES,
+        ).exists():
+            raise Conflict(_("The consumer already has an open complaint for this order on that platform."))
+        complaint.platform = platform
+        complaint.status = Status.AWAITING_PLATFORM
+        complaint.forwarded_at = now
+        _save(complaint, "platform", "status", "forwarded_at")
+        record_event(complaint, kind=EventKind.TRIAGED, actor=by, at=now, data={"platform": platform.slug})
+        _forward(complaint, now=now, actor=by)
+    return complaint
+
+
+# --- evidence ------------------------------------------------------------------------------------------
+
+
+def complaint_add_evidence(*, complaint_id: int, by, files: Sequence[tuple[UploadedFile, str]]) -> list[Evidence]:
+    """Store evidence files; all of them or none. Bytes are kept exactly; their SHA-256 goes into the chain."""
+    from .uploads import inspect_upload, make_thumbnail, validate_evidence_count
+
+    if not files:
+        raise ValidationError({"file": [_("Choose at least one file.")]})
+    inspected = [(upload, kind, inspect_upload(upload)) for upload, kind in files]
+    stored: list[Evidence] = []
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            complaint = _lock(by, complaint_id)
+            party = _evidence_party(by, complaint)
+            if not complaint.is_open:
+                raise IllegalTransition(_("Evidence cannot be added to a finished complaint."))
+            validate_evidence_count(complaint.evidence.count(), len(files))
+            for upload, kind, info in inspected:
+                evidence = Evidence(
+                    complaint=complaint, party=party, uploaded_by=by if getattr(by, "pk", None) else None,
+                    kind=kind, original_name=info.safe_name, size=info.size, sha256=info.sha256,
+                    content_type=info.content_type, received_at=now,
+                )
+                upload.seek(0)
+                evidence.file.save(info.safe_name, upload, save=False)
+                stored.append(evidence)
+                thumbnail = make_thumbnail(upload) if info.is_image else None
+                if thumbnail is not None:
+                    evidence.thumbnail.save("thumb.png", thumbnail, save=False)
+                evidence.save()
+                record_event(
+                    complaint, kind=EventKind.EVIDENCE_ADDED, actor=by, at=now,
+                    data={"evidence_id": evidence.pk, "kind": kind, "file_name": info.safe_name,
+                          "size": info.size, "sha256": info.sha256, "content_type": info.content_type,
+                          "party": party},
+                )
+    except BaseException:
+        for evidence in stored:
+            evidence.file.delete(save=False)
+            if evidence.thumbnail:
+                evidence.thumbnail.delete(save=False)
+        raise
+    return stored
+
+
+def _evidence_party(by, complaint: Complaint) -> str:
+    if getattr(by, "is_consumer", False) and complaint.consumer_id == by.pk:
+        return Party.CONSUMER
+    if getattr(by, "is_platform_staff", False) and complaint.platform_id == by.platform_id:
+        return Party.PLATFORM
+    if getattr(by, "is_regulator", False):
+        return Party.REGULATOR
+    raise PermissionDenied(_("You cannot add evidence to this complaint."))
+
+
+# --- the platform's side -------------------------------------------------------------------------------
+
+RESPONSE_REQUIRED_FIELDS = {
+    ResponseOutcome.DELIVERED: ("delivered_at", "delivery_method", "delivery_record"),
+    ResponseOutcome.REFUNDED: ("refund_amount", "refund_reference"),
+    ResponseOutcome.COMPENSATED: ("compensation",),
+    ResponseOutcome.REJECTED: ("rejection_reason",),
+    ResponseOutcome.IN_PROGRESS: ("promised_by",),
+}
+RESPONSE_FIELDS = (
+    "delivered_at", "delivery_method", "delivery_record", "refund_amount", "refund_reference", "compensation",
+    "rejection_reason", "promised_by",
+)
+
+
+def _validate_response(complaint: Complaint, outcome: str, message: str, fields: dict, now: datetime) -> None:
+    errors: dict[str, list[str]] = {}
+    if outcome not in ResponseOutcome.values:
+        errors["outcome"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(ResponseOutcome.values)}]
+        raise ValidationError(errors)
+    if not (message or "").strip():
+        errors["message"] = [_("Explain the answer to the consumer.")]
+    for name in RESPONSE_REQUIRED_FIELDS[outcome]:
+        if fields.get(name) in (None, ""):
+            errors.setdefault(name, []).append(_("This field is required for this outcome."))
+    if outcome == ResponseOutcome.REJECTED and fields.get("rejection_reason") == "other" and len(message or "") < 20:
+        errors.setdefault("message", []).append(_("Explain the rejection in at least 20 characters."))
+    delivered_at = fields.get("delivered_at")
+    if delivered_at and delivered_at > now:
+        errors.setdefault("delivered_at", []).append(_("The delivery time cannot be in the future."))
+    refund = fields.get("refund_amount")
+    if refund is not None and refund != "" and not (0 < Decimal(refund) <= complaint.amount):
+        errors.setdefault("refund_amount", []).append(
+            _("The refund must be more than 0 and at most the amount paid (%(amount)s).") % {"amount": complaint.amount}
+        )
+    record = fields.get("delivery_record") or ""
+    if outcome == ResponseOutcome.DELIVERED and record and not any(ch in record for ch in "*＊•"):
+        errors.setdefault("delivery_record", []).append(
+            _("Mask the card key or activation record (e.g. ABCD-****-****-1234): never send it in full here.")
+        )
+    if outcome == ResponseOutcome.IN_PROGRESS:
+        promised_by = fields.get("promised_by")
+        if complaint.responses.filter(outcome=ResponseOutcome.IN_PROGRESS).exists():
+            errors.setdefault("outcome", []).append(_("“In progress” can be answered only once."))
+        resolution = complaint.deadlines.filter(kind=ClockKind.RESOLUTION).first()
+        if promised_by and promised_by <= now:
+            errors.setdefault("promised_by", []).append(_("The promised date must be in the future."))
+        elif promised_by and resolution and promised_by > resolution.due_at:
+            errors.setdefault("promised_by", []).append(
+                _("The promised date must fall inside the resolution window (before %(due)s).")
+                % {"due": timezone.localtime(resolution.due_at).strftime("%Y-%m-%d %H:%M")}
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+def complaint_respond(*, complaint_id: int, by, outcome: str, message: str, **fields) -> Response:
+    """The platform answers. A final outcome hands the complaint to the consumer to accept or dispute."""
+    now = timezone.now()
+    unknown = set(fields) - set(RESPONSE_FIELDS)
+    if unknown:
+        raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
+    with transaction.atomic():
+        complaint = _lock(by, complaint_id)
+        _require_platform_staff(by, complaint)
+        _require_status(complaint, [Status.AWAITING_PLATFORM, Status.DISPUTED], _("answered"))
+        _validate_response(complaint, outcome, message, fields, now)
+        relevant = {name: fields.get(name) for name in RESPONSE_REQUIRED_FIELDS[outcome]}
+        if outcome == ResponseOutcome.REJECTED:
+            relevant["rejection_reason"] = fields["rejection_reason"]
+        response = Response.objects.create(
+            complaint=complaint, outcome=outcome, message=message,
+            responder=by if getattr(by, "pk", None) else None,
+            api_key=getattr(by, "api_key", None),
+            **{name: value for name, value in relevant.items() if value not in (None, "")},
+        )
+        meet_clocks(complaint, [ClockKind.FIRST_RESPONSE], now)
+        fields_changed = []
+        if complaint.first_answered_at is None:
+            complaint.first_answered_at = now
+            fields_changed.append("first_answered_at")
+        if outcome in FINAL_OUTCOMES:
+            meet_clocks(complaint, [ClockKind.RESOLUTION], now)
+            start_clocks(complaint, [ClockKind.CONSUMER_REPLY], now)
+            complaint.status = Status.AWAITING_CONSUMER
+            complaint.final_answered_at = now
+            fields_changed += ["status", "final_answered_at"]
+        if fields_changed:
+            _save(complaint, *fields_changed)
+        record_event(
+            complaint, kind=EventKind.ANSWERED, actor=by, at=now,
+            data={"response_id": response.pk, "outcome": outcome, "message": message, **relevant},
+        )
+        notifications.queue_email(
+            "complaint_answered", [complaint.consumer.email] if complaint.consumer.email else [], complaint,
+            extra={"outcome": outcome, "message": message},
+        )
+    return response
+
+
+def complaint_request_info(*, complaint_id: int, by, message: str) -> Complaint:
+    """The platform asks the consumer for information; its resolution clocks pause meanwhile."""
+    if not (message or "").strip():
+        raise ValidationError({"message": [_("Say what information you need.")]})
+    now = timezone.now()
+    with transaction.atomic():
+        complaint = _lock(by, complaint_id)
+        _require_platform_staff(by, complaint)
+        _require_status(complaint, [Status.AWAITING_PLATFORM], _("put on hold for information"))
+        meet_clocks(complaint, [ClockKind.FIRST_RESPONSE], now)
+        pause_clocks(complaint, [ClockKind.RESOLUTION, ClockKind.HARD_LIMIT], now)
+        complaint.status = Status.INFO_REQUESTED
+        fields = ["status"]
+        if complaint.first_answered_at is None:
+            complaint.first_answered_at = now
+            fields.append("first_answered_at")
+        _save(complaint, *fields)
+        record_event(complaint, kind=EventKind.INFO_REQUESTED, actor=by, at=now,
+                     data={"message": message, "clocks_paused": [ClockKind.RESOLUTION, ClockKind.HARD_LIMIT]})
+        notifications.queue_email("complaint_info_requested",
+                                  [complaint.consumer.email] if complaint.consumer.email else [], complaint,
+                                  extra={"message": message})
+    return complaint
+
+
+def complaint_supply_info(*, complaint_id: int, by, message: str) -> Complaint:
+    """The consumer answers the platform's question; the paused clocks resume, pushed back by the pause."""
+    if not (message or "").strip():
+        raise ValidationError({"message": [_("Write your answer to the platform.")]})
+    now = timezone.now()
+    with transaction.atomic():
+        complaint = _lock(by, complaint_id)
+        _require_consumer_owner(by, complaint)
+        _require_status(complaint, [Status.INFO_REQUESTED], _("answered by the consumer"))
+        resumed = resume_clocks(complaint, [ClockKind.RESOLUTION, ClockKind.HARD_LIMIT], now)
+        complaint.status = Status.AWAITING_PLATFORM
+        _save(complaint, "status")
+        record_event(complaint, kind=EventKind.INFO_SUPPLIED, actor=by, at=now,
+                     data={"message": message, "clocks_resumed": {c.kind: c.due_at.isoformat() for c in resumed}})
+        notifications.queue_email("complaint_info_supplied",
+                                  notifications.platform_recipients(complaint.platform_id), complaint)
+    return complaint
+
+
+def complaint_assign(*, complaint_ids: Sequence[int], by, assignee) -> int:
+    """Assign complaints of the staff member's own platform to one of its agents (or unassign with None)."""
+    if not getattr(by, "is_platform_staff", False):
+        raise PermissionDenied(_("Only platform staff can assign complaints."))
+    if assignee is not None and (assignee.platform_id != by.platform_id or not assignee.is_active):
+        raise ValidationError({"assignee": [_("Choose an active member of your platform's staff.")]})
+    with transaction.atomic():
+        return complaints_visible_to(by).filter(pk__in=complaint_ids).update(
+            assigned_to=assignee, updated_at=timezone.now()
+        )
+
+
+def complaint_add_note(*, complaint_id: int, by, text: str) -> InternalNote:
+    if not (text or "").strip():
+        raise ValidationError({"text": [_("The note is empty.")]})
+    if not (getattr(by, "is_platform_staff", False) or getattr(by, "is_regulator", False)):
+        raise PermissionDenied(_("Only platform staff and regulators keep internal notes."))
+    with transaction.atomic():
+        complaint = _lock(by, complaint_id)
+        return InternalNote.objects.create(complaint=complaint, author=by if getattr(by, "pk", None) else None,
+                                           text=text)
+
+
+# --- the consumer's side -------------------------------------------------------------------------------
+
+
+def complaint_accept(*, complaint_id: int, by, rating: int, comment: str = "") -> Complaint:
+    try:
+        rating = int(rating)
+    except (TypeError, ValueError):
+        rating = 0
+    if not 1 <= rating <= 5:
+        raise ValidationError({"rating": [_("Give a rating from 1 to 5.")]})
+    now = timezone.now()
+    with transaction.atomic():
+        complaint = _lock(by, complaint_id)
+        _require_consumer_owner(by, complaint)
+        _require_status(complaint, [Status.AWAITING_CONSUMER], _("accepted"))
+        _resolve(complaint, now=now, actor=by, rating=rating, comment=comment, automatically=False)
+    return complaint
+
+
+def _resolve(complaint: Complaint, *, now, actor, rating, comment, automatically: bool) -> None:
+    meet_clocks(complaint, [ClockKind.CONSUMER_REPLY, ClockKind.HARD_LIMIT], now)
+    complaint.status = Status.RESOLVED
+    complaint.rating = rating
+    complaint.accepted_automatically = automatically
+    complaint.closed_at = now
+    _save(complaint, "status", "rating", "accepted_automatically", "closed_at")
+    record_event(complaint, kind=EventKind.ACCEPTED, actor=actor, at=now,
+                 data={"rating": rating, "comment": comment, "automatic": automatically})
+
+
+def complaint_dispute(*, complaint_id: int, by, reason: str) -> Complaint:
+    if len((reason or "").strip()) < 2:
+        raise ValidationError({"reason": [_("Say why you dispute the answer.")]})
+    now = timezone.now()
+    with transaction.atomic():
+        complaint = _lock(by, complaint_id)
+        _require_consumer_owner(by, complaint)
+        _require_status(complaint, [Status.AWAITING_CONSUMER], _("disputed"))
+        meet_clocks(complaint, [ClockKind.CONSUMER_REPLY], now)
+        complaint.status = Status.DISPUTED
+        complaint.dispute_reason = reason
+        _save(complaint, "status", "dispute_reason")
+        record_event(complaint, kind=EventKind.DISPUTED, actor=by, at=now, data={"reason": reason})
+        notifications.queue_email("complaint_disputed", notifications.platform_recipients(complaint.platform_id),
+                                  complaint, extra={"reason": reason})
+        notifications.queue_webhooks(complaint.platform_id, WebhookEvent.DISPUTED,
+                                     {**_webhook_payload(complaint), "reason": reason})
+    return complaint
+
+
+ESCALATABLE_BY_CONSUMER = (Status.DISPUTED, Status.AWAITING_PLATFORM, Status.INFO_REQUESTED)
+
+
+def complaint_escalate(*, complaint_id: int, by, reason: str) -> Complaint:
+    """The consumer takes a disputed or overdue complaint to the regulator."""
+    if len((reason or "").strip()) < 2:
+        raise ValidationError({"reason": [_("Say why the regulator should step in.")]})
+    now = timezone.now()
+    with transaction.atomic():
+        complaint = _lock(by, complaint_id)
+        _require_consumer_owner(by, complaint)
+        _require_status(complaint, ESCALATABLE_BY_CONSUMER, _("escalated"))
+        if complaint.status != Status.DISPUTED and not complaint.is_overdue:
+            raise IllegalTransition(
+                _("The platform still has time to answer: you can escalate once it disputes or misses a deadline.")
+            )
+        escalate(complaint, now=now, actor=by, reason=reason)
+    return complaint
+
+
+def escalate(complaint: Complaint, *, now: datetime, actor, reason: str) -> None:
+    """Shared by the consumer's escalation and the sweep's automatic one. The complaint must be locked."""
+    meet_clocks(complaint, [ClockKind.HARD_LIMIT], now)
+    Deadline.objects.filter(complaint=complaint, paused_at__isnull=False).update(paused_at=None)
+    start_clocks(complaint, [ClockKind.REGULATOR_ACCEPTANCE], now)
+    complaint.status = Status.ESCALATED
+    complaint.escalated_at = now
+    _save(complaint, "status", "escalated_at")
+    record_event(complaint, kind=EventKind.ESCALATED, actor=actor, at=now, data={"reason": reason})
+    notifications.queue_email("complaint_escalated", notifications.regulator_recipients(), complaint,
+                              extra={"reason": reason})
+    notifications.queue_webhooks(complaint.platform_id, WebhookEvent.ESCALATED,
+                                 {**_webhook_payload(complaint), "reason": reason})
+
+
+def complaint_withdraw(*, complaint_id: int, by, reason: str = "") -> Complaint:
+    now = timezone.now()
+    with transaction.atomic():
+        complaint = _lock(by, complaint_id)
+        _require_consumer_owner(by, complaint)
+        _require_status(complaint, OPEN_STATUSES, _("withdrawn"))
+        Deadline.objects.filter(complaint=complaint, met_at__isnull=True, breached_at__isnull=True).update(
+            met_at=now, paused_at=None
+        )
+        complaint.status = Status.WITHDRAWN
+        complaint.closed_at = now
+        _save(complaint, "status", "closed_at")
+        record_event(complaint, kind=EventKind.WITHDRAWN, actor=by, at=now, data={"reason": reason})
+        notifications.queue_email("complaint_withdrawn", notifications.platform_recipients(complaint.platform_id),
+                                  complaint)
+    return complaint
+
+
+def complaint_set_publication(*, complaint_id: int, by, consent: bool) -> Complaint:
+    """Publish (redacted) or unpublish the consumer's narrative on the platform's public page."""
+    from platforms.redaction import redact_personal_data
+
+    now = timezone.now()
+    with transaction.atomic():
+        complaint = _lock(by, complaint_id)
+        _require_consumer_owner(by, complaint)
+        complaint.publish_consent = bool(consent)
+        complaint.public_narrative = redact_personal_data(complaint.description) if consent else ""
+        _save(complaint, "publish_consent", "public_narrative")
+        record_event(complaint, kind=EventKind.PUBLICATION_CHANGED, actor=by, at=now, data={"consent": bool(consent)})
+    return complaint
+
+
+# --- the regulator's side ------------------------------------------------------------------------------
+
+
+def complaint_accept_for_mediation(*, complaint_id: int, by, note: str = "") -> Complaint:
+    _require_regulator(by)
+    now = timezone.now()
+    with transaction.atomic():
+        complaint = _lock(by, complaint_id)
+        _require_status(complaint, [Status.ESCALATED], _("accepted for mediation"))
+        meet_clocks(complaint, [ClockKind.REGULATOR_ACCEPTANCE], now)
+        start_clocks(complaint, [ClockKind.MEDIATION], now)
+        complaint.status = Status.MEDIATION
+        _save(complaint, "status")
+        record_event(complaint, kind=EventKind.MEDIATION_ACCEPTED, actor=by, at=now, data={"note": note})
+        recipients = notifications.platform_recipients(complaint.platform_id)
+        if complaint.consumer.email:
+            recipients.append(complaint.consumer.email)
+        notifications.queue_email("complaint_mediation", recipients, complaint)
+    return complaint
+
+
+def complaint_refuse(*, complaint_id: int, by, reason: str) -> Complaint:
+    """The regulator declines an escalated complaint (e.g. on an Art. 15 ground); the complaint closes."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Give the ground for refusing.")]})
+    return _close(complaint_id=complaint_id, by=by, finding=Finding.REFUSED, note=reason,
+                  allowed=[Status.ESCALATED], event_kind=EventKind.REFUSED)
+
+
+def complaint_close(*, complaint_id: int, by, finding: str, note: str = "") -> Complaint:
+    if finding not in Finding.values or finding == Finding.REFUSED:
+        raise ValidationError({"finding": [_("Choose upheld, not upheld, withdrawn or referred.")]})
+    return _close(complaint_id=complaint_id, by=by, finding=finding, note=note,
+                  allowed=[Status.ESCALATED, Status.MEDIATION, Status.TRIAGE], event_kind=EventKind.CLOSED)
+
+
+def _close(*, complaint_id, by, finding, note, allowed, event_kind) -> Complaint:
+    _require_regulator(by)
+    now = timezone.now()
+    with transaction.atomic():
+        complaint = _lock(by, complaint_id)
+        _require_status(complaint, allowed, _("closed"))
+        Deadline.objects.filter(complaint=complaint, met_at__isnull=True, breached_at__isnull=True).update(
+            met_at=now, paused_at=None
+        )
+        complaint.status = Status.CLOSED
+        complaint.finding = finding
+        complaint.finding_note = note
+        complaint.closed_at = now
+        _save(complaint, "status", "finding", "finding_note", "closed_at")
+        record_event(complaint, kind=event_kind, actor=by, at=now, data={"finding": finding, "note": note})
+        recipients = notifications.platform_recipients(complaint.platform_id)
+        if complaint.consumer.email:
+            recipients.append(complaint.consumer.email)
+        notifications.queue_email("complaint_closed", recipients, complaint, extra={"finding": finding})
+    return complaint
+
+
+def link_penalty(complaint: Complaint, *, penalty, by) -> Event:
+    """Called by the penalty service for each complaint the decision cites. The complaint must be locked."""
+    return record_event(complaint, kind=EventKind.PENALTY_LINKED, actor=by,
+                        data={"penalty": penalty.number, "kind": penalty.kind})
+
+

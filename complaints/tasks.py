@@ -1,0 +1,64 @@
+"""Celery tasks: thin, idempotent wrappers that load ids and call the code that does the work."""
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from .delivery import send_outbox_message, send_webhook
+from .models import DeliveryStatus, OutboxMessage, WebhookDelivery
+from .sweep import deadlines_sweep
+
+logger = logging.getLogger(__name__)
+FLUSH_GRACE = timedelta(seconds=30)
+
+
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, retry_backoff_max=600, max_retries=8)
+def deliver_outbox_task(self, outbox_id: int) -> bool:
+    return send_outbox_message(outbox_id)
+
+
+@shared_task
+def deliver_webhook_task(delivery_id: int) -> str:
+    status = send_webhook(delivery_id)
+    delivery = WebhookDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING).first()
+    if delivery is not None and delivery.next_attempt_at is not None:
+        countdown = max((delivery.next_attempt_at - timezone.now()).total_seconds(), 0)
+        deliver_webhook_task.apply_async((delivery_id,), countdown=countdown)
+    return status
+
+
+@shared_task
+def sweep_deadlines_task() -> dict:
+    result = deadlines_sweep()
+    logger.info("deadline sweep: %s", result.as_dict())
+    return result.as_dict()
+
+
+@shared_task
+def flush_outbox_task() -> dict:
+    """Send what was left behind: e-mails whose task never ran (broker down) and webhooks due for a retry."""
+    cutoff = timezone.now() - FLUSH_GRACE
+    outbox_ids = list(
+        OutboxMessage.objects.filter(sent_at__isnull=True, created_at__lte=cutoff, attempts__lt=10)
+        .values_list("pk", flat=True)[:500]
+    )
+    sent = sum(1 for outbox_id in outbox_ids if _send_quietly(outbox_id))
+    delivery_ids = list(
+        WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING)
+        .filter(created_at__lte=cutoff)
+        .exclude(next_attempt_at__gt=timezone.now())
+        .values_list("pk", flat=True)[:500]
+    )
+    for delivery_id in delivery_ids:
+        send_webhook(delivery_id)
+    return {"emails": sent, "webhooks": len(delivery_ids)}
+
+
+def _send_quietly(outbox_id: int) -> bool:
+    try:
+        return send_outbox_message(outbox_id)
+    except Exception:
+        logger.warning("outbox message %s failed; it stays queued", outbox_id, exc_info=True)
+        return False

@@ -1,0 +1,144 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Operator(models.Model):
+    """The company behind one or more platforms, found by shared licence, domain or payment data."""
+
+    name = models.CharField(_("name"), max_length=200)
+    business_licence_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("operator")
+        verbose_name_plural = _("operators")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Platform(models.Model):
+    """A 卡盟 platform: the tenant whose staff answer complaints against it."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    website = models.URLField(_("website"), blank=True)
+    domain = models.CharField(_("domain"), max_length=200, blank=True, db_index=True)
+    icp_filing_number = models.CharField(_("ICP filing number"), max_length=60, blank=True, db_index=True)
+    telecom_licence_number = models.CharField(
+        _("value-added telecom licence number"), max_length=60, blank=True
+    )
+    business_licence_code = models.CharField(
+        _("unified social credit code"), max_length=18, blank=True, db_index=True
+    )
+    payment_account = models.CharField(_("settlement payment account"), max_length=100, blank=True)
+    operator = models.ForeignKey(
+        Operator, verbose_name=_("operator"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="platforms",
+    )
+    is_verified = models.BooleanField(_("licences verified"), default=False)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    contact_email = models.EmailField(_("complaints contact e-mail"), blank=True)
+    compensation_standard = models.CharField(
+        _("declared timeout-compensation standard"), max_length=300, blank=True,
+        help_text=_('What the platform promises when it is late, e.g. "auto refund if not delivered in 2 hours".'),
+    )
+    compensation_hours = models.PositiveIntegerField(
+        _("delivery promise (hours)"), null=True, blank=True,
+        help_text=_("Hours after payment by which the standard promises delivery or compensation."),
+    )
+    reported_monthly_orders = models.PositiveIntegerField(_("reported orders per month"), null=True, blank=True)
+    is_generated = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("platform")
+        verbose_name_plural = _("platforms")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiKey(models.Model):
+    """A platform's machine credential. Only a SHA-256 of the secret is stored; it is shown once."""
+
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=12, unique=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+    def __str__(self) -> str:
+        return f"{self.platform.slug}:{self.prefix}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class PenaltyKind(models.TextChoices):
+    WARNING = "warning", _("Warning")
+    FINE = "fine", _("Fine")
+    RECTIFICATION = "rectification", _("Rectification order")
+    SUSPENSION = "suspension", _("Suspension of listing")
+    REVOCATION_REFERRAL = "revocation_referral", _("Licence-revocation referral")
+
+
+class PenaltyStatus(models.TextChoices):
+    ISSUED = "issued", _("Issued")
+    APPEALED = "appealed", _("Appealed")
+    UPHELD = "upheld", _("Upheld on appeal")
+    OVERTURNED = "overturned", _("Overturned")
+    PAID = "paid", _("Paid")
+    RECTIFIED = "rectified", _("Rectified")
+
+
+class Penalty(models.Model):
+    """An administrative penalty decision against a platform, with a gap-free official number per year."""
+
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="penalties")
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    number = models.CharField(_("decision number"), max_length=40, unique=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=PenaltyKind.choices)
+    fine_amount = models.DecimalField(_("fine (CNY)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    rectification_deadline = models.DateField(_("rectify by"), null=True, blank=True)
+    legal_basis = models.TextField(_("legal basis"))
+    facts = models.TextField(_("facts"))
+    decision = models.TextField(_("decision"))
+    complaints = models.ManyToManyField("complaints.Complaint", related_name="penalties", blank=True)
+    decided_on = models.DateField(_("decided on"))
+    appeal_deadline = models.DateField(_("appeal by"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=PenaltyStatus.choices, default=PenaltyStatus.ISSUED
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-decided_on", "-sequence"]
+        verbose_name = _("penalty")
+        verbose_name_plural = _("penalties")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "sequence"], name="penalty_year_sequence"),
+            models.CheckConstraint(
+                name="penalty_fine_has_amount",
+                condition=~models.Q(kind="fine") | models.Q(fine_amount__gt=0),
+            ),
+        ]
+        indexes = [models.Index(fields=["platform", "decided_on"])]
+
+    def __str__(self) -> str:
+        return self.number

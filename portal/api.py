@@ -1,0 +1,55 @@
+"""Shared DRF plumbing: the project-wide exception handler.
+
+Every error the API gives has a ``detail`` a person can read; domain errors add a stable ``code`` (and
+sometimes a ``link`` to what to do next) so clients can branch without parsing prose.
+"""
+
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+from portal.errors import DomainError
+
+
+def domain_error_body(exc: DomainError) -> dict[str, str]:
+    body = {"detail": str(exc.message), "code": exc.code}
+    if exc.link:
+        body["link"] = exc.link
+    return body
+
+
+def validation_error_body(exc: DjangoValidationError) -> dict[str, list[str]]:
+    """Field messages like a DRF serializer's: ``{"field": [...]}``, model-wide ones as non-field errors."""
+    non_field_key = api_settings.NON_FIELD_ERRORS_KEY
+    if hasattr(exc, "error_dict"):
+        return {
+            (non_field_key if field == "__all__" else field): [str(m) for m in messages]
+            for field, messages in exc.message_dict.items()
+        }
+    return {non_field_key: [str(m) for m in exc.messages]}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Map service errors to HTTP answers; leave everything DRF already knows to DRF."""
+    if isinstance(exc, DomainError):
+        set_rollback()
+        return Response(domain_error_body(exc), status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        set_rollback()
+        return Response(validation_error_body(exc), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, RequestDataTooBig):
+        set_rollback()
+        return Response(
+            {"detail": _("The request body is too large."), "code": "too_large"},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    # APIException, Http404 and PermissionDenied: DRF's own mapping. Anything else returns None → 500,
+    # which is a bug to fix, not an answer to dress up.
+    return drf_exception_handler(exc, context)

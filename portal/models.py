@@ -1,0 +1,101 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CONSUMER = "consumer", _("Consumer")
+    PLATFORM_STAFF = "platform_staff", _("Platform staff")
+    REGULATOR = "regulator", _("Regulator")
+
+
+class StaffRole(models.TextChoices):
+    AGENT = "agent", _("Agent")
+    MANAGER = "manager", _("Manager")
+
+
+class User(AbstractUser):
+    """A person using the portal. Platform staff belong to exactly one platform; nobody else belongs to one."""
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CONSUMER)
+    platform = models.ForeignKey(
+        "platforms.Platform",
+        verbose_name=_("platform"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+    )
+    staff_role = models.CharField(_("staff role"), max_length=10, choices=StaffRole.choices, blank=True)
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    preferred_language = models.CharField(_("language"), max_length=10, default="zh-hans")
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                name="user_platform_iff_staff",
+                condition=(Q(role="platform_staff", platform__isnull=False) & ~Q(staff_role=""))
+                | (~Q(role="platform_staff") & Q(platform__isnull=True, staff_role="")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_consumer(self) -> bool:
+        return self.role == Role.CONSUMER
+
+    @property
+    def is_regulator(self) -> bool:
+        return self.role == Role.REGULATOR
+
+    @property
+    def is_platform_staff(self) -> bool:
+        return self.role == Role.PLATFORM_STAFF and self.platform_id is not None
+
+    @property
+    def is_platform_manager(self) -> bool:
+        return self.is_platform_staff and self.staff_role == StaffRole.MANAGER
+
+
+class NumberSequence(models.Model):
+    """Gap-free counters (complaint references, penalty numbers), one row per scope and year.
+
+    The row is locked while a number is taken, so two transactions never get the same number and a
+    rolled-back transaction gives its number back.
+    """
+
+    scope = models.CharField(max_length=30)
+    year = models.PositiveSmallIntegerField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "year"], name="number_sequence_scope_year")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}/{self.year}: {self.last_value}"
+
+
+class AccessLog(models.Model):
+    """Who read personal data or downloaded evidence, and when. Regulators can review it in the admin."""
+
+    user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    actor_label = models.CharField(max_length=150)
+    action = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=40)
+    detail = models.CharField(max_length=255, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+
+    def __str__(self) -> str:
+        return f"{self.actor_label} {self.action} {self.object_type}#{self.object_id}"

@@ -1,0 +1,31 @@
+"""The regulator group: what regulators may do in the admin (everything visible, few things editable)."""
+
+from django.contrib.auth.models import Group, Permission
+
+REGULATOR_GROUP = "regulators"
+# Regulators only view complaints in the admin; they act on them through services (admin actions).
+REGULATOR_EDITABLE = {
+    ("platforms", "platform"), ("platforms", "operator"), ("platforms", "penalty"),
+    ("complaints", "calendarexception"), ("portal", "user"),
+}
+
+
+def ensure_regulator_group() -> Group:
+    group, _created = Group.objects.get_or_create(name=REGULATOR_GROUP)
+    permissions = Permission.objects.filter(content_type__app_label__in=["portal", "platforms", "complaints"])
+    wanted = [
+        p for p in permissions
+        if p.codename.startswith("view_")
+        or ((p.content_type.app_label, p.content_type.model) in REGULATOR_EDITABLE and not p.codename.startswith("delete_"))
+    ]
+    group.permissions.set(wanted)
+    return group
+
+
+def make_regulator(user) -> None:
+    user.role = "regulator"
+    user.is_staff = True
+    user.platform = None
+    user.staff_role = ""
+    user.save()
+    user.groups.add(ensure_regulator_group())

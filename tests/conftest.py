@@ -1,0 +1,250 @@
+"""Shared test infrastructure.
+
+Sections:
+1. service markers (postgres / broker / e2e): skip on a laptop without the service, FAIL under CI=true;
+2. Celery: eager by default; a real worker process for ``@pytest.mark.broker`` tests;
+3. small per-test hygiene (cache);
+4. role fixtures — the lead's section at the end of this file (or the ``tests.fixtures_roles`` plugin).
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+# --- 1. Service markers ---------------------------------------------------------------------------
+
+
+def running_in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip on a laptop; under CI a missing service is a broken pipeline, so the test fails loudly."""
+    if running_in_ci():
+        pytest.fail(f"{reason} — required under CI=true", pytrace=False)
+    pytest.skip(reason)
+
+
+def redis_broker_url() -> str | None:
+    url = os.environ.get("CELERY_BROKER_URL", "")
+    return url if url.startswith(("redis://", "rediss://")) else None
+
+
+_redis_problem_cache: dict[str, str | None] = {}
+
+
+def redis_problem(url: str) -> str | None:
+    """None when Redis at ``url`` answers PING, else why not (checked once per session)."""
+    if url not in _redis_problem_cache:
+        import redis
+
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping()
+            _redis_problem_cache[url] = None
+        except Exception as exc:
+            _redis_problem_cache[url] = f"Redis at {url} does not answer: {exc}"
+    return _redis_problem_cache[url]
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("postgres"):
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            skip_or_fail(f"needs PostgreSQL (DATABASE_URL=postgres://…), the database is {connection.vendor}")
+    if item.get_closest_marker("broker"):
+        url = redis_broker_url()
+        if url is None:
+            skip_or_fail("needs CELERY_BROKER_URL=redis://… and a running Redis")
+        elif problem := redis_problem(url):
+            skip_or_fail(problem)
+    if item.get_closest_marker("e2e") and not CHROMIUM.exists():
+        skip_or_fail(f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
+
+
+# --- 2. Celery ------------------------------------------------------------------------------------
+
+
+def reset_celery_connections(app) -> None:
+    """Drop the broker pool, producer pool and result backend Celery caches on first use, so the next call
+    connects with the current ``app.conf``. Celery has no public API for this; these are the attributes
+    its own after-fork hook resets."""
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    if "amqp" in app.__dict__:
+        app.__dict__["amqp"]._producer_pool = None
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def celery_eager_by_default() -> Iterator[None]:
+    """Tasks run inline in tests even when CELERY_BROKER_URL points at Redis (as in CI): only tests that
+    ask for ``real_broker`` go through a broker and a worker."""
+    from portal.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """A worker process cannot see an in-memory SQLite database: when a Redis broker is configured, give
+    the SQLite test database a file (removed at the end of the session by Django)."""
+    from django.db import connections
+
+    settings_dict = connections["default"].settings_dict
+    if settings_dict["ENGINE"].endswith("sqlite3") and redis_broker_url():
+        test = settings_dict.setdefault("TEST", {})
+        if not test.get("NAME"):
+            test["NAME"] = str(Path(tempfile.gettempdir()) / f"portal-test-{os.getpid()}.sqlite3")
+
+
+def test_database_url() -> str:
+    """A DATABASE_URL for the pytest-django test database (call after ``django_db_setup``)."""
+    from django.db import connection
+
+    settings_dict = connection.settings_dict
+    name = str(settings_dict["NAME"])
+    if connection.vendor == "sqlite":
+        if name.startswith("file:") or name == ":memory:":
+            raise RuntimeError("the SQLite test database is in memory; a worker process cannot reach it")
+        return f"sqlite:///{name}"  # an absolute path gives sqlite:////abs/path
+    env_url = os.environ.get("DATABASE_URL")
+    if env_url:
+        return urlsplit(env_url)._replace(path="/" + quote(name)).geturl()
+    user = quote(settings_dict.get("USER") or "")
+    password = quote(settings_dict.get("PASSWORD") or "")
+    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+    return f"postgres://{credentials}{settings_dict.get('HOST') or ''}{port}/{quote(name)}"
+
+
+class WorkerProcess:
+    def __init__(self, process: subprocess.Popen, hostname: str, log_path: Path, mail_dir: Path) -> None:
+        self.process = process
+        self.hostname = hostname
+        self.log_path = log_path
+        self.mail_dir = mail_dir  # the worker's e-mails land here (file-based backend)
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no worker log)"
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(
+    django_db_setup: None, django_db_blocker, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WorkerProcess]:
+    """A real ``celery worker`` subprocess on the test database and the Redis broker from the environment.
+
+    Use through ``real_broker``; tests must be ``@pytest.mark.django_db(transaction=True)`` so the worker
+    sees committed rows. Results go to Redis as well, so ``.delay().get(timeout=…)`` works.
+    """
+    from celery import Celery
+
+    broker_url = redis_broker_url()
+    if broker_url is None or redis_problem(broker_url):
+        skip_or_fail("celery_worker_process needs CELERY_BROKER_URL=redis://… and a running Redis")
+    with django_db_blocker.unblock():
+        database_url = test_database_url()
+
+    workdir = tmp_path_factory.mktemp("celery-worker")
+    mail_dir = workdir / "mail"
+    mail_dir.mkdir()
+    log_path = workdir / "worker.log"
+    hostname = f"pytest-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": broker_url,
+        "CELERY_RESULT_BACKEND": broker_url,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(mail_dir),
+        "PYTHONUNBUFFERED": "1",
+    }
+    command = [
+        sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "-l", "info",
+        "-n", hostname, "--purge", "--without-gossip", "--without-mingle",
+    ]  # fmt: skip
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603 - fixed argv
+            command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    worker = WorkerProcess(process, hostname, log_path, mail_dir)
+
+    control_app = Celery("pytest-control", broker=broker_url, set_as_current=False)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"celery worker exited with {process.returncode}:\n{worker.log_tail()}", pytrace=False)
+            if control_app.control.ping(destination=[hostname], timeout=1.0):
+                break
+            if time.monotonic() > deadline:
+                pytest.fail(f"celery worker did not answer a ping in 60 s:\n{worker.log_tail()}", pytrace=False)
+        yield worker
+    finally:
+        control_app.close()
+        if process.poll() is None:
+            process.terminate()  # warm shutdown: finishes the current task
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+
+
+@pytest.fixture
+def real_broker(celery_worker_process: WorkerProcess) -> Iterator[WorkerProcess]:
+    """Send tasks for real (Redis broker → worker process) during this test, then go back to eager."""
+    from portal.celery import app
+
+    broker_url = redis_broker_url()
+    keys = ("broker_url", "result_backend", "task_always_eager")
+    saved = {key: app.conf[key] for key in keys}
+    reset_celery_connections(app)
+    app.conf.update(broker_url=broker_url, result_backend=broker_url, task_always_eager=False)
+    try:
+        yield celery_worker_process
+    finally:
+        reset_celery_connections(app)
+        app.conf.update(saved)
+
+
+# --- 3. Per-test hygiene --------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def clear_cache() -> Iterator[None]:
+    """Throttle counters and cached pages live in the cache: start every test from zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+# --- 4. Role fixtures (lead) ----------------------------------------------------------------------
+# consumer / platform staff / regulator users and logged-in clients: append them here, or write them in
+# tests/fixtures_roles.py and register it with ``pytest_plugins = ["tests.fixtures_roles"]`` at the top.
