@@ -1,1 +1,7 @@
-urlpatterns = []
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("complaints.urls_consumer")),
+    path("", include("complaints.urls_platform")),
+    path("", include("complaints.urls_dossier")),
+]

@@ -82,8 +82,7 @@ def reset_celery_connections(app) -> None:
     """Drop the broker pool, producer pool and result backend Celery caches on first use, so the next call
     connects with the current ``app.conf``. Celery has no public API for this; these are the attributes
     its own after-fork hook resets."""
-    if app._pool is not None:
-        app._pool.force_close_all()
+    # Only drop references: the connection pools themselves are kombu-global, shared per broker URL.
     app._pool = None
     if "amqp" in app.__dict__:
         app.__dict__["amqp"]._producer_pool = None

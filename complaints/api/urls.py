@@ -1,1 +1,6 @@
-urlpatterns = []
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("complaints.api.urls_complaints")),
+    path("", include("complaints.api.urls_dossier")),
+]

@@ -1,1 +1,7 @@
-urlpatterns = []
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("platforms.api.urls_public")),
+    path("", include("platforms.api.urls_regulator")),
+    path("", include("platforms.api.urls_workspace")),
+]
