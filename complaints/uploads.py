@@ -4,21 +4,22 @@ Evidence is uploaded by anonymous-ish consumers and later opened by platform sta
 decision here is made from the bytes, never from the client's file name or ``Content-Type`` header: both are
 chosen by the uploader. The policy, in order:
 
-1. Size: empty files and files over ``settings.PORTAL_EVIDENCE_MAX_BYTES`` are refused. The whole file is read
-   (in chunks, hashing as we go) and kept in memory for the checks below; the size cap bounds that memory.
-2. Type: ``filetype`` recognises binary formats by their magic numbers; our own checks add MP3 streams without an
-   ID3 tag, AMR-WB and plain text. Anything not on the allow-list (images, PDF, text, audio) is refused,
-   including executables, archives, Office files, HTML and SVG. A name that disagrees with the content is not an
-   error by itself (phones name things oddly); the sniffed type wins and the stored name gets its extension.
-3. Per-type checks: images must be a single well-formed image of sane dimensions with no HTML/JS markers in the
-   bytes (polyglots); PDFs must not carry JavaScript, automatic actions or embedded files.
+1. Size: empty files and files over ``settings.PORTAL_EVIDENCE_MAX_BYTES`` are refused. The whole file is
+   read (in chunks, hashing as we go) and kept in memory for the checks below; the size cap bounds it.
+2. Type: ``filetype`` recognises binary formats by their magic numbers; our own checks add MP3 streams without
+   an ID3 tag, AMR-WB and plain text. Anything not on the allow-list (images, PDF, text, audio) is refused,
+   including executables, archives, Office files, HTML and SVG. A name that disagrees with the content is not
+   an error by itself (phones name things oddly); the sniffed type wins and the name gets its extension.
+3. Per-type checks: images must be a single well-formed image of sane dimensions with no HTML/JS markers in
+   the bytes (polyglots); PDFs must not carry JavaScript, automatic actions or embedded files.
 
-Everything accepted is later served only as an attachment with ``X-Content-Type-Options: nosniff``; these checks
-are the second line of defence, not the only one.
+Everything accepted is later served only as an attachment with ``X-Content-Type-Options: nosniff``; these
+checks are the second line of defence, not the only one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import re
@@ -101,11 +102,13 @@ _EXECUTABLE_MAGIC = (
     b"#!",
 )
 
-# A text file whose first non-blank character opens a tag is a markup document (HTML, SVG, XML), not a chat log.
+# A text file whose first non-blank character opens a tag is a markup document (HTML, SVG, XML), not a chat
+# log.
 _MARKUP_START = re.compile(r"<[A-Za-z!?/]")
 
-# HTML/JS markers that have no business inside image bytes. Each is at least five fixed bytes so that compressed
-# image data hits one by chance with odds around 1 in 10^4 for a 10 MB file; a bare "<svg" would be 1 in 50.
+# HTML/JS markers that have no business inside image bytes. Each is at least five fixed bytes so that
+# compressed image data hits one by chance with odds around 1 in 10^4 for a 10 MB file; a bare "<svg" would be
+# 1 in 50.
 _POLYGLOT_MARKERS = re.compile(
     rb"<(?:script|html|iframe|object|embed|body|svg[\s/>]|\?php)|javascript:|on(?:error|load)\s*=",
 )
@@ -152,7 +155,8 @@ _NAME_RESERVED = re.compile(r'[<>:"|?*]')
 class UploadRejected(ValidationError):
     """An uploaded evidence file is refused; ``code`` says why, the message says it to the uploader.
 
-    A ``ValidationError`` so that a form field or a DRF serializer field reports it like any other field error.
+    A ``ValidationError`` so that a form field or a DRF serializer field reports it like any other field
+    error.
     """
 
     def __init__(self, message: Any, code: str, params: dict[str, Any] | None = None):
@@ -190,13 +194,14 @@ def inspect_upload(upload: UploadedFile, *, max_bytes: int | None = None) -> Ins
     elif kind is _PDF:
         _check_pdf(data)
 
-    extension = _extension_for(upload.name or "", kind)
+    base_name = _clean_base_name(upload.name or "")
+    extension = _extension_for(base_name, kind)
     return InspectedFile(
         content_type=kind.content_type,
         extension=extension,
         size=len(data),
         sha256=sha256,
-        safe_name=safe_display_name(upload.name or "", extension),
+        safe_name=safe_display_name(base_name, extension),
         is_image=kind.is_image,
     )
 
@@ -208,11 +213,11 @@ def make_thumbnail(upload: UploadedFile, *, max_size: tuple[int, int] = (320, 32
     Rendering from a fresh pixel buffer guarantees no EXIF (GPS position!) or text chunks reach the thumbnail.
     """
     try:
-        data = upload.read()
+        data = b"".join(upload.chunks(_CHUNK_SIZE))
     finally:
         _rewind(upload)
-    if filetype.guess_mime(data[:_SNIFF_BYTES]) not in {"image/jpeg", "image/png", "image/apng", "image/gif",
-                                                        "image/webp"}:
+    kind = _ALLOWED_BY_FILETYPE_MIME.get(filetype.guess_mime(data[:_SNIFF_BYTES]) or "")
+    if kind is None or not kind.is_image:
         return None
     with _open_image(data) as image:
         if image.format == "JPEG":
@@ -228,7 +233,7 @@ def make_thumbnail(upload: UploadedFile, *, max_size: tuple[int, int] = (320, 32
 
 
 def validate_evidence_count(existing: int, adding: int, *, limit: int | None = None) -> None:
-    """Refuse adding ``adding`` files to a complaint that already has ``existing`` when that passes the cap."""
+    """Refuse adding ``adding`` files to a complaint holding ``existing`` when that would pass the cap."""
     cap = settings.PORTAL_EVIDENCE_MAX_FILES if limit is None else limit
     if existing < 0 or adding < 0:
         raise ValueError("file counts cannot be negative")
@@ -241,27 +246,29 @@ def validate_evidence_count(existing: int, adding: int, *, limit: int | None = N
 def safe_display_name(name: str, extension: str) -> str:
     """Turn a client-supplied file name into a harmless display name ending in ``.extension``.
 
-    Keeps only the last path component (``../``, ``..\\``, ``C:\\…`` and ``/etc/…`` all reduce to a base name),
-    drops control and format characters (bidi overrides such as U+202E make ``exe.png`` look like ``png.exe``),
-    and replaces the extension with ``extension`` unless it already is one, so a name never claims a type the
-    content is not. Falls back to ``evidence.<extension>``.
+    Keeps only the last path component (``../``, ``..\\``, ``C:\\…`` and ``/etc/…`` reduce to a base name),
+    drops control and format characters (the bidi override U+202E makes ``gnp.exe`` display as ``exe.png``),
+    and puts ``extension`` in place of the name's own, so a name never claims a type the content is not.
+    Falls back to ``evidence.<extension>``.
     """
+    name = _clean_base_name(name)
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or not suffix or " " in suffix or len(suffix) > 10:
+        stem = name  # no extension, or "Screenshot 10.30 am": the dot was not an extension separator
+    ending = f".{extension}"
+    stem = stem.strip(" .")[: MAX_NAME_LENGTH - len(ending)].rstrip(" .")
+    return f"{stem or 'evidence'}{ending}"
+
+
+def _clean_base_name(name: str) -> str:
+    """The last path component of ``name`` without control/format characters or Windows-reserved ones."""
     name = unicodedata.normalize("NFC", name)
+    # Removed before splitting on separators, so that "..\x00/" or an override cannot hide a separator.
     name = "".join(char for char in name if unicodedata.category(char) not in {"Cc", "Cf", "Cs", "Zl", "Zp"})
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = re.sub(r"^[A-Za-z]:", "", name)  # drive-relative Windows path: "C:report.pdf"
     name = _NAME_RESERVED.sub("_", name)
-    name = re.sub(r"\s+", " ", name).strip(" .")  # no hidden ".files", no Windows-trailing dots
-
-    stem, dot, suffix = name.rpartition(".")
-    if not dot:
-        stem = name
-    elif suffix.lower() not in _aliases_including(extension) and (" " in suffix or len(suffix) > 10):
-        stem = name  # "Screenshot 10.30 am": the dot was not an extension separator
-    stem = stem.strip(" .")
-    ending = f".{extension}"
-    stem = stem[: MAX_NAME_LENGTH - len(ending)].rstrip(" .")
-    return f"{stem or 'evidence'}{ending}"
+    return re.sub(r"\s+", " ", name).strip(" .")  # no hidden ".files", no Windows-trailing dots
 
 
 # --- reading ----------------------------------------------------------------------------------------------
@@ -291,10 +298,9 @@ def _too_large(limit: int) -> UploadRejected:
 
 
 def _rewind(upload: IO[bytes]) -> None:
-    try:
+    # A closed or unseekable file has no position to restore.
+    with contextlib.suppress(AttributeError, OSError, ValueError):
         upload.seek(0)
-    except (AttributeError, OSError, ValueError):  # closed or unseekable: nothing to restore
-        pass
 
 
 # --- sniffing ---------------------------------------------------------------------------------------------
@@ -376,9 +382,9 @@ def _is_text(data: bytes) -> bool:
     """True for UTF-8 or GB18030 text without NULs that is not a markup document.
 
     Markup *documents* (a file starting with ``<html``, ``<svg``, ``<?xml``…) are refused: no one needs to
-    upload a web page as evidence, and an SVG is a script container. Markup quoted *inside* a chat log is kept:
-    the file is stored as ``text/plain`` and only ever served as an attachment with ``nosniff``, so no browser
-    renders it.
+    upload a web page as evidence, and an SVG is a script container. Markup quoted *inside* a chat log is
+    kept: the file is stored as ``text/plain`` and only ever served as an attachment with ``nosniff``, so no
+    browser renders it.
     """
     if b"\x00" in data:
         return False
@@ -409,8 +415,10 @@ def _check_image(data: bytes, kind: _FileType) -> None:
     """
     if _POLYGLOT_MARKERS.search(data.lower()):
         raise UploadRejected(
-            _("This image also contains web page or script code and cannot be accepted. "
-              "Take a new screenshot and upload that instead."),
+            _(
+                "This image also contains web page or script code and cannot be accepted. "
+                "Take a new screenshot and upload that instead."
+            ),
             "polyglot",
         )
     with _open_image(data) as image:
@@ -423,12 +431,14 @@ def _check_image(data: bytes, kind: _FileType) -> None:
     with _open_image(data) as image:
         try:
             image.load()
+        except Image.DecompressionBombError as error:
+            raise _image_too_large() from error
         except Exception as error:
             raise _corrupt() from error
 
 
 def _open_image(data: bytes) -> Image.Image:
-    """Open image bytes with Pillow, refusing bombs (``image_too_large``) and undecodable data (``corrupt``)."""
+    """Open image bytes with Pillow; refuse bombs (``image_too_large``) and undecodable data (``corrupt``)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -469,11 +479,13 @@ def _check_pdf(data: bytes) -> None:
     budget = PDF_INFLATE_BUDGET
     for match in _PDF_STREAM.finditer(data):
         dictionary = data[max(0, match.start() - 512) : match.start()]
-        dictionary = dictionary[dictionary.rfind(b"obj") + 1 :]
+        dictionary = dictionary[dictionary.rfind(b"obj") + 3 :]  # this stream's own object (or the window)
         if b"ObjStm" not in _decode_pdf_name_escapes(dictionary):
             continue  # page content, images, fonts: no dictionaries can hide there
         end = data.find(_PDF_ENDSTREAM, match.end())
         raw = data[match.end() : end if end != -1 else len(data)]
+        if budget <= 0:
+            raise _unverifiable_pdf()
         inflater = zlib.decompressobj()
         try:
             inflated = inflater.decompress(raw, budget)
@@ -500,16 +512,20 @@ def _decode_pdf_name_escapes(name: bytes) -> bytes:
 
 def _active_pdf() -> UploadRejected:
     return UploadRejected(
-        _("This PDF contains scripts, automatic actions or embedded files and cannot be accepted. "
-          "Print it to a new PDF or upload screenshots instead."),
+        _(
+            "This PDF contains scripts, automatic actions or embedded files and cannot be accepted. "
+            "Print it to a new PDF or upload screenshots instead."
+        ),
         "active_pdf",
     )
 
 
 def _unverifiable_pdf() -> UploadRejected:
     return UploadRejected(
-        _("This PDF could not be checked (it may be encrypted or damaged). "
-          "Print it to a new PDF or upload screenshots instead."),
+        _(
+            "This PDF could not be checked (it may be encrypted or damaged). "
+            "Print it to a new PDF or upload screenshots instead."
+        ),
         "unverifiable_pdf",
     )
 
@@ -517,14 +533,7 @@ def _unverifiable_pdf() -> UploadRejected:
 # --- names ------------------------------------------------------------------------------------------------
 
 
-def _aliases_including(extension: str) -> frozenset[str]:
-    for kind in (*_ALLOWED_BY_FILETYPE_MIME.values(), _TEXT):
-        if extension in kind.aliases:
-            return kind.aliases
-    return frozenset({extension})
-
-
 def _extension_for(name: str, kind: _FileType) -> str:
-    """The uploaded name's extension if it is a usual one for the sniffed type (``.jpeg``, ``.csv``), else ours."""
+    """The name's extension if it is a usual one for the sniffed type (``.jpeg``, ``.csv``), else ours."""
     suffix = name.rpartition(".")[2].strip().lower() if "." in name else ""
     return suffix if suffix in kind.aliases else kind.extension

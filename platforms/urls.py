@@ -4,4 +4,5 @@ urlpatterns = [
     path("", include("platforms.urls_public")),
     path("", include("platforms.urls_workspace")),
     path("", include("platforms.urls_regulator")),
+    path("", include("platforms.urls_dashboard")),
 ]
