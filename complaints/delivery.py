@@ -38,13 +38,19 @@ def send_outbox_message(outbox_id: int) -> bool:
             context = {**message.context, "site_url": settings.SITE_URL}
             subject = render_to_string(f"emails/{message.template}.subject.txt", context).strip()
             body = render_to_string(f"emails/{message.template}.txt", context)
+        failure = None
         try:
             EmailMultiAlternatives(subject=subject, body=body, to=message.recipients).send()
         except Exception as error:
-            OutboxMessage.objects.filter(pk=message.pk).update(attempts=message.attempts, last_error=str(error)[:1000])
-            raise
-        message.sent_at = timezone.now()
-        message.save(update_fields=["sent_at", "attempts"])
+            failure = error
+            message.last_error = str(error)[:1000]
+        else:
+            message.sent_at = timezone.now()
+            message.last_error = ""
+        message.save(update_fields=["sent_at", "attempts", "last_error"])
+    # Raised only after the commit, so the failed attempt and its error stay recorded for the flush.
+    if failure is not None:
+        raise failure
     return True
 
 
@@ -65,6 +71,8 @@ def send_webhook(delivery_id: int) -> str:
             WebhookDelivery.objects.select_for_update(skip_locked=True)
             .select_related("endpoint")
             .filter(pk=delivery_id, status=DeliveryStatus.PENDING)
+            # A retry is not sent before its backoff has passed, whoever asks (a redelivered task, the flush).
+            .exclude(next_attempt_at__gt=timezone.now())
             .first()
         )
         if delivery is None:

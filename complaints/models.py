@@ -518,3 +518,43 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.endpoint_id} ({self.status})"
+
+
+class DossierExportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to start")
+    RUNNING = "running", _("Being prepared")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+def dossier_upload_to(instance: "DossierExport", filename: str) -> str:
+    now = datetime.now()
+    return f"dossiers/{now:%Y/%m}/{secrets.token_hex(16)}.pdf"
+
+
+class DossierExport(models.Model):
+    """A dossier PDF prepared in the background for a complaint with many evidence files."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="dossier_exports")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=DossierExportStatus.choices, default=DossierExportStatus.PENDING
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    file = models.FileField(upload_to=dossier_upload_to, max_length=200, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("dossier export")
+        verbose_name_plural = _("dossier exports")
+        constraints = [
+            models.CheckConstraint(name="dossier_export_progress_0_100", condition=Q(progress__lte=100)),
+        ]
+
+    def __str__(self) -> str:
+        return f"dossier {self.complaint_id} ({self.status})"

@@ -21,12 +21,11 @@ def deliver_outbox_task(self, outbox_id: int) -> bool:
 
 @shared_task
 def deliver_webhook_task(delivery_id: int) -> str:
-    status = send_webhook(delivery_id)
-    delivery = WebhookDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING).first()
-    if delivery is not None and delivery.next_attempt_at is not None:
-        countdown = max((delivery.next_attempt_at - timezone.now()).total_seconds(), 0)
-        deliver_webhook_task.apply_async((delivery_id,), countdown=countdown)
-    return status
+    """First attempt only: retries are due at ``next_attempt_at`` and sent by ``flush_outbox_task``.
+
+    (Re-queueing with a countdown here ran every retry at once when tasks are eager, and raced the flush.)
+    """
+    return send_webhook(delivery_id)
 
 
 @shared_task
@@ -62,3 +61,12 @@ def _send_quietly(outbox_id: int) -> bool:
     except Exception:
         logger.warning("outbox message %s failed; it stays queued", outbox_id, exc_info=True)
         return False
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+def render_dossier_task(export_id: int) -> str | None:
+    """Render a queued dossier export; storage errors are retried, a finished export is not rendered again."""
+    from .dossier import dossier_export_run  # loads WeasyPrint: only workers that render need it
+
+    export = dossier_export_run(export_id)
+    return export.status if export is not None else None

@@ -26,6 +26,7 @@ import re
 import unicodedata
 import warnings
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -115,25 +116,25 @@ _POLYGLOT_MARKERS = re.compile(
 
 # PDF names that run code or act without the reader asking: JavaScript, automatic actions (open/page/field
 # events), launching programs, embedded files (an .exe inside a "receipt"), forms that submit or import data.
-_ACTIVE_PDF_NAMES = frozenset(
+# Long names are looked for everywhere, stream bodies included: seven or more fixed bytes never occur in
+# compressed data by chance. Short ones ("/JS" plus a delimiter turns up in about one 10 MB PDF in 25) are
+# looked for outside stream bodies only; an action using them also names /JavaScript, /Launch… anyway.
+_ACTIVE_PDF_LONG_NAMES = frozenset(
     {
         "JavaScript",
-        "JS",
         "OpenAction",
-        "AA",
         "Launch",
         "EmbeddedFile",
         "EmbeddedFiles",
         "RichMedia",
-        "XFA",
         "SubmitForm",
         "ImportData",
-        "GoToE",
     }
 )
+_ACTIVE_PDF_NAMES = _ACTIVE_PDF_LONG_NAMES | {"JS", "AA", "XFA", "GoToE"}
 _PDF_NAME = re.compile(rb"/([^\x00\t\n\x0c\r ()<>\[\]{}/%]+)")
 _PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-_PDF_STREAM = re.compile(rb"stream(?:\r\n|\n|\r)")
+_PDF_STREAM = re.compile(rb"(?<!end)stream(?:\r\n|\n|\r)")
 _PDF_ENDSTREAM = b"endstream"
 
 # MPEG audio bitrates (kbit/s) by (version is MPEG-1, layer) and sample rates (Hz) by version bits.
@@ -411,7 +412,9 @@ def _check_image(data: bytes, kind: _FileType) -> None:
     """Refuse polyglots, decompression bombs and images Pillow cannot decode completely.
 
     ``verify()`` checks structure (PNG chunk CRCs) but is a no-op for JPEG and GIF, so the first frame is also
-    decoded in full; truncated files fail there. The pixel count is checked before decoding anything.
+    decoded in full. Truncation is checked by hand for JPEG and GIF: importing WeasyPrint sets Pillow's global
+    ``ImageFile.LOAD_TRUNCATED_IMAGES = True``, after which ``load()`` silently pads a truncated image.
+    The pixel count is checked before decoding anything.
     """
     if _POLYGLOT_MARKERS.search(data.lower()):
         raise UploadRejected(
@@ -428,6 +431,8 @@ def _check_image(data: bytes, kind: _FileType) -> None:
             image.verify()
         except Exception as error:
             raise _corrupt() from error
+    if _is_truncated(data, kind):
+        raise _corrupt()
     with _open_image(data) as image:
         try:
             image.load()
@@ -435,6 +440,16 @@ def _check_image(data: bytes, kind: _FileType) -> None:
             raise _image_too_large() from error
         except Exception as error:
             raise _corrupt() from error
+
+
+def _is_truncated(data: bytes, kind: _FileType) -> bool:
+    """True if a JPEG lacks its end-of-image marker after the last scan, or a GIF its trailer byte."""
+    if kind is _JPEG:
+        # 0xFFD9 cannot occur inside entropy-coded data (0xFF is stuffed there as 0xFF00).
+        return data.rfind(b"\xff\xd9") < data.rfind(b"\xff\xda")
+    if kind is _GIF:
+        return not data.rstrip(b"\x00").endswith(b"\x3b")
+    return False  # PNG: verify() reads every chunk with its CRC; WebP: the decoder checks the RIFF size
 
 
 def _open_image(data: bytes) -> Image.Image:
@@ -469,39 +484,55 @@ def _corrupt() -> UploadRejected:
 def _check_pdf(data: bytes) -> None:
     """Refuse PDFs with JavaScript, automatic actions or embedded files.
 
-    The names are looked for in the plain bytes and inside compressed object streams (``/ObjStm``), where a
-    PDF 1.5+ writer may put every dictionary. Names are compared after decoding ``#xx`` escapes
-    (``/J#61vaScript`` is ``/JavaScript``). An object stream we cannot inflate (encrypted, unusual filter,
-    too big) leaves the file unverifiable, and it is refused rather than trusted.
+    Dictionaries live either in the file's plain bytes or, since PDF 1.5, inside compressed object streams
+    (``/ObjStm``): both are searched, object streams after inflating them. Names are compared after decoding
+    ``#xx`` escapes (``/J#61vaScript`` is ``/JavaScript``). An object stream we cannot inflate (encrypted,
+    unusual filter, too big) leaves the file unverifiable, and it is refused rather than trusted.
     """
-    if _has_active_pdf_names(data):
+    if _has_active_pdf_names(data, _ACTIVE_PDF_LONG_NAMES):
         raise _active_pdf()
+    skeleton = bytearray()
     budget = PDF_INFLATE_BUDGET
-    for match in _PDF_STREAM.finditer(data):
-        dictionary = data[max(0, match.start() - 512) : match.start()]
+    position = 0
+    for dictionary_start, body_start, body_end in _pdf_streams(data):
+        skeleton += data[position:body_start]
+        position = body_end
+        dictionary = data[max(0, dictionary_start - 512) : dictionary_start]
         dictionary = dictionary[dictionary.rfind(b"obj") + 3 :]  # this stream's own object (or the window)
         if b"ObjStm" not in _decode_pdf_name_escapes(dictionary):
-            continue  # page content, images, fonts: no dictionaries can hide there
-        end = data.find(_PDF_ENDSTREAM, match.end())
-        raw = data[match.end() : end if end != -1 else len(data)]
+            continue  # page content, images, fonts: no dictionaries live there
         if budget <= 0:
             raise _unverifiable_pdf()
         inflater = zlib.decompressobj()
         try:
-            inflated = inflater.decompress(raw, budget)
+            inflated = inflater.decompress(data[body_start:body_end], budget)
         except zlib.error as error:
             raise _unverifiable_pdf() from error
         if inflater.unconsumed_tail:
             raise _unverifiable_pdf()
         budget -= len(inflated)
-        if _has_active_pdf_names(inflated):
+        if _has_active_pdf_names(inflated, _ACTIVE_PDF_NAMES):
             raise _active_pdf()
+    skeleton += data[position:]
+    if _has_active_pdf_names(bytes(skeleton), _ACTIVE_PDF_NAMES):
+        raise _active_pdf()
 
 
-def _has_active_pdf_names(data: bytes) -> bool:
+def _pdf_streams(data: bytes) -> Iterator[tuple[int, int, int]]:
+    """``(keyword_start, body_start, body_end)`` of each stream, the body ending at its ``endstream``."""
+    position = 0
+    while match := _PDF_STREAM.search(data, position):
+        body_end = data.find(_PDF_ENDSTREAM, match.end())
+        if body_end == -1:
+            body_end = len(data)
+        yield match.start(), match.end(), body_end
+        position = body_end + len(_PDF_ENDSTREAM)
+
+
+def _has_active_pdf_names(data: bytes, names: frozenset[str]) -> bool:
     for match in _PDF_NAME.finditer(data):
         name = _decode_pdf_name_escapes(match.group(1))
-        if name.decode("latin-1") in _ACTIVE_PDF_NAMES:
+        if name.decode("latin-1") in names:
             return True
     return False
 

@@ -1,1 +1,14 @@
-urlpatterns = []
+from django.urls import path
+
+from .views_dashboard import DashboardView, PlatformsCsvView, RepeatOffendersCsvView, ScorecardMethodView
+
+urlpatterns = [
+    path("dashboard/", DashboardView.as_view(), name="dashboard-home"),
+    path("dashboard/scorecard/", ScorecardMethodView.as_view(), name="dashboard-scorecard"),
+    path("dashboard/export/platforms.csv", PlatformsCsvView.as_view(), name="dashboard-export-platforms"),
+    path(
+        "dashboard/export/repeat-offenders.csv",
+        RepeatOffendersCsvView.as_view(),
+        name="dashboard-export-repeat-offenders",
+    ),
+]

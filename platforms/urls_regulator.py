@@ -1,1 +1,10 @@
-urlpatterns = []
+from django.urls import path
+
+from .views_penalties import PenaltyDetailView, PenaltyIssueView, PenaltyListView, PenaltyNoticeView
+
+urlpatterns = [
+    path("penalties/", PenaltyListView.as_view(), name="penalty-list"),
+    path("penalties/new/", PenaltyIssueView.as_view(), name="penalty-new"),
+    path("penalties/<int:pk>/", PenaltyDetailView.as_view(), name="penalty-detail"),
+    path("penalties/<int:pk>/notice.pdf", PenaltyNoticeView.as_view(), name="penalty-notice"),
+]

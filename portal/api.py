@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -53,3 +54,21 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     # APIException, Http404 and PermissionDenied: DRF's own mapping. Anything else returns None → 500,
     # which is a bug to fix, not an answer to dress up.
     return drf_exception_handler(exc, context)
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    """Documents ``Authorization: Api-Key <key>`` (platforms.authentication) in the OpenAPI schema.
+
+    Registered on import; portal/api_urls.py imports this module, so it exists before any schema is built.
+    """
+
+    target_class = "platforms.authentication.ApiKeyAuthentication"
+    name = "ApiKeyAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "A platform's API key: `Api-Key <key>`. Acts as an agent of that platform.",
+        }

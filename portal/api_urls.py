@@ -1,5 +1,6 @@
 from django.urls import path
 
+from portal import api  # noqa: F401 - registers the OpenAPI description of API-key authentication
 from portal.api_views import MeView, TokenObtainView
 
 urlpatterns = [

@@ -8,16 +8,24 @@ REGULATOR_EDITABLE = {
     ("platforms", "platform"), ("platforms", "operator"), ("platforms", "penalty"),
     ("complaints", "calendarexception"), ("portal", "user"),
 }
+# A wrong calendar correction must be removable; every other record is kept (penalties end by appeal).
+REGULATOR_DELETABLE = {("complaints", "calendarexception")}
 
 
 def ensure_regulator_group() -> Group:
     group, _created = Group.objects.get_or_create(name=REGULATOR_GROUP)
-    permissions = Permission.objects.filter(content_type__app_label__in=["portal", "platforms", "complaints"])
-    wanted = [
-        p for p in permissions
-        if p.codename.startswith("view_")
-        or ((p.content_type.app_label, p.content_type.model) in REGULATOR_EDITABLE and not p.codename.startswith("delete_"))
-    ]
+    permissions = Permission.objects.filter(
+        content_type__app_label__in=["portal", "platforms", "complaints"]
+    ).select_related("content_type")
+    wanted = []
+    for permission in permissions:
+        model = (permission.content_type.app_label, permission.content_type.model)
+        if (
+            permission.codename.startswith("view_")
+            or (model in REGULATOR_EDITABLE and not permission.codename.startswith("delete_"))
+            or model in REGULATOR_DELETABLE
+        ):
+            wanted.append(permission)
     group.permissions.set(wanted)
     return group
 

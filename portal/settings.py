@@ -189,6 +189,7 @@ REST_FRAMEWORK = {
         "filing": env.str("THROTTLE_FILING", default="30/hour"),
         "upload": env.str("THROTTLE_UPLOAD", default="120/hour"),
         "token": env.str("THROTTLE_TOKEN", default="20/minute"),
+        "anon": env.str("THROTTLE_ANON", default="120/minute"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -201,6 +202,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status" or "kind" field with different choices: name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "ComplaintStatusEnum": "complaints.models.Status",
+        "EvidenceKindEnum": "complaints.models.EvidenceKind",
+        "EventKindEnum": "complaints.models.EventKind",
+        "ClockKindEnum": "complaints.models.ClockKind",
+        "PenaltyKindEnum": "platforms.models.PenaltyKind",
+    },
 }
 
 # --- Content security policy: no inline script anywhere, no third-party origins ------------------------
@@ -221,6 +230,8 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Domain -------------------------------------------------------------------------------------------
 PORTAL_REFERENCE_PREFIX = "KM"
+# The issuing authority printed on penalty decision notices (行政处罚决定书).
+PORTAL_AUTHORITY_NAME = env.str("PORTAL_AUTHORITY_NAME", default="某市市场监督管理局")
 PORTAL_DEADLINES = {
     # clock: (length, unit) — unit "working" counts Chinese working days in Asia/Shanghai, "calendar" plain days
     "first_response": (env.int("DEADLINE_FIRST_RESPONSE_WD", default=1), "working"),

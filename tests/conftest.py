@@ -4,7 +4,7 @@ Sections:
 1. service markers (postgres / broker / e2e): skip on a laptop without the service, FAIL under CI=true;
 2. Celery: eager by default; a real worker process for ``@pytest.mark.broker`` tests;
 3. small per-test hygiene (cache);
-4. role fixtures — the lead's section at the end of this file (or the ``tests.fixtures_roles`` plugin).
+4. role fixtures — ``tests.fixtures_roles`` (plugin), plus the lead's section at the end of this file.
 """
 
 import os
@@ -22,6 +22,9 @@ import pytest
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
+
+# Role fixtures (consumer, agent, manager, regulator, platform, api_key, …) live in their own plugin.
+pytest_plugins = ["tests.fixtures_roles"]
 
 
 # --- 1. Service markers ---------------------------------------------------------------------------
@@ -187,9 +190,7 @@ def celery_worker_process(
         "-n", hostname, "--purge", "--without-gossip", "--without-mingle",
     ]  # fmt: skip
     with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 - fixed argv
-            command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
+        process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
     worker = WorkerProcess(process, hostname, log_path, mail_dir)
 
     control_app = Celery("pytest-control", broker=broker_url, set_as_current=False)
@@ -197,11 +198,15 @@ def celery_worker_process(
         deadline = time.monotonic() + 60
         while True:
             if process.poll() is not None:
-                pytest.fail(f"celery worker exited with {process.returncode}:\n{worker.log_tail()}", pytrace=False)
+                pytest.fail(
+                    f"celery worker exited with {process.returncode}:\n{worker.log_tail()}", pytrace=False
+                )
             if control_app.control.ping(destination=[hostname], timeout=1.0):
                 break
             if time.monotonic() > deadline:
-                pytest.fail(f"celery worker did not answer a ping in 60 s:\n{worker.log_tail()}", pytrace=False)
+                pytest.fail(
+                    f"celery worker did not answer a ping in 60 s:\n{worker.log_tail()}", pytrace=False
+                )
         yield worker
     finally:
         control_app.close()
@@ -245,5 +250,5 @@ def clear_cache() -> Iterator[None]:
 
 
 # --- 4. Role fixtures (lead) ----------------------------------------------------------------------
-# consumer / platform staff / regulator users and logged-in clients: append them here, or write them in
-# tests/fixtures_roles.py and register it with ``pytest_plugins = ["tests.fixtures_roles"]`` at the top.
+# consumer / platform staff / regulator users and API clients are in tests/fixtures_roles.py (registered
+# through ``pytest_plugins`` at the top); fixtures that combine roles with the infrastructure above go here.

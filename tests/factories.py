@@ -1,10 +1,13 @@
 """factory_boy factories for the portal's models. Complaints are filed through the service, as in real life."""
 
+import io
 from datetime import timedelta
 from decimal import Decimal
 
 import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from complaints.models import PaymentChannel, PlatformOrderStatus, Problem
 from platforms.models import Platform
@@ -96,3 +99,18 @@ def file_complaint(consumer=None, platform=None, *, now=None, **overrides):
         platform = None
     complaint, _created = complaint_file(consumer=consumer, data=complaint_data(platform, **overrides), now=now)
     return complaint
+
+
+def image_upload(name: str = "订单截图.png", *, size: tuple[int, int] = (480, 300), color: str = "teal"):
+    """A real PNG upload, as a phone screenshot would arrive."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def add_evidence(complaint, by, *uploads, kind: str = "order_screenshot"):
+    """Attach files to a complaint through the real service (hashes recorded in the chain)."""
+    from complaints.services import complaint_add_evidence
+
+    files = [(upload, kind) for upload in uploads]
+    return complaint_add_evidence(complaint_id=complaint.pk, by=by, files=files)

@@ -2,7 +2,7 @@ import math
 from datetime import timedelta
 
 from django import template
-from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -15,7 +15,7 @@ def current_page(context: template.Context, prefix: str, *, exact: bool = False)
         return ""
     path = request.path
     if path == prefix or (not exact and prefix != "/" and path.startswith(prefix)):
-        return format_html('aria-current="page"')
+        return mark_safe('aria-current="page"')
     return ""
 
 

@@ -1,0 +1,137 @@
+# Complaint portal — developer commands. `make run` starts everything; `make test` runs the suite.
+# Recipes run in one bash per target (.ONESHELL) with strict flags, and work on a fresh machine.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.ONESHELL:
+.DEFAULT_GOAL := help
+
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+CELERY  := $(VENV)/bin/celery
+MANAGE  := $(PY) manage.py
+STAMP   := $(VENV)/.installed
+VAR     := $(CURDIR)/var
+BROKER  := $(VAR)/broker
+HOST    ?= 127.0.0.1
+PORT    ?= 8000
+PYTEST_ARGS ?=
+MESSAGE_IGNORES := --ignore=.venv --ignore=staticfiles --ignore=var --ignore=node_modules
+
+# Local Celery: kombu's filesystem transport (no Redis needed) unless CELERY_BROKER_URL is set. Producer
+# and worker share one folder: the producer writes to data_folder_out, the worker reads data_folder_in.
+define celery_env
+	export CELERY_BROKER_URL="$${CELERY_BROKER_URL:-filesystem://}"
+	export CELERY_TASK_ALWAYS_EAGER=false
+	if [[ "$$CELERY_BROKER_URL" == filesystem://* ]]; then
+		mkdir -p "$(BROKER)/queue" "$(BROKER)/processed" "$(BROKER)/control"
+		if [ -z "$${CELERY_BROKER_TRANSPORT_OPTIONS:-}" ]; then
+			export CELERY_BROKER_TRANSPORT_OPTIONS='{"data_folder_in": "$(BROKER)/queue", "data_folder_out": "$(BROKER)/queue", "processed_folder": "$(BROKER)/processed", "control_folder": "$(BROKER)/control", "store_processed": false}'
+		fi
+	fi
+endef
+
+# $(call apt_install,packages,what it is for): install as root with apt-get, otherwise say how; never fail.
+define apt_install
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		echo ">> installing $(1) ($(2))"
+		if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1); }; then
+			echo "WARNING: could not install $(1); $(2) will not work until you do"
+		fi
+	else
+		echo "WARNING: $(2) needs: sudo apt-get install -y $(1)   (or your system's equivalent)"
+	fi
+endef
+
+.PHONY: help venv install sysdeps run worker beat test e2e lint fmt messages bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
+
+# --- environment --------------------------------------------------------------------------------------
+
+$(PY):
+	@PYTHON="$$(command -v python3.11 || command -v python3 || true)"
+	if [ -z "$$PYTHON" ]; then echo "ERROR: python3.11 (or python3) not found" >&2; exit 1; fi
+	echo ">> creating $(VENV) with $$PYTHON"
+	"$$PYTHON" -m venv $(VENV)
+
+$(STAMP): requirements.txt | $(PY)
+	@echo ">> installing requirements"
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
+	touch $(STAMP)
+
+venv: $(PY)  ## create .venv if missing
+
+install: $(STAMP)  ## pip install -r requirements.txt when it changed
+
+sysdeps:  ## Chinese fonts and Pango for PDFs (apt-get as root, else instructions)
+	@if fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+		echo "ok: Noto Sans CJK fonts"
+	else
+		$(call apt_install,fonts-noto-cjk,Chinese text in PDF dossiers)
+	fi
+	if ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0"; then
+		echo "ok: Pango (WeasyPrint)"
+	else
+		$(call apt_install,libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0,WeasyPrint PDF rendering)
+	fi
+
+# --- running ------------------------------------------------------------------------------------------
+
+run: sysdeps install  ## migrate, seed demo data, start a Celery worker + beat and the dev server
+	@mkdir -p "$(VAR)"
+	$(celery_env)
+	$(MANAGE) migrate --noinput
+	if command -v msgfmt >/dev/null 2>&1; then
+		$(MANAGE) compilemessages $(MESSAGE_IGNORES) -v 0
+	else
+		echo "gettext not installed: using the committed .mo files"
+	fi
+	$(MANAGE) seed_demo
+	echo ">> Celery worker + beat ($$CELERY_BROKER_URL), log: var/worker.log"
+	$(CELERY) -A portal worker -B --pool=solo -l info \
+		--schedule "$(VAR)/celerybeat-schedule" >"$(VAR)/worker.log" 2>&1 &
+	WORKER_PID=$$!
+	trap 'kill -TERM $$WORKER_PID 2>/dev/null || true; wait $$WORKER_PID 2>/dev/null || true' EXIT INT TERM
+	sleep 2
+	if ! kill -0 $$WORKER_PID 2>/dev/null; then
+		echo "ERROR: the Celery worker did not start:" >&2; tail -n 30 "$(VAR)/worker.log" >&2; exit 1
+	fi
+	echo ">> http://$(HOST):$(PORT)/  (Ctrl-C stops the server and the worker)"
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+worker:  ## a Celery worker alone (same broker defaults as make run)
+	@$(celery_env)
+	exec $(CELERY) -A portal worker --pool=solo -l info
+
+beat:  ## Celery beat alone (schedules sweeps; needs a worker)
+	@$(celery_env)
+	mkdir -p "$(VAR)"
+	exec $(CELERY) -A portal beat -l info --schedule "$(VAR)/celerybeat-schedule"
+
+# --- checks -------------------------------------------------------------------------------------------
+
+test: install  ## pytest (honours DATABASE_URL, CELERY_BROKER_URL, PYTEST_ARGS)
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+e2e: install  ## browser tests against a live server (needs /usr/bin/chromium)
+	@$(PY) -m pytest -m e2e $(PYTEST_ARGS)
+
+lint: install  ## ruff check + format check
+	@$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: install  ## ruff format + safe fixes
+	@$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+messages: install  ## update and compile the zh_Hans / en catalogues
+	@$(MANAGE) makemessages -l zh_Hans -l en --no-obsolete $(MESSAGE_IGNORES)
+	$(MANAGE) compilemessages $(MESSAGE_IGNORES)
+
+bench: install  ## load benchmarks (python -m bench)
+	@$(PY) -m bench $(BENCH_ARGS)
+
+clean:  ## remove local runtime state (SQLite db, broker folders, uploads under var/)
+	@rm -rf "$(VAR)" db.sqlite3 staticfiles .pytest_cache

@@ -1,0 +1,275 @@
+"""Who is asking, and which complaints they may reach: one base class per audience.
+
+Every complaint endpoint inherits one of these and never builds its own queryset, so scoping is decided in
+exactly one place per audience. A complaint outside the caller's scope answers 404, exactly like a missing
+one; a complaint the caller can see but may not act on answers 403.
+"""
+
+import base64
+import binascii
+import json
+from datetime import UTC, datetime
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, permissions
+from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import BasePagination
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.utils.urls import replace_query_param
+
+from complaints.models import Complaint
+from complaints.selectors import complaints_visible_to
+
+# --- permissions ---------------------------------------------------------------------------------------
+
+
+class IsConsumerForWrites(permissions.BasePermission):
+    message = _("Only consumers can file complaints.")
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in permissions.SAFE_METHODS or request.user.is_consumer
+
+
+class IsPlatformStaff(permissions.BasePermission):
+    """Staff of a platform, or a platform's API key (which acts as one of its agents)."""
+
+    message = _("Only platform staff and platform API keys can use the platform inbox.")
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user.is_platform_staff)
+
+
+class IsComplaintConsumer(permissions.BasePermission):
+    message = _("Only the consumer who filed this complaint can do that.")
+
+    def has_object_permission(self, request, view, complaint: Complaint) -> bool:
+        return bool(request.user.is_consumer and complaint.consumer_id == request.user.pk)
+
+
+class IsComplaintPlatformStaff(permissions.BasePermission):
+    message = _("Only staff of the platform concerned can do that.")
+
+    def has_object_permission(self, request, view, complaint: Complaint) -> bool:
+        return bool(request.user.is_platform_staff and complaint.platform_id == request.user.platform_id)
+
+
+def sees_consumer_contact(user, complaint: Complaint) -> bool:
+    """Personal data of the consumer is for the platform concerned and regulators, never for anyone else."""
+    if user.is_regulator or user.is_superuser:
+        return True
+    return bool(user.is_platform_staff and complaint.platform_id == user.platform_id)
+
+
+# --- throttling ----------------------------------------------------------------------------------------
+
+
+class CallerScopedRateThrottle(ScopedRateThrottle):
+    """``ScopedRateThrottle`` that counts each platform API key on its own.
+
+    An API key's stand-in user has no primary key; the stock throttle would put every key in one bucket.
+    """
+
+    def get_cache_key(self, request, view):
+        api_key = getattr(request.user, "api_key", None)
+        if api_key is None:
+            return super().get_cache_key(request, view)
+        return self.cache_format % {"scope": self.scope, "ident": f"api-key-{api_key.pk}"}
+
+
+class ThrottledWritesMixin:
+    """Throttle only the writes of a view (its reads stay unlimited) under ``throttle_scope``."""
+
+    def get_throttles(self):
+        if self.request.method in permissions.SAFE_METHODS:
+            return []
+        return [CallerScopedRateThrottle()]
+
+
+# --- audiences -----------------------------------------------------------------------------------------
+
+
+class ComplaintEndpoint(GenericAPIView):
+    """Any signed-in caller, on the complaints ``complaints_visible_to`` gives them."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    complaint_url_kwarg = "id"
+
+    def scoped_complaints(self) -> QuerySet[Complaint]:
+        return complaints_visible_to(self.request.user)
+
+    def get_queryset(self) -> QuerySet[Complaint]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation: nobody is asking
+            return Complaint.objects.none()
+        return self.scoped_complaints().select_related("platform")
+
+    def get_complaint(self, queryset: QuerySet[Complaint] | None = None) -> Complaint:
+        """The complaint named in the URL: 404 outside the caller's scope, 403 if the audience may not act."""
+        queryset = self.get_queryset() if queryset is None else queryset
+        complaint = get_object_or_404(queryset, pk=self.kwargs[self.complaint_url_kwarg])
+        self.check_object_permissions(self.request, complaint)
+        return complaint
+
+
+class ConsumerComplaintEndpoint(ComplaintEndpoint):
+    """The consumer who filed the complaint. Others who can see it get 403."""
+
+    permission_classes = [permissions.IsAuthenticated, IsComplaintConsumer]
+
+
+class PlatformComplaintEndpoint(ComplaintEndpoint):
+    """Staff (or an API key) of the platform the complaint is against. Others who can see it get 403."""
+
+    permission_classes = [permissions.IsAuthenticated, IsComplaintPlatformStaff]
+
+
+class InternalComplaintEndpoint(ComplaintEndpoint):
+    """Platform staff and regulators only. For consumers these resources do not exist at all (404)."""
+
+    def scoped_complaints(self) -> QuerySet[Complaint]:
+        user = self.request.user
+        if user.is_platform_staff or user.is_regulator or user.is_superuser:
+            return complaints_visible_to(user)
+        return Complaint.objects.none()
+
+
+class PlatformInboxEndpoint(GenericAPIView):
+    """The caller's own platform's complaints; anyone who is not platform staff or a platform key gets 403."""
+
+    permission_classes = [permissions.IsAuthenticated, IsPlatformStaff]
+
+    def get_queryset(self) -> QuerySet[Complaint]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation: nobody is asking
+            return Complaint.objects.none()
+        return complaints_visible_to(self.request.user).select_related("platform", "assigned_to")
+
+
+# --- keyset pagination over (sort key, id) -------------------------------------------------------------
+
+
+class KeyAndIdCursorPagination(BasePagination):
+    """Cursor pages ordered by one sort key plus ``id``: every page is one indexed range query, no OFFSET.
+
+    Unlike DRF's ``CursorPagination`` (position on the first key, then an offset among ties), the cursor holds
+    both the key and the id, so many equal keys (e.g. complaints without a running clock) cost nothing.
+    ``orderings`` maps each ``?ordering=`` value to (sort key, descending); the sort key must be a non-null
+    datetime field or annotation.
+    """
+
+    page_size = 25
+    max_page_size = 100
+    page_size_query_param = "page_size"
+    cursor_query_param = "cursor"
+    ordering_query_param = "ordering"
+    orderings: dict[str, tuple[str, bool]] = {}
+    default_ordering = ""
+    invalid_cursor_message = _("Invalid cursor.")
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.page_size = self._page_size(request)
+        key, descending = self.orderings[self._ordering_name(request)]
+        position, backwards = self._decode(request)
+        # Walking back is walking forwards over the reversed order, then flipping the page.
+        forward_descending = descending != backwards
+        order = [f"-{key}", "-id"] if forward_descending else [key, "id"]
+        queryset = queryset.order_by(*order)
+        if position is not None:
+            value, pk = position
+            after = "lt" if forward_descending else "gt"
+            beyond = Q(**{f"{key}__{after}": value}) | Q(**{key: value, f"id__{after}": pk})
+            queryset = queryset.filter(beyond)
+        rows = list(queryset[: self.page_size + 1])
+        has_more = len(rows) > self.page_size
+        rows = rows[: self.page_size]
+        if backwards:
+            rows.reverse()
+        # Forwards, a next page exists if there was one row more; backwards, the row we came from is next.
+        has_next = has_more or backwards
+        has_previous = has_more if backwards else position is not None
+        self.next_position = self._position(rows[-1], key) if rows and has_next else None
+        self.previous_position = self._position(rows[0], key) if rows and has_previous else None
+        return rows
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "next": self._link(self.next_position, False),
+                "previous": self._link(self.previous_position, True),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        link = {"type": "string", "nullable": True, "format": "uri"}
+        return {
+            "type": "object",
+            "required": ["results"],
+            "properties": {"next": link, "previous": link, "results": schema},
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Opaque cursor from a previous page's next / previous link.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Items per page (default {self.page_size}, at most {self.max_page_size}).",
+                "schema": {"type": "integer"},
+            },
+            {
+                "name": self.ordering_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Order of the list (default {self.default_ordering}).",
+                "schema": {"type": "string", "enum": list(self.orderings)},
+            },
+        ]
+
+    def _ordering_name(self, request) -> str:
+        name = request.query_params.get(self.ordering_query_param, self.default_ordering)
+        if name not in self.orderings:
+            message = _("Choose one of: %(choices)s.") % {"choices": ", ".join(self.orderings)}
+            raise exceptions.ValidationError({self.ordering_query_param: [message]})
+        return name
+
+    def _page_size(self, request) -> int:
+        try:
+            wanted = int(request.query_params.get(self.page_size_query_param, self.page_size))
+        except ValueError:
+            return self.page_size
+        return min(max(wanted, 1), self.max_page_size)
+
+    @staticmethod
+    def _position(row, key: str) -> tuple[str, int]:
+        return getattr(row, key).astimezone(UTC).isoformat(), row.pk
+
+    def _decode(self, request) -> tuple[tuple[datetime, int] | None, bool]:
+        encoded = request.query_params.get(self.cursor_query_param)
+        if not encoded:
+            return None, False
+        try:
+            value, pk, backwards = json.loads(base64.urlsafe_b64decode(encoded.encode("ascii")))
+            moment = parse_datetime(value)
+            if moment is None or moment.tzinfo is None:
+                raise ValueError(value)
+            return (moment, int(pk)), bool(backwards)
+        except (ValueError, TypeError, UnicodeEncodeError, binascii.Error):
+            raise exceptions.NotFound(self.invalid_cursor_message) from None
+
+    def _link(self, position: tuple[str, int] | None, backwards: bool) -> str | None:
+        if position is None:
+            return None
+        url = self.request.build_absolute_uri()
+        token = base64.urlsafe_b64encode(json.dumps([*position, backwards]).encode()).decode("ascii")
+        return replace_query_param(url, self.cursor_query_param, token)

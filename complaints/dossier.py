@@ -1,0 +1,215 @@
+"""The complaint dossier (投诉证据材料): one PDF a consumer can take to payment-channel arbitration, 12315
+or a lawyer, with every fact, clock, timeline event and evidence hash needed to check the record
+independently.
+
+Small complaints are rendered in the request; complaints with many evidence files are rendered by a Celery
+task into a ``DossierExport`` whose progress the requester can follow.
+"""
+
+import io
+import logging
+from collections.abc import Callable
+from datetime import date
+from functools import lru_cache
+
+import holidays
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
+from django.http import FileResponse
+from django.utils import timezone, translation
+
+from portal.audit import log_access
+from portal.pdf import image_data_uri, render_pdf
+
+from .calendar import SHANGHAI
+from .events import verify_chain
+from .models import Complaint, Deadline, DossierExport, DossierExportStatus, Event, Evidence, Response
+
+logger = logging.getLogger(__name__)
+
+DOSSIER_LANGUAGE = "zh-hans"
+ProgressCallback = Callable[[int], None]
+
+# Progress milestones of a background export, in percent.
+PROGRESS_STARTED = 5
+PROGRESS_LOADED = 10
+PROGRESS_IMAGES_DONE = 80
+PROGRESS_RENDERED = 95
+
+# Reasons calendar.day_status gives for non-working days that are not named public holidays.
+SKIPPED_DAY_REASONS_ZH = {"weekend": "周末", "regulator exception": "监管部门调整"}
+
+DOSSIER_PREFETCH = (
+    "platform",
+    Prefetch("events", queryset=Event.objects.order_by("sequence")),
+    Prefetch("evidence", queryset=Evidence.objects.order_by("received_at", "pk")),
+    Prefetch("responses", queryset=Response.objects.select_related("responder").order_by("created_at")),
+    Prefetch("deadlines", queryset=Deadline.objects.order_by("started_at", "due_at")),
+)
+
+
+@lru_cache(maxsize=16)
+def _china_holidays_zh(year: int) -> holidays.HolidayBase:
+    return holidays.China(years=year, language="zh_CN")
+
+
+def _skipped_day_label(day: str, reason: str) -> str:
+    """The Chinese name of a skipped date's reason, with the stored (English) reason beside it."""
+    chinese = SKIPPED_DAY_REASONS_ZH.get(reason) or _china_holidays_zh(date.fromisoformat(day).year).get(day)
+    return f"{chinese}（{reason}）" if chinese else reason
+
+
+def _clock_facts(clock: Deadline) -> dict:
+    explanation = clock.explanation or {}
+    return {
+        "clock": clock,
+        "unit": explanation.get("unit", ""),
+        "length": explanation.get("working_days", explanation.get("days")),
+        "counting_from": explanation.get("counting_from", ""),
+        "skipped": [
+            {"date": skipped["date"], "reason": _skipped_day_label(skipped["date"], skipped["reason"])}
+            for skipped in explanation.get("skipped", [])
+        ],
+        "pauses": explanation.get("pauses", []),
+    }
+
+
+def _data_summary(data: dict) -> list[tuple[str, str]]:
+    """An event's data as (key, value) pairs, lists joined, so every recorded fact can be read in the PDF."""
+    return [
+        (key, ", ".join(str(item) for item in value) if isinstance(value, list) else str(value))
+        for key, value in sorted(data.items())
+        if value not in (None, "", [])
+    ]
+
+
+def _image_uri(evidence: Evidence) -> str | None:
+    """The stored thumbnail (or, lacking one, the original image) as a data URI; None if it cannot be read."""
+    stored, content_type = (
+        (evidence.thumbnail, "image/png") if evidence.thumbnail else (evidence.file, evidence.content_type)
+    )
+    try:
+        with stored.open("rb") as image:
+            return image_data_uri(image.read(), content_type)
+    except (OSError, ValueError):  # a missing file, or a type WeasyPrint may not inline
+        logger.warning("evidence %s: image not inlined in the dossier", evidence.pk, exc_info=True)
+        return None
+
+
+def dossier_context(complaint: Complaint, *, on_progress: ProgressCallback | None = None) -> dict:
+    """Everything the dossier shows, loaded in a fixed number of queries whatever the size of the complaint.
+
+    ``complaint`` must come from a scoped read: this function does no access checks.
+    """
+    prefetch_related_objects([complaint], *DOSSIER_PREFETCH)
+    events = list(complaint.events.all())
+    evidence_items = list(complaint.evidence.all())
+    image_count = sum(1 for evidence in evidence_items if evidence.is_image) or 1
+    images_read = 0
+    evidence_rows = []
+    for evidence in evidence_items:
+        image_uri = None
+        if evidence.is_image:
+            image_uri = _image_uri(evidence)
+            images_read += 1
+            if on_progress:
+                span = PROGRESS_IMAGES_DONE - PROGRESS_LOADED
+                on_progress(PROGRESS_LOADED + span * images_read // image_count)
+        evidence_rows.append({"evidence": evidence, "image_uri": image_uri})
+    return {
+        "complaint": complaint,
+        "platform": complaint.platform,
+        "generated_at": timezone.now(),
+        "responses": list(complaint.responses.all()),
+        "clocks": [_clock_facts(clock) for clock in complaint.deadlines.all()],
+        "events": [{"event": event, "data": _data_summary(event.data)} for event in events],
+        "evidence_rows": evidence_rows,
+        "head_hash": complaint.last_event_hash,
+        "chain_break": verify_chain(complaint, events),
+    }
+
+
+def render_dossier(complaint: Complaint, *, on_progress: ProgressCallback | None = None) -> bytes:
+    """The dossier PDF (A4, Chinese, fonts embedded) of a complaint fetched through a scoped read."""
+    with translation.override(DOSSIER_LANGUAGE), timezone.override(SHANGHAI):
+        context = dossier_context(complaint, on_progress=on_progress)
+        return render_pdf("pdf/dossier.html", context)
+
+
+def dossier_filename(complaint: Complaint) -> str:
+    return f"{complaint.reference}-dossier.pdf"
+
+
+def needs_background_export(complaint: Complaint) -> bool:
+    """Complaints with many evidence files take too long to render within a request."""
+    return complaint.evidence.count() > settings.PORTAL_DOSSIER_ASYNC_EVIDENCE
+
+
+def dossier_export_request(*, complaint: Complaint, by) -> DossierExport:
+    """Queue a background render of ``complaint``'s dossier, or return the requester's unfinished one.
+
+    A second click while the first export is still pending reuses it instead of rendering twice.
+    """
+    from .tasks import render_dossier_task
+
+    requested_by = by if getattr(by, "pk", None) else None
+    with transaction.atomic():
+        export = DossierExport.objects.filter(
+            complaint=complaint, requested_by=requested_by,
+            status__in=[DossierExportStatus.PENDING, DossierExportStatus.RUNNING],
+        ).first()
+        if export is None:
+            export = DossierExport.objects.create(complaint=complaint, requested_by=requested_by)
+            transaction.on_commit(lambda: render_dossier_task.delay(export.pk))
+    return export
+
+
+def _set_progress(export_id: int, percent: int) -> None:
+    DossierExport.objects.filter(pk=export_id).update(progress=percent)
+
+
+def dossier_export_run(export_id: int) -> DossierExport | None:
+    """Render a queued export into the default (private) storage. Running it again is harmless.
+
+    A finished export is left as it is; a failed or interrupted one is rendered again from the start.
+    Returns None when the export no longer exists.
+    """
+    claimed = DossierExport.objects.filter(pk=export_id).exclude(status=DossierExportStatus.DONE).update(
+        status=DossierExportStatus.RUNNING, progress=PROGRESS_STARTED, error=""
+    )
+    export = DossierExport.objects.select_related("complaint").filter(pk=export_id).first()
+    if not claimed or export is None:
+        return export
+    try:
+        pdf = render_dossier(export.complaint, on_progress=lambda percent: _set_progress(export_id, percent))
+        _set_progress(export_id, PROGRESS_RENDERED)
+        export.file.save(dossier_filename(export.complaint), ContentFile(pdf), save=False)
+    except Exception as error:
+        DossierExport.objects.filter(pk=export_id).update(
+            status=DossierExportStatus.FAILED, error=str(error)[:500], finished_at=timezone.now()
+        )
+        raise
+    export.status = DossierExportStatus.DONE
+    export.progress = 100
+    export.finished_at = timezone.now()
+    export.save(update_fields=["file", "status", "progress", "finished_at"])
+    return export
+
+
+def dossier_export_for(complaint: Complaint, export_id) -> DossierExport:
+    """One export of a complaint already fetched through a scoped read; DoesNotExist for any other id."""
+    return complaint.dossier_exports.get(pk=export_id)
+
+
+def dossier_download_response(request, complaint: Complaint, pdf: bytes | DossierExport) -> FileResponse:
+    """A dossier as a logged, never-sniffed attachment; ``pdf`` is freshly rendered or a finished export."""
+    log_access(request, action="dossier_download", obj=complaint, detail=complaint.reference)
+    stream = pdf.file.open("rb") if isinstance(pdf, DossierExport) else io.BytesIO(pdf)
+    response = FileResponse(
+        stream, as_attachment=True, filename=dossier_filename(complaint), content_type="application/pdf"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,287 @@
+"""The platform's pages: the complaint inbox and the answer page. They parse input and call services."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Case, CharField, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views import View
+
+from portal.errors import DomainError
+
+from . import services
+from .forms_platform import (
+    AssignForm,
+    BulkAssignForm,
+    InboxFilterForm,
+    InfoRequestForm,
+    NoteForm,
+    PlatformEvidenceForm,
+    RespondForm,
+)
+from .models import PLATFORM_CLOCKS, PLATFORM_TURN_STATUSES, Complaint, Deadline, Status
+from .selectors import complaints_visible_to
+
+INBOX_PAGE_SIZE = 25
+DUE_SOON_WINDOW = timedelta(hours=24)
+
+
+class PlatformStaffRequiredMixin(LoginRequiredMixin):
+    """Logged-in platform staff only; consumers and regulators are refused (403), strangers sent to log in."""
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.user.is_authenticated and not request.user.is_platform_staff:
+            raise PermissionDenied(_("Only platform staff can use this page."))
+        return super().dispatch(request, *args, **kwargs)
+
+
+def complaint_page_url(complaint: Complaint) -> str:
+    """The shared complaint page (consumer, platform and regulator alike)."""
+    return f"/complaints/{complaint.pk}/"
+
+
+def add_service_errors(form: Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field when the form has one, else on top."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, field_messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, field_messages)
+
+
+# --- inbox ---------------------------------------------------------------------------------------------
+
+
+def inbox_complaints(user, filters: dict, now) -> QuerySet[Complaint]:
+    """The platform's complaints with ``next_due_at`` (earliest running platform clock) and ``due_state``.
+
+    Both are SQL annotations, so filtering, sorting and colouring cost no query per row.
+    """
+    next_due = (
+        Deadline.objects.filter(
+            complaint=OuterRef("pk"), kind__in=PLATFORM_CLOCKS,
+            met_at__isnull=True, breached_at__isnull=True, paused_at__isnull=True,
+        )
+        .order_by("due_at")
+        .values("due_at")[:1]
+    )
+    complaints = (
+        complaints_visible_to(user)
+        .select_related("assigned_to")
+        .annotate(next_due_at=Subquery(next_due))
+        .annotate(due_state=Case(
+            When(Q(is_overdue=True) | Q(next_due_at__lte=now), then=Value("overdue")),
+            When(next_due_at__lte=now + DUE_SOON_WINDOW, then=Value("soon")),
+            When(next_due_at__isnull=False, then=Value("ok")),
+            default=Value(""),
+            output_field=CharField(),
+        ))
+    )
+    if filters.get("status"):
+        complaints = complaints.filter(status=filters["status"])
+    if filters.get("problem"):
+        complaints = complaints.filter(problem=filters["problem"])
+    if filters.get("due") == InboxFilterForm.DUE_SOON:
+        complaints = complaints.filter(due_state="soon")
+    elif filters.get("due") == InboxFilterForm.OVERDUE:
+        complaints = complaints.filter(due_state="overdue")
+    if filters.get("assigned") == InboxFilterForm.MINE:
+        complaints = complaints.filter(assigned_to=user)
+    elif filters.get("assigned") == InboxFilterForm.UNASSIGNED:
+        complaints = complaints.filter(assigned_to__isnull=True)
+    if filters.get("sort") == InboxFilterForm.SORT_NEWEST:
+        return complaints.order_by("-created_at", "-pk")
+    return complaints.order_by(F("next_due_at").asc(nulls_last=True), "-created_at", "-pk")
+
+
+class InboxView(PlatformStaffRequiredMixin, View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        filter_form = InboxFilterForm(request.GET or None)
+        filters = filter_form.cleaned_data if filter_form.is_valid() else {}
+        page = Paginator(inbox_complaints(request.user, filters, timezone.now()), INBOX_PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        return render(request, "complaints/platform/inbox.html", {
+            "filter_form": filter_form,
+            "sorted_by_due": filters.get("sort") != InboxFilterForm.SORT_NEWEST,
+            "page": page,
+            "assign_form": AssignForm(platform_id=request.user.platform_id, auto_id="bulk_%s"),
+        })
+
+
+class InboxAssignView(PlatformStaffRequiredMixin, View):
+    """Bulk assignment from the inbox; goes back to the inbox page it came from."""
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = BulkAssignForm(request.POST, user=request.user)
+        if form.is_valid():
+            assignee = form.cleaned_data["assignee"]
+            complaint_ids = [c.pk for c in form.cleaned_data["complaints"]]
+            count = services.complaint_assign(complaint_ids=complaint_ids, by=request.user, assignee=assignee)
+            if assignee is None:
+                text = ngettext("%(count)d complaint unassigned.", "%(count)d complaints unassigned.", count)
+            else:
+                text = ngettext("%(count)d complaint assigned to %(name)s.",
+                                "%(count)d complaints assigned to %(name)s.", count)
+            messages.success(request, text % {"count": count, "name": assignee})
+        else:
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                               require_https=request.is_secure()):
+            back = reverse("inbox-list")
+        return redirect(back)
+
+
+# --- the answer page -----------------------------------------------------------------------------------
+
+
+class RespondPageView(PlatformStaffRequiredMixin, View):
+    """The answer page. The actions below post to their own URLs and re-render it on an error."""
+
+    template_name = "complaints/platform/respond.html"
+
+    def get_complaint(self) -> Complaint:
+        return get_object_or_404(
+            complaints_visible_to(self.request.user).select_related("platform", "consumer", "assigned_to"),
+            pk=self.kwargs["pk"],
+        )
+
+    def render_page(self, complaint: Complaint, *, status: int = 200, error: str | None = None,
+                    **bound_forms: Form) -> HttpResponse:
+        forms = {
+            "respond_form": RespondForm(),
+            "evidence_form": PlatformEvidenceForm(),
+            "info_form": InfoRequestForm(),
+            "note_form": NoteForm(),
+            "assign_form": AssignForm(platform_id=self.request.user.platform_id,
+                                      initial={"assignee": complaint.assigned_to_id}),
+            **bound_forms,
+        }
+        context = {
+            "complaint": complaint,
+            "deadlines": complaint.deadlines.order_by("due_at"),
+            "responses": complaint.responses.select_related("responder"),
+            "evidence": complaint.evidence.all(),
+            "notes": complaint.internal_notes.select_related("author"),
+            "can_answer": complaint.status in PLATFORM_TURN_STATUSES,
+            "can_request_info": complaint.status == Status.AWAITING_PLATFORM,
+            "error": error,
+            **forms,
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self.render_page(self.get_complaint())
+
+
+class ComplaintActionView(RespondPageView):
+    """One form of the answer page: validate, call the service, redirect; or show the page with the errors."""
+
+    http_method_names = ["post"]
+    form_class: type[Form]
+    form_name: str
+    success_message = ""
+
+    def make_form(self, complaint: Complaint) -> Form:
+        return self.form_class(self.request.POST, self.request.FILES)
+
+    def perform(self, complaint: Complaint, form: Form) -> None:
+        raise NotImplementedError
+
+    def success_url(self, complaint: Complaint) -> str:
+        return reverse("respond-complaint", args=[complaint.pk])
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        complaint = self.get_complaint()
+        form = self.make_form(complaint)
+        if form.is_valid():
+            try:
+                self.perform(complaint, form)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            except DomainError as error:
+                complaint.refresh_from_db()
+                return self.render_page(complaint, status=error.status_code, error=error.message,
+                                        **{self.form_name: form})
+            else:
+                messages.success(request, self.success_message)
+                return redirect(self.success_url(complaint))
+        return self.render_page(complaint, **{self.form_name: form})
+
+
+class RespondView(ComplaintActionView):
+    """The answer page itself (GET) and the answer (POST)."""
+
+    http_method_names = ["get", "post"]
+    form_class = RespondForm
+    form_name = "respond_form"
+    success_message = _("Your answer was sent to the consumer.")
+
+    def perform(self, complaint: Complaint, form: RespondForm) -> None:
+        services.complaint_respond(
+            complaint_id=complaint.pk, by=self.request.user, outcome=form.cleaned_data["outcome"],
+            message=form.cleaned_data["message"], **form.service_fields(),
+        )
+
+    def success_url(self, complaint: Complaint) -> str:
+        return complaint_page_url(complaint)
+
+
+class EvidenceUploadView(ComplaintActionView):
+    form_class = PlatformEvidenceForm
+    form_name = "evidence_form"
+    success_message = _("The evidence was added to the complaint file.")
+
+    def perform(self, complaint: Complaint, form: PlatformEvidenceForm) -> None:
+        services.complaint_add_evidence(
+            complaint_id=complaint.pk, by=self.request.user,
+            files=[(form.cleaned_data["file"], form.cleaned_data["kind"])],
+        )
+
+
+class RequestInfoView(ComplaintActionView):
+    form_class = InfoRequestForm
+    form_name = "info_form"
+    success_message = _("Your question was sent to the consumer; the resolution deadlines are paused.")
+
+    def perform(self, complaint: Complaint, form: InfoRequestForm) -> None:
+        services.complaint_request_info(complaint_id=complaint.pk, by=self.request.user,
+                                        message=form.cleaned_data["message"])
+
+    def success_url(self, complaint: Complaint) -> str:
+        return complaint_page_url(complaint)
+
+
+class NoteView(ComplaintActionView):
+    form_class = NoteForm
+    form_name = "note_form"
+    success_message = _("Note saved.")
+
+    def perform(self, complaint: Complaint, form: NoteForm) -> None:
+        services.complaint_add_note(complaint_id=complaint.pk, by=self.request.user,
+                                    text=form.cleaned_data["text"])
+
+
+class AssignView(ComplaintActionView):
+    form_name = "assign_form"
+    success_message = _("Assignment saved.")
+
+    def make_form(self, complaint: Complaint) -> AssignForm:
+        return AssignForm(self.request.POST, platform_id=self.request.user.platform_id)
+
+    def perform(self, complaint: Complaint, form: AssignForm) -> None:
+        services.complaint_assign(complaint_ids=[complaint.pk], by=self.request.user,
+                                  assignee=form.cleaned_data["assignee"])

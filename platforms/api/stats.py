@@ -1,0 +1,359 @@
+"""Statistics API for regulators: per-platform and per-operator figures, repeat offenders, weekly trend.
+
+Everyone else gets 403 (401 without credentials). The serializers here also shape the dashboard's CSV
+exports, so the API and the files always agree on names and on which figures are hidden.
+"""
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from platforms.models import Platform
+from platforms.scorecard import SCORECARD_VERSION, is_rated
+from platforms.statistics import (
+    DEFAULT_REPEAT_OFFENDER_THRESHOLD,
+    DEFAULT_TREND_WEEKS,
+    DEFAULT_WINDOW_DAYS,
+    MAX_TREND_WEEKS,
+    MAX_WINDOW_DAYS,
+    NextStep,
+    PlatformStats,
+    market_totals,
+    operator_statistics,
+    platform_statistics,
+    ranked_by_scorecard,
+    repeat_offenders,
+    weekly_trend,
+)
+from portal.pagination import StandardPagination
+
+RATE_DECIMALS = 4
+
+
+class IsRegulator(BasePermission):
+    message = _("Only regulators can see market statistics.")
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(
+            user
+            and user.is_authenticated
+            and (getattr(user, "is_regulator", False) or getattr(user, "is_superuser", False))
+        )
+
+
+# --- Query parameters -------------------------------------------------------------------------------------
+
+
+class WindowQuery(serializers.Serializer):
+    days = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_WINDOW_DAYS,
+        default=DEFAULT_WINDOW_DAYS,
+        help_text=_("Complaints filed in the last N days (1–730)."),
+    )
+
+
+class RepeatOffenderQuery(WindowQuery):
+    min_complaints = serializers.IntegerField(
+        min_value=1,
+        default=DEFAULT_REPEAT_OFFENDER_THRESHOLD,
+        help_text=_("Threshold: upheld + overdue complaints in the window."),
+    )
+
+
+class TrendQuery(serializers.Serializer):
+    weeks = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_TREND_WEEKS,
+        default=DEFAULT_TREND_WEEKS,
+        help_text=_("Number of ISO weeks, the current one included (1–104)."),
+    )
+    platform = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Platform.objects.all(),
+        required=False,
+        help_text=_("Slug of one platform; the whole market when left out."),
+    )
+
+
+# --- Output -----------------------------------------------------------------------------------------------
+
+
+def _rate_field(help_text: str) -> serializers.FloatField:
+    return serializers.FloatField(allow_null=True, read_only=True, help_text=help_text)
+
+
+class FiguresSerializer(serializers.Serializer):
+    """Counts and rates shared by platforms, operators and the market (docs/scorecard.md "Definitions")."""
+
+    days = serializers.IntegerField()
+    complaints = serializers.IntegerField()
+    upheld = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+    compensation_breaches = serializers.IntegerField()
+    final_answers = serializers.IntegerField()
+    accepted = serializers.IntegerField(help_text=_("Resolved by the consumer's acceptance."))
+    first_response_on_time = serializers.IntegerField()
+    first_response_decided = serializers.IntegerField(help_text=_("First-response clocks met or breached."))
+    resolution_on_time = serializers.IntegerField()
+    resolution_decided = serializers.IntegerField()
+    first_response_on_time_rate = _rate_field(_("On-time first responses / decided first-response clocks."))
+    resolution_on_time_rate = _rate_field(_("On-time resolutions / decided resolution clocks."))
+    acceptance_rate = _rate_field(_("Resolved by acceptance / complaints with a final answer."))
+    median_first_response_hours = _rate_field(_("Median hours from forwarding to the first answer."))
+    mean_rating = _rate_field(_("Mean consumer rating (1–5)."))
+
+    RATED_ONLY_FIELDS = (
+        "first_response_on_time_rate",
+        "resolution_on_time_rate",
+        "acceptance_rate",
+        "median_first_response_hours",
+        "mean_rating",
+        "complaints_per_10k_orders",
+        "score",
+        "grade",
+    )
+
+    def shows_rates(self, instance) -> bool:
+        return True
+
+    def to_representation(self, instance) -> dict:
+        data = super().to_representation(instance)
+        rated = self.shows_rates(instance)
+        for name in self.RATED_ONLY_FIELDS:
+            if name not in data:
+                continue
+            if not rated:
+                data[name] = None
+            elif isinstance(data[name], float):
+                data[name] = round(data[name], RATE_DECIMALS)
+        return data
+
+
+class MinimumSampleMixin:
+    """Below settings.PORTAL_SCORECARD_MIN_COMPLAINTS the rates, medians and score are null."""
+
+    def shows_rates(self, instance) -> bool:
+        return is_rated(instance)
+
+
+class MarketTotalsSerializer(FiguresSerializer):
+    platforms = serializers.IntegerField(help_text=_("Registered platforms with complaints in the window."))
+
+
+class PlatformStatsSerializer(MinimumSampleMixin, FiguresSerializer):
+    platform = serializers.CharField(source="platform.name")
+    slug = serializers.CharField(source="platform.slug")
+    operator = serializers.CharField(source="platform.operator.name", default=None, allow_null=True)
+    penalties_in_window = serializers.IntegerField()
+    complaints_per_10k_orders = _rate_field(_("Complaints per 10 000 reported orders, scaled to the window."))
+    is_rated = serializers.BooleanField(source="scorecard.is_rated")
+    score = serializers.FloatField(source="scorecard.score", allow_null=True)
+    grade = serializers.CharField(source="scorecard.grade", allow_blank=True)
+    scorecard_version = serializers.CharField(source="scorecard.version")
+
+
+class OperatorStatsSerializer(MinimumSampleMixin, FiguresSerializer):
+    operator = serializers.CharField(source="operator.name")
+    operator_id = serializers.IntegerField(source="operator.pk")
+    platform_count = serializers.IntegerField()
+    penalties_in_window = serializers.IntegerField()
+
+
+class RepeatOffenderSerializer(serializers.Serializer):
+    kind = serializers.SerializerMethodField()
+    name = serializers.SerializerMethodField()
+    slug = serializers.SerializerMethodField()
+    complaints = serializers.IntegerField(source="stats.complaints")
+    upheld = serializers.IntegerField(source="stats.upheld")
+    overdue = serializers.IntegerField(source="stats.overdue")
+    upheld_and_overdue = serializers.IntegerField(source="stats.upheld_and_overdue")
+    prior_penalties = serializers.IntegerField()
+    prior_penalty_kinds = serializers.DictField(child=serializers.IntegerField())
+    next_step = serializers.ChoiceField(choices=NextStep.choices)
+    next_step_label = serializers.SerializerMethodField()
+
+    def get_kind(self, offender) -> str:
+        return "platform" if isinstance(offender.stats, PlatformStats) else "operator"
+
+    def get_name(self, offender) -> str:
+        subject = (
+            offender.stats.platform if isinstance(offender.stats, PlatformStats) else offender.stats.operator
+        )
+        return subject.name
+
+    def get_slug(self, offender) -> str | None:
+        return offender.stats.platform.slug if isinstance(offender.stats, PlatformStats) else None
+
+    def get_next_step_label(self, offender) -> str:
+        return str(offender.next_step.label)
+
+
+class TrendWeekSerializer(serializers.Serializer):
+    week_start = serializers.DateField(help_text=_("Monday of the ISO week, Asia/Shanghai."))
+    filed = serializers.IntegerField()
+    upheld = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+
+
+class PageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    days = serializers.IntegerField()
+
+
+class PlatformStatsPageSerializer(PageSerializer):
+    scorecard_version = serializers.CharField()
+    min_complaints = serializers.IntegerField()
+    market = MarketTotalsSerializer()
+    results = PlatformStatsSerializer(many=True)
+
+
+class OperatorStatsPageSerializer(PageSerializer):
+    results = OperatorStatsSerializer(many=True)
+
+
+class RepeatOffendersSerializer(serializers.Serializer):
+    days = serializers.IntegerField()
+    min_complaints = serializers.IntegerField()
+    platforms = RepeatOffenderSerializer(many=True)
+    operators = RepeatOffenderSerializer(many=True)
+
+
+class TrendSerializer(serializers.Serializer):
+    weeks = serializers.IntegerField()
+    platform = serializers.CharField(allow_null=True)
+    results = TrendWeekSerializer(many=True)
+
+
+# --- Views ------------------------------------------------------------------------------------------------
+
+FORBIDDEN = {
+    400: OpenApiResponse(description="A query parameter is out of range; the body names it."),
+    401: OpenApiResponse(description="No credentials."),
+    403: OpenApiResponse(description="Not a regulator."),
+}
+
+
+class RegulatorStatsView(APIView):
+    """Base of the statistics endpoints: regulators only; query parameters validated into ``self.query``."""
+
+    permission_classes = [IsRegulator]
+    query_serializer_class: type[serializers.Serializer] = WindowQuery
+
+    def parse_query(self, request: Request) -> dict:
+        query = self.query_serializer_class(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return query.validated_data
+
+    def paginated(self, request: Request, rows: list, serializer_class, **extra) -> dict:
+        paginator = StandardPagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return {
+            "count": paginator.page.paginator.count,
+            "next": paginator.get_next_link(),
+            "previous": paginator.get_previous_link(),
+            **extra,
+            "results": serializer_class(page, many=True).data,
+        }
+
+
+class PlatformStatsView(RegulatorStatsView):
+    @extend_schema(
+        operation_id="stats_platforms",
+        summary="Statistics per platform",
+        description="Platforms ranked by the scorecard, with market totals. Rates are null below the minimum "
+        "number of complaints (PORTAL_SCORECARD_MIN_COMPLAINTS).",
+        parameters=[WindowQuery],
+        responses={200: PlatformStatsPageSerializer, **FORBIDDEN},
+        tags=["stats"],
+    )
+    def get(self, request: Request) -> Response:
+        days = self.parse_query(request)["days"]
+        rows = ranked_by_scorecard(platform_statistics(days=days))
+        return Response(
+            self.paginated(
+                request,
+                rows,
+                PlatformStatsSerializer,
+                days=days,
+                scorecard_version=SCORECARD_VERSION,
+                min_complaints=settings.PORTAL_SCORECARD_MIN_COMPLAINTS,
+                market=MarketTotalsSerializer(market_totals(days=days)).data,
+            )
+        )
+
+
+class OperatorStatsView(RegulatorStatsView):
+    @extend_schema(
+        operation_id="stats_operators",
+        summary="Statistics per operator",
+        description="All complaints against all platforms of each operator.",
+        parameters=[WindowQuery],
+        responses={200: OperatorStatsPageSerializer, **FORBIDDEN},
+        tags=["stats"],
+    )
+    def get(self, request: Request) -> Response:
+        days = self.parse_query(request)["days"]
+        rows = sorted(operator_statistics(days=days), key=lambda row: -row.upheld_and_overdue)
+        return Response(self.paginated(request, rows, OperatorStatsSerializer, days=days))
+
+
+class RepeatOffendersView(RegulatorStatsView):
+    query_serializer_class = RepeatOffenderQuery
+
+    @extend_schema(
+        operation_id="stats_repeat_offenders",
+        summary="Repeat offenders",
+        description="Platforms and operators with upheld + overdue complaints ≥ min_complaints in the "
+        "window, with their prior penalties and the suggested next enforcement step.",
+        parameters=[RepeatOffenderQuery],
+        responses={200: RepeatOffendersSerializer, **FORBIDDEN},
+        tags=["stats"],
+    )
+    def get(self, request: Request) -> Response:
+        query = self.parse_query(request)
+        days, threshold = query["days"], query["min_complaints"]
+        return Response(
+            RepeatOffendersSerializer(
+                {
+                    "days": days,
+                    "min_complaints": threshold,
+                    "platforms": repeat_offenders(platform_statistics(days=days), min_complaints=threshold),
+                    "operators": repeat_offenders(operator_statistics(days=days), min_complaints=threshold),
+                }
+            ).data
+        )
+
+
+class TrendView(RegulatorStatsView):
+    query_serializer_class = TrendQuery
+
+    @extend_schema(
+        operation_id="stats_trend",
+        summary="Weekly trend",
+        description="Complaints filed, upheld and overdue per ISO week (Asia/Shanghai), oldest first.",
+        parameters=[TrendQuery],
+        responses={200: TrendSerializer, **FORBIDDEN},
+        tags=["stats"],
+    )
+    def get(self, request: Request) -> Response:
+        query = self.parse_query(request)
+        platform = query.get("platform")
+        weeks = weekly_trend(weeks=query["weeks"], platform_id=platform.pk if platform else None)
+        return Response(
+            TrendSerializer(
+                {
+                    "weeks": query["weeks"],
+                    "platform": platform.slug if platform else None,
+                    "results": weeks,
+                }
+            ).data
+        )

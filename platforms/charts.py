@@ -1,0 +1,148 @@
+"""Server-rendered SVG charts: no JavaScript, no inline styles (CSP), readable by screen readers.
+
+Series colours come from classes styled in static/css/stats.css; every chart has a <title> and <desc>, and
+the page shows the same numbers in a table next to it.
+"""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+
+from .statistics import TrendWeek
+
+WIDTH, HEIGHT = 720, 320
+LEFT, RIGHT, TOP, BOTTOM = 56, 16, 40, 56
+Y_TICKS = 4
+MAX_X_LABELS = 13
+
+
+@dataclass(frozen=True)
+class Series:
+    key: str
+    label: str
+
+
+TREND_SERIES = (
+    Series("filed", _("Filed")),
+    Series("upheld", _("Upheld")),
+    Series("overdue", _("Overdue")),
+)
+
+
+def nice_ceiling(value: int) -> int:
+    """The smallest 1, 2 or 5 × 10ⁿ (times the tick count) at or above ``value``, so ticks are round."""
+    if value <= Y_TICKS:
+        return Y_TICKS
+    step = value / Y_TICKS
+    magnitude = 10 ** math.floor(math.log10(step))
+    nice_step = next(factor * magnitude for factor in (1, 2, 5, 10) if factor * magnitude >= step)
+    return int(nice_step * Y_TICKS)
+
+
+def weekly_trend_svg(
+    weeks: Sequence[TrendWeek], *, chart_id: str, title: str, description: str
+) -> SafeString:
+    """A line chart of filed / upheld / overdue complaints per week, with labelled axes and a legend."""
+    plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    top_value = nice_ceiling(max((getattr(week, s.key) for week in weeks for s in TREND_SERIES), default=0))
+    x_step = plot_width / max(len(weeks) - 1, 1)
+
+    def x(index: int) -> float:
+        return round(LEFT + index * x_step, 1)
+
+    def y(value: int) -> float:
+        return round(TOP + plot_height - value / top_value * plot_height, 1)
+
+    grid = format_html_join(
+        "",
+        '<line class="chart-grid" x1="{}" y1="{}" x2="{}" y2="{}"/>'
+        '<text class="chart-tick" x="{}" y="{}" text-anchor="end">{}</text>',
+        (
+            (LEFT, y(value), WIDTH - RIGHT, y(value), LEFT - 8, y(value) + 4, value)
+            for value in (top_value * tick // Y_TICKS for tick in range(Y_TICKS + 1))
+        ),
+    )
+    label_every = max(1, math.ceil(len(weeks) / MAX_X_LABELS))
+    x_labels = format_html_join(
+        "",
+        '<text class="chart-tick" x="{}" y="{}" text-anchor="middle">{}</text>',
+        (
+            (x(index), HEIGHT - BOTTOM + 18, week.week_start.strftime("%m-%d"))
+            for index, week in enumerate(weeks)
+            if index % label_every == 0
+        ),
+    )
+    lines = format_html_join(
+        "",
+        '<polyline class="chart-line series-{}" fill="none" points="{}"/>',
+        (
+            (series.key, " ".join(f"{x(i)},{y(getattr(week, series.key))}" for i, week in enumerate(weeks)))
+            for series in TREND_SERIES
+        ),
+    )
+    legend = format_html_join(
+        "",
+        '<rect class="chart-swatch series-{}" x="{}" y="12" width="14" height="4"/>'
+        '<text class="chart-legend" x="{}" y="18">{}</text>',
+        (
+            (series.key, LEFT + i * 120, LEFT + i * 120 + 20, series.label)
+            for i, series in enumerate(TREND_SERIES)
+        ),
+    )
+    return format_html(
+        '<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{id}-title {id}-desc"'
+        ' xmlns="http://www.w3.org/2000/svg">'
+        '<title id="{id}-title">{title}</title><desc id="{id}-desc">{description}</desc>'
+        "{grid}"
+        '<line class="chart-axis" x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}"/>'
+        '<line class="chart-axis" x1="{left}" y1="{top}" x2="{left}" y2="{bottom}"/>'
+        "{x_labels}"
+        '<text class="chart-axis-label" x="{x_middle}" y="{x_title_y}" text-anchor="middle">{x_title}</text>'
+        '<text class="chart-axis-label" x="14" y="{y_middle}" text-anchor="middle"'
+        ' transform="rotate(-90 14 {y_middle})">{y_title}</text>'
+        "{lines}{legend}</svg>",
+        width=WIDTH,
+        height=HEIGHT,
+        id=chart_id,
+        title=title,
+        description=description,
+        grid=grid,
+        left=LEFT,
+        right=WIDTH - RIGHT,
+        top=TOP,
+        bottom=HEIGHT - BOTTOM,
+        x_labels=x_labels,
+        x_middle=LEFT + plot_width // 2,
+        x_title_y=HEIGHT - 12,
+        x_title=_("Week starting (month-day)"),
+        y_middle=TOP + plot_height // 2,
+        y_title=_("Complaints"),
+        lines=lines,
+        legend=legend,
+    )
+
+
+def trend_summary(weeks: Sequence[TrendWeek]) -> str:
+    """The chart's text alternative: the period, the totals and the busiest week."""
+    if not weeks:
+        return str(_("No weeks to show."))
+    busiest = max(weeks, key=lambda week: week.filed)
+    return str(
+        _(
+            "Weeks from %(first)s to %(last)s: %(filed)s complaints filed, %(upheld)s upheld, "
+            "%(overdue)s overdue. Busiest week: %(busiest)s with %(busiest_filed)s filed."
+        )
+        % {
+            "first": weeks[0].week_start.isoformat(),
+            "last": weeks[-1].week_start.isoformat(),
+            "filed": sum(week.filed for week in weeks),
+            "upheld": sum(week.upheld for week in weeks),
+            "overdue": sum(week.overdue for week in weeks),
+            "busiest": busiest.week_start.isoformat(),
+            "busiest_filed": busiest.filed,
+        }
+    )

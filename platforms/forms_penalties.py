@@ -1,0 +1,42 @@
+"""The regulator's penalty issuance form; ``penalty_issue`` does the checking, the form only parses."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from complaints.models import Complaint
+from platforms.models import PenaltyKind, Platform
+
+
+class PenaltyIssueForm(forms.Form):
+    platform = forms.ModelChoiceField(
+        label=_("Platform"), queryset=Platform.objects.all(), to_field_name="slug", widget=forms.TextInput,
+        help_text=_("The platform's short name (slug), as in its registry address."),
+        error_messages={"invalid_choice": _("No registered platform has this short name.")},
+    )
+    kind = forms.ChoiceField(label=_("Kind of penalty"), choices=PenaltyKind.choices)
+    fine_amount = forms.DecimalField(
+        label=_("Fine (CNY)"), required=False, max_digits=12, decimal_places=2, min_value=0,
+        help_text=_("Only for a fine."),
+    )
+    rectification_deadline = forms.DateField(
+        label=_("Rectify by"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Only for a rectification order."),
+    )
+    decided_on = forms.DateField(label=_("Decided on"), widget=forms.DateInput(attrs={"type": "date"}))
+    complaints = forms.ModelMultipleChoiceField(
+        label=_("Complaints cited"), queryset=Complaint.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    facts = forms.CharField(label=_("Facts found"), widget=forms.Textarea(attrs={"rows": 6}))
+    legal_basis = forms.CharField(label=_("Legal basis"), widget=forms.Textarea(attrs={"rows": 3}))
+    decision = forms.CharField(label=_("Decision"), widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, cited_complaints, **kwargs):
+        """``cited_complaints``: the complaints the regulator chose, already scoped to what they may see."""
+        super().__init__(*args, **kwargs)
+        self.fields["complaints"].queryset = cited_complaints
+        self.fields["complaints"].label_from_instance = lambda complaint: (
+            f"{complaint.reference} · {complaint.product_name} · ¥{complaint.amount}"
+        )
+        self.fields["decided_on"].initial = timezone.localdate()

@@ -1,0 +1,284 @@
+"""Administrative penalty decisions: who sees them, issuing one, moving it through appeal and enforcement.
+
+Issuing locks the cited complaints, takes the next official number of the year from the gap-free counter and
+records a ``penalty_linked`` event on every cited complaint, all in one transaction: a failure anywhere gives
+the number back.
+"""
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from complaints import notifications
+from complaints.models import Complaint
+from complaints.selectors import MissingUserContext, complaints_visible_to
+from complaints.services import link_penalty
+from portal.errors import IllegalTransition
+from portal.pdf import render_pdf
+from portal.sequences import sequence_next
+
+from .models import Penalty, PenaltyKind, PenaltyStatus, Platform
+
+# 《中华人民共和国行政复议法》(2023 revision) Art. 20: a party may apply for administrative
+# reconsideration within 60 days of learning of the decision. The notice is served on the day it is
+# decided, so the period runs from ``decided_on``. A lawsuit (《行政诉讼法》Art. 46) may be filed
+# within six months; the notice states both.
+APPEAL_PERIOD = timedelta(days=60)
+
+# Which status may follow which: an appeal ends upheld or overturned; an upheld decision is then enforced.
+PENALTY_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    PenaltyStatus.ISSUED: (PenaltyStatus.APPEALED, PenaltyStatus.PAID, PenaltyStatus.RECTIFIED),
+    PenaltyStatus.APPEALED: (PenaltyStatus.UPHELD, PenaltyStatus.OVERTURNED),
+    PenaltyStatus.UPHELD: (PenaltyStatus.PAID, PenaltyStatus.RECTIFIED),
+}
+
+
+# --- reads -----------------------------------------------------------------------------------------------
+
+
+def can_see_penalties(user) -> bool:
+    """Regulators see every penalty, platform staff (and API keys) their own platform's; nobody else any."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and (user.is_regulator or user.is_superuser or user.is_platform_staff)
+    )
+
+
+def is_regulator(user) -> bool:
+    return bool(getattr(user, "is_regulator", False) or getattr(user, "is_superuser", False))
+
+
+def penalties_visible_to(user) -> QuerySet[Penalty]:
+    """The penalties ``user`` may see; fails closed like ``complaints_visible_to``."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise MissingUserContext("penalties_visible_to needs an authenticated user")
+    if not can_see_penalties(user):
+        return Penalty.objects.none()
+    if is_regulator(user):
+        return Penalty.objects.all()
+    return Penalty.objects.filter(platform_id=user.platform_id)
+
+
+def penalties_for_display(queryset: QuerySet[Penalty]) -> QuerySet[Penalty]:
+    """What a list or a notice shows: the platform and the cited complaints' references, in two queries."""
+    return queryset.select_related("platform").prefetch_related(
+        Prefetch("complaints", queryset=Complaint.objects.only("id", "reference").order_by("reference"))
+    )
+
+
+def penalty_number(year: int, sequence: int) -> str:
+    return f"〔{year}〕第{sequence:04d}号"
+
+
+# --- issuing ---------------------------------------------------------------------------------------------
+
+
+def _require_regulator(by) -> None:
+    if not is_regulator(by):
+        raise PermissionDenied(_("Only regulators can issue or change penalties."))
+
+
+def _validate_decision(*, kind: str, legal_basis: str, facts: str, decision: str, fine_amount,
+                       rectification_deadline: date | None, decided_on: date) -> Decimal | None:
+    """Field errors for the decision as a whole; returns the fine as a Decimal (None when not a fine)."""
+    errors: dict[str, list[str]] = {}
+    today = timezone.localdate()
+    if kind not in PenaltyKind.values:
+        errors["kind"] = [_("Choose a kind of penalty.")]
+    for name, value in (("legal_basis", legal_basis), ("facts", facts), ("decision", decision)):
+        if not (value or "").strip():
+            errors[name] = [_("This part of the decision cannot be empty.")]
+    if decided_on > today:
+        errors["decided_on"] = [_("A decision cannot be dated in the future.")]
+    amount = None
+    if fine_amount not in (None, ""):
+        try:
+            amount = Decimal(str(fine_amount))
+        except InvalidOperation:
+            errors["fine_amount"] = [_("Give the fine as a number of yuan.")]
+    if kind == PenaltyKind.FINE:
+        if "fine_amount" not in errors and (amount is None or amount <= 0):
+            errors["fine_amount"] = [_("A fine needs an amount of more than 0 yuan.")]
+        elif amount is not None and amount.as_tuple().exponent < -2:
+            errors["fine_amount"] = [_("The amount has at most two decimals (fen).")]
+    elif amount is not None:
+        errors["fine_amount"] = [_("Only a fine has an amount.")]
+    if kind == PenaltyKind.RECTIFICATION:
+        if rectification_deadline is None:
+            errors["rectification_deadline"] = [_("A rectification order needs a date to rectify by.")]
+        elif rectification_deadline <= today:
+            errors["rectification_deadline"] = [_("The date to rectify by must be in the future.")]
+    elif rectification_deadline is not None:
+        errors["rectification_deadline"] = [_("Only a rectification order has a date to rectify by.")]
+    if errors:
+        raise ValidationError(errors)
+    return amount if kind == PenaltyKind.FINE else None
+
+
+def _lock_cited_complaints(by, platform: Platform, complaint_ids: Iterable) -> list[Complaint]:
+    try:
+        wanted = sorted({int(pk) for pk in complaint_ids})
+    except (TypeError, ValueError):
+        raise ValidationError({"complaints": [_("Complaints are given by their numeric ids.")]}) from None
+    # Locked in id order, the same order every issuer uses, so two issuers citing overlapping sets cannot
+    # deadlock; the lock keeps each complaint's event chain linear.
+    complaints = list(complaints_visible_to(by).select_for_update().filter(pk__in=wanted).order_by("pk"))
+    missing = sorted(set(wanted) - {complaint.pk for complaint in complaints})
+    if missing:
+        raise ValidationError(
+            {"complaints": [_("No such complaint: %(ids)s.") % {"ids": ", ".join(map(str, missing))}]}
+        )
+    foreign = [complaint.reference for complaint in complaints if complaint.platform_id != platform.pk]
+    if foreign:
+        raise ValidationError({"complaints": [
+            _("These complaints are not about %(platform)s: %(references)s.")
+            % {"platform": platform.name, "references": ", ".join(foreign)}
+        ]})
+    return complaints
+
+
+def penalty_issue(*, by, platform: Platform, kind: str, legal_basis: str, facts: str, decision: str,
+                  complaint_ids: Iterable = (), fine_amount=None, rectification_deadline: date | None = None,
+                  decided_on: date | None = None) -> Penalty:
+    """Issue a penalty decision against ``platform``, citing complaints about it. Regulators only.
+
+    The number 〔YYYY〕第NNNN号 comes from the counter of the decision's year, inside this transaction.
+    """
+    _require_regulator(by)
+    if platform is None:
+        raise ValidationError({"platform": [_("Choose the platform the decision is against.")]})
+    decided_on = decided_on or timezone.localdate()
+    fine = _validate_decision(kind=kind, legal_basis=legal_basis, facts=facts, decision=decision,
+                              fine_amount=fine_amount, rectification_deadline=rectification_deadline,
+                              decided_on=decided_on)
+    with transaction.atomic():
+        complaints = _lock_cited_complaints(by, platform, complaint_ids)
+        sequence = sequence_next(scope="penalty", year=decided_on.year)
+        penalty = Penalty.objects.create(
+            platform=platform, year=decided_on.year, sequence=sequence,
+            number=penalty_number(decided_on.year, sequence), kind=kind, fine_amount=fine,
+            rectification_deadline=rectification_deadline, legal_basis=legal_basis.strip(),
+            facts=facts.strip(), decision=decision.strip(), decided_on=decided_on,
+            appeal_deadline=decided_on + APPEAL_PERIOD, issued_by=by,
+        )
+        penalty.complaints.set(complaints)
+        for complaint in complaints:
+            link_penalty(complaint, penalty=penalty, by=by)
+        _notify_platform(penalty)
+    return penalty
+
+
+def _notify_platform(penalty: Penalty) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
+        kind_label = str(penalty.get_kind_display())
+    notifications.queue_email(
+        "penalty_issued",
+        notifications.platform_recipients(penalty.platform_id),
+        extra={
+            "number": penalty.number,
+            "platform": penalty.platform.name,
+            "kind": kind_label,
+            "decided_on": penalty.decided_on.isoformat(),
+            "appeal_deadline": penalty.appeal_deadline.isoformat(),
+            "url": f"{settings.SITE_URL}/penalties/{penalty.pk}/",
+        },
+    )
+
+
+# --- after issuing ---------------------------------------------------------------------------------------
+
+
+def penalty_set_status(*, by, penalty_id: int, status: str, note: str = "") -> Penalty:
+    """Record an appeal, its outcome, or enforcement (paid, rectified). Illegal moves: IllegalTransition."""
+    _require_regulator(by)
+    with transaction.atomic():
+        try:
+            penalty = penalties_visible_to(by).select_for_update().get(pk=penalty_id)
+        except (Penalty.DoesNotExist, ValueError, TypeError):
+            raise Http404("No such penalty.") from None
+        if status not in PENALTY_TRANSITIONS.get(penalty.status, ()):
+            raise IllegalTransition(
+                _("Penalty %(number)s is “%(current)s”: it cannot become “%(wanted)s”.")
+                % {"number": penalty.number, "current": penalty.get_status_display(),
+                   "wanted": PenaltyStatus(status).label if status in PenaltyStatus.values else status}
+            )
+        penalty.status = status
+        penalty.status_note = note
+        penalty.status_changed_at = timezone.now()
+        penalty.save(update_fields=["status", "status_note", "status_changed_at"])
+    return penalty
+
+
+# --- the decision notice ---------------------------------------------------------------------------------
+
+_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_SMALL_UNITS = ("", "拾", "佰", "仟")
+_GROUP_UNITS = ("", "万", "亿")
+
+
+def _capital_group(group: int) -> str:
+    """0 < group < 10000 in capital numerals, with 零 where an inner place is empty."""
+    text, pending_zero = "", False
+    for place in range(3, -1, -1):
+        digit = group // 10**place % 10
+        if digit == 0:
+            pending_zero = bool(text)
+            continue
+        if pending_zero:
+            text += "零"
+            pending_zero = False
+        text += _DIGITS[digit] + _SMALL_UNITS[place]
+    return text
+
+
+def rmb_in_capitals(amount: Decimal) -> str:
+    """An amount of yuan as written on official documents: Decimal("5000") → 人民币伍仟元整."""
+    fen_total = int((amount * 100).quantize(Decimal(1)))
+    yuan, fen = divmod(fen_total, 100)
+    if yuan >= 10**12:
+        raise ValueError("amount too large for capital numerals")
+    groups = [yuan // 10**(4 * i) % 10**4 for i in range(3)]
+    text, need_zero = "", False
+    for index in range(2, -1, -1):
+        group = groups[index]
+        if group == 0:
+            need_zero = bool(text)
+            continue
+        if text and (need_zero or group < 1000):
+            text += "零"
+        text += _capital_group(group) + _GROUP_UNITS[index]
+        need_zero = False
+    text = (text or "零") + "元"
+    jiao, fen = divmod(fen, 10)
+    if not jiao and not fen:
+        return f"人民币{text}整"
+    if jiao:
+        text += _DIGITS[jiao] + "角"
+    elif yuan:
+        text += "零"
+    if fen:
+        text += _DIGITS[fen] + "分"
+    return f"人民币{text}"
+
+
+def penalty_notice_pdf(penalty: Penalty) -> bytes:
+    """The 行政处罚决定书 of ``penalty`` (fetched through ``penalties_visible_to`` by the caller)."""
+    return render_pdf("pdf/penalty_notice.html", {
+        "penalty": penalty,
+        "complaints": list(penalty.complaints.order_by("reference").values_list("reference", flat=True)),
+        "fine_in_capitals": rmb_in_capitals(penalty.fine_amount) if penalty.fine_amount else "",
+        "authority": settings.PORTAL_AUTHORITY_NAME,
+    })
+
+
+def penalty_notice_filename(penalty: Penalty) -> str:
+    return f"penalty-{penalty.year}-{penalty.sequence:04d}.pdf"

@@ -1,0 +1,205 @@
+"""What a platform manager changes in the workspace: staff, API keys and webhooks.
+
+Every action checks that ``by`` manages the platform concerned (PermissionDenied otherwise) and looks the
+object up inside that platform only, so another platform's staff member, key or webhook is exactly as missing
+as a wrong id (Http404).
+"""
+
+import secrets
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from complaints import notifications
+from complaints.models import OPEN_STATUSES, DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from complaints.selectors import complaints_visible_to
+from complaints.services import complaint_assign
+from portal.models import Role, StaffRole
+
+from .authentication import generate_api_key
+from .models import ApiKey
+
+User = get_user_model()
+
+#: The event of a delivery sent from the workspace to check an endpoint; receivers should simply answer 2xx.
+TEST_EVENT = "ping"
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+def _require_manager(by) -> None:
+    if not getattr(by, "is_platform_manager", False):
+        raise PermissionDenied(_("Only managers of a platform can do that."))
+
+
+def _get_in_platform(queryset, by, pk):
+    """The object with ``pk`` if it belongs to ``by``'s platform; otherwise as missing as a wrong id."""
+    try:
+        return queryset.select_for_update().get(pk=pk, platform_id=by.platform_id)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such object.") from None
+
+
+# --- staff ---------------------------------------------------------------------------------------------
+
+
+def staff_invite(*, by, username: str, email: str, staff_role: str, first_name: str = "",
+                 last_name: str = "") -> User:
+    """Create a staff account of the manager's platform with no password, and e-mail a link to set one.
+
+    The link is Django's password-reset link (same token and confirmation page); it is sent through the
+    outbox, so it goes out after commit and survives a broker outage.
+    """
+    _require_manager(by)
+    username, email = (username or "").strip(), (email or "").strip()
+    errors: dict[str, list[str]] = {}
+    if staff_role not in StaffRole.values:
+        errors["staff_role"] = [_("Choose agent or manager.")]
+    if not email:
+        errors["email"] = [_("Give the staff member's e-mail address: the invitation goes there.")]
+    elif User.objects.filter(email__iexact=email).exists():
+        errors["email"] = [_("An account with this e-mail address already exists.")]
+    if not username:
+        errors["username"] = [_("Choose a username.")]
+    elif User.objects.filter(username__iexact=username).exists():
+        errors["username"] = [_("This username is taken.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        user = User(
+            username=username, email=email, first_name=first_name, last_name=last_name,
+            role=Role.PLATFORM_STAFF, platform_id=by.platform_id, staff_role=staff_role,
+        )
+        user.set_unusable_password()
+        user.full_clean(exclude=["password"])
+        user.save()
+        link = settings.SITE_URL + reverse(
+            "password_reset_confirm",
+            kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                    "token": default_token_generator.make_token(user)},
+        )
+        notifications.queue_email(
+            "staff_invitation", [email], extra={
+                "platform": str(by.platform), "username": username, "invited_by": by.get_username(),
+                "set_password_url": link,
+            },
+            language=user.preferred_language,
+        )
+    return user
+
+
+def staff_deactivate(*, by, user_id: int) -> User:
+    """Switch off a staff member's account (not one's own); their open complaints go back to unassigned."""
+    _require_manager(by)
+    with transaction.atomic():
+        member = _get_in_platform(User.objects.filter(role=Role.PLATFORM_STAFF), by, user_id)
+        if member.pk == by.pk:
+            raise ValidationError(_("You cannot deactivate your own account."))
+        member.is_active = False
+        member.save(update_fields=["is_active"])
+        assigned = complaints_visible_to(by).filter(assigned_to=member, status__in=OPEN_STATUSES)
+        complaint_assign(complaint_ids=list(assigned.values_list("pk", flat=True)), by=by, assignee=None)
+    return member
+
+
+# --- API keys ------------------------------------------------------------------------------------------
+
+
+def api_key_create(*, by, name: str) -> tuple[ApiKey, str]:
+    """A new key for the manager's platform; returns (key, raw key). Only the hash is stored: show it once."""
+    _require_manager(by)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("Name the key after the system that will use it.")]})
+    raw_key, prefix, key_hash = generate_api_key()
+    api_key = ApiKey.objects.create(
+        platform_id=by.platform_id, name=name, prefix=prefix, key_hash=key_hash, created_by=by
+    )
+    return api_key, raw_key
+
+
+def api_key_revoke(*, by, key_id: int) -> ApiKey:
+    """Revoke a key at once; revoking a revoked key changes nothing."""
+    _require_manager(by)
+    with transaction.atomic():
+        api_key = _get_in_platform(ApiKey.objects.all(), by, key_id)
+        if api_key.revoked_at is None:
+            api_key.revoked_at = timezone.now()
+            api_key.save(update_fields=["revoked_at"])
+    return api_key
+
+
+# --- webhooks ------------------------------------------------------------------------------------------
+
+
+def _validate_webhook_url(url: str) -> list[str]:
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        return [_("Enter a valid URL.")]
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        return [_("Do not put credentials in the URL; verify our signature instead.")]
+    if parts.scheme == "https":
+        return []
+    if settings.DEBUG and (parts.hostname or "").lower() in LOCAL_HOSTS:
+        return []
+    return [_("Use an https:// URL (plain http is allowed only for a local test server).")]
+
+
+def webhook_register(*, by, url: str, events: Sequence[str]) -> WebhookEndpoint:
+    """Register an endpoint for some events. Its signing secret is new and random; show it once."""
+    _require_manager(by)
+    url = (url or "").strip()
+    errors: dict[str, list[str]] = {}
+    if url_errors := _validate_webhook_url(url):
+        errors["url"] = url_errors
+    events = sorted(set(events or []))
+    if not events:
+        errors["events"] = [_("Choose at least one event.")]
+    elif unknown := set(events) - set(WebhookEvent.values):
+        errors["events"] = [_("Unknown events: %(events)s.") % {"events": ", ".join(sorted(unknown))}]
+    if errors:
+        raise ValidationError(errors)
+    return WebhookEndpoint.objects.create(
+        platform_id=by.platform_id, url=url, events=events, secret=secrets.token_hex(32)
+    )
+
+
+def webhook_deactivate(*, by, webhook_id: int) -> WebhookEndpoint:
+    """Stop sending to an endpoint. Deliveries already pending are not sent either."""
+    _require_manager(by)
+    with transaction.atomic():
+        endpoint = _get_in_platform(WebhookEndpoint.objects.all(), by, webhook_id)
+        endpoint.is_active = False
+        endpoint.save(update_fields=["is_active"])
+        WebhookDelivery.objects.filter(endpoint=endpoint, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.FAILED, next_attempt_at=None, last_error=_("Endpoint deactivated.")
+        )
+    return endpoint
+
+
+def webhook_send_test(*, by, webhook_id: int) -> WebhookDelivery:
+    """Queue a signed ``ping`` delivery to an active endpoint; it shows in the delivery log like any other."""
+    _require_manager(by)
+    with transaction.atomic():
+        endpoint = _get_in_platform(WebhookEndpoint.objects.all(), by, webhook_id)
+        if not endpoint.is_active:
+            raise ValidationError(_("This webhook is deactivated."))
+        delivery = WebhookDelivery(
+            endpoint=endpoint, event=TEST_EVENT,
+            payload={"event": TEST_EVENT, "id": secrets.token_hex(8), "sent_at": timezone.now().isoformat()},
+        )
+        notifications.queue_many([], [delivery])
+    return delivery

@@ -1,0 +1,589 @@
+"""Statistics for regulators, the dashboard, the public registry and the scorecards.
+
+Definitions (DESIGN "Statistics", docs/scorecard.md): the window is the complaints filed in the last ``days``
+days before ``now``; on-time rates come from the clock rows (met at or before due / met or breached); upheld =
+closed with finding upheld; acceptance = resolved / complaints that got a final answer.
+
+Every figure is a SQL aggregate. A full set of per-platform figures costs the same five queries whatever the
+number of complaints or platforms: the platforms, one grouped aggregate over the complaints, one over their
+clocks, one for the median time to first response, one over the penalties. Rows are then merged per platform
+(or operator) in Python — per group, never per complaint.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Avg,
+    Count,
+    F,
+    FloatField,
+    Func,
+    Q,
+    QuerySet,
+    TextChoices,
+    TextField,
+    Value,
+    Window,
+)
+from django.db.models.functions import Replace, RowNumber, TruncWeek
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from complaints.models import ClockKind, Complaint, Deadline, Finding, Status
+from complaints.selectors import unscoped_complaints_for_system
+
+from .models import Operator, Penalty, PenaltyKind, PenaltyStatus, Platform
+from .scorecard import (
+    SCORECARD_CACHE_SECONDS,
+    SCORECARD_VERSION,
+    SCORECARD_WINDOW_DAYS,
+    Scorecard,
+    scorecard_for,
+)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DEFAULT_WINDOW_DAYS = 90
+MAX_WINDOW_DAYS = 730
+DASHBOARD_WINDOWS = (30, 90, 365)
+DEFAULT_TREND_WEEKS = 12
+MAX_TREND_WEEKS = 104
+DEFAULT_REPEAT_OFFENDER_THRESHOLD = 3
+# The monthly order volume platforms report is scaled to the window's length in 30-day months.
+DAYS_PER_REPORTED_MONTH = 30
+RATED_CLOCKS = (ClockKind.FIRST_RESPONSE, ClockKind.RESOLUTION)
+MASK_ORDER_NUMBER = "[订单号已隐藏]"
+MASK_PAYMENT_REFERENCE = "[支付流水号已隐藏]"
+
+
+# --- SQL building blocks ----------------------------------------------------------------------------------
+
+
+class HoursBetween(Func):
+    """Hours from the second expression to the first, as a float computed by the database."""
+
+    arity = 2
+    output_field = FloatField()
+    template = "EXTRACT(EPOCH FROM (%(expressions)s)) / 3600.0"
+    arg_joiner = " - "
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        end_sql, end_params = compiler.compile(self.source_expressions[0])
+        start_sql, start_params = compiler.compile(self.source_expressions[1])
+        return f"((julianday({end_sql}) - julianday({start_sql})) * 24.0)", (*end_params, *start_params)
+
+
+class Median(Aggregate):
+    """PostgreSQL's exact median (``percentile_cont(0.5)``); SQLite has no equivalent, see ``_medians``."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+# --- Result rows ------------------------------------------------------------------------------------------
+
+
+@dataclass(kw_only=True)
+class Figures:
+    """The aggregate figures of a group of complaints (one platform, one operator or the whole market)."""
+
+    days: int
+    complaints: int = 0
+    upheld: int = 0
+    overdue: int = 0
+    final_answers: int = 0
+    accepted: int = 0
+    mean_rating: float | None = None
+    compensation_breaches: int = 0
+    first_response_on_time: int = 0
+    first_response_decided: int = 0
+    resolution_on_time: int = 0
+    resolution_decided: int = 0
+    median_first_response_hours: float | None = None
+
+    @property
+    def first_response_on_time_rate(self) -> float | None:
+        return _ratio(self.first_response_on_time, self.first_response_decided)
+
+    @property
+    def resolution_on_time_rate(self) -> float | None:
+        return _ratio(self.resolution_on_time, self.resolution_decided)
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        return _ratio(self.accepted, self.final_answers)
+
+    @property
+    def upheld_rate(self) -> float | None:
+        return _ratio(self.upheld, self.complaints)
+
+    @property
+    def overdue_rate(self) -> float | None:
+        return _ratio(self.overdue, self.complaints)
+
+    @property
+    def upheld_and_overdue(self) -> int:
+        """The repeat-offender measure: both kinds of failure count, a complaint that is both counts twice."""
+        return self.upheld + self.overdue
+
+
+@dataclass(kw_only=True)
+class MarketTotals(Figures):
+    platforms: int = 0
+
+
+@dataclass(kw_only=True)
+class PenaltyRecord:
+    """A group's penalties: all-time kinds (for the enforcement ladder) and how many fall in the window."""
+
+    in_window: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.kinds.values())
+
+    @property
+    def kind_labels(self) -> list[str]:
+        return [f"{PenaltyKind(kind).label} × {count}" for kind, count in sorted(self.kinds.items())]
+
+
+@dataclass(kw_only=True)
+class PlatformStats(Figures):
+    platform: Platform
+    penalties: PenaltyRecord = field(default_factory=PenaltyRecord)
+
+    @property
+    def penalties_in_window(self) -> int:
+        return self.penalties.in_window
+
+    @property
+    def complaints_per_10k_orders(self) -> float | None:
+        """Complaints per 10 000 orders, with the reported monthly volume scaled to the window."""
+        monthly = self.platform.reported_monthly_orders
+        if not monthly:
+            return None
+        return self.complaints / (monthly * self.days / DAYS_PER_REPORTED_MONTH) * 10_000
+
+    @cached_property
+    def scorecard(self) -> Scorecard:
+        return scorecard_for(self)
+
+
+@dataclass(kw_only=True)
+class OperatorStats(Figures):
+    operator: Operator
+    platform_count: int = 0
+    penalties: PenaltyRecord = field(default_factory=PenaltyRecord)
+
+    @property
+    def penalties_in_window(self) -> int:
+        return self.penalties.in_window
+
+
+class NextStep(TextChoices):
+    """The enforcement ladder for repeat offenders (docs/scorecard.md, "Repeat offenders")."""
+
+    WARNING = "warning", _("Issue a warning")
+    RECTIFICATION = "rectification", _("Order rectification")
+    FINE_OR_SUSPENSION = "fine_or_suspension", _("Fine or suspend the listing")
+    REVOCATION_REFERRAL = "revocation_referral", _("Refer for licence revocation")
+
+
+def suggest_next_step(kinds: dict[str, int]) -> NextStep:
+    """The next rung above the heaviest penalty already decided (overturned decisions do not count)."""
+    if (
+        kinds.get(PenaltyKind.FINE, 0) >= 2
+        or kinds.get(PenaltyKind.SUSPENSION)
+        or kinds.get(PenaltyKind.REVOCATION_REFERRAL)
+    ):
+        return NextStep.REVOCATION_REFERRAL
+    if kinds.get(PenaltyKind.FINE) or kinds.get(PenaltyKind.RECTIFICATION):
+        return NextStep.FINE_OR_SUSPENSION
+    if kinds.get(PenaltyKind.WARNING):
+        return NextStep.RECTIFICATION
+    return NextStep.WARNING
+
+
+@dataclass(kw_only=True)
+class RepeatOffender:
+    """A platform or operator at or over the threshold, with what it was penalised for before."""
+
+    stats: PlatformStats | OperatorStats
+    min_complaints: int
+
+    @property
+    def prior_penalties(self) -> int:
+        return self.stats.penalties.total
+
+    @property
+    def prior_penalty_kinds(self) -> dict[str, int]:
+        return self.stats.penalties.kinds
+
+    @property
+    def next_step(self) -> NextStep:
+        return suggest_next_step(self.stats.penalties.kinds)
+
+
+@dataclass(kw_only=True)
+class TrendWeek:
+    week_start: date
+    filed: int = 0
+    upheld: int = 0
+    overdue: int = 0
+
+
+# --- The window -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatsWindow:
+    """Complaints filed in (now - days, now]."""
+
+    days: int
+    now: datetime
+
+    @property
+    def since(self) -> datetime:
+        return self.now - timedelta(days=self.days)
+
+    def complaints(self) -> QuerySet[Complaint]:
+        # Aggregates over every tenant are not a user's read: the system selector is the deliberate bypass.
+        return unscoped_complaints_for_system().filter(created_at__gt=self.since, created_at__lte=self.now)
+
+    def clocks(self) -> QuerySet[Deadline]:
+        # A platform clock starts when the complaint is forwarded, never before it was filed, so the
+        # started_at bound is always true for clocks of complaints in the window: it is there to let the
+        # (kind, started_at) index narrow the scan before the join checks the filing time.
+        return Deadline.objects.filter(
+            kind__in=RATED_CLOCKS,
+            started_at__gt=self.since,
+            complaint__created_at__gt=self.since,
+            complaint__created_at__lte=self.now,
+        )
+
+    def penalties_decided_by_now(self) -> QuerySet[Penalty]:
+        return Penalty.objects.exclude(status=PenaltyStatus.OVERTURNED).filter(
+            decided_on__lte=timezone.localtime(self.now, SHANGHAI).date()
+        )
+
+    @property
+    def first_penalty_day(self) -> date:
+        return timezone.localtime(self.since, SHANGHAI).date()
+
+
+def _window(days: int, now: datetime | None) -> StatsWindow:
+    return StatsWindow(days=days, now=now or timezone.now())
+
+
+# --- Grouped aggregates -----------------------------------------------------------------------------------
+
+
+COMPLAINT_AGGREGATES = {
+    "complaints": Count("pk"),
+    "upheld": Count("pk", filter=Q(status=Status.CLOSED, finding=Finding.UPHELD)),
+    "overdue": Count("pk", filter=Q(is_overdue=True)),
+    "final_answers": Count("pk", filter=Q(final_answered_at__isnull=False)),
+    "accepted": Count("pk", filter=Q(status=Status.RESOLVED)),
+    "mean_rating": Avg("rating"),
+    "compensation_breaches": Count("pk", filter=Q(compensation_breach=True)),
+}
+CLOCK_AGGREGATES = {
+    f"{kind}_{measure}": Count("pk", filter=condition)
+    for kind in RATED_CLOCKS
+    for measure, condition in (
+        ("on_time", Q(kind=kind, met_at__lte=F("due_at"))),
+        ("decided", Q(kind=kind) & (Q(met_at__isnull=False) | Q(breached_at__isnull=False))),
+    )
+}
+FIRST_RESPONSE_HOURS = HoursBetween("first_answered_at", "forwarded_at")
+
+
+def _grouped(queryset: QuerySet, group: str, aggregates: dict) -> dict[int, dict]:
+    rows = queryset.values(group).annotate(**aggregates).order_by()
+    return {row.pop(group): row for row in rows}
+
+
+def _medians(complaints: QuerySet[Complaint], group: str | None) -> dict[int | None, float]:
+    """Median hours from forwarding to the first answer, per ``group`` (or market-wide for None).
+
+    PostgreSQL computes it exactly with ``percentile_cont``. SQLite (laptops, tests) has no such aggregate:
+    a window query numbers the answered complaints per group by answer time and returns only the one or two
+    middle rows of each group, whose mean is the median — still one query, at most two rows per group.
+    """
+    answered = complaints.filter(first_answered_at__isnull=False, forwarded_at__isnull=False)
+    if connection.vendor == "postgresql":
+        if group is None:
+            return {None: answered.aggregate(median=Median(FIRST_RESPONSE_HOURS))["median"]}
+        return {
+            key: row["median"]
+            for key, row in _grouped(answered, group, {"median": Median(FIRST_RESPONSE_HOURS)}).items()
+        }
+    partition = [F(group)] if group else None
+    middle_rows = answered.annotate(
+        hours=FIRST_RESPONSE_HOURS,
+        position=Window(RowNumber(), partition_by=partition, order_by=FIRST_RESPONSE_HOURS.asc()),
+        group_size=Window(Count("pk"), partition_by=partition),
+    ).filter(position__gte=F("group_size") / 2.0, position__lte=F("group_size") / 2.0 + 1)
+    middles: dict[int | None, list[float]] = defaultdict(list)
+    if group is None:
+        middles[None] = list(middle_rows.values_list("hours", flat=True))
+    else:
+        for key, hours in middle_rows.values_list(group, "hours"):
+            middles[key].append(hours)
+    return {key: sum(values) / len(values) for key, values in middles.items() if values}
+
+
+def _penalty_records(
+    window: StatsWindow, group: str, keys: Iterable[int] | None = None
+) -> dict[int, PenaltyRecord]:
+    penalties = window.penalties_decided_by_now()
+    if keys is not None:
+        penalties = penalties.filter(**{f"{group}__in": list(keys)})
+    rows = (
+        penalties.values(group, "kind")
+        .annotate(
+            total=Count("pk"), in_window=Count("pk", filter=Q(decided_on__gte=window.first_penalty_day))
+        )
+        .order_by()
+    )
+    records: dict[int, PenaltyRecord] = defaultdict(PenaltyRecord)
+    for row in rows:
+        record = records[row[group]]
+        record.kinds[row["kind"]] = row["total"]
+        record.in_window += row["in_window"]
+    return records
+
+
+def _figures(window: StatsWindow, complaint_group: str, keys: Iterable[int] | None = None) -> dict[int, dict]:
+    """Complaint, clock and median figures per group key, in three queries."""
+    complaints = window.complaints().filter(**{f"{complaint_group}__isnull": False})
+    clocks = window.clocks().filter(**{f"complaint__{complaint_group}__isnull": False})
+    if keys is not None:
+        complaints = complaints.filter(**{f"{complaint_group}__in": list(keys)})
+        clocks = clocks.filter(**{f"complaint__{complaint_group}__in": list(keys)})
+    figures: dict[int, dict] = defaultdict(dict)
+    for key, row in _grouped(complaints, complaint_group, COMPLAINT_AGGREGATES).items():
+        figures[key].update(row)
+    for key, row in _grouped(clocks, f"complaint__{complaint_group}", CLOCK_AGGREGATES).items():
+        figures[key].update(row)
+    for key, median in _medians(complaints, complaint_group).items():
+        figures[key]["median_first_response_hours"] = median
+    return figures
+
+
+# --- Selectors --------------------------------------------------------------------------------------------
+
+
+def platform_statistics(
+    *, days: int = DEFAULT_WINDOW_DAYS, now: datetime | None = None, platform_ids: Iterable[int] | None = None
+) -> list[PlatformStats]:
+    """Figures for every platform (or only ``platform_ids``), including platforms without complaints."""
+    window = _window(days, now)
+    keys = None if platform_ids is None else list(platform_ids)
+    platforms = Platform.objects.select_related("operator").order_by("name", "pk")
+    if keys is not None:
+        platforms = platforms.filter(pk__in=keys)
+    figures = _figures(window, "platform_id", keys)
+    penalties = _penalty_records(window, "platform_id", keys)
+    return [
+        PlatformStats(
+            platform=platform,
+            days=days,
+            penalties=penalties.get(platform.pk, PenaltyRecord()),
+            **figures.get(platform.pk, {}),
+        )
+        for platform in platforms
+    ]
+
+
+def operator_statistics(
+    *, days: int = DEFAULT_WINDOW_DAYS, now: datetime | None = None
+) -> list[OperatorStats]:
+    """Figures per operator: all complaints against all of an operator's platforms."""
+    window = _window(days, now)
+    operators = Operator.objects.annotate(platform_count=Count("platforms")).order_by("name", "pk")
+    figures = _figures(window, "platform__operator_id")
+    penalties = _penalty_records(window, "platform__operator_id")
+    return [
+        OperatorStats(
+            operator=operator,
+            days=days,
+            platform_count=operator.platform_count,
+            penalties=penalties.get(operator.pk, PenaltyRecord()),
+            **figures.get(operator.pk, {}),
+        )
+        for operator in operators
+    ]
+
+
+def market_totals(*, days: int = DEFAULT_WINDOW_DAYS, now: datetime | None = None) -> MarketTotals:
+    """The whole market in the window, complaints against unregistered platforms included."""
+    window = _window(days, now)
+    complaints = window.complaints()
+    totals = complaints.aggregate(**COMPLAINT_AGGREGATES, platforms=Count("platform_id", distinct=True))
+    totals.update(window.clocks().aggregate(**CLOCK_AGGREGATES))
+    totals["median_first_response_hours"] = _medians(complaints, None).get(None)
+    return MarketTotals(days=days, **totals)
+
+
+def ranked_by_scorecard(rows: list[PlatformStats]) -> list[PlatformStats]:
+    """Rated platforms best first, then the ones with too few complaints to rate (by complaint count)."""
+    return sorted(
+        rows,
+        key=lambda row: (
+            not row.scorecard.is_rated,
+            -(row.scorecard.score or 0),
+            -row.complaints,
+            row.platform.name,
+        ),
+    )
+
+
+def repeat_offenders(
+    rows: Iterable[PlatformStats | OperatorStats], *, min_complaints: int
+) -> list[RepeatOffender]:
+    """Platforms (or operators) whose upheld + overdue complaints in the window reach ``min_complaints``.
+
+    Takes the rows of ``platform_statistics`` / ``operator_statistics`` so a page that shows both the ranking
+    and the offenders runs the aggregates once.
+    """
+    offenders = [
+        RepeatOffender(stats=row, min_complaints=min_complaints)
+        for row in rows
+        if row.upheld_and_overdue >= min_complaints
+    ]
+    return sorted(offenders, key=lambda offender: -offender.stats.upheld_and_overdue)
+
+
+def weekly_trend(
+    *, weeks: int = DEFAULT_TREND_WEEKS, now: datetime | None = None, platform_id: int | None = None
+) -> list[TrendWeek]:
+    """Complaints filed, upheld and overdue per ISO week (from Monday, Asia/Shanghai), oldest first.
+
+    Weeks without complaints are included with zeros, so a chart's x axis is regular.
+    """
+    now = now or timezone.now()
+    today = timezone.localtime(now, SHANGHAI).date()
+    first_monday = today - timedelta(days=today.weekday(), weeks=weeks - 1)
+    complaints = unscoped_complaints_for_system().filter(
+        created_at__gte=datetime.combine(first_monday, time.min, tzinfo=SHANGHAI), created_at__lte=now
+    )
+    if platform_id is not None:
+        complaints = complaints.filter(platform_id=platform_id)
+    rows = _grouped(
+        complaints.annotate(week=TruncWeek("created_at", tzinfo=SHANGHAI)),
+        "week",
+        {key: COMPLAINT_AGGREGATES[key] for key in ("complaints", "upheld", "overdue")},
+    )
+    by_week = {week.date(): row for week, row in rows.items()}
+    trend = []
+    for offset in range(weeks):
+        monday = first_monday + timedelta(weeks=offset)
+        row = by_week.get(monday, {})
+        trend.append(
+            TrendWeek(
+                week_start=monday,
+                filed=row.get("complaints", 0),
+                upheld=row.get("upheld", 0),
+                overdue=row.get("overdue", 0),
+            )
+        )
+    return trend
+
+
+# --- The public registry ----------------------------------------------------------------------------------
+
+
+def registry_platforms(*, search: str = "", verified_only: bool = False) -> QuerySet[Platform]:
+    """Registered platforms for the public registry, searchable by name, domain or ICP filing number."""
+    platforms = Platform.objects.order_by("name", "pk")
+    search = search.strip()
+    if search:
+        platforms = platforms.filter(
+            Q(name__icontains=search) | Q(domain__icontains=search) | Q(icp_filing_number__icontains=search)
+        )
+    if verified_only:
+        platforms = platforms.filter(is_verified=True)
+    return platforms
+
+
+def registry_platform(slug: str) -> Platform:
+    """One platform with its operator and the operator's other platforms; raises Platform.DoesNotExist."""
+    return Platform.objects.select_related("operator").get(slug=slug)
+
+
+def sibling_platforms(platform: Platform) -> QuerySet[Platform]:
+    """Other platforms run by the same operator (none when the operator is unknown)."""
+    if platform.operator_id is None:
+        return Platform.objects.none()
+    return Platform.objects.filter(operator_id=platform.operator_id).exclude(pk=platform.pk).order_by("name")
+
+
+def public_penalties(platform: Platform) -> QuerySet[Penalty]:
+    """A platform's penalty decisions as the registry lists them: number, kind, date and status only."""
+    return platform.penalties.only("number", "kind", "decided_on", "status", "platform_id").order_by(
+        "-decided_on", "-sequence"
+    )
+
+
+def published_narratives(platform: Platform, *, limit: int = 20) -> QuerySet[Complaint]:
+    """Consented, redacted narratives, as ``narrative``: only the fields the registry may show.
+
+    Read on every request (never cached), so a consumer who withdraws consent disappears from the page at
+    once: the service clears ``public_narrative`` when consent is withdrawn, and both fields are checked.
+    The redaction keeps numbers introduced as 订单号 (they usually identify a purchase, not a person); the
+    complaint's own order number and payment reference are masked here as well, in SQL.
+    """
+    narrative = Replace(
+        Replace(F("public_narrative"), F("order_number"), Value(MASK_ORDER_NUMBER), output_field=TextField()),
+        F("payment_reference"),
+        Value(MASK_PAYMENT_REFERENCE),
+        output_field=TextField(),
+    )
+    return (
+        Complaint.objects.filter(platform=platform, publish_consent=True)
+        .exclude(public_narrative="")
+        .annotate(narrative=narrative)
+        .only("pk", "product_name", "problem", "created_at")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def _scorecard_cache_key(platform_id: int) -> str:
+    return f"platform-scorecard:{SCORECARD_VERSION}:{platform_id}"
+
+
+def platform_scorecards(platform_ids: Iterable[int]) -> dict[int, PlatformStats]:
+    """The public scorecard figures (last SCORECARD_WINDOW_DAYS days) of these platforms, cached per platform.
+
+    Missing entries are computed together in the constant number of queries of ``platform_statistics``.
+    """
+    platform_ids = list(platform_ids)
+    cached = cache.get_many([_scorecard_cache_key(pk) for pk in platform_ids])
+    found = {
+        pk: cached[_scorecard_cache_key(pk)] for pk in platform_ids if _scorecard_cache_key(pk) in cached
+    }
+    missing = [pk for pk in platform_ids if pk not in found]
+    if missing:
+        computed = {
+            row.platform.pk: row
+            for row in platform_statistics(days=SCORECARD_WINDOW_DAYS, platform_ids=missing)
+        }
+        cache.set_many(
+            {_scorecard_cache_key(pk): row for pk, row in computed.items()}, SCORECARD_CACHE_SECONDS
+        )
+        found.update(computed)
+    return found

@@ -1,0 +1,174 @@
+"""The regulators' dashboard: market totals, weekly trend, ranking, repeat offenders and CSV exports."""
+
+import csv
+
+from django.conf import settings
+from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from .api.stats import PlatformStatsSerializer, RepeatOffenderSerializer
+from .charts import trend_summary, weekly_trend_svg
+from .scorecard import (
+    COMPONENTS,
+    GRADE_BANDS,
+    PENALTY_CEILING,
+    SCORECARD_VERSION,
+    SCORECARD_WINDOW_DAYS,
+    VOLUME_CEILING_PER_10K,
+)
+from .statistics import (
+    DASHBOARD_WINDOWS,
+    DEFAULT_REPEAT_OFFENDER_THRESHOLD,
+    DEFAULT_TREND_WEEKS,
+    DEFAULT_WINDOW_DAYS,
+    MAX_WINDOW_DAYS,
+    market_totals,
+    operator_statistics,
+    platform_statistics,
+    ranked_by_scorecard,
+    repeat_offenders,
+    weekly_trend,
+)
+
+RANKING_PAGE_SIZE = 50
+# Spreadsheet programs run cells that start with these characters as formulas.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def query_int(
+    request: HttpRequest, name: str, default: int, *, minimum: int = 1, maximum: int | None = None
+) -> int:
+    """A whole-number query parameter within bounds; anything else (a typo in a bookmarked URL) → default."""
+    try:
+        value = int(request.GET.get(name, default))
+    except (TypeError, ValueError):
+        return default
+    if value < minimum or (maximum is not None and value > maximum):
+        return default
+    return value
+
+
+def window_days(request: HttpRequest) -> int:
+    return query_int(request, "days", DEFAULT_WINDOW_DAYS, maximum=MAX_WINDOW_DAYS)
+
+
+def threshold(request: HttpRequest) -> int:
+    return query_int(request, "min_complaints", DEFAULT_REPEAT_OFFENDER_THRESHOLD)
+
+
+class RegulatorRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
+    """Anonymous visitors go to the login page; signed-in non-regulators get 403."""
+
+    def test_func(self) -> bool:
+        user = self.request.user
+        return user.is_regulator or user.is_superuser
+
+
+class DashboardView(RegulatorRequiredMixin, TemplateView):
+    template_name = "platforms/dashboard/home.html"
+
+    def get_context_data(self, **kwargs) -> dict:
+        days, min_complaints = window_days(self.request), threshold(self.request)
+        now = timezone.now()
+        platform_rows = platform_statistics(days=days, now=now)
+        trend = weekly_trend(weeks=DEFAULT_TREND_WEEKS, now=now)
+        summary = trend_summary(trend)
+        ranking = Paginator(ranked_by_scorecard(platform_rows), RANKING_PAGE_SIZE).get_page(
+            self.request.GET.get("page")
+        )
+        return super().get_context_data(
+            days=days,
+            windows=DASHBOARD_WINDOWS,
+            min_complaints=min_complaints,
+            totals=market_totals(days=days, now=now),
+            trend=trend,
+            trend_summary=summary,
+            trend_chart=weekly_trend_svg(
+                trend, chart_id="trend-chart", title=_("Complaints per week"), description=summary
+            ),
+            ranking=ranking,
+            platform_offenders=repeat_offenders(platform_rows, min_complaints=min_complaints),
+            operator_offenders=repeat_offenders(
+                operator_statistics(days=days, now=now), min_complaints=min_complaints
+            ),
+            scorecard_version=SCORECARD_VERSION,
+            scorecard_min_complaints=settings.PORTAL_SCORECARD_MIN_COMPLAINTS,
+            **kwargs,
+        )
+
+
+class ScorecardMethodView(RegulatorRequiredMixin, TemplateView):
+    """The scoring formula in force, built from the constants that compute it (docs/scorecard.md has more)."""
+
+    template_name = "platforms/dashboard/scorecard.html"
+
+    def get_context_data(self, **kwargs) -> dict:
+        return super().get_context_data(
+            version=SCORECARD_VERSION,
+            components=COMPONENTS,
+            grade_bands=GRADE_BANDS,
+            min_complaints=settings.PORTAL_SCORECARD_MIN_COMPLAINTS,
+            public_window_days=SCORECARD_WINDOW_DAYS,
+            volume_ceiling=VOLUME_CEILING_PER_10K,
+            penalty_ceiling=PENALTY_CEILING,
+            **kwargs,
+        )
+
+
+def _csv_cell(value) -> object:
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return "" if value is None else value
+
+
+class CsvExportView(RegulatorRequiredMixin, View):
+    """A download of serializer rows: the same names and hidden figures as the statistics API."""
+
+    filename: str
+
+    def rows(self) -> list[dict]:
+        raise NotImplementedError
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        rows = self.rows()
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{self.filename}"'
+        response.write("\ufeff")  # a BOM, so spreadsheet programs read the Chinese names as UTF-8
+        writer = csv.writer(response)
+        if rows:
+            writer.writerow(rows[0].keys())
+            writer.writerows([_csv_cell(value) for value in row.values()] for row in rows)
+        return response
+
+
+class PlatformsCsvView(CsvExportView):
+    filename = "platforms.csv"
+
+    def rows(self) -> list[dict]:
+        rows = ranked_by_scorecard(platform_statistics(days=window_days(self.request)))
+        return PlatformStatsSerializer(rows, many=True).data
+
+
+class RepeatOffendersCsvView(CsvExportView):
+    filename = "repeat-offenders.csv"
+
+    def rows(self) -> list[dict]:
+        days, min_complaints = window_days(self.request), threshold(self.request)
+        offenders = [
+            *repeat_offenders(platform_statistics(days=days), min_complaints=min_complaints),
+            *repeat_offenders(operator_statistics(days=days), min_complaints=min_complaints),
+        ]
+        return [
+            {
+                **row,
+                "prior_penalty_kinds": "; ".join(
+                    f"{kind}={count}" for kind, count in row["prior_penalty_kinds"].items()
+                ),
+            }
+            for row in RepeatOffenderSerializer(offenders, many=True).data
+        ]

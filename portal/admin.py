@@ -1,0 +1,125 @@
+"""Admin for accounts and the access log.
+
+Regulators create platform staff and other regulators here. They cannot hand out superuser rights, groups or
+single permissions: what a person may do follows from the role, and the admin keeps ``is_staff`` and the
+regulators group in step with it.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.utils.translation import gettext_lazy as _
+
+from .models import AccessLog, Role, User
+from .roles import ensure_regulator_group
+
+ROLE_FIELDS = ("role", "platform", "staff_role")
+
+
+class ReadOnlyAdminMixin:
+    """Shown, never edited: no add, change or delete, for superusers too (change views render read-only)."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class RoleFieldsMixin(forms.ModelForm):
+    """Field errors for the role rules the ``user_platform_iff_staff`` constraint enforces in the database."""
+
+    def clean(self):
+        cleaned = super().clean()
+        role = cleaned.get("role")
+        if role is None:
+            return cleaned
+        if role == Role.PLATFORM_STAFF:
+            if not cleaned.get("platform"):
+                self.add_error("platform", _("Platform staff belong to a platform: choose it."))
+            if not cleaned.get("staff_role"):
+                self.add_error("staff_role", _("Choose whether this person is an agent or a manager."))
+        else:
+            if cleaned.get("platform"):
+                self.add_error("platform", _("Only platform staff belong to a platform."))
+            if cleaned.get("staff_role"):
+                self.add_error("staff_role", _("Only platform staff have a staff role."))
+        return cleaned
+
+
+class PortalUserCreationForm(RoleFieldsMixin, UserCreationForm):
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "email", *ROLE_FIELDS)
+
+
+class PortalUserChangeForm(RoleFieldsMixin, UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+        fields = ("username", "password", "first_name", "last_name", "email", "phone", "preferred_language",
+                  *ROLE_FIELDS, "is_active", "is_superuser", "groups", "user_permissions")
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = PortalUserChangeForm
+    add_form = PortalUserCreationForm
+    list_display = ("username", "email", "role", "platform", "staff_role", "is_active", "last_login")
+    list_filter = ("role", "staff_role", "is_active", "is_staff")
+    list_select_related = ("platform",)
+    search_fields = ["username", "email", "first_name", "last_name", "=platform__slug"]
+    autocomplete_fields = ("platform",)
+    show_full_result_count = False
+    add_fieldsets = (
+        (None, {"classes": ("wide",),
+                "fields": ("username", "email", *ROLE_FIELDS, "password1", "password2")}),
+    )
+    readonly_fields = ("last_login", "date_joined", "is_staff")
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return self.add_fieldsets
+        fieldsets = [
+            (None, {"fields": ("username", "password")}),
+            (_("Personal info"),
+             {"fields": ("first_name", "last_name", "email", "phone", "preferred_language")}),
+            (_("Role"), {"fields": (*ROLE_FIELDS, "is_active", "is_staff")}),
+            (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+        ]
+        if request.user.is_superuser:
+            fieldsets.append((_("Permissions"), {"fields": ("is_superuser", "groups", "user_permissions")}))
+        return fieldsets
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        # A regulator must not be able to take over (or lock out) the accounts that run the site.
+        return queryset if request.user.is_superuser else queryset.filter(is_superuser=False)
+
+    def save_model(self, request, obj, form, change):
+        # Only regulators work in the admin; everyone else loses access the moment their role changes.
+        obj.is_staff = obj.is_superuser or obj.role == Role.REGULATOR
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        group = ensure_regulator_group()
+        if form.instance.role == Role.REGULATOR:
+            form.instance.groups.add(group)
+        else:
+            form.instance.groups.remove(group)
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "actor_label", "action", "object_type", "object_id", "detail", "ip_address")
+    list_filter = ("action", "object_type", "created_at")
+    search_fields = ["=actor_label", "=object_id", "detail"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")

@@ -1,0 +1,125 @@
+"""PDF rendering with WeasyPrint, shared by the complaint dossier and the penalty notice.
+
+Templates extend ``templates/pdf/base.html`` (A4, page numbers, Noto CJK fonts). Everything a PDF shows comes
+from the template context: WeasyPrint may read ``data:`` URIs and our own static files, nothing else. A
+consumer's narrative or an evidence file name that smuggles in ``<img src="http://…">`` or
+``file:///etc/passwd`` therefore neither leaks the server's files into the PDF nor makes the server call out
+(Django autoescaping already keeps such markup as text; the fetcher is the second lock).
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+#: Shared by every rendering in the process: fontconfig's font list is built once, not per PDF.
+FONT_CONFIG = FontConfiguration()
+
+#: Image types that may be inlined. Raster only: an SVG is a document that could reference other resources.
+INLINE_IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+
+
+class BlockedURL(ValueError):
+    """A PDF template asked WeasyPrint for a resource outside ``data:`` URIs and the static directories."""
+
+
+def render_pdf(template_name: str, context: dict[str, Any], *, request: HttpRequest | None = None) -> bytes:
+    """Render a Django template to HTML, then to PDF bytes with WeasyPrint.
+
+    ``request`` only feeds the template's context processors. It is deliberately not used as the base URL:
+    relative URLs resolve against the static root, so nothing is ever fetched over the network.
+    """
+    html = render_to_string(template_name, context, request=request)
+    document = HTML(string=html, base_url=_static_root_url(), url_fetcher=StaticOnlyURLFetcher())
+    return document.write_pdf(font_config=FONT_CONFIG)
+
+
+def image_data_uri(file_bytes: bytes, content_type: str) -> str:
+    """Return ``file_bytes`` as a base64 ``data:`` URI for an ``<img>`` in a PDF template.
+
+    Only raster image types are accepted (``ValueError`` otherwise): evidence is inlined this way because the
+    fetcher will not read media files, and the type comes from our sniffing, never from the uploader.
+    """
+    if content_type not in INLINE_IMAGE_TYPES:
+        raise ValueError(f"cannot inline {content_type!r} in a PDF")
+    return f"data:{content_type};base64,{base64.b64encode(file_bytes).decode('ascii')}"
+
+
+class StaticOnlyURLFetcher(URLFetcher):
+    """WeasyPrint URL fetcher that serves ``data:`` URIs and files under the static directories only.
+
+    Allowed roots are ``STATIC_ROOT`` and ``STATICFILES_DIRS``. URLs under ``STATIC_URL`` (what ``{% static %}``
+    produces) map to those roots; ``file:`` URLs are allowed only if the resolved path (symlinks and ``..``
+    followed) stays inside a root. Everything else — http(s), ftp, other files — raises ``BlockedURL``;
+    WeasyPrint logs it and renders without the resource.
+    """
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        path = self._static_path(url)
+        if path is None:
+            raise BlockedURL(f"PDF resources must be data: URIs or static files, not {url!r}")
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
+
+    def _static_path(self, url: str) -> Path | None:
+        """The existing file inside an allowed root that ``url`` names, or None."""
+        static_url = settings.STATIC_URL or "/static/"
+        parts = urlsplit(url)
+        if url.startswith(static_url) and "://" in static_url:
+            return _find_static(unquote(url.removeprefix(static_url).split("?")[0].split("#")[0]))
+        if parts.scheme.lower() != "file" or parts.netloc not in {"", "localhost"}:
+            return None
+        path = unquote(parts.path)
+        if path.startswith(static_url):
+            return _find_static(path.removeprefix(static_url))
+        candidate = Path(path).resolve()
+        for _prefix, root in _static_roots():
+            if candidate.is_relative_to(root) and candidate.is_file():
+                return candidate
+        return None
+
+
+def _static_roots() -> list[tuple[str, Path]]:
+    """``(url prefix, resolved directory)`` of each allowed root; STATICFILES_DIRS may give prefixes."""
+    roots: list[tuple[str, Path]] = []
+    for entry in settings.STATICFILES_DIRS:
+        prefix, directory = entry if isinstance(entry, tuple | list) else ("", entry)
+        roots.append((prefix.strip("/"), Path(directory).resolve()))
+    if settings.STATIC_ROOT:
+        roots.append(("", Path(settings.STATIC_ROOT).resolve()))
+    return roots
+
+
+def _find_static(relative: str) -> Path | None:
+    """Look ``relative`` (a path below STATIC_URL) up in the allowed roots, like the static finders do."""
+    relative = relative.lstrip("/")
+    for prefix, root in _static_roots():
+        if prefix:
+            if not relative.startswith(f"{prefix}/"):
+                continue
+            inside = relative.removeprefix(f"{prefix}/")
+        else:
+            inside = relative
+        candidate = (root / inside).resolve()
+        if candidate.is_relative_to(root) and candidate.is_file():
+            return candidate
+    return None
+
+
+def _static_root_url() -> str:
+    """Base URL for relative references: the static root (it need not exist), as a ``file:`` URL."""
+    root = settings.STATIC_ROOT or (settings.BASE_DIR / "staticfiles")
+    return Path(root).resolve().as_uri() + "/"

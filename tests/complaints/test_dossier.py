@@ -1,0 +1,362 @@
+"""The dossier PDF: what it shows, who may download it, and the background export of large complaints."""
+
+import re
+import subprocess
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from drf_spectacular.generators import SchemaGenerator
+
+from complaints import services
+from complaints.dossier import dossier_context, dossier_export_run, render_dossier
+from complaints.models import DossierExport, DossierExportStatus
+from portal.models import AccessLog
+from tests.factories import add_evidence, file_complaint, image_upload
+from tests.fixtures_roles import client_for
+
+pytestmark = pytest.mark.django_db
+
+OWNER_AND_READERS = ["consumer", "agent", "regulator"]
+OUTSIDERS = ["other_consumer", "other_agent"]
+
+
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "private"
+
+
+@pytest.fixture
+def documented(complaint, consumer, agent):
+    """A complaint with two screenshots and a platform request: every section of the dossier has content."""
+    screenshots = image_upload("订单截图.png"), image_upload("支付凭证.png", color="navy")
+    add_evidence(complaint, consumer, *screenshots)
+    services.complaint_request_info(complaint_id=complaint.pk, by=agent, message="请提供充值账号。")
+    complaint.refresh_from_db()
+    return complaint
+
+
+@pytest.fixture
+def large_complaint(documented, settings):
+    settings.PORTAL_DOSSIER_ASYNC_EVIDENCE = 1
+    return documented
+
+
+def poppler(tool: str, pdf: bytes, tmp_path, *args: str) -> str:
+    """Run a poppler-utils tool on ``pdf``; ``args`` follow the file name (pdftotext's "-" means stdout)."""
+    path = tmp_path / "dossier.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run([tool, str(path), *args], capture_output=True, text=True, check=True).stdout
+
+
+def pdf_text(pdf: bytes, tmp_path) -> str:
+    return poppler("pdftotext", pdf, tmp_path, "-")
+
+
+def without_whitespace(text: str) -> str:
+    """Hashes wrap at the column edge; joining the lines back makes each one findable whole."""
+    return re.sub(r"\s+", "", text)
+
+
+def web_client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+# --- content -----------------------------------------------------------------------------------------------
+
+
+def test_dossier_is_a_pdf(documented):
+    assert render_dossier(documented).startswith(b"%PDF")
+
+
+def test_dossier_shows_reference_order_number_and_chinese_product(documented, tmp_path):
+    text = pdf_text(render_dossier(documented), tmp_path)
+    assert documented.reference in text
+    assert documented.order_number in text
+    assert "王者荣耀 648 点券" in text
+    assert "投诉证据材料" in text
+
+
+def test_dossier_shows_every_event_hash_and_prev_hash(documented, tmp_path):
+    text = without_whitespace(pdf_text(render_dossier(documented), tmp_path))
+    links = list(documented.events.values_list("hash", "prev_hash"))
+    assert len(links) == 5  # filed, forwarded, two evidence_added, info_requested
+    for event_hash, prev_hash in links:
+        assert event_hash in text
+        assert prev_hash in text
+
+
+def test_dossier_lists_each_evidence_sha256(documented, tmp_path):
+    text = without_whitespace(pdf_text(render_dossier(documented), tmp_path))
+    for evidence in documented.evidence.all():
+        assert evidence.sha256 in text
+        assert evidence.original_name in text
+
+
+def test_dossier_shows_head_hash_and_intact_chain(documented, tmp_path):
+    text = without_whitespace(pdf_text(render_dossier(documented), tmp_path))
+    assert documented.last_event_hash in text
+    assert "链完整" in text
+
+
+def test_dossier_names_the_first_broken_link(documented, tmp_path):
+    documented.events.filter(sequence=2).update(data={"platform": "forged"})
+    text = without_whitespace(pdf_text(render_dossier(documented), tmp_path))
+    assert "链断裂于第2条" in text
+
+
+def test_dossier_shows_how_the_deadline_was_computed(documented, tmp_path):
+    text = pdf_text(render_dossier(documented), tmp_path)
+    assert "计算方法" in text
+    assert "个工作日" in text
+
+
+def test_image_evidence_is_inlined(documented, tmp_path):
+    images = poppler("pdfimages", render_dossier(documented), tmp_path, "-list").splitlines()[2:]
+    assert len(images) == 2
+    assert all(line.split()[2] == "image" for line in images)
+
+
+def test_cjk_font_is_embedded(documented, tmp_path):
+    fonts = poppler("pdffonts", render_dossier(documented), tmp_path).splitlines()[2:]
+    cjk_fonts = [line.split() for line in fonts if re.search(r"Noto-Sans(-Mono)?-CJK-SC", line)]
+    assert cjk_fonts
+    assert all(columns[-5] == "yes" for columns in cjk_fonts)  # the "emb" column
+
+
+def test_markup_in_the_description_is_printed_as_text(consumer, platform, tmp_path):
+    complaint = file_complaint(consumer, platform, description="客服说<script>alert(1)</script>会补发")
+    text = pdf_text(render_dossier(complaint), tmp_path)
+    assert "<script>alert(1)</script>" in text
+
+
+def test_dossier_context_query_count_does_not_grow_with_evidence(consumer, platform):
+    small = file_complaint(consumer, platform)
+    add_evidence(small, consumer, image_upload())
+    large = file_complaint(consumer, platform)
+    add_evidence(large, consumer, *(image_upload(f"截图{n}.png") for n in range(5)))
+    counts = []
+    for complaint in (small, large):
+        with CaptureQueriesContext(connection) as queries:
+            dossier_context(type(complaint).objects.get(pk=complaint.pk))
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+# --- access ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", OWNER_AND_READERS)
+def test_web_download_allowed_for_owner_own_platform_and_regulator(role, request, documented):
+    response = web_client(request.getfixturevalue(role)).get(f"/complaints/{documented.pk}/dossier.pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("role", OUTSIDERS)
+def test_web_download_is_404_for_other_consumers_and_other_platforms(role, request, documented):
+    response = web_client(request.getfixturevalue(role)).get(f"/complaints/{documented.pk}/dossier.pdf")
+    assert response.status_code == 404
+
+
+def test_web_download_of_a_missing_complaint_is_404(consumer):
+    assert web_client(consumer).get("/complaints/999999/dossier.pdf").status_code == 404
+
+
+def test_web_download_asks_anonymous_visitors_to_log_in(documented):
+    response = Client().get(f"/complaints/{documented.pk}/dossier.pdf")
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("role", OWNER_AND_READERS)
+def test_api_download_allowed_for_owner_own_platform_and_regulator(role, request, documented):
+    response = client_for(request.getfixturevalue(role)).get(
+        f"/api/v1/complaints/{documented.pk}/dossier.pdf", HTTP_ACCEPT="application/pdf"
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("role", OUTSIDERS)
+def test_api_download_is_404_for_other_consumers_and_other_platforms(role, request, documented):
+    response = client_for(request.getfixturevalue(role)).get(
+        f"/api/v1/complaints/{documented.pk}/dossier.pdf", HTTP_ACCEPT="application/pdf"
+    )
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize("accept", ["*/*", "application/pdf", "application/pdf, application/json;q=0.5"])
+def test_api_download_accepts_pdf_and_any_media_type(accept, consumer, documented):
+    response = client_for(consumer).get(f"/api/v1/complaints/{documented.pk}/dossier.pdf", HTTP_ACCEPT=accept)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+
+
+def test_api_download_with_platform_api_key(api_key, documented):
+    response = client_for(api_key=api_key).get(f"/api/v1/complaints/{documented.pk}/dossier.pdf")
+    assert response.status_code == 200
+
+
+def test_api_download_needs_authentication(documented):
+    response = client_for().get(f"/api/v1/complaints/{documented.pk}/dossier.pdf")
+    assert response.status_code in (401, 403)
+
+
+def test_download_is_logged(consumer, documented):
+    web_client(consumer).get(f"/complaints/{documented.pk}/dossier.pdf")
+    entry = AccessLog.objects.get(action="dossier_download")
+    assert (entry.user, entry.object_id, entry.detail) == (consumer, str(documented.pk), documented.reference)
+
+
+def test_schema_documents_the_dossier_as_a_pdf():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operation = schema["paths"]["/api/v1/complaints/{id}/dossier.pdf"]["get"]
+    assert operation["responses"]["200"]["content"]["application/pdf"]["schema"] == {
+        "type": "string", "format": "binary",
+    }
+    assert "202" in operation["responses"]
+
+
+# --- large complaints: background export -------------------------------------------------------------------
+
+
+def test_web_download_of_large_complaint_is_exported_in_the_background(
+    consumer, large_complaint, django_capture_on_commit_callbacks
+):
+    client = web_client(consumer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(f"/complaints/{large_complaint.pk}/dossier.pdf")
+    export = DossierExport.objects.get(complaint=large_complaint)
+    assert response.status_code == 302
+    assert response["Location"] == f"/complaints/{large_complaint.pk}/dossier/{export.pk}/"
+    assert (export.status, export.progress, export.requested_by) == (DossierExportStatus.DONE, 100, consumer)
+    assert export.finished_at is not None
+
+    status = client.get(f"/complaints/{large_complaint.pk}/dossier/{export.pk}/status.json").json()
+    assert status == {
+        "status": "done", "progress": 100,
+        "download_url": f"/complaints/{large_complaint.pk}/dossier/{export.pk}/download/",
+    }
+    download = client.get(status["download_url"])
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+
+
+def test_status_page_shows_progress_and_refreshes_while_pending(consumer, large_complaint):
+    export = DossierExport.objects.create(complaint=large_complaint, requested_by=consumer, progress=40)
+    response = web_client(consumer).get(f"/complaints/{large_complaint.pk}/dossier/{export.pk}/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<progress id="dossier-progress"' in html and 'value="40"' in html
+    assert '<meta http-equiv="refresh" content="3">' in html
+    assert "js/dossier.js" in html
+    assert f"/complaints/{large_complaint.pk}/dossier/{export.pk}/download/" not in html
+
+
+def test_status_page_offers_the_download_when_done(consumer, large_complaint):
+    export = DossierExport.objects.create(complaint=large_complaint, requested_by=consumer)
+    dossier_export_run(export.pk)
+    html = web_client(consumer).get(f"/complaints/{large_complaint.pk}/dossier/{export.pk}/").content.decode()
+    assert f"/complaints/{large_complaint.pk}/dossier/{export.pk}/download/" in html
+    assert 'http-equiv="refresh"' not in html
+
+
+def test_unfinished_export_cannot_be_downloaded(consumer, large_complaint):
+    export = DossierExport.objects.create(complaint=large_complaint, requested_by=consumer)
+    response = web_client(consumer).get(f"/complaints/{large_complaint.pk}/dossier/{export.pk}/download/")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("suffix", ["", "status.json", "download/"])
+def test_export_pages_are_404_for_other_tenants(suffix, consumer, other_agent, large_complaint):
+    export = DossierExport.objects.create(complaint=large_complaint, requested_by=consumer)
+    dossier_export_run(export.pk)
+    response = web_client(other_agent).get(f"/complaints/{large_complaint.pk}/dossier/{export.pk}/{suffix}")
+    assert response.status_code == 404
+
+
+def test_export_of_another_complaint_is_404(consumer, platform, large_complaint):
+    own_other = file_complaint(consumer, platform)
+    export = DossierExport.objects.create(complaint=large_complaint, requested_by=consumer)
+    response = web_client(consumer).get(f"/complaints/{own_other.pk}/dossier/{export.pk}/")
+    assert response.status_code == 404
+
+
+def test_repeated_request_reuses_the_unfinished_export(consumer, large_complaint):
+    client = web_client(consumer)
+    first = client.get(f"/complaints/{large_complaint.pk}/dossier.pdf")  # on_commit not run: stays pending
+    second = client.get(f"/complaints/{large_complaint.pk}/dossier.pdf")
+    assert first["Location"] == second["Location"]
+    assert DossierExport.objects.count() == 1
+
+
+def test_api_download_of_large_complaint_answers_202_and_the_export_can_be_followed(
+    consumer, large_complaint, django_capture_on_commit_callbacks
+):
+    client = client_for(consumer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(
+            f"/api/v1/complaints/{large_complaint.pk}/dossier.pdf", HTTP_ACCEPT="application/pdf"
+        )
+    export = DossierExport.objects.get(complaint=large_complaint)
+    assert response.status_code == 202
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["export_id"] == export.pk
+    assert body["status_url"].endswith(f"/api/v1/complaints/{large_complaint.pk}/dossier/{export.pk}/")
+
+    status = client.get(body["status_url"]).json()
+    assert (status["status"], status["progress"]) == ("done", 100)
+    download = client.get(status["download_url"], HTTP_ACCEPT="application/pdf")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+
+
+def test_export_task_does_not_render_a_finished_export_again(consumer, large_complaint):
+    export = DossierExport.objects.create(complaint=large_complaint, requested_by=consumer)
+    first_file = dossier_export_run(export.pk).file.name
+    assert dossier_export_run(export.pk).file.name == first_file
+
+
+def test_export_task_reports_progress_in_steps(consumer, large_complaint, monkeypatch):
+    from complaints import dossier
+
+    seen = []
+    record_progress = dossier._set_progress
+
+    def spy(export_id, percent):
+        seen.append(percent)
+        record_progress(export_id, percent)
+
+    monkeypatch.setattr(dossier, "_set_progress", spy)
+    export = DossierExport.objects.create(complaint=large_complaint, requested_by=consumer)
+    dossier_export_run(export.pk)
+    assert seen == sorted(seen)
+    assert len(seen) >= 3
+    assert seen[-1] < 100  # the last step, 100, is written with the finished file
+
+
+def test_failed_export_records_the_error_and_can_be_run_again(consumer, large_complaint, monkeypatch):
+    from complaints import dossier
+
+    def full_disk(*args, **kwargs):
+        raise OSError("disk full")
+
+    export = DossierExport.objects.create(complaint=large_complaint, requested_by=consumer)
+    monkeypatch.setattr(dossier, "render_pdf", full_disk)
+    with pytest.raises(OSError):
+        dossier_export_run(export.pk)
+    export.refresh_from_db()
+    assert (export.status, export.error) == (DossierExportStatus.FAILED, "disk full")
+    monkeypatch.undo()
+    assert dossier_export_run(export.pk).status == DossierExportStatus.DONE
