@@ -58,9 +58,10 @@ def image_data_uri(file_bytes: bytes, content_type: str) -> str:
 class StaticOnlyURLFetcher(URLFetcher):
     """WeasyPrint URL fetcher that serves ``data:`` URIs and files under the static directories only.
 
-    Allowed roots are ``STATIC_ROOT`` and ``STATICFILES_DIRS``. URLs under ``STATIC_URL`` (what ``{% static %}``
-    produces) map to those roots; ``file:`` URLs are allowed only if the resolved path (symlinks and ``..``
-    followed) stays inside a root. Everything else — http(s), ftp, other files — raises ``BlockedURL``;
+    Allowed roots are ``STATIC_ROOT`` and ``STATICFILES_DIRS``. URLs under ``STATIC_URL`` (what
+    ``{% static %}`` produces) map to those roots; ``file:`` URLs are allowed only if the resolved path
+    (symlinks and ``..`` followed) stays inside a root. Everything else — http(s), ftp, other files — raises
+    ``BlockedURL``;
     WeasyPrint logs it and renders without the resource.
     """
 

@@ -1,10 +1,14 @@
-"""WeasyPrint rendering: Chinese fonts embedded, user text escaped, no resources beyond data: and static files."""
+"""WeasyPrint rendering: Chinese fonts embedded, user text escaped, only data: URIs and static files read."""
 
 import base64
+import contextlib
 import io
+import re
 import shutil
 import socket
 import subprocess
+import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -79,15 +83,23 @@ def test_pdf_embeds_a_noto_cjk_font(sample_pdf):
     fonts = subprocess.run(
         ["pdffonts", "-"], input=sample_pdf, capture_output=True, check=True
     ).stdout.decode()
-    cjk_fonts = [line for line in fonts.splitlines() if "NotoSansCJK" in line or "NotoSerifCJK" in line]
+    # Subset names look like "TSPJMR+Noto-Sans-CJK-SC"; other producers write "NotoSansCJKsc-Regular".
+    cjk_fonts = [line for line in fonts.splitlines() if "NotoSansCJK" in line.replace("-", "")]
 
     assert cjk_fonts
     assert all(" yes " in line for line in cjk_fonts)  # the "emb" column: subset embedded in the file
 
 
-def test_pdf_font_names_are_in_the_raw_bytes(sample_pdf):
-    # Font descriptors stay outside object streams in WeasyPrint's output; no poppler needed for this one.
-    assert b"NotoSansCJK" in sample_pdf or b"NotoSerifCJK" in sample_pdf
+def test_pdf_font_names_are_in_the_pdf_bytes(sample_pdf):
+    # The check that needs no poppler. WeasyPrint writes font dictionaries into compressed object streams,
+    # so every Flate stream is inflated and searched too.
+    inflated = [sample_pdf]
+    for stream in re.finditer(rb"(?<!end)stream\r?\n", sample_pdf):
+        with contextlib.suppress(zlib.error):
+            inflated.append(zlib.decompressobj().decompress(sample_pdf[stream.end() :]))
+    names = b"".join(inflated).replace(b"-", b"")
+
+    assert b"NotoSansCJK" in names
 
 
 def test_chinese_text_is_rendered_as_extractable_text(sample_text):
@@ -99,18 +111,25 @@ def test_user_text_with_markup_appears_literally(sample_text):
     assert SCRIPT in sample_text
 
 
+def without_spaces(text: str) -> str:
+    return "".join(text.split())  # pdftotext drops or keeps the spaces around CJK text unpredictably
+
+
 def test_footer_numbers_the_pages(sample_text):
-    assert "第 1 页 / 共 1 页" in sample_text
+    assert "第1页/共1页" in without_spaces(sample_text)
 
 
 def test_inlined_image_is_drawn(sample_pdf):
     assert b"/Subtype /Image" in sample_pdf
 
 
-def test_long_narrative_runs_onto_more_pages_with_a_page_total():
-    text = poppler("pdftotext", render_sample(narrative="很长的陈述。" * 1500), "-layout")
+def test_long_chinese_text_in_a_table_cell_renders_quickly_onto_more_pages():
+    # Guards the fixed table layout in pdf/base.html: automatic layout took minutes for this narrative.
+    started = time.monotonic()
+    pdf = render_sample(narrative="很长的陈述。" * 1500)
 
-    assert "第 2 页 / 共 " in text
+    assert time.monotonic() - started < 30
+    assert "第2页/共" in without_spaces(poppler("pdftotext", pdf))
 
 
 def test_external_image_is_skipped_without_any_network_connection(monkeypatch):
