@@ -31,6 +31,7 @@ def start_clocks(complaint: Complaint, kinds, start: datetime) -> list[Deadline]
             defaults={
                 "started_at": clock.started_at, "due_at": clock.due_at, "explanation": clock.explanation,
                 "met_at": None, "breached_at": None, "reminded_at": None, "paused_at": None, "paused_seconds": 0,
+                "cancelled_at": None,
             },
         )
         clocks.append(clock)
@@ -39,15 +40,17 @@ def start_clocks(complaint: Complaint, kinds, start: datetime) -> list[Deadline]
 
 def meet_clocks(complaint: Complaint, kinds, at: datetime) -> int:
     """Stop the running clocks of these kinds. A clock already missed is still met (late), for statistics."""
-    return Deadline.objects.filter(complaint=complaint, kind__in=kinds, met_at__isnull=True).update(
-        met_at=at, paused_at=None
-    )
+    return Deadline.objects.filter(
+        complaint=complaint, kind__in=kinds, met_at__isnull=True, cancelled_at__isnull=True
+    ).update(met_at=at, paused_at=None)
 
 
 def pause_clocks(complaint: Complaint, kinds, at: datetime) -> int:
-    return Deadline.objects.filter(
-        complaint=complaint, kind__in=kinds, met_at__isnull=True, breached_at__isnull=True, paused_at__isnull=True
-    ).update(paused_at=at)
+    return (
+        Deadline.objects.filter(complaint=complaint, kind__in=kinds, paused_at__isnull=True)
+        .running()
+        .update(paused_at=at)
+    )
 
 
 def resume_clocks(complaint: Complaint, kinds, at: datetime) -> list[Deadline]:

@@ -348,8 +348,18 @@ class ClockKind(models.TextChoices):
 PLATFORM_CLOCKS = (ClockKind.FIRST_RESPONSE, ClockKind.RESOLUTION, ClockKind.HARD_LIMIT)
 
 
+class DeadlineQuerySet(models.QuerySet):
+    def running(self):
+        """Clocks still counting: not met, not missed, not cancelled (paused ones included)."""
+        return self.filter(met_at__isnull=True, breached_at__isnull=True, cancelled_at__isnull=True)
+
+
 class Deadline(models.Model):
-    """One clock of one complaint. Open clocks (not met, not breached) are what the sweep scans."""
+    """One clock of one complaint. Running clocks (not met, missed or cancelled) are what the sweep scans.
+
+    A clock is cancelled, not met, when the complaint ends for another reason (withdrawal, a regulator's
+    closure): counting it as met would credit the platform with an answer it never gave.
+    """
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="deadlines")
     kind = models.CharField(_("clock"), max_length=30, choices=ClockKind.choices)
@@ -360,7 +370,10 @@ class Deadline(models.Model):
     reminded_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
     paused_at = models.DateTimeField(_("paused since"), null=True, blank=True)
     paused_seconds = models.PositiveIntegerField(_("time paused (s)"), default=0)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     explanation = models.JSONField(_("how it was computed"), default=dict)
+
+    objects = DeadlineQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_at"]
@@ -371,7 +384,7 @@ class Deadline(models.Model):
             models.Index(
                 fields=["due_at"],
                 name="deadline_open_due",
-                condition=Q(met_at__isnull=True, breached_at__isnull=True),
+                condition=Q(met_at__isnull=True, breached_at__isnull=True, cancelled_at__isnull=True),
             ),
             models.Index(fields=["kind", "started_at"], name="deadline_kind_started"),
         ]
@@ -385,6 +398,8 @@ class Deadline(models.Model):
             return "met" if self.met_at <= self.due_at else "late"
         if self.breached_at:
             return "breached"
+        if self.cancelled_at:
+            return "cancelled"
         if self.paused_at:
             return "paused"
         return "running"

@@ -605,9 +605,7 @@ def complaint_withdraw(*, complaint_id: int, by, reason: str = "") -> Complaint:
         complaint = _lock(by, complaint_id)
         _require_consumer_owner(by, complaint)
         _require_status(complaint, OPEN_STATUSES, _("withdrawn"))
-        Deadline.objects.filter(complaint=complaint, met_at__isnull=True, breached_at__isnull=True).update(
-            met_at=now, paused_at=None
-        )
+        Deadline.objects.filter(complaint=complaint).running().update(cancelled_at=now, paused_at=None)
         complaint.status = Status.WITHDRAWN
         complaint.closed_at = now
         _save(complaint, "status", "closed_at")
@@ -674,9 +672,8 @@ def _close(*, complaint_id, by, finding, note, allowed, event_kind) -> Complaint
     with transaction.atomic():
         complaint = _lock(by, complaint_id)
         _require_status(complaint, allowed, _("closed"))
-        Deadline.objects.filter(complaint=complaint, met_at__isnull=True, breached_at__isnull=True).update(
-            met_at=now, paused_at=None
-        )
+        meet_clocks(complaint, [ClockKind.REGULATOR_ACCEPTANCE, ClockKind.MEDIATION], now)
+        Deadline.objects.filter(complaint=complaint).running().update(cancelled_at=now, paused_at=None)
         complaint.status = Status.CLOSED
         complaint.finding = finding
         complaint.finding_note = note

@@ -52,7 +52,7 @@ class SweepResult:
 
 
 def _open_clocks():
-    return Deadline.objects.filter(met_at__isnull=True, breached_at__isnull=True, paused_at__isnull=True)
+    return Deadline.objects.running().filter(paused_at__isnull=True)
 
 
 def deadlines_sweep(*, now: datetime | None = None) -> SweepResult:

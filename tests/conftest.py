@@ -7,6 +7,7 @@ Sections:
 4. role fixtures — ``tests.fixtures_roles`` (plugin), plus the lead's section at the end of this file.
 """
 
+import json
 import os
 import socket
 import subprocess
@@ -39,6 +40,16 @@ def skip_or_fail(reason: str) -> None:
     if running_in_ci():
         pytest.fail(f"{reason} — required under CI=true", pytrace=False)
     pytest.skip(reason)
+
+
+# Every key this session's broker traffic uses in Redis starts with this prefix, so two test sessions (two
+# developers, or CI next to a local run) sharing CELERY_BROKER_URL never consume each other's tasks.
+BROKER_KEY_PREFIX = f"pytest-{uuid.uuid4().hex[:8]}:"
+
+
+def broker_transport_options() -> dict:
+    """Transport options for anything (worker, app, control client) that talks to this session's broker."""
+    return {"global_keyprefix": BROKER_KEY_PREFIX}
 
 
 def redis_broker_url() -> str | None:
@@ -179,6 +190,7 @@ def celery_worker_process(
         "DJANGO_SETTINGS_MODULE": "portal.settings",
         "DATABASE_URL": database_url,
         "CELERY_BROKER_URL": broker_url,
+        "CELERY_BROKER_TRANSPORT_OPTIONS": json.dumps(broker_transport_options()),
         "CELERY_RESULT_BACKEND": broker_url,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
@@ -194,6 +206,7 @@ def celery_worker_process(
     worker = WorkerProcess(process, hostname, log_path, mail_dir)
 
     control_app = Celery("pytest-control", broker=broker_url, set_as_current=False)
+    control_app.conf.broker_transport_options = broker_transport_options()
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -225,10 +238,15 @@ def real_broker(celery_worker_process: WorkerProcess) -> Iterator[WorkerProcess]
     from portal.celery import app
 
     broker_url = redis_broker_url()
-    keys = ("broker_url", "result_backend", "task_always_eager")
-    saved = {key: app.conf[key] for key in keys}
+    changed = {
+        "broker_url": broker_url,
+        "broker_transport_options": broker_transport_options(),
+        "result_backend": broker_url,
+        "task_always_eager": False,
+    }
+    saved = {key: app.conf[key] for key in changed}
     reset_celery_connections(app)
-    app.conf.update(broker_url=broker_url, result_backend=broker_url, task_always_eager=False)
+    app.conf.update(changed)
     try:
         yield celery_worker_process
     finally:

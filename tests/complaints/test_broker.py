@@ -168,6 +168,8 @@ def test_a_task_of_a_killed_worker_runs_again_and_sends_the_e_mail_once(own_brok
     survivor = None
     try:
         complaint = file_complaint(consumer, platform)
+        import redis as _r; print("DEBUG", list(OutboxMessage.objects.values_list("sent_at", "attempts")), _r.Redis.from_url(own_broker_db).keys("*"), own_broker_db)
+        from portal.celery import app as _app; print("DEBUG", _app.conf.task_always_eager, _app.conf.broker_url)
         assert wait_for(marker.exists, timeout=60), (tmp_path / "doomed.log").read_text()
         os.kill(doomed.pid, signal.SIGKILL)  # mid-task: the e-mail is being sent, the task not acknowledged
         doomed.wait(timeout=10)
