@@ -117,6 +117,12 @@ class PlatformEvidenceForm(forms.Form):
 
 
 class InfoRequestForm(forms.Form):
+    """Shown on the answer page next to the answer form, whose ``message`` field would have the same id."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "info_%s")
+        super().__init__(*args, **kwargs)
+
     message = forms.CharField(
         label=_("What do you need from the consumer?"), max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": 5000}),

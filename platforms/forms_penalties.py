@@ -8,6 +8,11 @@ from complaints.models import Complaint
 from platforms.models import PenaltyKind, Platform
 
 
+def date_input() -> forms.DateInput:
+    # <input type="date"> only takes ISO dates: the locale's format ("2026/11/25" in zh-hans) leaves it empty.
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class PenaltyIssueForm(forms.Form):
     platform = forms.ModelChoiceField(
         label=_("Platform"), queryset=Platform.objects.all(), to_field_name="slug", widget=forms.TextInput,
@@ -20,10 +25,10 @@ class PenaltyIssueForm(forms.Form):
         help_text=_("Only for a fine."),
     )
     rectification_deadline = forms.DateField(
-        label=_("Rectify by"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        label=_("Rectify by"), required=False, widget=date_input(),
         help_text=_("Only for a rectification order."),
     )
-    decided_on = forms.DateField(label=_("Decided on"), widget=forms.DateInput(attrs={"type": "date"}))
+    decided_on = forms.DateField(label=_("Decided on"), widget=date_input())
     complaints = forms.ModelMultipleChoiceField(
         label=_("Complaints cited"), queryset=Complaint.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple,

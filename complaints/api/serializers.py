@@ -221,7 +221,9 @@ class InboxComplaintOut(ComplaintListOut):
 
 class DeadlineOut(serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    state = serializers.ChoiceField(choices=["running", "paused", "met", "late", "breached"], read_only=True)
+    state = serializers.ChoiceField(
+        choices=["running", "paused", "met", "late", "breached", "cancelled"], read_only=True
+    )
 
     class Meta:
         model = Deadline
@@ -233,6 +235,7 @@ class DeadlineOut(serializers.ModelSerializer):
             "met_at",
             "breached_at",
             "paused_at",
+            "cancelled_at",
             "state",
             "explanation",
         ]

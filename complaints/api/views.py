@@ -6,6 +6,7 @@ Scoping and who-may-act live in the audience base classes (``base.py``); busines
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
@@ -239,7 +240,7 @@ class EvidenceUploadView(ThrottledWritesMixin, ComplaintEndpoint):
         except ValueError:
             body_size = 0
         if body_size > files_cap + MULTIPART_OVERHEAD_BYTES:
-            raise PayloadTooLarge()
+            raise RequestDataTooBig("evidence upload body over the cap")  # answered 413
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         kind = serializer.validated_data["kind"]
@@ -257,12 +258,6 @@ class EvidenceUploadView(ThrottledWritesMixin, ComplaintEndpoint):
         return Response(
             {"evidence": EvidenceOut(stored, many=True, context=context).data}, status=status.HTTP_201_CREATED
         )
-
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = _("The request body is too large.")
-    default_code = "too_large"
 
 
 class EvidenceDownloadView(GenericAPIView):
@@ -450,7 +445,7 @@ class PlatformInboxView(PlatformInboxEndpoint):
     def get(self, request, *args, **kwargs):
         next_platform_due = (
             Deadline.objects.filter(complaint=OuterRef("pk"), kind__in=PLATFORM_CLOCKS)
-            .filter(met_at__isnull=True, breached_at__isnull=True)
+            .running()
             .order_by("due_at")
             .values("due_at")[:1]
         )

@@ -417,6 +417,7 @@ def test_body_over_the_upload_cap_is_413(consumer, complaint, settings):
     response = upload(client_for(consumer), complaint, ("big.txt", b"a" * 100_000))
 
     assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
     assert not complaint.evidence.exists()
 
 

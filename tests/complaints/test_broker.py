@@ -40,11 +40,17 @@ def outbox_row_sent(complaint: Complaint, template: str):
 # --- broker down ---------------------------------------------------------------------------------------
 
 
+def point_celery_at(monkeypatch, broker_url: str) -> None:
+    # Celery reads CELERY_BROKER_URL from the environment before its configuration: override both.
+    monkeypatch.setenv("CELERY_BROKER_URL", broker_url)
+
+
 @pytest.fixture
-def broker_down():
-    """Celery publishing for real (not eager) to a broker nobody listens on, failing fast; restored afterwards."""
+def broker_down(monkeypatch):
+    """Celery publishing for real (not eager) to a broker nobody listens on, failing fast; then restored."""
     from portal.celery import app
 
+    point_celery_at(monkeypatch, UNREACHABLE_BROKER)
     changed = {
         "broker_url": UNREACHABLE_BROKER, "task_always_eager": False, "broker_connection_timeout": 0.5,
         "broker_connection_retry": False, "broker_connection_max_retries": 0, "task_publish_retry": False,
@@ -115,7 +121,8 @@ class SlowFileBackend(FileEmailBackend):
         return super().send_messages(email_messages)
 
 
-def start_worker(broker_url: str, database_url: str, mail_dir: Path, log_path: Path, **env) -> subprocess.Popen:
+def start_worker(broker_url: str, database_url: str, mail_dir: Path, log_path: Path,
+                 **env: str) -> subprocess.Popen:
     hostname = f"pytest-kill-{uuid.uuid4().hex[:8]}@%h"
     environment = {
         **os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "DATABASE_URL": database_url,
@@ -130,18 +137,20 @@ def start_worker(broker_url: str, database_url: str, mail_dir: Path, log_path: P
         "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]  # fmt: skip
     with log_path.open("ab") as log:
-        return subprocess.Popen(command, cwd=infra.BASE_DIR, env=environment, stdout=log, stderr=subprocess.STDOUT)
+        return subprocess.Popen(command, cwd=infra.BASE_DIR, env=environment, stdout=log,
+                                stderr=subprocess.STDOUT)
 
 
 @pytest.fixture
-def own_broker_db(celery_worker_process):
+def own_broker_db(celery_worker_process, monkeypatch):
     """A Redis database of its own, so the session's worker cannot take the task this test kills."""
-    from portal.celery import app
-
     import redis
+
+    from portal.celery import app
 
     server, _slash, database = infra.redis_broker_url().rpartition("/")
     broker_url = f"{server}/{13 if database != '13' else 12}"
+    point_celery_at(monkeypatch, broker_url)
     redis.Redis.from_url(broker_url).flushdb()
     keys = ("broker_url", "task_always_eager", "broker_transport_options")
     saved = {key: app.conf[key] for key in keys}
@@ -168,8 +177,6 @@ def test_a_task_of_a_killed_worker_runs_again_and_sends_the_e_mail_once(own_brok
     survivor = None
     try:
         complaint = file_complaint(consumer, platform)
-        import redis as _r; print("DEBUG", list(OutboxMessage.objects.values_list("sent_at", "attempts")), _r.Redis.from_url(own_broker_db).keys("*"), own_broker_db)
-        from portal.celery import app as _app; print("DEBUG", _app.conf.task_always_eager, _app.conf.broker_url)
         assert wait_for(marker.exists, timeout=60), (tmp_path / "doomed.log").read_text()
         os.kill(doomed.pid, signal.SIGKILL)  # mid-task: the e-mail is being sent, the task not acknowledged
         doomed.wait(timeout=10)
@@ -181,8 +188,7 @@ def test_a_task_of_a_killed_worker_runs_again_and_sends_the_e_mail_once(own_brok
         assert sent, (tmp_path / "survivor.log").read_text()[-3000:]
         time.sleep(5)  # a duplicate run, if there were one, would have happened by now
         written = [path.read_text() for path in survivor_mail.iterdir()]
-        new_complaint_mails = [text for text in written if agent.email in text and complaint.reference in text]
-        assert len(new_complaint_mails) == 1
+        assert len([text for text in written if agent.email in text and complaint.reference in text]) == 1
         assert list(doomed_mail.iterdir()) == []
     finally:
         for process in (doomed, survivor):

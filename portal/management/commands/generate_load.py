@@ -2,11 +2,11 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.loadgen import RealDataPresent, ensure_only_generated_data, generate
+from portal.loadgen import NeedsPostgres, RealDataPresent, ensure_only_generated_data, generate
 
 
 class Command(BaseCommand):
-    help = "Generate realistic, reproducible load data (PostgreSQL COPY; batched inserts elsewhere)."
+    help = "Generate realistic, reproducible load data on PostgreSQL (set-based SQL, minutes per million)."
 
     def add_arguments(self, parser):
         parser.add_argument("--complaints", type=int, default=100_000)
@@ -19,7 +19,7 @@ class Command(BaseCommand):
             raise CommandError("--complaints and --platforms must be positive")
         try:
             ensure_only_generated_data(force)
-        except RealDataPresent as error:
+        except (RealDataPresent, NeedsPostgres) as error:
             raise CommandError(str(error)) from None
         self.stdout.write(
             f"Generating {complaints:,} complaints across {platforms:,} platforms (seed {seed})…"

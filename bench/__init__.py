@@ -1,0 +1,5 @@
+"""Load benchmarks of the complaint portal: ``python -m bench`` (or ``make bench``) against PostgreSQL.
+
+The database comes from ``DATABASE_URL`` (a generated load database, see ``manage.py generate_load``). Each
+run appends a dated section to docs/benchmarks.md; earlier sections are never rewritten.
+"""

@@ -1,0 +1,137 @@
+"""Who the benchmark acts as, picked from the data: the busiest platform, the consumer with most complaints.
+
+Accounts and keys the benchmark needs are created once and reused by later runs. They are marked: usernames
+start with ``bench-``, they have no e-mail address (so they never join a notification's recipients) and the
+platform key is named ``HELPER_KEY_NAME``. Complaints filed by the benchmark are never picked as actors.
+"""
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count
+from rest_framework.authtoken.models import Token
+
+from complaints.models import Complaint
+from platforms.authentication import hash_api_key
+from platforms.models import ApiKey, Platform
+from portal.models import Role, StaffRole, User
+from portal.roles import make_regulator
+
+HELPER_PREFIX = "bench-"
+HELPER_KEY_NAME = "benchmark harness"
+REGULATOR_USERNAME = f"{HELPER_PREFIX}regulator"
+FILER_USERNAME = f"{HELPER_PREFIX}filer"
+
+
+@dataclass(frozen=True)
+class Actors:
+    platform: Platform
+    platform_complaints: int
+    staff: User
+    api_key: str
+    regulator: User
+    regulator_token: str
+    consumer: User
+    consumer_complaints: int
+    consumer_token: str
+    detail_complaint: Complaint
+    order_number: str
+    filer: User
+    filer_token: str
+
+
+class NoData(RuntimeError):
+    """The database has no complaints against a registered platform to benchmark."""
+
+
+def source_complaints():
+    """Complaints to pick actors from: generated ones when there are any, never the benchmark's own filings."""
+    complaints = Complaint.objects.exclude(consumer__username__startswith=HELPER_PREFIX)
+    generated = complaints.filter(is_generated=True)
+    return generated if generated.exists() else complaints
+
+
+def pick_actors() -> Actors:
+    complaints = source_complaints()
+    busiest = (
+        complaints.filter(platform__isnull=False)
+        .values("platform_id")
+        .annotate(total=Count("pk"))
+        .order_by("-total", "platform_id")
+        .first()
+    )
+    if busiest is None:
+        raise NoData("No complaint against a registered platform: generate load data first.")
+    most_active = (
+        complaints.values("consumer_id").annotate(total=Count("pk")).order_by("-total", "consumer_id").first()
+    )
+    platform = Platform.objects.get(pk=busiest["platform_id"])
+    consumer = User.objects.get(pk=most_active["consumer_id"])
+    detail = complaints.filter(consumer=consumer).order_by("-event_count", "-pk").first()
+    newest_of_platform = complaints.filter(platform=platform).order_by("-created_at", "-pk").first()
+    staff = _helper_user(
+        f"{HELPER_PREFIX}staff-{platform.pk}",
+        role=Role.PLATFORM_STAFF,
+        platform=platform,
+        staff_role=StaffRole.MANAGER,
+    )
+    regulator = _helper_user(REGULATOR_USERNAME, role=Role.REGULATOR)
+    if not regulator.groups.exists():
+        make_regulator(regulator)
+    filer = _helper_user(FILER_USERNAME, role=Role.CONSUMER)
+    return Actors(
+        platform=platform,
+        platform_complaints=busiest["total"],
+        staff=staff,
+        api_key=_helper_api_key(platform, staff),
+        regulator=regulator,
+        regulator_token=_token(regulator),
+        consumer=consumer,
+        consumer_complaints=most_active["total"],
+        consumer_token=_token(consumer),
+        detail_complaint=detail,
+        order_number=newest_of_platform.order_number,
+        filer=filer,
+        filer_token=_token(filer),
+    )
+
+
+def _helper_user(username: str, *, role: str, platform: Platform | None = None, staff_role: str = "") -> User:
+    user, created = User.objects.get_or_create(
+        username=username,
+        defaults={"role": role, "platform": platform, "staff_role": staff_role, "email": "", "is_active": True},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def _token(user: User) -> str:
+    token, _created = Token.objects.get_or_create(user=user)
+    return token.key
+
+
+def helper_api_key_secret(platform_id: int) -> tuple[str, str]:
+    """The raw key and prefix of the benchmark's key for a platform, derived from SECRET_KEY.
+
+    Only its hash is stored, like every key; deriving it lets a later run present the same key again.
+    """
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"benchmark-api-key:{platform_id}".encode(), hashlib.sha256
+    ).digest()
+    prefix = digest[:4].hex()
+    body = base64.urlsafe_b64encode(digest[4:]).decode("ascii").rstrip("=")
+    return f"km_{prefix}_{body}", prefix
+
+
+def _helper_api_key(platform: Platform, staff: User) -> str:
+    raw_key, prefix = helper_api_key_secret(platform.pk)
+    ApiKey.objects.get_or_create(
+        key_hash=hash_api_key(raw_key),
+        defaults={"platform": platform, "name": HELPER_KEY_NAME, "prefix": prefix, "created_by": staff},
+    )
+    return raw_key

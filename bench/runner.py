@@ -1,0 +1,134 @@
+"""One benchmark run: check the database, pick the actors, time every scenario, write the report."""
+
+import argparse
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from complaints.models import Complaint, Deadline, Event
+from platforms.models import Platform
+from portal.models import User
+
+from . import filing, scenarios, schema, sweep
+from .actors import pick_actors
+from .measure import format_number
+from .report import Row, Run, append_run, machine_info
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def say(message: str = "") -> None:
+    print(message, flush=True)
+
+
+def unapplied_migrations() -> list[str]:
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]
+
+
+def data_size() -> dict[str, int]:
+    return {
+        "complaints": Complaint.objects.count(),
+        "platforms": Platform.objects.count(),
+        "events": Event.objects.count(),
+        "clocks": Deadline.objects.count(),
+        "open clocks": Deadline.objects.running().count(),
+        "users": User.objects.count(),
+    }
+
+
+def postgres_version() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        return cursor.fetchone()[0]
+
+
+def run_benchmark(args: argparse.Namespace, *, command: str) -> int:
+    pending = unapplied_migrations()
+    if pending:
+        say(f"Unapplied migrations: {', '.join(pending)}. Run `manage.py migrate` on this database first.")
+        return 2
+    missing = schema.missing_schema_objects()
+    if missing and args.repair_schema:
+        say(f"Creating missing indexes/constraints: {schema.describe(missing)}")
+        schema.repair(missing)
+        missing = []
+    started_at = datetime.now(SHANGHAI)
+    database = settings.DATABASES["default"]["NAME"]
+    say(f"Benchmark of {database}, {started_at:%Y-%m-%d %H:%M %Z}")
+    run = Run(
+        started_at=started_at,
+        command=command,
+        database=database,
+        machine=machine_info(postgres_version()),
+        data=data_size(),
+    )
+    if missing:
+        run.notes.append(f"WARNING: indexes/constraints missing from the database: {schema.describe(missing)}")
+        say(run.notes[-1])
+    say("Data: " + ", ".join(f"{format_number(v)} {k}" for k, v in run.data.items()))
+    actors = pick_actors()
+    run.notes.append(
+        f"Actors: platform `{actors.platform.slug}` ({format_number(actors.platform_complaints)} complaints), "
+        f"consumer #{actors.consumer.pk} ({actors.consumer_complaints} complaints), complaint "
+        f"#{actors.detail_complaint.pk} ({actors.detail_complaint.event_count} events) for the detail pages."
+    )
+    run.notes.append(
+        f"In-process django.test.Client, {args.warmup} warm-up + {args.requests} timed requests per scenario, "
+        "DEBUG off, percentiles interpolated linearly."
+    )
+    say(run.notes[-2])
+    for scenario in scenarios.scenarios(actors):
+        if args.only and not any(word.lower() in scenario.name.lower() for word in args.only):
+            continue
+        client = scenarios.client_for(scenario.caller, actors)
+        try:
+            timing = scenarios.run(scenario, client, requests=args.requests, warmup=args.warmup)
+            row = Row(scenario.name, timing, scenario.target, note=scenario.note)
+        except scenarios.ScenarioFailed as failure:
+            row = Row(scenario.name, None, scenario.target, note=scenario.note, error=str(failure))
+        run.rows.append(row)
+        say(row.markdown())
+    if not args.no_sweep and not args.only:
+        timing, last = sweep.run(repeats=args.sweep_repeats)
+        row = Row(
+            "Deadline sweep, all open clocks",
+            timing,
+            sweep.SWEEP_TARGET,
+            note=f"{last.passes} passes, {last.breached} missed, {last.reminded} reminders, "
+            f"{last.escalated} escalated, {last.auto_accepted} auto-accepted; rolled back",
+        )
+        run.rows.append(row)
+        say(row.markdown())
+    if not args.no_filing and not args.only:
+        try:
+            run.filing = filing.run(
+                actors,
+                seconds=args.filing_seconds,
+                threads=args.filing_threads,
+                connections=args.filing_connections,
+            )
+        except filing.FilingUnavailable as problem:
+            run.filing = filing.FilingResult(
+                seconds=args.filing_seconds,
+                connections=args.filing_connections,
+                threads=args.filing_threads,
+                error=str(problem),
+            )
+        finally:
+            if not args.keep_filed:
+                deleted = filing.delete_filed(actors.filer.pk)
+                run.notes.append(f"Filing: gunicorn -w 2; the {deleted} complaints filed were deleted afterwards.")
+        say(run.filing.markdown())
+    for note in args.note:
+        run.notes.append(note)
+    if not args.dry_run:
+        append_run(args.output, run)
+        say(f"Appended to {args.output}")
+    else:
+        say(run.markdown())
+    return 0

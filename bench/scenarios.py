@@ -1,0 +1,173 @@
+"""The read scenarios, run in-process with django.test.Client, and how each one is timed.
+
+Web pages are requested as a logged-in user (``force_login``), API endpoints with the caller's
+``Authorization`` header, the public page anonymously. Queries are counted with CaptureQueriesContext, which
+works whatever ``DEBUG`` is.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from platforms.scorecard import SCORECARD_VERSION
+
+from .actors import Actors
+from .measure import Target, Timing, p95_at_most
+
+STATS_90 = p95_at_most(150)
+STATS_365 = p95_at_most(300)
+PAGE = p95_at_most(100)
+INBOX_FILTER = "problem=card_key_missing"
+DEEP_PAGE = 50
+
+
+class ScenarioFailed(RuntimeError):
+    """A request of the scenario did not answer 200: its timing would mean nothing."""
+
+
+@dataclass
+class Scenario:
+    """One URL as one caller. ``resolve`` turns the starting URL into the one timed (e.g. the 50th page);
+    ``before_each`` runs before every request, outside the timing (e.g. to empty a cache)."""
+
+    name: str
+    caller: str
+    url: str
+    target: Target | None = None
+    note: str = ""
+    resolve: Callable[[Client, str], str] | None = None
+    before_each: Callable[[], None] | None = None
+    resolved_url: str = field(default="", init=False)
+
+
+def client_for(caller: str, actors: Actors) -> Client:
+    """A client acting as ``caller``: web-<role> logs in, api-<role> sends the role's credentials."""
+    if caller == "public":
+        return Client()
+    kind, role = caller.split("-", 1)
+    if kind == "web":
+        client = Client()
+        client.force_login({"regulator": actors.regulator, "staff": actors.staff, "consumer": actors.consumer}[role])
+        return client
+    header = {
+        "regulator": f"Token {actors.regulator_token}",
+        "consumer": f"Token {actors.consumer_token}",
+        "platform": f"Api-Key {actors.api_key}",
+    }[role]
+    return Client(HTTP_AUTHORIZATION=header)
+
+
+def follow_next(times: int) -> Callable[[Client, str], str]:
+    """Follow the ``next`` link of an API cursor page ``times`` times; the URL of the page reached."""
+
+    def resolve(client: Client, url: str) -> str:
+        for step in range(times):
+            response = client.get(url)
+            if response.status_code != 200:
+                raise ScenarioFailed(f"page {step + 1} answered {response.status_code}")
+            following = response.json()["next"]
+            if not following:
+                raise ScenarioFailed(f"the list ends after {step + 1} pages; page {times + 1} does not exist")
+            parts = urlsplit(following)
+            url = f"{parts.path}?{parts.query}"
+        return url
+
+    return resolve
+
+
+def forget_scorecard(platform_id: int) -> Callable[[], None]:
+    def clear() -> None:
+        cache.delete(f"platform-scorecard:{SCORECARD_VERSION}:{platform_id}")
+
+    return clear
+
+
+def scenarios(actors: Actors) -> list[Scenario]:
+    """Every read scenario of the benchmark, in table order."""
+    complaint_id = actors.detail_complaint.pk
+    inbox = f"/api/v1/platform/complaints/?{INBOX_FILTER}&ordering=due"
+    web_inbox = f"/complaints/inbox/?{INBOX_FILTER}&sort=due"
+    changelist = "/admin/complaints/complaint/"
+    return [
+        Scenario("Regulator dashboard, 90 days", "web-regulator", "/dashboard/?days=90", STATS_90),
+        Scenario("Regulator dashboard, 365 days", "web-regulator", "/dashboard/?days=365", STATS_365),
+        Scenario("Stats API per platform, 90 days", "api-regulator", "/api/v1/stats/platforms/?days=90", STATS_90),
+        Scenario(
+            "Stats API per platform, 365 days", "api-regulator", "/api/v1/stats/platforms/?days=365", STATS_365
+        ),
+        Scenario(
+            "Repeat-offenders API, 90 days", "api-regulator", "/api/v1/stats/repeat-offenders/?days=90", STATS_90
+        ),
+        Scenario("Platform inbox API, page 1", "api-platform", inbox, PAGE, note=INBOX_FILTER),
+        Scenario(
+            f"Platform inbox API, page {DEEP_PAGE}",
+            "api-platform",
+            inbox,
+            PAGE,
+            note=f"followed next {DEEP_PAGE - 1}×",
+            resolve=follow_next(DEEP_PAGE - 1),
+        ),
+        Scenario("Platform inbox page, page 1", "web-staff", web_inbox, PAGE, note=INBOX_FILTER),
+        Scenario(f"Platform inbox page, page {DEEP_PAGE}", "web-staff", f"{web_inbox}&page={DEEP_PAGE}", PAGE),
+        Scenario("Consumer complaint list page", "web-consumer", "/complaints/?status=all", PAGE),
+        Scenario("Consumer complaint list API", "api-consumer", "/api/v1/complaints/", PAGE),
+        Scenario("Admin changelist", "web-regulator", changelist, PAGE),
+        Scenario(
+            "Admin changelist, filtered",
+            "web-regulator",
+            f"{changelist}?status__exact=awaiting_platform&is_overdue__exact=1&problem__exact=card_key_missing",
+            PAGE,
+        ),
+        Scenario("Admin changelist, search by order number", "web-regulator", f"{changelist}?q={actors.order_number}",
+                 PAGE),
+        Scenario("Public scorecard page", "public", f"/platforms/{actors.platform.slug}/", PAGE, note="cached"),
+        Scenario(
+            "Public scorecard page, cache cold",
+            "public",
+            f"/platforms/{actors.platform.slug}/",
+            PAGE,
+            before_each=forget_scorecard(actors.platform.pk),
+        ),
+        Scenario("Complaint detail page with timeline", "web-consumer", f"/complaints/{complaint_id}/", PAGE),
+        Scenario("Complaint detail API", "api-consumer", f"/api/v1/complaints/{complaint_id}/", PAGE),
+        Scenario("Complaint timeline API", "api-consumer", f"/api/v1/complaints/{complaint_id}/events/", PAGE),
+    ]
+
+
+def prepare(scenario: Scenario, client: Client) -> str:
+    scenario.resolved_url = scenario.resolve(client, scenario.url) if scenario.resolve else scenario.url
+    return scenario.resolved_url
+
+
+def request_once(client: Client, url: str) -> tuple[float, int]:
+    """One GET: (milliseconds, queries). Raises ScenarioFailed on any answer but 200."""
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        response = client.get(url)
+        content = response.content  # the whole body: streaming or lazy responses are rendered here
+        elapsed = (time.perf_counter() - started) * 1000
+    if response.status_code != 200:
+        raise ScenarioFailed(f"{url} answered {response.status_code}: {content[:200]!r}")
+    return elapsed, len(queries)
+
+
+def run(scenario: Scenario, client: Client, *, requests: int, warmup: int) -> Timing:
+    url = prepare(scenario, client)
+    for _ in range(warmup):
+        if scenario.before_each:
+            scenario.before_each()
+        request_once(client, url)
+    timing = Timing(samples_ms=[])
+    for _ in range(requests):
+        if scenario.before_each:
+            scenario.before_each()
+        elapsed, queries = request_once(client, url)
+        timing.samples_ms.append(elapsed)
+        timing.queries.append(queries)
+    return timing

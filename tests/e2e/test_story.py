@@ -1,0 +1,252 @@
+"""The whole life of one complaint, clicked through in a real browser by the four kinds of people who touch it.
+
+Each step saves a full-page screenshot to docs/screenshots/NN-step.png (shown in the README). Texts are
+compared with Django's own translations, so the test reads the same in both catalogues.
+"""
+
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone, translation
+from PIL import Image, ImageDraw
+
+from complaints.calendar import SHANGHAI
+from complaints.models import Complaint, Finding, Status
+from complaints.sweep import deadlines_sweep
+from platforms.models import Penalty
+from portal.roles import make_regulator
+from tests.e2e.conftest import login, screenshot
+from tests.factories import DEFAULT_PASSWORD, PlatformFactory, RegulatorFactory, StaffFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+CONSUMER_PASSWORD = "Kameng-story-2026!"
+
+
+def zh(text) -> str:
+    """A message (source text or lazy label) as the zh-hans pages show it."""
+    with translation.override("zh-hans"):
+        return translation.gettext(str(text))
+
+
+def order_screenshot_png() -> dict:
+    """A small 'phone screenshot' of the order page."""
+    image = Image.new("RGB", (360, 240), "#f4f6f9")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 360, 40), fill="#0b5cad")
+    draw.text((12, 12), "Order DK202611240042", fill="white")
+    draw.text((12, 70), "Status: awaiting delivery", fill="#1a1f29")
+    draw.text((12, 100), "Paid: 198.00 CNY", fill="#1a1f29")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return {"name": "order-screenshot.png", "mimeType": "image/png", "buffer": buffer.getvalue()}
+
+
+def payment_voucher_pdf() -> dict:
+    """A one-page PDF payment voucher (no scripts, no actions: what the upload check accepts)."""
+    image = Image.new("RGB", (595, 420), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((40, 40), "Payment voucher - Alipay", fill="black")
+    draw.text((40, 80), "Transaction 2026112422001412345678901234", fill="black")
+    draw.text((40, 110), "Amount 198.00 CNY - Success", fill="black")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PDF")
+    return {"name": "payment-voucher.pdf", "mimeType": "application/pdf", "buffer": buffer.getvalue()}
+
+
+def local_input(moment) -> str:
+    """A moment as a ``datetime-local`` input takes it, in Beijing time."""
+    return timezone.localtime(moment, SHANGHAI).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_a_complaint_from_filing_to_penalty(new_page, live_server):
+    now = timezone.now()
+    platform = PlatformFactory(name="星辰卡盟", slug="xingchen")
+    agent = StaffFactory(platform=platform, username="xingchen-agent", first_name="小王")
+    regulator = RegulatorFactory(username="samr-officer")
+    make_regulator(regulator)
+    page = new_page()
+
+    # a. A consumer registers and is logged in straight away.
+    page.goto("/accounts/register/")
+    page.locator("#id_username").fill("li-ming")
+    page.locator("#id_email").fill("li.ming@example.cn")
+    page.locator("#id_password1").fill(CONSUMER_PASSWORD)
+    page.locator("#id_password2").fill(CONSUMER_PASSWORD)
+    screenshot(page, "01-register")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.locator(".nav-username").inner_text() == "li-ming"
+    assert page.locator(".alert-success").is_visible()
+    screenshot(page, "02-registered-home")
+
+    # b. The guided filing: step 1 asks whether the money was taken, then the form.
+    page.get_by_role("navigation", name=zh("Main navigation")).locator("a[href='/complaints/new/']").click()
+    page.locator("#paid-yes").check()
+    screenshot(page, "03-filing-step-1")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/complaints/new/?paid=yes")
+
+    paid_at = now - timedelta(days=1, hours=2)
+    page.locator("#id_platform").select_option(label="星辰卡盟")
+    page.locator("#id_order_number").fill("DK202611240042")
+    page.locator("#id_paid_at").fill(local_input(paid_at))
+    page.locator("#id_amount").fill("198.00")
+    page.locator("#id_payment_channel").select_option("alipay")
+    page.locator("#id_payment_reference").fill("2026112422001412345678901234")
+    page.locator("#id_product_name").fill("腾讯视频VIP年卡")
+    page.locator("#id_problem").select_option("card_key_missing")
+    page.locator("#id_platform_order_status").select_option("awaiting_delivery")
+    page.locator("#id_support_agent_id").fill("KF-0371")
+    page.locator("#id_support_contacted_at").fill(local_input(paid_at + timedelta(hours=1)))
+    page.locator("#id_support_promise").fill("客服承诺24小时内核查库存并补发卡密")
+    page.locator("#id_support_promised_by").fill(local_input(paid_at + timedelta(hours=25)))
+    page.locator("#id_evidence_files").set_input_files([order_screenshot_png()])
+    page.locator("#id_evidence_kind").select_option("order_screenshot")
+    page.locator("#id_description").fill("付款成功后订单一直显示待发货，客服承诺24小时内补发，至今未收到卡密。")
+    page.locator("input[name=desired_outcome][value=refund]").check()
+    page.locator("#id_publish_consent").check()
+    screenshot(page, "04-filing-form")
+    page.locator("form.filing-form button[type=submit]").click()
+    page.wait_for_url("**/complaints/*/")
+
+    complaint = Complaint.objects.get(consumer__username="li-ming")
+    assert complaint.reference.startswith("KM-")
+    assert complaint.platform == platform and complaint.status == Status.AWAITING_PLATFORM
+    assert page.locator("h1").inner_text() == complaint.reference
+    assert complaint.reference in page.locator(".alert-success").first.inner_text()
+
+    # The payment voucher is added on the detail page, as a different kind of evidence (the XHR uploader).
+    upload = page.locator("form.js-xhr-upload")
+    upload.locator("input[type=file]").set_input_files([payment_voucher_pdf()])
+    upload.locator("select[name=evidence_kind]").select_option("payment_voucher")
+    upload.locator("button[type=submit]").click()
+    page.wait_for_function("() => document.querySelectorAll('.evidence-table tbody tr').length === 2")
+    page.reload()
+    evidence = list(complaint.evidence.order_by("pk"))
+    assert [item.kind for item in evidence] == ["order_screenshot", "payment_voucher"]
+    table = page.locator(".evidence-table")
+    for item in evidence:
+        assert len(item.sha256) == 64
+        assert table.locator("code.hash-full", has_text=item.sha256).count() == 1
+        assert table.locator("summary code").get_by_text(f"{item.sha256[:12]}…").count() == 1
+    screenshot(page, "05-complaint-filed")
+
+    # The dossier PDF, from the button on the detail page.
+    with page.expect_download() as download_info:
+        page.locator(f"a[href='/complaints/{complaint.pk}/dossier.pdf']").click()
+    dossier = download_info.value
+    with open(dossier.path(), "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
+
+    # c. The platform's agent answers: first "in progress" with a promised date, then "refunded".
+    login(page, agent.username, DEFAULT_PASSWORD)
+    page.goto("/complaints/inbox/")
+    row = page.locator("tr.inbox-row", has_text=complaint.reference)
+    assert row.count() == 1
+    screenshot(page, "06-platform-inbox")
+    row.locator("a.js-row-link").click()
+    page.wait_for_url(f"**/complaints/{complaint.pk}/respond/")
+    page.locator("input[name=outcome][value=in_progress]").check()
+    page.locator("#id_promised_by").fill(local_input(timezone.now() + timedelta(hours=20)))
+    page.locator("#id_message").fill("已联系上游供应商核查库存，预计明天补发卡密。")
+    screenshot(page, "07-platform-answer-in-progress")
+    page.locator("form.js-outcome-form button[type=submit]").click()
+    page.wait_for_url(f"**/complaints/{complaint.pk}/")
+    complaint.refresh_from_db()
+    assert complaint.status == Status.AWAITING_PLATFORM
+    assert complaint.responses.get().outcome == "in_progress"
+
+    page.goto(f"/complaints/{complaint.pk}/respond/")
+    page.locator("input[name=outcome][value=refunded]").check()
+    page.locator("#id_refund_amount").fill("198.00")
+    page.locator("#id_refund_reference").fill("RF2026112500123")
+    page.locator("#id_message").fill("上游缺货无法补发，已原路全额退款。")
+    page.locator("form.js-outcome-form button[type=submit]").click()
+    page.wait_for_url(f"**/complaints/{complaint.pk}/")
+    complaint.refresh_from_db()
+    assert complaint.status == Status.AWAITING_CONSUMER
+    refund = complaint.responses.get(outcome="refunded")
+    assert refund.refund_amount == Decimal("198.00") and refund.refund_reference == "RF2026112500123"
+    screenshot(page, "08-platform-refunded")
+
+    # d. The consumer has not received the refund and disputes the answer.
+    login(page, "li-ming", CONSUMER_PASSWORD)
+    page.goto(f"/complaints/{complaint.pk}/")
+    assert page.locator(".response").count() == 2
+    dispute = page.locator(f"form[action='/complaints/{complaint.pk}/dispute/']")
+    dispute.locator("textarea[name=reason]").fill("支付宝账单中查不到这笔退款，退款单号也查询不到。")
+    screenshot(page, "09-consumer-disputes")
+    dispute.locator("button[type=submit]").click()
+    page.wait_for_url(f"**/complaints/{complaint.pk}/")
+    complaint.refresh_from_db()
+    assert complaint.status == Status.DISPUTED
+
+    # e. Thirty days later the platform has still not answered again: the sweep escalates the complaint.
+    result = deadlines_sweep(now=timezone.now() + timedelta(days=30))
+    assert result.escalated == 1
+    complaint.refresh_from_db()
+    assert complaint.status == Status.ESCALATED and complaint.is_overdue
+    page.reload()
+    assert page.locator(".status-line .badge-escalated").inner_text() == zh(Status.ESCALATED.label)
+    escalated = page.locator(".timeline-item.is-alert", has_text=zh(complaint.events.last().get_kind_display()))
+    assert escalated.count() == 1
+    screenshot(page, "10-consumer-sees-escalation")
+
+    # f. The regulator takes it up in the admin, closes it as upheld and penalises the platform.
+    login(page, regulator.username, DEFAULT_PASSWORD)
+    page.goto(f"/admin/complaints/complaint/{complaint.pk}/change/")
+    assert complaint.reference in page.content()
+    screenshot(page, "11-regulator-admin-complaint")
+    run_admin_action(page, complaint, "accept_for_mediation")
+    complaint.refresh_from_db()
+    assert complaint.status == Status.MEDIATION
+    run_admin_action(page, complaint, "close_with_finding")
+    page.locator("select[name=finding]").select_option(Finding.UPHELD)
+    page.locator("textarea[name=note]").fill("平台未能证明已退款，投诉成立。")
+    screenshot(page, "12-regulator-close-upheld")
+    page.locator("input[name=apply]").click()
+    page.wait_for_load_state()
+    complaint.refresh_from_db()
+    assert complaint.status == Status.CLOSED and complaint.finding == Finding.UPHELD
+
+    page.goto(f"/penalties/new/?complaints={complaint.pk}")
+    assert page.locator("#id_platform").input_value() == "xingchen"
+    assert page.locator(f"input[name=complaints][value='{complaint.pk}']").is_checked()
+    assert page.locator("#id_decided_on").input_value() == timezone.localdate().isoformat()
+    page.locator("#id_kind").select_option("fine")
+    page.locator("#id_fine_amount").fill("5000")
+    page.locator("#id_facts").fill("该平台收款后未发货，亦未在规定期限内处理消费者投诉。")
+    page.locator("#id_legal_basis").fill("《网络交易监督管理办法》第五十二条")
+    page.locator("#id_decision").fill("罚款人民币伍仟元，并责令改正。")
+    screenshot(page, "13-regulator-penalty-form")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/penalties/*/")
+    penalty = Penalty.objects.get(platform=platform)
+    assert list(penalty.complaints.all()) == [complaint]
+    assert penalty.number in page.locator("h1").inner_text()
+    screenshot(page, "14-penalty-issued")
+    notice = page.request.get(page.locator(f"a[href='/penalties/{penalty.pk}/notice.pdf']").get_attribute("href"))
+    assert notice.status == 200
+    assert notice.headers["content-type"] == "application/pdf"
+    assert notice.body()[:5] == b"%PDF-"
+
+    # g. Anyone can see the penalty on the platform's public scorecard.
+    page.context.clear_cookies()
+    page.goto("/platforms/xingchen/")
+    assert page.locator(".nav-username").count() == 0
+    assert page.locator("#penalties-title + * , section[aria-labelledby=penalties-title]").get_by_text(
+        penalty.number
+    ).count() >= 1
+    screenshot(page, "15-public-scorecard")
+
+
+def run_admin_action(page, complaint: Complaint, action: str) -> None:
+    """Tick the complaint in the admin change list and run one of its actions."""
+    page.goto(f"/admin/complaints/complaint/?q={complaint.reference}")
+    page.locator(f"input[name=_selected_action][value='{complaint.pk}']").check()
+    page.locator("select[name=action]").select_option(action)
+    page.locator("button[name=index]").click()
+    page.wait_for_load_state()

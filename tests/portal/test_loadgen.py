@@ -1,0 +1,77 @@
+"""The load generator: realistic shape, valid timelines, and it never mixes itself into real data."""
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.db.models import Count
+
+from complaints.events import verify_chain
+from complaints.models import Complaint, Evidence, Status
+from platforms.models import Penalty, Platform
+from portal.loadgen import generate
+from tests.factories import file_complaint
+
+needs_postgres = pytest.mark.postgres
+
+
+@pytest.fixture
+def generated(db):
+    return generate(complaints=1200, platforms=30, seed=7, progress=lambda message: None)
+
+
+@needs_postgres
+def test_generates_the_requested_numbers(generated):
+    assert (Complaint.objects.count(), Platform.objects.count()) == (1200, 30)
+    assert generated.events > 2 * 1200 and generated.deadlines >= 3 * 1200
+    assert Penalty.objects.exists() and Evidence.objects.exists()
+
+
+@needs_postgres
+def test_generated_timelines_verify_with_the_application_verifier(generated):
+    broken = [verify_chain(c) for c in Complaint.objects.prefetch_related("events")[:200]]
+    assert [b for b in broken if b] == []
+
+
+@needs_postgres
+def test_references_are_unique_and_gap_free_per_year(generated):
+    by_year: dict[str, list[int]] = {}
+    for reference in Complaint.objects.values_list("reference", flat=True):
+        _prefix, year, number = reference.split("-")
+        by_year.setdefault(year, []).append(int(number))
+    for numbers in by_year.values():
+        assert sorted(numbers) == list(range(1, len(numbers) + 1))
+
+
+@needs_postgres
+def test_complaints_are_skewed_towards_a_few_platforms(generated):
+    counts = list(Complaint.objects.values("platform").annotate(n=Count("id")).values_list("n", flat=True)
+                  .order_by("-n"))
+    assert counts[0] > 5 * (sum(counts) / len(counts))
+
+
+@needs_postgres
+def test_every_status_and_open_clocks_are_present(generated):
+    statuses = set(Complaint.objects.values_list("status", flat=True))
+    assert {Status.RESOLVED, Status.CLOSED, Status.WITHDRAWN, Status.AWAITING_PLATFORM} <= statuses
+
+
+@needs_postgres
+def test_filing_after_generation_continues_the_reference_sequence(generated):
+    complaint = file_complaint()
+    year = complaint.reference.split("-")[1]
+    same_year = Complaint.objects.filter(reference__startswith=f"KM-{year}-").count()
+    assert complaint.reference == f"KM-{year}-{same_year:06d}"
+
+
+@needs_postgres
+def test_refuses_a_database_with_real_complaints(db):
+    file_complaint()
+    with pytest.raises(CommandError, match="not generated"):
+        call_command("generate_load", complaints=10, platforms=2)
+
+
+def test_refuses_to_run_without_postgres(db):
+    if connection.vendor == "postgresql":
+        pytest.skip("this database is PostgreSQL")
+    with pytest.raises(CommandError, match="needs PostgreSQL"):
+        call_command("generate_load", complaints=10, platforms=2)

@@ -1,0 +1,668 @@
+"""Who may reach what: every route × method × role, with the answer each one must get.
+
+The routes come from the URL conf and the OpenAPI schema themselves, so an endpoint added without a row in
+``EXPECTED`` fails ``test_every_route_has_a_written_expectation``. Principles (docs/security.md):
+
+- another tenant's object is answered exactly like a missing one (404, same body);
+- anonymous callers get 401 from the API and a redirect to the login page from the web;
+- a role that may know of a resource but not act on it gets 403;
+- no 2xx answer ever carries a marker of data outside the caller's scope (other tenants' references,
+  internal notes, other consumers' contact data).
+"""
+
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from complaints.models import DossierExport, DossierExportStatus, WebhookEndpoint
+from complaints.services import (
+    complaint_add_note,
+    complaint_dispute,
+    complaint_request_info,
+    complaint_respond,
+)
+from platforms.models import ApiKey, PenaltyKind
+from platforms.penalties import penalty_issue
+from portal.models import User
+from tests.factories import (
+    ConsumerFactory,
+    ManagerFactory,
+    PlatformFactory,
+    RegulatorFactory,
+    StaffFactory,
+    add_evidence,
+    file_complaint,
+    image_upload,
+)
+from tests.fixtures_roles import make_api_key
+
+ROLES = (
+    "anonymous",
+    "owner",  # the consumer who filed complaint A (against platform A)
+    "other_consumer",  # files complaint B against platform B
+    "agent",  # staff of platform A
+    "manager",  # manager of platform A
+    "other_agent",  # staff of platform B
+    "api_key",  # platform A's key
+    "other_api_key",  # platform B's key
+    "revoked_api_key",  # platform A's key, revoked
+    "regulator",
+    "superuser",
+)
+
+# Prefixes that are not the product's own routes: the admin has its own permission system (the access-log
+# page is checked in test_hardening), i18n is Django's language switch, the schema and docs are public.
+SKIPPED_PREFIXES = ("admin/", "i18n/", "api/schema/", "api/docs/", "api/redoc/")
+
+# --- the expectations -------------------------------------------------------------------------------------
+# (url name, method): one answer per role, in the order of ROLES. ``log`` is a 302 to the login page; a
+# plain 302 is any other redirect (the page's own, after a form: success or messages as flash messages).
+# Notes above a row say why an answer is not the obvious one.
+#
+# Objects: ``pk``/``id`` is complaint A unless the row's ROUTE_OBJECTS entry says otherwise. POST bodies
+# are in REQUEST_BODIES; rows with STATE_BEFORE move complaint A into the state the action needs first.
+#                                               ano own oco agt mgr oag key oky rvk reg su
+EXPECTED: dict[tuple[str, str], str] = {
+    # Token endpoint: no authentication at all (wrong credentials → 400 for everyone; lockout: hardening).
+    ("api-token", "POST"):                          "400 400 400 400 400 400 400 400 400 400 400",
+    ("api-me", "GET"):                              "401 200 200 200 200 200 200 200 401 200 200",
+    ("api-complaint-list", "GET"):                  "401 200 200 200 200 200 200 200 401 200 200",
+    # Filing is for consumers; the superuser column shows that account's role (createsuperuser: consumer).
+    ("api-complaint-list", "POST"):                 "401 201 201 403 403 403 403 403 401 403 201",
+    ("api-complaint-detail", "GET"):                "401 200 404 200 200 404 200 404 401 200 200",
+    ("api-complaint-events", "GET"):                "401 200 404 200 200 404 200 404 401 200 200",
+    # Evidence may be added by the consumer, the platform concerned and regulators (party recorded).
+    ("api-complaint-evidence", "POST"):             "401 201 404 201 201 404 201 404 401 201 403",
+    ("api-evidence-download", "GET"):               "401 200 404 200 200 404 200 404 401 200 200",
+    ("api-complaint-withdraw", "POST"):             "401 200 404 403 403 404 403 404 401 403 403",
+    ("api-complaint-accept", "POST"):               "401 200 404 403 403 404 403 404 401 403 403",
+    ("api-complaint-dispute", "POST"):              "401 200 404 403 403 404 403 404 401 403 403",
+    ("api-complaint-escalate", "POST"):             "401 200 404 403 403 404 403 404 401 403 403",
+    ("api-complaint-supply-info", "POST"):          "401 200 404 403 403 404 403 404 401 403 403",
+    ("api-complaint-publication", "POST"):          "401 200 404 403 403 404 403 404 401 403 403",
+    ("api-complaint-respond", "POST"):              "401 403 404 201 201 404 201 404 401 403 403",
+    ("api-complaint-request-info", "POST"):         "401 403 404 200 200 404 200 404 401 403 403",
+    ("api-complaint-assign", "POST"):               "401 403 404 200 200 404 200 404 401 403 403",
+    # Internal notes do not exist for consumers at all: 404 even for the owner.
+    ("api-complaint-notes", "GET"):                 "401 404 404 200 200 404 200 404 401 200 200",
+    ("api-complaint-notes", "POST"):                "401 404 404 201 201 404 201 404 401 201 403",
+    # Lists: 200 with the caller's own rows only (the leak check below looks for the other tenant's).
+    ("api-platform-inbox", "GET"):                  "401 403 403 200 200 200 200 200 401 403 403",
+    ("dossier-api-download", "GET"):                "401 200 404 200 200 404 200 404 401 200 200",
+    ("dossier-api-export-status", "GET"):           "401 200 404 200 200 404 200 404 401 200 200",
+    ("dossier-api-export-download", "GET"):         "401 200 404 200 200 404 200 404 401 200 200",
+    # Public registry: open to all; a revoked key is a bad credential and is refused even here.
+    ("registry-api-list", "GET"):                   "200 200 200 200 200 200 200 200 401 200 200",
+    ("registry-api-detail", "GET"):                 "200 200 200 200 200 200 200 200 401 200 200",
+    # Penalties: platform staff see their own, regulators all; consumers are refused (403) —
+    # decisions are public only through the registry.
+    ("penalty-api-list", "GET"):                    "401 403 403 200 200 200 200 200 401 200 200",
+    ("penalty-api-list", "POST"):                   "401 403 403 403 403 403 403 403 401 201 201",
+    ("penalty-api-detail", "GET"):                  "401 403 403 200 200 404 200 404 401 200 200",
+    ("penalty-api-notice", "GET"):                  "401 403 403 200 200 404 200 404 401 200 200",
+    ("stats-platforms", "GET"):                     "401 403 403 403 403 403 403 403 401 200 200",
+    ("stats-operators", "GET"):                     "401 403 403 403 403 403 403 403 401 200 200",
+    ("stats-repeat-offenders", "GET"):              "401 403 403 403 403 403 403 403 401 200 200",
+    ("stats-trend", "GET"):                         "401 403 403 403 403 403 403 403 401 200 200",
+    # --- web pages: API keys are not a browser session, so their columns read like anonymous ---------------
+    # Auth pages: a signed-in user is sent on from login / register (302 to home).
+    ("home", "GET"):                                "200 200 200 200 200 200 200 200 200 200 200",
+    ("login", "GET"):                               "200 302 302 302 302 302 200 200 200 302 302",
+    ("login", "POST"):                              "200 302 302 302 302 302 200 200 200 302 302",
+    ("login", "PUT"):                               "200 302 302 302 302 302 200 200 200 302 302",
+    ("logout", "POST"):                             "302 302 302 302 302 302 302 302 302 302 302",
+    ("register", "GET"):                            "200 302 302 302 302 302 200 200 200 302 302",
+    ("register", "POST"):                           "200 302 302 302 302 302 200 200 200 302 302",
+    ("register", "PUT"):                            "200 302 302 302 302 302 200 200 200 302 302",
+    ("password_change", "GET"):                     "log 200 200 200 200 200 log log log 200 200",
+    ("password_change", "POST"):                    "log 200 200 200 200 200 log log log 200 200",
+    ("password_change", "PUT"):                     "log 200 200 200 200 200 log log log 200 200",
+    ("password_change_done", "GET"):                "log 200 200 200 200 200 log log log 200 200",
+    ("password_reset", "GET"):                      "200 200 200 200 200 200 200 200 200 200 200",
+    ("password_reset", "POST"):                     "200 200 200 200 200 200 200 200 200 200 200",
+    ("password_reset", "PUT"):                      "200 200 200 200 200 200 200 200 200 200 200",
+    ("password_reset_done", "GET"):                 "200 200 200 200 200 200 200 200 200 200 200",
+    # Reset link of the owner: valid (302 to the set-password form) until the owner logs in again, which
+    # invalidates it (200: "link no longer valid").
+    ("password_reset_confirm", "GET"):              "302 200 302 302 302 302 302 302 302 302 302",
+    ("password_reset_confirm", "POST"):             "302 200 302 302 302 302 302 302 302 302 302",
+    ("password_reset_confirm", "PUT"):              "302 200 302 302 302 302 302 302 302 302 302",
+    ("password_reset_complete", "GET"):             "200 200 200 200 200 200 200 200 200 200 200",
+    # Staff and regulators are sent on to their own lists (302 to the inbox / dashboard).
+    ("complaint-list", "GET"):                      "log 200 200 302 302 302 log log log 302 200",
+    ("complaint-new", "GET"):                       "log 200 200 403 403 403 log log log 403 200",
+    ("complaint-new", "POST"):                      "log 200 200 403 403 403 log log log 403 200",
+    ("complaint-payment-not-taken", "GET"):         "200 200 200 200 200 200 200 200 200 200 200",
+    ("complaint-detail", "GET"):                    "log 200 404 200 200 404 log log log 200 200",
+    # Consumer actions redirect back to the detail page (302) with the outcome as a message.
+    ("complaint-evidence-add", "POST"):             "log 302 404 302 302 404 log log log 302 403",
+    ("complaint-withdraw", "POST"):                 "log 302 404 403 403 404 log log log 403 403",
+    ("complaint-accept", "POST"):                   "log 302 404 403 403 404 log log log 403 403",
+    ("complaint-dispute", "POST"):                  "log 302 404 403 403 404 log log log 403 403",
+    ("complaint-escalate", "POST"):                 "log 302 404 403 403 404 log log log 403 403",
+    ("complaint-supply-info", "POST"):              "log 302 404 403 403 404 log log log 403 403",
+    ("complaint-publication", "POST"):              "log 302 404 403 403 404 log log log 403 403",
+    ("complaint-evidence-download", "GET"):         "log 200 404 200 200 404 log log log 200 200",
+    ("complaint-evidence-thumbnail", "GET"):        "log 200 404 200 200 404 log log log 200 200",
+    # Platform pages: consumers and regulators are refused by role (403) before any lookup, so an id
+    # cannot be probed; another platform's complaint is a 404.
+    ("inbox-list", "GET"):                          "log 403 403 200 200 200 log log log 403 403",
+    ("inbox-assign", "POST"):                       "log 403 403 302 302 302 log log log 403 403",
+    ("respond-complaint", "GET"):                   "log 403 403 200 200 404 log log log 403 403",
+    ("respond-complaint", "POST"):                  "log 403 403 302 302 404 log log log 403 403",
+    ("respond-evidence", "POST"):                   "log 403 403 302 302 404 log log log 403 403",
+    ("respond-request-info", "POST"):               "log 403 403 302 302 404 log log log 403 403",
+    ("respond-note", "POST"):                       "log 403 403 302 302 404 log log log 403 403",
+    ("respond-assign", "POST"):                     "log 403 403 302 302 404 log log log 403 403",
+    ("dossier-download", "GET"):                    "log 200 404 200 200 404 log log log 200 200",
+    # Downloads and dossiers are GET-only (require_GET).
+    ("dossier-download", "POST"):                   "405 405 405 405 405 405 405 405 405 405 405",
+    ("dossier-status", "GET"):                      "log 200 404 200 200 404 log log log 200 200",
+    ("dossier-status", "POST"):                     "405 405 405 405 405 405 405 405 405 405 405",
+    ("dossier-status-json", "GET"):                 "log 200 404 200 200 404 log log log 200 200",
+    ("dossier-status-json", "POST"):                "405 405 405 405 405 405 405 405 405 405 405",
+    ("dossier-export-download", "GET"):             "log 200 404 200 200 404 log log log 200 200",
+    ("dossier-export-download", "POST"):            "405 405 405 405 405 405 405 405 405 405 405",
+    ("registry-list", "GET"):                       "200 200 200 200 200 200 200 200 200 200 200",
+    ("registry-detail", "GET"):                     "200 200 200 200 200 200 200 200 200 200 200",
+    # Workspace: managers only, agents of any platform 403 (managers acting on another platform's
+    # objects: test_manager_cannot_reach_another_platforms_workspace_objects).
+    ("workspace-home", "GET"):                      "log 403 403 200 200 200 log log log 403 403",
+    ("workspace-staff-invite", "GET"):              "log 403 403 403 200 403 log log log 403 403",
+    ("workspace-staff-invite", "POST"):             "log 403 403 403 200 403 log log log 403 403",
+    ("workspace-staff-deactivate", "POST"):         "log 403 403 403 302 403 log log log 403 403",
+    ("workspace-api-keys", "GET"):                  "log 403 403 403 200 403 log log log 403 403",
+    ("workspace-api-keys", "POST"):                 "log 403 403 403 200 403 log log log 403 403",
+    ("workspace-api-key-revoke", "POST"):           "log 403 403 403 302 403 log log log 403 403",
+    ("workspace-webhooks", "GET"):                  "log 403 403 403 200 403 log log log 403 403",
+    ("workspace-webhooks", "POST"):                 "log 403 403 403 200 403 log log log 403 403",
+    ("workspace-webhook-deactivate", "POST"):       "log 403 403 403 302 403 log log log 403 403",
+    ("workspace-webhook-test", "POST"):             "log 403 403 403 302 403 log log log 403 403",
+    ("workspace-webhook-deliveries", "GET"):        "log 403 403 403 200 403 log log log 403 403",
+    ("penalty-list", "GET"):                        "log 403 403 200 200 200 log log log 200 200",
+    ("penalty-new", "GET"):                         "log 403 403 403 403 403 log log log 200 200",
+    ("penalty-new", "POST"):                        "log 403 403 403 403 403 log log log 200 200",
+    ("penalty-new", "PUT"):                         "log 403 403 403 403 403 log log log 200 200",
+    ("penalty-detail", "GET"):                      "log 403 403 200 200 404 log log log 200 200",
+    ("penalty-notice", "GET"):                      "log 403 403 200 200 404 log log log 200 200",
+    ("dashboard-home", "GET"):                      "log 403 403 403 403 403 log log log 200 200",
+    ("dashboard-scorecard", "GET"):                 "log 403 403 403 403 403 log log log 200 200",
+    ("dashboard-export-platforms", "GET"):          "log 403 403 403 403 403 log log log 200 200",
+    ("dashboard-export-repeat-offenders", "GET"):   "log 403 403 403 403 403 log log log 200 200",
+}
+
+# Which object each URL keyword names, when it is not complaint A.
+ROUTE_OBJECTS: dict[str, dict[str, str]] = {
+    "complaint-evidence-download": {"pk": "evidence"},
+    "complaint-evidence-thumbnail": {"pk": "evidence"},
+    "api-evidence-download": {"id": "evidence"},
+    "penalty-detail": {"pk": "penalty"},
+    "penalty-notice": {"pk": "penalty"},
+    "penalty-api-detail": {"pk": "penalty"},
+    "penalty-api-notice": {"pk": "penalty"},
+    "workspace-staff-deactivate": {"pk": "colleague"},
+    "workspace-api-key-revoke": {"pk": "api_key_row"},
+    "workspace-webhook-deactivate": {"pk": "webhook"},
+    "workspace-webhook-test": {"pk": "webhook"},
+    "workspace-webhook-deliveries": {"pk": "webhook"},
+    "registry-detail": {"slug": "platform_slug"},
+    "registry-api-detail": {"slug": "platform_slug"},
+    "password_reset_confirm": {"uidb64": "reset_uid", "token": "reset_token"},
+}
+
+
+# --- the world --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """Two tenants: complaint A (owner vs platform A) and complaint B (other consumer vs platform B)."""
+
+    users: dict[str, User | None]
+    raw_keys: dict[str, str]
+    objects: dict[str, object]
+    other_objects: dict[str, object]
+    # Strings that must never appear in a 2xx answer to the role (data outside its scope).
+    forbidden: dict[str, list[str]] = field(default_factory=dict)
+
+
+def build_world() -> World:
+    platform_a, platform_b = PlatformFactory(), PlatformFactory()
+    owner = ConsumerFactory(email=f"owner-{uuid.uuid4().hex[:6]}@example.cn", phone="13800138001")
+    other_consumer = ConsumerFactory(email=f"other-{uuid.uuid4().hex[:6]}@example.cn", phone="13900139002")
+    agent = StaffFactory(platform=platform_a)
+    colleague = StaffFactory(platform=platform_a)
+    manager = ManagerFactory(platform=platform_a)
+    other_agent = StaffFactory(platform=platform_b)
+    regulator = RegulatorFactory()
+    from portal.roles import make_regulator
+
+    make_regulator(regulator)
+    superuser = User.objects.create_superuser("root-operator", "root@example.cn", "root-pass-2026-x")
+
+    complaint_a = file_complaint(owner, platform_a, order_number="DD-A-0001")
+    complaint_b = file_complaint(other_consumer, platform_b, order_number="DD-B-0002")
+    evidence_a = add_evidence(complaint_a, owner, image_upload("a.png"))[0]
+    evidence_b = add_evidence(complaint_b, other_consumer, image_upload("b.png"))[0]
+    note_a = complaint_add_note(complaint_id=complaint_a.pk, by=agent, text=f"km-note-A-{uuid.uuid4().hex}")
+    note_b = complaint_add_note(
+        complaint_id=complaint_b.pk, by=other_agent, text=f"km-note-B-{uuid.uuid4().hex}"
+    )
+    penalty_a = penalty_issue(
+        by=regulator, platform=platform_a, kind=PenaltyKind.WARNING, legal_basis="《电子商务法》第七十七条",
+        facts="逾期未发货", decision="警告", complaint_ids=[complaint_a.pk],
+    )
+    penalty_b = penalty_issue(
+        by=regulator, platform=platform_b, kind=PenaltyKind.WARNING, legal_basis="《电子商务法》第七十七条",
+        facts="逾期未发货", decision="警告", complaint_ids=[complaint_b.pk],
+    )
+    export_a = DossierExport.objects.create(
+        complaint=complaint_a, requested_by=owner, status=DossierExportStatus.DONE, progress=100,
+        finished_at=timezone.now(),
+    )
+    export_a.file.save("dossier.pdf", ContentFile(b"%PDF-1.4\n% dossier\n%%EOF\n"), save=True)
+    export_b = DossierExport.objects.create(
+        complaint=complaint_b, requested_by=other_consumer, status=DossierExportStatus.DONE, progress=100,
+        finished_at=timezone.now(),
+    )
+    export_b.file.save("dossier.pdf", ContentFile(b"%PDF-1.4\n% dossier\n%%EOF\n"), save=True)
+    webhook_a = WebhookEndpoint.objects.create(
+        platform=platform_a, url="https://hooks.platform-a.example.cn/km", secret="s" * 32,
+        events=["complaint.created"],
+    )
+    webhook_b = WebhookEndpoint.objects.create(
+        platform=platform_b, url="https://hooks.platform-b.example.cn/km", secret="s" * 32,
+        events=["complaint.created"],
+    )
+    raw_keys = {
+        "api_key": make_api_key(platform_a),
+        "other_api_key": make_api_key(platform_b),
+        "revoked_api_key": make_api_key(platform_a),
+    }
+    ApiKey.objects.filter(prefix=raw_keys["revoked_api_key"].split("_")[1]).update(revoked_at=timezone.now())
+    spare_key_a = ApiKey.objects.filter(platform=platform_a, revoked_at__isnull=True).first()
+    spare_key_b = ApiKey.objects.filter(platform=platform_b).first()
+
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    objects = {
+        "complaint": complaint_a, "evidence": evidence_a, "note": note_a, "penalty": penalty_a,
+        "export": export_a, "webhook": webhook_a, "api_key_row": spare_key_a, "colleague": colleague,
+        "platform_slug": platform_a.slug,
+        "reset_uid": urlsafe_base64_encode(force_bytes(owner.pk)),
+        "reset_token": default_token_generator.make_token(owner),
+    }
+    other_objects = {
+        "complaint": complaint_b, "evidence": evidence_b, "note": note_b, "penalty": penalty_b,
+        "export": export_b, "webhook": webhook_b, "api_key_row": spare_key_b, "colleague": other_agent,
+        "platform_slug": platform_b.slug,
+        "reset_uid": objects["reset_uid"], "reset_token": objects["reset_token"],
+    }
+    users = {
+        "anonymous": None, "owner": owner, "other_consumer": other_consumer, "agent": agent,
+        "manager": manager, "other_agent": other_agent, "api_key": None, "other_api_key": None,
+        "revoked_api_key": None, "regulator": regulator, "superuser": superuser,
+    }
+    tenant_a = [complaint_a.reference, note_a.text, owner.email, owner.phone]
+    tenant_b = [complaint_b.reference, note_b.text, other_consumer.email, other_consumer.phone]
+    everything = tenant_a + tenant_b
+    forbidden = {
+        "anonymous": everything,
+        "revoked_api_key": everything,
+        # A consumer never sees internal notes, not even on their own complaint.
+        "owner": [*tenant_b, note_a.text],
+        "other_consumer": [*tenant_a, note_b.text],
+        "agent": tenant_b, "manager": tenant_b, "api_key": tenant_b,
+        "other_agent": tenant_a, "other_api_key": tenant_a,
+        "regulator": [], "superuser": [],
+    }
+    return World(users=users, raw_keys=raw_keys, objects=objects, other_objects=other_objects,
+                 forbidden=forbidden)
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[World]:
+    """Built once per module inside a transaction; each test runs in a savepoint rolled back after it."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            MEDIA_ROOT=tmp_path_factory.mktemp("media"),
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        ),
+        transaction.atomic(),
+    ):
+        yield build_world()
+        transaction.set_rollback(True)
+
+
+# --- routes -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    pattern: str
+    methods: tuple[str, ...]  # empty when the view is a function (its methods are in EXPECTED only)
+
+    @property
+    def is_api(self) -> bool:
+        return self.pattern.startswith("api/")
+
+
+def view_methods(callback) -> tuple[str, ...]:
+    view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+    if view_class is None:
+        return ()
+    names = [name for name in view_class.http_method_names if name not in {"options", "head"}]
+    return tuple(sorted(name.upper() for name in names if hasattr(view_class, name)))
+
+
+def walk_patterns(patterns, prefix: str = ""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from walk_patterns(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), pattern
+
+
+def url_conf_routes() -> list[Route]:
+    routes = []
+    for path, pattern in walk_patterns(get_resolver().url_patterns):
+        if path.startswith(SKIPPED_PREFIXES):
+            continue
+        routes.append(Route(name=pattern.name, pattern=path, methods=view_methods(pattern.callback)))
+    return routes
+
+
+def openapi_operations() -> set[tuple[str, str]]:
+    """(url name, METHOD) of every operation in the OpenAPI schema, resolved through the URL conf."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operations = set()
+    for path, path_item in schema["paths"].items():
+        concrete = re.sub(r"\{(\w+)\}", lambda match: "slug-x" if match.group(1) == "slug" else "1", path)
+        name = resolve(concrete).url_name
+        operations.update((name, method.upper()) for method in path_item if method != "parameters")
+    return operations
+
+
+# --- requests ---------------------------------------------------------------------------------------------
+
+
+def client_as(world: World, role: str, *, api: bool):
+    user = world.users[role]
+    if api:
+        client = APIClient()
+        if role in world.raw_keys:
+            client.credentials(HTTP_AUTHORIZATION=f"Api-Key {world.raw_keys[role]}")
+        elif user is not None:
+            token, _created = Token.objects.get_or_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+    client = Client()
+    if role in world.raw_keys:
+        # A platform's key sent to a web page is not a login: the page must treat it as anonymous.
+        client.defaults["HTTP_AUTHORIZATION"] = f"Api-Key {world.raw_keys[role]}"
+    elif user is not None:
+        client.force_login(user)
+    return client
+
+
+def url_for(world: World, name: str, *, objects: dict | None = None, missing: bool = False) -> str:
+    objects = objects or world.objects
+    pattern_keywords = re.findall(r"<(?:\w+:)?(\w+)>", route_pattern(name))
+    kwargs = {}
+    for keyword in pattern_keywords:
+        source = ROUTE_OBJECTS.get(name, {}).get(keyword, "complaint" if keyword in {"pk", "id"} else keyword)
+        if keyword == "export_id":
+            source = "export"
+        value = objects[source]
+        value = getattr(value, "pk", value)
+        if missing and keyword in {"pk", "id", "export_id"}:
+            value = 987654
+        if missing and keyword == "slug":
+            value = "no-such-platform"
+        kwargs[keyword] = value
+    return reverse(name, kwargs=kwargs)
+
+
+_ROUTE_PATTERNS: dict[str, str] = {}
+
+
+def route_pattern(name: str) -> str:
+    if not _ROUTE_PATTERNS:
+        _ROUTE_PATTERNS.update({route.name: route.pattern for route in url_conf_routes()})
+    return _ROUTE_PATTERNS[name]
+
+
+def send(world: World, role: str, name: str, method: str, *, objects: dict | None = None,
+         missing: bool = False):
+    api = route_pattern(name).startswith("api/")
+    client = client_as(world, role, api=api)
+    url = url_for(world, name, objects=objects, missing=missing)
+    body = request_body(world, name, method)
+    if method == "GET":
+        return client.get(url)
+    if api and isinstance(body, dict) and any(hasattr(value, "read") for value in body.values()):
+        return client.post(url, body, format="multipart")
+    if api:
+        return client.generic(method, url, data=_json(body), content_type="application/json")
+    return client.generic(method, url) if method != "POST" else client.post(url, body or {})
+
+
+def _json(body) -> str:
+    return json.dumps(body or {}, default=str)
+
+
+def request_body(world: World, name: str, method: str):
+    builder = REQUEST_BODIES.get((name, method))
+    return builder(world) if builder else None
+
+
+def _respond_body(world: World) -> dict:
+    return {"outcome": "refunded", "message": "已全额退款", "refund_amount": "199.00",
+            "refund_reference": "RF2026112500001"}
+
+
+def _filing_body(world: World) -> dict:
+    return {
+        "platform": world.objects["platform_slug"], "order_number": f"DD-{uuid.uuid4().hex[:10]}",
+        "paid_at": (timezone.now() - timedelta(hours=3)).isoformat(), "amount": "88.00",
+        "payment_channel": "alipay", "payment_reference": "2026112522001499999999999999",
+        "product_name": "腾讯视频会员月卡", "problem": "card_key_missing",
+        "platform_order_status": "awaiting_delivery", "description": "付款后未收到卡密，客服不回复。",
+        "desired_outcome": "delivery",
+    }
+
+
+def _upload(name: str = "receipt.png"):
+    return image_upload(name)
+
+
+REQUEST_BODIES = {
+    ("api-token", "POST"): lambda world: {"username": "nobody", "password": "wrong-password-x"},
+    ("api-complaint-list", "POST"): _filing_body,
+    ("api-complaint-evidence", "POST"): lambda world: {"file": _upload(), "kind": "order_screenshot"},
+    ("api-complaint-withdraw", "POST"): lambda world: {"reason": "已自行解决"},
+    ("api-complaint-accept", "POST"): lambda world: {"rating": 5},
+    ("api-complaint-dispute", "POST"): lambda world: {"reason": "退款金额不对"},
+    ("api-complaint-escalate", "POST"): lambda world: {"reason": "平台拖延"},
+    ("api-complaint-supply-info", "POST"): lambda world: {"message": "订单截图已补充"},
+    ("api-complaint-publication", "POST"): lambda world: {"consent": True},
+    ("api-complaint-respond", "POST"): _respond_body,
+    ("api-complaint-request-info", "POST"): lambda world: {"message": "请提供支付截图"},
+    ("api-complaint-assign", "POST"): lambda world: {"assignee": world.users["agent"].username},
+    ("api-complaint-notes", "POST"): lambda world: {"text": "已联系供货商"},
+    ("penalty-api-list", "POST"): lambda world: {
+        "platform": world.objects["platform_slug"], "kind": "warning", "legal_basis": "《电子商务法》",
+        "facts": "逾期未发货", "decision": "警告",
+    },
+    ("complaint-evidence-add", "POST"): lambda world: {
+        "evidence_files": _upload(), "evidence_kind": "order_screenshot",
+    },
+    ("respond-evidence", "POST"): lambda world: {"file": _upload(), "kind": "delivery_proof"},
+    ("complaint-withdraw", "POST"): lambda world: {"reason": "已自行解决"},
+    ("complaint-accept", "POST"): lambda world: {"rating": "5"},
+    ("complaint-dispute", "POST"): lambda world: {"reason": "退款金额不对，差了一半"},
+    ("complaint-escalate", "POST"): lambda world: {"reason": "平台拖延，请监管介入"},
+    ("complaint-supply-info", "POST"): lambda world: {"message": "订单截图已补充"},
+    ("complaint-publication", "POST"): lambda world: {"consent": "on"},
+    ("respond-complaint", "POST"): _respond_body,
+    ("respond-request-info", "POST"): lambda world: {"message": "请提供支付截图"},
+    ("respond-note", "POST"): lambda world: {"text": "已联系供货商"},
+    ("respond-assign", "POST"): lambda world: {"assignee": world.users["agent"].pk},
+    ("inbox-assign", "POST"): lambda world: {
+        "assignee": world.users["agent"].pk, "complaints": [world.objects["complaint"].pk],
+    },
+}
+
+
+def _answered(world: World) -> None:
+    complaint_respond(complaint_id=world.objects["complaint"].pk, by=world.users["agent"], **{
+        key: value for key, value in _respond_body(world).items() if key != "refund_amount"
+    }, refund_amount=Decimal("199.00"))
+
+
+def _disputed(world: World) -> None:
+    _answered(world)
+    complaint_dispute(complaint_id=world.objects["complaint"].pk, by=world.users["owner"],
+                      reason="退款金额不对")
+
+
+def _info_requested(world: World) -> None:
+    complaint_request_info(complaint_id=world.objects["complaint"].pk, by=world.users["agent"],
+                           message="请提供支付截图")
+
+
+# Complaint A starts awaiting the platform's answer; these actions need it elsewhere first.
+STATE_BEFORE = {
+    "api-complaint-accept": _answered,
+    "api-complaint-dispute": _answered,
+    "complaint-accept": _answered,
+    "complaint-dispute": _answered,
+    "api-complaint-escalate": _disputed,
+    "complaint-escalate": _disputed,
+    "api-complaint-supply-info": _info_requested,
+    "complaint-supply-info": _info_requested,
+}
+
+
+# --- the tests --------------------------------------------------------------------------------------------
+
+CELLS = [
+    pytest.param(name, method, role, expected, id=f"{name}-{method}-{role}")
+    for (name, method), row in EXPECTED.items()
+    for role, expected in zip(ROLES, row.split(), strict=True)
+]
+LOGIN_PATH = "/accounts/login/"
+TEXT_TYPES = ("text/", "application/json")
+
+
+def test_every_route_has_a_written_expectation():
+    routes = url_conf_routes()
+    enumerated = {(route.name, method) for route in routes for method in route.methods}
+    enumerated |= openapi_operations()
+    written = set(EXPECTED)
+    function_views = {route.name for route in routes if not route.methods}
+    without_row = sorted(key for key in enumerated if key not in written)
+    without_row += sorted(
+        (name, "?") for name in function_views if not any(key[0] == name for key in written)
+    )
+    assert not without_row, f"routes with no written expectation in EXPECTED: {without_row}"
+    route_names = {route.name for route in routes}
+    stale = sorted(key for key in written if key[0] not in route_names)
+    assert not stale, f"EXPECTED rows for routes that no longer exist: {stale}"
+
+
+def test_every_row_has_one_answer_per_role():
+    malformed = [key for key, row in EXPECTED.items() if len(row.split()) != len(ROLES)]
+    assert not malformed
+
+
+def response_text(response) -> str | None:
+    is_download = response.get("Content-Disposition", "").startswith("attachment")
+    if is_download or not response.get("Content-Type", "").startswith(TEXT_TYPES):
+        return None
+    return b"".join(response.streaming_content).decode() if response.streaming else response.content.decode()
+
+
+@pytest.mark.parametrize(("name", "method", "role", "expected"), CELLS)
+def test_access(world, db, name, method, role, expected):
+    if name in STATE_BEFORE:
+        STATE_BEFORE[name](world)
+
+    response = send(world, role, name, method)
+
+    if expected == "log":
+        assert response.status_code == 302, response.status_code
+        assert response["Location"].startswith(LOGIN_PATH)
+    else:
+        assert response.status_code == int(expected), (response.status_code, response_text(response))
+        if response.status_code == 302:
+            assert not response["Location"].startswith(LOGIN_PATH)
+    text = response_text(response)
+    if 200 <= response.status_code < 300 and text is not None:
+        leaked = [marker for marker in world.forbidden[role] if marker in text]
+        assert not leaked, f"{role} sees data outside its scope: {leaked}"
+
+
+def normalised_body(response) -> str:
+    text = response_text(response) or ""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", text)
+
+
+OUT_OF_SCOPE_CELLS = [
+    cell for cell in CELLS
+    if cell.values[3] == "404" and re.search(r"<(?:\w+:)?(?:pk|id|export_id)>", route_pattern(cell.values[0]))
+]
+
+
+@pytest.mark.parametrize(("name", "method", "role", "expected"), OUT_OF_SCOPE_CELLS)
+def test_out_of_scope_object_answers_exactly_like_a_missing_one(world, db, name, method, role, expected):
+    out_of_scope = send(world, role, name, method)
+    missing = send(world, role, name, method, missing=True)
+
+    assert (out_of_scope.status_code, missing.status_code) == (404, 404)
+    assert normalised_body(out_of_scope) == normalised_body(missing)
+
+
+WORKSPACE_OBJECT_ROUTES = [
+    ("workspace-staff-deactivate", "POST"),
+    ("workspace-api-key-revoke", "POST"),
+    ("workspace-webhook-deactivate", "POST"),
+    ("workspace-webhook-test", "POST"),
+    ("workspace-webhook-deliveries", "GET"),
+]
+
+
+@pytest.mark.parametrize(("name", "method"), WORKSPACE_OBJECT_ROUTES)
+def test_manager_cannot_reach_another_platforms_workspace_objects(world, db, name, method):
+    other_platforms = send(world, "manager", name, method, objects=world.other_objects)
+    missing = send(world, "manager", name, method, missing=True)
+
+    assert other_platforms.status_code == missing.status_code
+    assert normalised_body(other_platforms) == normalised_body(missing)
+    webhook, api_key, colleague = (world.other_objects[key] for key in ["webhook", "api_key_row", "colleague"])
+    webhook.refresh_from_db()
+    api_key.refresh_from_db()
+    colleague.refresh_from_db()
+    assert webhook.is_active
+    assert api_key.revoked_at is None
+    assert colleague.is_active
+    assert not webhook.deliveries.exists()
