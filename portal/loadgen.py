@@ -101,7 +101,7 @@ def generate(
                 timer.lap("rows written")
             timer.lap("indexes rebuilt")
             _advance_reference_sequences(cursor)
-        report.penalties = _penalties(random.Random(seed), first_platform, now)
+        report.penalties = _penalties(random.Random(seed), first_platform, min(platforms, 40), now)
         _reset_sequences(User, Platform, Complaint, Evidence, Operator)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -496,13 +496,13 @@ def _advance_reference_sequences(cursor) -> None:
         NumberSequence.objects.filter(pk=sequence.pk).update(last_value=models.F("last_value") + count)
 
 
-def _penalties(rng: random.Random, first_platform: int, now: datetime) -> int:
+def _penalties(rng: random.Random, first_platform: int, count: int, now: datetime) -> int:
     """Penalties for the platforms with the most complaints (the first ranks)."""
     year = timezone.localtime(now).year
     sequence, _created = NumberSequence.objects.get_or_create(scope="penalty", year=year)
     number = sequence.last_value
     penalties = []
-    for platform_id in range(first_platform, first_platform + 40):
+    for platform_id in range(first_platform, first_platform + count):
         number += 1
         decided = (now - timedelta(days=rng.randint(5, 300))).date()
         kind = (PenaltyKind.WARNING, PenaltyKind.FINE, PenaltyKind.RECTIFICATION)[rng.randrange(3)]

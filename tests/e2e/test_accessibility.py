@@ -1,0 +1,102 @@
+"""Accessibility and phone layout of the main pages, per role, in both languages.
+
+- axe-core (vendored in tests/e2e/vendor/) runs on each page at 1280 px; no "serious" or "critical" violation
+  is allowed. axe is injected as an inline script, which the pages' CSP (script-src 'self') refuses, so these
+  contexts bypass CSP.
+- The same pages are then opened at 390 px in a context that keeps CSP on: nothing may scroll sideways, and a
+  page that needs inline script or style fails through the console-error check of ``new_page``.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from platforms.penalties import penalty_issue
+from portal.roles import make_regulator
+from tests.e2e.conftest import PHONE, horizontal_overflow, login, run_axe
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    ConsumerFactory,
+    ManagerFactory,
+    PlatformFactory,
+    RegulatorFactory,
+    add_evidence,
+    file_complaint,
+    image_upload,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def pages_per_role() -> dict[str | None, list[str]]:
+    """The main pages of each role (None = anonymous), with enough data for every part of them to show."""
+    platform = PlatformFactory(name="星辰卡盟", slug="xingchen", compensation_standard="超时未发货按订单金额10%赔付",
+                               compensation_hours=24)
+    consumer = ConsumerFactory(username="a11y-consumer")
+    two_days_ago = timezone.now() - timedelta(days=2)
+    complaint = file_complaint(consumer, platform, now=two_days_ago, paid_at=two_days_ago - timedelta(hours=3))
+    file_complaint(consumer, platform)
+    add_evidence(complaint, consumer, image_upload())
+    manager = ManagerFactory(platform=platform, username="a11y-manager")
+    regulator = RegulatorFactory(username="a11y-regulator")
+    make_regulator(regulator)
+    penalty_issue(
+        by=regulator, platform=platform, kind="warning", legal_basis="《网络交易监督管理办法》第五十二条",
+        facts="收款后未发货。", decision="警告，责令改正。", complaint_ids=[complaint.pk],
+    )
+    return {
+        None: ["/", "/accounts/login/", "/accounts/register/", "/platforms/", "/platforms/xingchen/",
+               "/no-such-page/"],
+        consumer.username: ["/complaints/new/", "/complaints/new/?paid=yes", "/complaints/",
+                            f"/complaints/{complaint.pk}/"],
+        manager.username: ["/complaints/inbox/", f"/complaints/{complaint.pk}/respond/", "/workspace/"],
+        regulator.username: ["/dashboard/", "/penalties/", f"/complaints/{complaint.pk}/"],
+    }
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_main_pages_have_no_serious_axe_violations_and_fit_a_phone(new_page, language):
+    roles = pages_per_role()
+    violations: dict[str, list] = {}
+    overflowing: dict[str, int] = {}
+    for username, paths in roles.items():
+        desktop = new_page(language=language, bypass_csp=True)
+        phone = new_page(language=language, viewport=PHONE)
+        if username:
+            login(desktop, username, DEFAULT_PASSWORD)
+            login(phone, username, DEFAULT_PASSWORD)
+        for path in paths:
+            response = desktop.goto(path)
+            assert response.status == (404 if path == "/no-such-page/" else 200), path
+            assert desktop.locator("html").get_attribute("lang") == language
+            if found := run_axe(desktop):
+                violations[f"{username or 'anonymous'} {path}"] = found
+            phone.goto(path)
+            if overflow := horizontal_overflow(phone):
+                overflowing[f"{username or 'anonymous'} {path}"] = overflow
+    assert not violations, format_violations(violations)
+    assert not overflowing, f"pages wider than a 390 px phone (extra px): {overflowing}"
+
+
+def test_phone_menu_opens_with_the_keyboard(new_page):
+    """On a phone the navigation folds behind the menu button, which works from the keyboard."""
+    page = new_page(viewport=PHONE)
+    page.goto("/")
+    toggle = page.locator(".nav-toggle")
+    nav = page.locator("#site-nav")
+    assert toggle.is_visible() and not nav.is_visible()
+    toggle.focus()
+    page.keyboard.press("Enter")
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert nav.is_visible()
+    assert nav.locator("a[href='/platforms/']").is_visible()
+
+
+def format_violations(violations: dict[str, list]) -> str:
+    lines = ["serious / critical axe violations:"]
+    for page, found in violations.items():
+        for violation in found:
+            lines.append(f"- {page}: {violation['id']} ({violation['impact']}) {violation['help']}")
+            lines.extend(f"    {node}" for node in violation["nodes"])
+    return "\n".join(lines)
