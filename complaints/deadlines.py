@@ -27,10 +27,17 @@ def start_clocks(complaint: Complaint, kinds, start: datetime) -> list[Deadline]
     for kind in kinds:
         clock = build_clock(complaint, kind, start)
         Deadline.objects.update_or_create(
-            complaint=complaint, kind=kind,
+            complaint=complaint,
+            kind=kind,
             defaults={
-                "started_at": clock.started_at, "due_at": clock.due_at, "explanation": clock.explanation,
-                "met_at": None, "breached_at": None, "reminded_at": None, "paused_at": None, "paused_seconds": 0,
+                "started_at": clock.started_at,
+                "due_at": clock.due_at,
+                "explanation": clock.explanation,
+                "met_at": None,
+                "breached_at": None,
+                "reminded_at": None,
+                "paused_at": None,
+                "paused_seconds": 0,
                 "cancelled_at": None,
             },
         )
@@ -64,7 +71,11 @@ def resume_clocks(complaint: Complaint, kinds, at: datetime) -> list[Deadline]:
             **clock.explanation,
             "pauses": [
                 *clock.explanation.get("pauses", []),
-                {"from": clock.paused_at.isoformat(), "to": at.isoformat(), "seconds": int(pause.total_seconds())},
+                {
+                    "from": clock.paused_at.isoformat(),
+                    "to": at.isoformat(),
+                    "seconds": int(pause.total_seconds()),
+                },
             ],
             "due": clock.due_at.isoformat(),
         }

@@ -28,9 +28,11 @@ class WebhookFailed(Exception):
 def send_outbox_message(outbox_id: int) -> bool:
     """Send one e-mail once. Returns False when it was already sent (or is being sent by another worker)."""
     with transaction.atomic():
-        message = OutboxMessage.objects.select_for_update(skip_locked=True).filter(
-            pk=outbox_id, sent_at__isnull=True
-        ).first()
+        message = (
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk=outbox_id, sent_at__isnull=True)
+            .first()
+        )
         if message is None:
             return False
         message.attempts += 1
@@ -80,7 +82,9 @@ def send_webhook(delivery_id: int) -> str:
         body = json.dumps(delivery.payload, cls=DjangoJSONEncoder, ensure_ascii=False).encode()
         timestamp = int(time.time())
         request = urllib.request.Request(  # noqa: S310 - https/http URLs validated when registered
-            delivery.endpoint.url, data=body, method="POST",
+            delivery.endpoint.url,
+            data=body,
+            method="POST",
             headers={
                 "Content-Type": "application/json",
                 "User-Agent": "kameng-complaint-portal-webhooks/1",

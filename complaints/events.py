@@ -60,7 +60,12 @@ def _normalised(data: dict) -> dict:
 
 
 def build_event(
-    complaint: Complaint, *, kind: str, actor=None, actor_label: str | None = None, data: dict | None = None,
+    complaint: Complaint,
+    *,
+    kind: str,
+    actor=None,
+    actor_label: str | None = None,
+    data: dict | None = None,
     at: datetime | None = None,
 ) -> Event:
     """Make the next event of ``complaint`` and advance its chain head in memory (not saved).
@@ -75,25 +80,43 @@ def build_event(
     digest = chain_hash(
         prev_hash,
         canonical_event(
-            reference=complaint.reference, sequence=sequence, kind=kind, actor_label=label, created_at=at,
+            reference=complaint.reference,
+            sequence=sequence,
+            kind=kind,
+            actor_label=label,
+            created_at=at,
             data=payload,
         ),
     )
     complaint.event_count = sequence
     complaint.last_event_hash = digest
     return Event(
-        complaint=complaint, sequence=sequence, kind=kind, actor=actor, actor_label=label, data=payload,
-        created_at=at, prev_hash=prev_hash, hash=digest,
+        complaint=complaint,
+        sequence=sequence,
+        kind=kind,
+        actor=actor,
+        actor_label=label,
+        data=payload,
+        created_at=at,
+        prev_hash=prev_hash,
+        hash=digest,
     )
 
 
-def record_event(complaint: Complaint, *, kind: str, actor=None, data: dict | None = None,
-                 at: datetime | None = None) -> Event:
+def record_event(
+    complaint: Complaint, *, kind: str, actor=None, data: dict | None = None, at: datetime | None = None
+) -> Event:
     """Append one event to a locked complaint and save the new chain head."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_event must run inside the transaction that locked the complaint")
-    event = build_event(complaint, kind=kind, actor=actor if getattr(actor, "pk", None) else None,
-                        actor_label=actor_label_for(actor), data=data, at=at)
+    event = build_event(
+        complaint,
+        kind=kind,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=actor_label_for(actor),
+        data=data,
+        at=at,
+    )
     event.save()
     Complaint.objects.filter(pk=complaint.pk).update(
         event_count=complaint.event_count, last_event_hash=complaint.last_event_hash
@@ -125,8 +148,12 @@ def verify_chain(complaint: Complaint, events=None) -> ChainBreak | None:
         digest = chain_hash(
             prev_hash,
             canonical_event(
-                reference=complaint.reference, sequence=event.sequence, kind=event.kind,
-                actor_label=event.actor_label, created_at=event.created_at, data=event.data,
+                reference=complaint.reference,
+                sequence=event.sequence,
+                kind=event.kind,
+                actor_label=event.actor_label,
+                created_at=event.created_at,
+                data=event.data,
             ),
         )
         if digest != event.hash:

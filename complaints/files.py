@@ -15,7 +15,9 @@ def evidence_download_response(request, evidence: Evidence, *, thumbnail: bool =
     else:
         log_access(request, action="evidence_download", obj=evidence, detail=evidence.complaint.reference)
         response = FileResponse(
-            evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,
+            evidence.file.open("rb"),
+            as_attachment=True,
+            filename=evidence.original_name,
             content_type=evidence.content_type,
         )
     response["X-Content-Type-Options"] = "nosniff"

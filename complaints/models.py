@@ -74,13 +74,22 @@ class Complaint(models.Model):
 
     reference = models.CharField(_("reference"), max_length=20, unique=True)
     consumer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("consumer"), on_delete=models.PROTECT, related_name="complaints"
-    )
-    platform = models.ForeignKey(
-        "platforms.Platform", verbose_name=_("platform"), on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("consumer"),
+        on_delete=models.PROTECT,
         related_name="complaints",
     )
-    unregistered_platform_name = models.CharField(_("platform name (unregistered)"), max_length=200, blank=True)
+    platform = models.ForeignKey(
+        "platforms.Platform",
+        verbose_name=_("platform"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+    )
+    unregistered_platform_name = models.CharField(
+        _("platform name (unregistered)"), max_length=200, blank=True
+    )
     unregistered_platform_url = models.URLField(_("platform website (unregistered)"), blank=True)
 
     order_number = models.CharField(_("order number"), max_length=64)
@@ -100,14 +109,22 @@ class Complaint(models.Model):
     support_promise = models.CharField(_("what support promised"), max_length=500, blank=True)
     support_promised_by = models.DateTimeField(_("promised by"), null=True, blank=True)
 
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.AWAITING_PLATFORM)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.AWAITING_PLATFORM
+    )
     finding = models.CharField(_("finding"), max_length=20, choices=Finding.choices, blank=True)
     finding_note = models.TextField(_("finding note"), blank=True)
     is_overdue = models.BooleanField(_("overdue"), default=False)
-    compensation_breach = models.BooleanField(_("breaches the platform's compensation standard"), default=False)
+    compensation_breach = models.BooleanField(
+        _("breaches the platform's compensation standard"), default=False
+    )
     assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("assigned to"), on_delete=models.SET_NULL, null=True,
-        blank=True, related_name="assigned_complaints",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_complaints",
     )
     rating = models.PositiveSmallIntegerField(_("consumer rating"), null=True, blank=True)
     dispute_reason = models.TextField(_("dispute reason"), blank=True)
@@ -206,7 +223,9 @@ class Response(models.Model):
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     delivery_method = models.CharField(_("delivery method"), max_length=200, blank=True)
     delivery_record = models.CharField(_("masked card key or activation record"), max_length=200, blank=True)
-    refund_amount = models.DecimalField(_("refund amount"), max_digits=12, decimal_places=2, null=True, blank=True)
+    refund_amount = models.DecimalField(
+        _("refund amount"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
     refund_reference = models.CharField(_("refund reference"), max_length=64, blank=True)
     compensation = models.CharField(_("compensation given"), max_length=500, blank=True)
     rejection_reason = models.CharField(
@@ -322,7 +341,9 @@ class Event(models.Model):
         ordering = ["complaint_id", "sequence"]
         verbose_name = _("timeline event")
         verbose_name_plural = _("timeline events")
-        constraints = [models.UniqueConstraint(fields=["complaint", "sequence"], name="event_complaint_sequence")]
+        constraints = [
+            models.UniqueConstraint(fields=["complaint", "sequence"], name="event_complaint_sequence")
+        ]
 
     def __str__(self) -> str:
         return f"{self.complaint_id}#{self.sequence} {self.kind}"
@@ -426,7 +447,9 @@ class InternalNote(models.Model):
     """A platform's or regulator's note on a complaint. Never shown to the consumer."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="internal_notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     text = models.TextField(_("note"), max_length=5000)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -465,7 +488,9 @@ class OutboxMessage(models.Model):
     recipients = models.JSONField()
     context = models.JSONField(default=dict)
     language = models.CharField(max_length=10, default="zh-hans")
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

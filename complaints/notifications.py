@@ -24,7 +24,9 @@ def platform_recipients(platform_id: int | None) -> list[str]:
 
     User = get_user_model()
     emails = set(
-        User.objects.filter(platform_id=platform_id, is_active=True).exclude(email="").values_list("email", flat=True)
+        User.objects.filter(platform_id=platform_id, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
     )
     contact = Platform.objects.filter(pk=platform_id).values_list("contact_email", flat=True).first()
     if contact:
@@ -36,7 +38,9 @@ def regulator_recipients() -> list[str]:
     User = get_user_model()
     emails = set(settings.REGULATOR_NOTIFICATION_EMAILS)
     emails.update(
-        User.objects.filter(role="regulator", is_active=True).exclude(email="").values_list("email", flat=True)
+        User.objects.filter(role="regulator", is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
     )
     return sorted(emails)
 
@@ -51,14 +55,22 @@ def complaint_context(complaint: Complaint) -> dict:
     }
 
 
-def queue_email(template: str, recipients: Iterable[str], complaint: Complaint | None = None,
-                extra: dict | None = None, language: str | None = None) -> OutboxMessage | None:
+def queue_email(
+    template: str,
+    recipients: Iterable[str],
+    complaint: Complaint | None = None,
+    extra: dict | None = None,
+    language: str | None = None,
+) -> OutboxMessage | None:
     recipients = sorted(set(recipients))
     if not recipients:
         return None
     context = {**(complaint_context(complaint) if complaint else {}), **(extra or {})}
     message = OutboxMessage.objects.create(
-        template=template, recipients=recipients, context=context, complaint=complaint,
+        template=template,
+        recipients=recipients,
+        context=context,
+        complaint=complaint,
         language=language or settings.LANGUAGE_CODE,
     )
     _send_after_commit([message.pk], [])
@@ -69,7 +81,9 @@ def queue_webhooks(platform_id: int | None, event: str, payload: dict) -> list[W
     if platform_id is None:
         return []
     deliveries = [
-        WebhookDelivery(endpoint=endpoint, event=event, payload={"event": event, "id": secrets.token_hex(8), **payload})
+        WebhookDelivery(
+            endpoint=endpoint, event=event, payload={"event": event, "id": secrets.token_hex(8), **payload}
+        )
         for endpoint in WebhookEndpoint.objects.filter(platform_id=platform_id, is_active=True)
         if event in endpoint.events
     ]
@@ -94,9 +108,13 @@ def _send_after_commit(outbox_ids: list[int], delivery_ids: list[int]) -> None:
                 deliver_outbox_task.delay(outbox_id)
             for delivery_id in delivery_ids:
                 deliver_webhook_task.delay(delivery_id)
-        except Exception:  # noqa: BLE001 - the broker being down must not fail the user's request
-            logger.warning("broker unavailable; %s e-mails and %s webhooks wait for the outbox flush",
-                           len(outbox_ids), len(delivery_ids), exc_info=True)
+        except Exception:
+            logger.warning(
+                "broker unavailable; %s e-mails and %s webhooks wait for the outbox flush",
+                len(outbox_ids),
+                len(delivery_ids),
+                exc_info=True,
+            )
 
     if outbox_ids or delivery_ids:
         transaction.on_commit(enqueue)

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from .models import Complaint, Evidence, Event
+from .models import Complaint, Event, Evidence
 
 
 class MissingUserContext(RuntimeError):

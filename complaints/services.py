@@ -45,7 +45,11 @@ from .models import (
 )
 from .selectors import complaints_visible_to
 
-UNDELIVERED_PROBLEMS = (Problem.CARD_KEY_MISSING, Problem.MEMBERSHIP_NOT_ACTIVATED, Problem.TOPUP_NOT_CREDITED)
+UNDELIVERED_PROBLEMS = (
+    Problem.CARD_KEY_MISSING,
+    Problem.MEMBERSHIP_NOT_ACTIVATED,
+    Problem.TOPUP_NOT_CREDITED,
+)
 
 
 # --- guards -------------------------------------------------------------------------------------------
@@ -111,7 +115,9 @@ def _validate_filing(data: dict, now: datetime) -> None:
         )
     support_at = data.get("support_contacted_at")
     if support_at and support_at > now:
-        errors.setdefault("support_contacted_at", []).append(_("The time of contact cannot be in the future."))
+        errors.setdefault("support_contacted_at", []).append(
+            _("The time of contact cannot be in the future.")
+        )
     if errors:
         raise ValidationError(errors)
 
@@ -131,15 +137,30 @@ def _filing_fingerprint(data: dict) -> str:
 
 
 FILING_FIELDS = (
-    "platform", "unregistered_platform_name", "unregistered_platform_url", "order_number", "paid_at", "amount",
-    "payment_channel", "payment_reference", "product_name", "problem", "platform_order_status", "description",
-    "desired_outcome", "support_agent_id", "support_contacted_at", "support_promise", "support_promised_by",
+    "platform",
+    "unregistered_platform_name",
+    "unregistered_platform_url",
+    "order_number",
+    "paid_at",
+    "amount",
+    "payment_channel",
+    "payment_reference",
+    "product_name",
+    "problem",
+    "platform_order_status",
+    "description",
+    "desired_outcome",
+    "support_agent_id",
+    "support_contacted_at",
+    "support_promise",
+    "support_promised_by",
     "publish_consent",
 )
 
 
-def complaint_file(*, consumer, data: dict, idempotency_key: str | None = None,
-                   now: datetime | None = None) -> tuple[Complaint, bool]:
+def complaint_file(
+    *, consumer, data: dict, idempotency_key: str | None = None, now: datetime | None = None
+) -> tuple[Complaint, bool]:
     """File a complaint; returns (complaint, created).
 
     A retry with the same ``idempotency_key`` returns the first complaint (created=False) instead of filing twice,
@@ -181,7 +202,9 @@ def _idempotent_replay(consumer, key: str, data: dict) -> Complaint | None:
     if row is None:
         return None
     if row.request_fingerprint != _filing_fingerprint(data):
-        raise Conflict(_("This Idempotency-Key was already used for a different complaint."), code="idempotency_mismatch")
+        raise Conflict(
+            _("This Idempotency-Key was already used for a different complaint."), code="idempotency_mismatch"
+        )
     return row.complaint
 
 
@@ -189,14 +212,17 @@ def _open_duplicate(consumer, data: dict) -> Complaint | None:
     if not data.get("platform"):
         return None
     return Complaint.objects.filter(
-        consumer=consumer, platform=data["platform"], order_number=data.get("order_number"),
+        consumer=consumer,
+        platform=data["platform"],
+        order_number=data.get("order_number"),
         status__in=OPEN_STATUSES,
     ).first()
 
 
 def _duplicate_error(existing: Complaint) -> Conflict:
     return Conflict(
-        _("You already have an open complaint %(reference)s for this order.") % {"reference": existing.reference},
+        _("You already have an open complaint %(reference)s for this order.")
+        % {"reference": existing.reference},
         code="duplicate_open_complaint",
         link=f"/complaints/{existing.pk}/",
     )
@@ -223,7 +249,9 @@ def _create_complaint(consumer, data: dict, now: datetime) -> Complaint:
         _forward(complaint, now=now, actor=None)
     else:
         notifications.queue_email("complaint_triage", notifications.regulator_recipients(), complaint)
-    notifications.queue_email("complaint_filed_consumer", [consumer.email] if consumer.email else [], complaint)
+    notifications.queue_email(
+        "complaint_filed_consumer", [consumer.email] if consumer.email else [], complaint
+    )
     return complaint
 
 
@@ -251,20 +279,28 @@ def _forward(complaint: Complaint, *, now: datetime, actor) -> None:
     """Hand a complaint to its platform: start the platform's clocks and tell its staff."""
     start_clocks(complaint, PLATFORM_CLOCKS, now)
     record_event(
-        complaint, kind=EventKind.FORWARDED, actor=actor, at=now,
+        complaint,
+        kind=EventKind.FORWARDED,
+        actor=actor,
+        at=now,
         data={"platform": complaint.platform.slug, "clocks": list(PLATFORM_CLOCKS)},
     )
-    notifications.queue_email("complaint_new_platform", notifications.platform_recipients(complaint.platform_id),
-                              complaint)
+    notifications.queue_email(
+        "complaint_new_platform", notifications.platform_recipients(complaint.platform_id), complaint
+    )
     notifications.queue_webhooks(complaint.platform_id, WebhookEvent.CREATED, _webhook_payload(complaint))
 
 
 def _webhook_payload(complaint: Complaint) -> dict:
     return {
         "complaint": {
-            "id": complaint.pk, "reference": complaint.reference, "status": complaint.status,
-            "order_number": complaint.order_number, "amount": str(complaint.amount),
-            "problem": complaint.problem, "created_at": complaint.created_at.isoformat(),
+            "id": complaint.pk,
+            "reference": complaint.reference,
+            "status": complaint.status,
+            "order_number": complaint.order_number,
+            "amount": str(complaint.amount),
+            "problem": complaint.problem,
+            "created_at": complaint.created_at.isoformat(),
         }
     }
 
@@ -277,7 +313,9 @@ def complaint_forward(*, complaint_id: int, by, platform) -> Complaint:
         complaint = _lock(by, complaint_id)
         _require_status(complaint, [Status.TRIAGE], _("forwarded"))
         if Complaint.objects.filter(
-            consumer_id=complaint.consumer_id, platform=platform, order_number=complaint.order_number,
+            consumer_id=complaint.consumer_id,
+            platform=platform,
+            order_number=complaint.order_number,
             status__in=OPEN_STATUSES,
         ).exists():
             raise Conflict(_("The consumer already has an open complaint for this order on that platform."))
@@ -293,7 +331,9 @@ def complaint_forward(*, complaint_id: int, by, platform) -> Complaint:
 # --- evidence ------------------------------------------------------------------------------------------
 
 
-def complaint_add_evidence(*, complaint_id: int, by, files: Sequence[tuple[UploadedFile, str]]) -> list[Evidence]:
+def complaint_add_evidence(
+    *, complaint_id: int, by, files: Sequence[tuple[UploadedFile, str]]
+) -> list[Evidence]:
     """Store evidence files; all of them or none. Bytes are kept exactly; their SHA-256 goes into the chain."""
     from .uploads import inspect_upload, make_thumbnail, validate_evidence_count
 
@@ -311,9 +351,15 @@ def complaint_add_evidence(*, complaint_id: int, by, files: Sequence[tuple[Uploa
             validate_evidence_count(complaint.evidence.count(), len(files))
             for upload, kind, info in inspected:
                 evidence = Evidence(
-                    complaint=complaint, party=party, uploaded_by=by if getattr(by, "pk", None) else None,
-                    kind=kind, original_name=info.safe_name, size=info.size, sha256=info.sha256,
-                    content_type=info.content_type, received_at=now,
+                    complaint=complaint,
+                    party=party,
+                    uploaded_by=by if getattr(by, "pk", None) else None,
+                    kind=kind,
+                    original_name=info.safe_name,
+                    size=info.size,
+                    sha256=info.sha256,
+                    content_type=info.content_type,
+                    received_at=now,
                 )
                 upload.seek(0)
                 evidence.file.save(info.safe_name, upload, save=False)
@@ -323,10 +369,19 @@ def complaint_add_evidence(*, complaint_id: int, by, files: Sequence[tuple[Uploa
                     evidence.thumbnail.save("thumb.png", thumbnail, save=False)
                 evidence.save()
                 record_event(
-                    complaint, kind=EventKind.EVIDENCE_ADDED, actor=by, at=now,
-                    data={"evidence_id": evidence.pk, "kind": kind, "file_name": info.safe_name,
-                          "size": info.size, "sha256": info.sha256, "content_type": info.content_type,
-                          "party": party},
+                    complaint,
+                    kind=EventKind.EVIDENCE_ADDED,
+                    actor=by,
+                    at=now,
+                    data={
+                        "evidence_id": evidence.pk,
+                        "kind": kind,
+                        "file_name": info.safe_name,
+                        "size": info.size,
+                        "sha256": info.sha256,
+                        "content_type": info.content_type,
+                        "party": party,
+                    },
                 )
     except BaseException:
         for evidence in stored:
@@ -357,22 +412,34 @@ RESPONSE_REQUIRED_FIELDS = {
     ResponseOutcome.IN_PROGRESS: ("promised_by",),
 }
 RESPONSE_FIELDS = (
-    "delivered_at", "delivery_method", "delivery_record", "refund_amount", "refund_reference", "compensation",
-    "rejection_reason", "promised_by",
+    "delivered_at",
+    "delivery_method",
+    "delivery_record",
+    "refund_amount",
+    "refund_reference",
+    "compensation",
+    "rejection_reason",
+    "promised_by",
 )
 
 
 def _validate_response(complaint: Complaint, outcome: str, message: str, fields: dict, now: datetime) -> None:
     errors: dict[str, list[str]] = {}
     if outcome not in ResponseOutcome.values:
-        errors["outcome"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(ResponseOutcome.values)}]
+        errors["outcome"] = [
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(ResponseOutcome.values)}
+        ]
         raise ValidationError(errors)
     if not (message or "").strip():
         errors["message"] = [_("Explain the answer to the consumer.")]
     for name in RESPONSE_REQUIRED_FIELDS[outcome]:
         if fields.get(name) in (None, ""):
             errors.setdefault(name, []).append(_("This field is required for this outcome."))
-    if outcome == ResponseOutcome.REJECTED and fields.get("rejection_reason") == "other" and len(message or "") < 20:
+    if (
+        outcome == ResponseOutcome.REJECTED
+        and fields.get("rejection_reason") == "other"
+        and len(message or "") < 20
+    ):
         errors.setdefault("message", []).append(_("Explain the rejection in at least 20 characters."))
     delivered_at = fields.get("delivered_at")
     if delivered_at and delivered_at > now:
@@ -380,12 +447,15 @@ def _validate_response(complaint: Complaint, outcome: str, message: str, fields:
     refund = fields.get("refund_amount")
     if refund is not None and refund != "" and not (0 < Decimal(refund) <= complaint.amount):
         errors.setdefault("refund_amount", []).append(
-            _("The refund must be more than 0 and at most the amount paid (%(amount)s).") % {"amount": complaint.amount}
+            _("The refund must be more than 0 and at most the amount paid (%(amount)s).")
+            % {"amount": complaint.amount}
         )
     record = fields.get("delivery_record") or ""
     if outcome == ResponseOutcome.DELIVERED and record and not any(ch in record for ch in "*＊•"):
         errors.setdefault("delivery_record", []).append(
-            _("Mask the card key or activation record (e.g. ABCD-****-****-1234): never send it in full here.")
+            _(
+                "Mask the card key or activation record (e.g. ABCD-****-****-1234): never send it in full here."
+            )
         )
     if outcome == ResponseOutcome.IN_PROGRESS:
         promised_by = fields.get("promised_by")
@@ -418,7 +488,9 @@ def complaint_respond(*, complaint_id: int, by, outcome: str, message: str, **fi
         if outcome == ResponseOutcome.REJECTED:
             relevant["rejection_reason"] = fields["rejection_reason"]
         response = Response.objects.create(
-            complaint=complaint, outcome=outcome, message=message,
+            complaint=complaint,
+            outcome=outcome,
+            message=message,
             responder=by if getattr(by, "pk", None) else None,
             api_key=getattr(by, "api_key", None),
             **{name: value for name, value in relevant.items() if value not in (None, "")},
@@ -437,11 +509,16 @@ def complaint_respond(*, complaint_id: int, by, outcome: str, message: str, **fi
         if fields_changed:
             _save(complaint, *fields_changed)
         record_event(
-            complaint, kind=EventKind.ANSWERED, actor=by, at=now,
+            complaint,
+            kind=EventKind.ANSWERED,
+            actor=by,
+            at=now,
             data={"response_id": response.pk, "outcome": outcome, "message": message, **relevant},
         )
         notifications.queue_email(
-            "complaint_answered", [complaint.consumer.email] if complaint.consumer.email else [], complaint,
+            "complaint_answered",
+            [complaint.consumer.email] if complaint.consumer.email else [],
+            complaint,
             extra={"outcome": outcome, "message": message},
         )
     return response
@@ -464,11 +541,19 @@ def complaint_request_info(*, complaint_id: int, by, message: str) -> Complaint:
             complaint.first_answered_at = now
             fields.append("first_answered_at")
         _save(complaint, *fields)
-        record_event(complaint, kind=EventKind.INFO_REQUESTED, actor=by, at=now,
-                     data={"message": message, "clocks_paused": [ClockKind.RESOLUTION, ClockKind.HARD_LIMIT]})
-        notifications.queue_email("complaint_info_requested",
-                                  [complaint.consumer.email] if complaint.consumer.email else [], complaint,
-                                  extra={"message": message})
+        record_event(
+            complaint,
+            kind=EventKind.INFO_REQUESTED,
+            actor=by,
+            at=now,
+            data={"message": message, "clocks_paused": [ClockKind.RESOLUTION, ClockKind.HARD_LIMIT]},
+        )
+        notifications.queue_email(
+            "complaint_info_requested",
+            [complaint.consumer.email] if complaint.consumer.email else [],
+            complaint,
+            extra={"message": message},
+        )
     return complaint
 
 
@@ -484,10 +569,16 @@ def complaint_supply_info(*, complaint_id: int, by, message: str) -> Complaint:
         resumed = resume_clocks(complaint, [ClockKind.RESOLUTION, ClockKind.HARD_LIMIT], now)
         complaint.status = Status.AWAITING_PLATFORM
         _save(complaint, "status")
-        record_event(complaint, kind=EventKind.INFO_SUPPLIED, actor=by, at=now,
-                     data={"message": message, "clocks_resumed": {c.kind: c.due_at.isoformat() for c in resumed}})
-        notifications.queue_email("complaint_info_supplied",
-                                  notifications.platform_recipients(complaint.platform_id), complaint)
+        record_event(
+            complaint,
+            kind=EventKind.INFO_SUPPLIED,
+            actor=by,
+            at=now,
+            data={"message": message, "clocks_resumed": {c.kind: c.due_at.isoformat() for c in resumed}},
+        )
+        notifications.queue_email(
+            "complaint_info_supplied", notifications.platform_recipients(complaint.platform_id), complaint
+        )
     return complaint
 
 
@@ -498,8 +589,10 @@ def complaint_assign(*, complaint_ids: Sequence[int], by, assignee) -> int:
     if assignee is not None and (assignee.platform_id != by.platform_id or not assignee.is_active):
         raise ValidationError({"assignee": [_("Choose an active member of your platform's staff.")]})
     with transaction.atomic():
-        return complaints_visible_to(by).filter(pk__in=complaint_ids).update(
-            assigned_to=assignee, updated_at=timezone.now()
+        return (
+            complaints_visible_to(by)
+            .filter(pk__in=complaint_ids)
+            .update(assigned_to=assignee, updated_at=timezone.now())
         )
 
 
@@ -510,8 +603,9 @@ def complaint_add_note(*, complaint_id: int, by, text: str) -> InternalNote:
         raise PermissionDenied(_("Only platform staff and regulators keep internal notes."))
     with transaction.atomic():
         complaint = _lock(by, complaint_id)
-        return InternalNote.objects.create(complaint=complaint, author=by if getattr(by, "pk", None) else None,
-                                           text=text)
+        return InternalNote.objects.create(
+            complaint=complaint, author=by if getattr(by, "pk", None) else None, text=text
+        )
 
 
 # --- the consumer's side -------------------------------------------------------------------------------
@@ -540,8 +634,13 @@ def _resolve(complaint: Complaint, *, now, actor, rating, comment, automatically
     complaint.accepted_automatically = automatically
     complaint.closed_at = now
     _save(complaint, "status", "rating", "accepted_automatically", "closed_at")
-    record_event(complaint, kind=EventKind.ACCEPTED, actor=actor, at=now,
-                 data={"rating": rating, "comment": comment, "automatic": automatically})
+    record_event(
+        complaint,
+        kind=EventKind.ACCEPTED,
+        actor=actor,
+        at=now,
+        data={"rating": rating, "comment": comment, "automatic": automatically},
+    )
 
 
 def complaint_dispute(*, complaint_id: int, by, reason: str) -> Complaint:
@@ -557,10 +656,15 @@ def complaint_dispute(*, complaint_id: int, by, reason: str) -> Complaint:
         complaint.dispute_reason = reason
         _save(complaint, "status", "dispute_reason")
         record_event(complaint, kind=EventKind.DISPUTED, actor=by, at=now, data={"reason": reason})
-        notifications.queue_email("complaint_disputed", notifications.platform_recipients(complaint.platform_id),
-                                  complaint, extra={"reason": reason})
-        notifications.queue_webhooks(complaint.platform_id, WebhookEvent.DISPUTED,
-                                     {**_webhook_payload(complaint), "reason": reason})
+        notifications.queue_email(
+            "complaint_disputed",
+            notifications.platform_recipients(complaint.platform_id),
+            complaint,
+            extra={"reason": reason},
+        )
+        notifications.queue_webhooks(
+            complaint.platform_id, WebhookEvent.DISPUTED, {**_webhook_payload(complaint), "reason": reason}
+        )
     return complaint
 
 
@@ -578,7 +682,9 @@ def complaint_escalate(*, complaint_id: int, by, reason: str) -> Complaint:
         _require_status(complaint, ESCALATABLE_BY_CONSUMER, _("escalated"))
         if complaint.status != Status.DISPUTED and not complaint.is_overdue:
             raise IllegalTransition(
-                _("The platform still has time to answer: you can escalate once it disputes or misses a deadline.")
+                _(
+                    "The platform still has time to answer: you can escalate once it disputes or misses a deadline."
+                )
             )
         escalate(complaint, now=now, actor=by, reason=reason)
     return complaint
@@ -593,10 +699,12 @@ def escalate(complaint: Complaint, *, now: datetime, actor, reason: str) -> None
     complaint.escalated_at = now
     _save(complaint, "status", "escalated_at")
     record_event(complaint, kind=EventKind.ESCALATED, actor=actor, at=now, data={"reason": reason})
-    notifications.queue_email("complaint_escalated", notifications.regulator_recipients(), complaint,
-                              extra={"reason": reason})
-    notifications.queue_webhooks(complaint.platform_id, WebhookEvent.ESCALATED,
-                                 {**_webhook_payload(complaint), "reason": reason})
+    notifications.queue_email(
+        "complaint_escalated", notifications.regulator_recipients(), complaint, extra={"reason": reason}
+    )
+    notifications.queue_webhooks(
+        complaint.platform_id, WebhookEvent.ESCALATED, {**_webhook_payload(complaint), "reason": reason}
+    )
 
 
 def complaint_withdraw(*, complaint_id: int, by, reason: str = "") -> Complaint:
@@ -610,8 +718,9 @@ def complaint_withdraw(*, complaint_id: int, by, reason: str = "") -> Complaint:
         complaint.closed_at = now
         _save(complaint, "status", "closed_at")
         record_event(complaint, kind=EventKind.WITHDRAWN, actor=by, at=now, data={"reason": reason})
-        notifications.queue_email("complaint_withdrawn", notifications.platform_recipients(complaint.platform_id),
-                                  complaint)
+        notifications.queue_email(
+            "complaint_withdrawn", notifications.platform_recipients(complaint.platform_id), complaint
+        )
     return complaint
 
 
@@ -626,7 +735,9 @@ def complaint_set_publication(*, complaint_id: int, by, consent: bool) -> Compla
         complaint.publish_consent = bool(consent)
         complaint.public_narrative = redact_personal_data(complaint.description) if consent else ""
         _save(complaint, "publish_consent", "public_narrative")
-        record_event(complaint, kind=EventKind.PUBLICATION_CHANGED, actor=by, at=now, data={"consent": bool(consent)})
+        record_event(
+            complaint, kind=EventKind.PUBLICATION_CHANGED, actor=by, at=now, data={"consent": bool(consent)}
+        )
     return complaint
 
 
@@ -655,15 +766,27 @@ def complaint_refuse(*, complaint_id: int, by, reason: str) -> Complaint:
     """The regulator declines an escalated complaint (e.g. on an Art. 15 ground); the complaint closes."""
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Give the ground for refusing.")]})
-    return _close(complaint_id=complaint_id, by=by, finding=Finding.REFUSED, note=reason,
-                  allowed=[Status.ESCALATED], event_kind=EventKind.REFUSED)
+    return _close(
+        complaint_id=complaint_id,
+        by=by,
+        finding=Finding.REFUSED,
+        note=reason,
+        allowed=[Status.ESCALATED],
+        event_kind=EventKind.REFUSED,
+    )
 
 
 def complaint_close(*, complaint_id: int, by, finding: str, note: str = "") -> Complaint:
     if finding not in Finding.values or finding == Finding.REFUSED:
         raise ValidationError({"finding": [_("Choose upheld, not upheld, withdrawn or referred.")]})
-    return _close(complaint_id=complaint_id, by=by, finding=finding, note=note,
-                  allowed=[Status.ESCALATED, Status.MEDIATION, Status.TRIAGE], event_kind=EventKind.CLOSED)
+    return _close(
+        complaint_id=complaint_id,
+        by=by,
+        finding=finding,
+        note=note,
+        allowed=[Status.ESCALATED, Status.MEDIATION, Status.TRIAGE],
+        event_kind=EventKind.CLOSED,
+    )
 
 
 def _close(*, complaint_id, by, finding, note, allowed, event_kind) -> Complaint:
@@ -689,7 +812,9 @@ def _close(*, complaint_id, by, finding, note, allowed, event_kind) -> Complaint
 
 def link_penalty(complaint: Complaint, *, penalty, by) -> Event:
     """Called by the penalty service for each complaint the decision cites. The complaint must be locked."""
-    return record_event(complaint, kind=EventKind.PENALTY_LINKED, actor=by,
-                        data={"penalty": penalty.number, "kind": penalty.kind})
-
-
+    return record_event(
+        complaint,
+        kind=EventKind.PENALTY_LINKED,
+        actor=by,
+        data={"penalty": penalty.number, "kind": penalty.kind},
+    )

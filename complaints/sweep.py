@@ -47,8 +47,12 @@ class SweepResult:
     complaints: set = field(default_factory=set)
 
     def as_dict(self) -> dict:
-        return {"reminded": self.reminded, "breached": self.breached, "escalated": self.escalated,
-                "auto_accepted": self.auto_accepted}
+        return {
+            "reminded": self.reminded,
+            "breached": self.breached,
+            "escalated": self.escalated,
+            "auto_accepted": self.auto_accepted,
+        }
 
 
 def _open_clocks():
@@ -60,7 +64,9 @@ def deadlines_sweep(*, now: datetime | None = None) -> SweepResult:
     now = now or timezone.now()
     due = _open_clocks().filter(due_at__lte=now)
     reminder = _open_clocks().filter(
-        reminded_at__isnull=True, due_at__gt=now, due_at__lte=now + settings.PORTAL_REMINDER_LEAD,
+        reminded_at__isnull=True,
+        due_at__gt=now,
+        due_at__lte=now + settings.PORTAL_REMINDER_LEAD,
         kind__in=[*PLATFORM_CLOCKS, ClockKind.REGULATOR_ACCEPTANCE],
     )
     result = SweepResult()
@@ -70,7 +76,9 @@ def deadlines_sweep(*, now: datetime | None = None) -> SweepResult:
         )
         complaints = {
             c.pk: c
-            for c in candidates.select_for_update(skip_locked=True, of=("self",)).select_related("platform", "consumer")[:BATCH_SIZE]
+            for c in candidates.select_for_update(skip_locked=True, of=("self",)).select_related(
+                "platform", "consumer"
+            )[:BATCH_SIZE]
         }
         if not complaints:
             return result
@@ -82,7 +90,9 @@ def deadlines_sweep(*, now: datetime | None = None) -> SweepResult:
     return result
 
 
-def _apply(now: datetime, complaints: dict[int, Complaint], clocks: list[Deadline], result: SweepResult) -> None:
+def _apply(
+    now: datetime, complaints: dict[int, Complaint], clocks: list[Deadline], result: SweepResult
+) -> None:
     events: list[Event] = []
     outbox: list[OutboxMessage] = []
     webhook_targets: list[tuple[int, str, dict]] = []
@@ -97,28 +107,54 @@ def _apply(now: datetime, complaints: dict[int, Complaint], clocks: list[Deadlin
     for complaint_id, complaint_clocks in by_complaint.items():
         complaint = complaints[complaint_id]
         for clock in complaint_clocks:
-            context = {**notifications.complaint_context(complaint), "clock": clock.kind,
-                       "due_at": clock.due_at.isoformat()}
+            context = {
+                **notifications.complaint_context(complaint),
+                "clock": clock.kind,
+                "due_at": clock.due_at.isoformat(),
+            }
             if clock.due_at > now:
                 reminded_ids.append(clock.pk)
                 result.reminded += 1
-                events.append(build_event(complaint, kind=EventKind.DEADLINE_REMINDED, actor_label=SYSTEM_ACTOR,
-                                          at=now, data={"clock": clock.kind, "due_at": clock.due_at}))
-                recipients = regulators if clock.kind == ClockKind.REGULATOR_ACCEPTANCE else platform_emails.get(
-                    complaint.platform_id, [])
+                events.append(
+                    build_event(
+                        complaint,
+                        kind=EventKind.DEADLINE_REMINDED,
+                        actor_label=SYSTEM_ACTOR,
+                        at=now,
+                        data={"clock": clock.kind, "due_at": clock.due_at},
+                    )
+                )
+                recipients = (
+                    regulators
+                    if clock.kind == ClockKind.REGULATOR_ACCEPTANCE
+                    else platform_emails.get(complaint.platform_id, [])
+                )
                 outbox.append(_email("deadline_reminder", recipients, complaint, context))
                 continue
             breached_ids.append(clock.pk)
             result.breached += 1
-            events.append(build_event(complaint, kind=EventKind.DEADLINE_BREACHED, actor_label=SYSTEM_ACTOR, at=now,
-                                      data={"clock": clock.kind, "due_at": clock.due_at}))
+            events.append(
+                build_event(
+                    complaint,
+                    kind=EventKind.DEADLINE_BREACHED,
+                    actor_label=SYSTEM_ACTOR,
+                    at=now,
+                    data={"clock": clock.kind, "due_at": clock.due_at},
+                )
+            )
             if clock.kind in PLATFORM_CLOCKS:
                 if not complaint.is_overdue:
                     complaint.is_overdue = True
                     changed[complaint.pk].add("is_overdue")
                     webhook_targets.append((complaint.platform_id, WebhookEvent.OVERDUE, context))
-                outbox.append(_email("deadline_overdue", regulators + platform_emails.get(complaint.platform_id, []),
-                                     complaint, context))
+                outbox.append(
+                    _email(
+                        "deadline_overdue",
+                        regulators + platform_emails.get(complaint.platform_id, []),
+                        complaint,
+                        context,
+                    )
+                )
             if complaint.status in AUTO_ESCALATING.get(clock.kind, ()):
                 complaint.status = Status.ESCALATED
                 complaint.escalated_at = now
@@ -127,10 +163,21 @@ def _apply(now: datetime, complaints: dict[int, Complaint], clocks: list[Deadlin
                 new_clocks.append(build_clock(complaint, ClockKind.REGULATOR_ACCEPTANCE, now))
                 result.escalated += 1
                 reason = f"{clock.kind} deadline missed"
-                events.append(build_event(complaint, kind=EventKind.ESCALATED, actor_label=SYSTEM_ACTOR, at=now,
-                                          data={"reason": reason, "automatic": True}))
-                outbox.append(_email("complaint_escalated", regulators, complaint, {**context, "reason": reason}))
-                webhook_targets.append((complaint.platform_id, WebhookEvent.ESCALATED, {**context, "reason": reason}))
+                events.append(
+                    build_event(
+                        complaint,
+                        kind=EventKind.ESCALATED,
+                        actor_label=SYSTEM_ACTOR,
+                        at=now,
+                        data={"reason": reason, "automatic": True},
+                    )
+                )
+                outbox.append(
+                    _email("complaint_escalated", regulators, complaint, {**context, "reason": reason})
+                )
+                webhook_targets.append(
+                    (complaint.platform_id, WebhookEvent.ESCALATED, {**context, "reason": reason})
+                )
             elif clock.kind == ClockKind.CONSUMER_REPLY and complaint.status == Status.AWAITING_CONSUMER:
                 complaint.status = Status.RESOLVED
                 complaint.accepted_automatically = True
@@ -138,8 +185,15 @@ def _apply(now: datetime, complaints: dict[int, Complaint], clocks: list[Deadlin
                 changed[complaint.pk].update({"status", "accepted_automatically", "closed_at"})
                 met_hard_limits.append(complaint.pk)
                 result.auto_accepted += 1
-                events.append(build_event(complaint, kind=EventKind.ACCEPTED, actor_label=SYSTEM_ACTOR, at=now,
-                                          data={"automatic": True, "reason": "7 days without a reply"}))
+                events.append(
+                    build_event(
+                        complaint,
+                        kind=EventKind.ACCEPTED,
+                        actor_label=SYSTEM_ACTOR,
+                        at=now,
+                        data={"automatic": True, "reason": "7 days without a reply"},
+                    )
+                )
         changed[complaint.pk].update({"event_count", "last_event_hash"})
 
     Event.objects.bulk_create(events, batch_size=BATCH_SIZE)
@@ -148,8 +202,9 @@ def _apply(now: datetime, complaints: dict[int, Complaint], clocks: list[Deadlin
     Deadline.objects.filter(
         complaint_id__in=met_hard_limits, kind=ClockKind.HARD_LIMIT, met_at__isnull=True
     ).update(met_at=now)
-    Deadline.objects.filter(complaint_id__in=met_hard_limits, kind=ClockKind.CONSUMER_REPLY,
-                            met_at__isnull=True).update(met_at=now)
+    Deadline.objects.filter(
+        complaint_id__in=met_hard_limits, kind=ClockKind.CONSUMER_REPLY, met_at__isnull=True
+    ).update(met_at=now)
     Deadline.objects.bulk_create(new_clocks, batch_size=BATCH_SIZE)
     fields = sorted(set().union(*changed.values()) | {"updated_at"})
     for complaint in complaints.values():
@@ -165,12 +220,17 @@ def _platform_emails(platform_ids: set[int]) -> dict[int, list[str]]:
     from platforms.models import Platform
 
     emails: dict[int, set[str]] = defaultdict(set)
-    for platform_id, email in get_user_model().objects.filter(
-        platform_id__in=platform_ids, is_active=True
-    ).exclude(email="").values_list("platform_id", "email"):
+    for platform_id, email in (
+        get_user_model()
+        .objects.filter(platform_id__in=platform_ids, is_active=True)
+        .exclude(email="")
+        .values_list("platform_id", "email")
+    ):
         emails[platform_id].add(email)
-    for platform_id, email in Platform.objects.filter(pk__in=platform_ids).exclude(contact_email="").values_list(
-        "pk", "contact_email"
+    for platform_id, email in (
+        Platform.objects.filter(pk__in=platform_ids)
+        .exclude(contact_email="")
+        .values_list("pk", "contact_email")
     ):
         emails[platform_id].add(email)
     return {platform_id: sorted(values) for platform_id, values in emails.items()}
@@ -180,8 +240,13 @@ def _email(template: str, recipients: list[str], complaint: Complaint, context: 
     recipients = sorted(set(recipients))
     if not recipients:
         return None
-    return OutboxMessage(template=template, recipients=recipients, context=context, complaint=complaint,
-                         language=settings.LANGUAGE_CODE)
+    return OutboxMessage(
+        template=template,
+        recipients=recipients,
+        context=context,
+        complaint=complaint,
+        language=settings.LANGUAGE_CODE,
+    )
 
 
 def _webhook_deliveries(targets: list[tuple[int, str, dict]]) -> list[WebhookDelivery]:

@@ -40,8 +40,9 @@ def flush_outbox_task() -> dict:
     """Send what was left behind: e-mails whose task never ran (broker down) and webhooks due for a retry."""
     cutoff = timezone.now() - FLUSH_GRACE
     outbox_ids = list(
-        OutboxMessage.objects.filter(sent_at__isnull=True, created_at__lte=cutoff, attempts__lt=10)
-        .values_list("pk", flat=True)[:500]
+        OutboxMessage.objects.filter(
+            sent_at__isnull=True, created_at__lte=cutoff, attempts__lt=10
+        ).values_list("pk", flat=True)[:500]
     )
     sent = sum(1 for outbox_id in outbox_ids if _send_quietly(outbox_id))
     delivery_ids = list(

@@ -34,21 +34,33 @@ class Platform(models.Model):
     )
     payment_account = models.CharField(_("settlement payment account"), max_length=100, blank=True)
     operator = models.ForeignKey(
-        Operator, verbose_name=_("operator"), on_delete=models.SET_NULL, null=True, blank=True,
+        Operator,
+        verbose_name=_("operator"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="platforms",
     )
     is_verified = models.BooleanField(_("licences verified"), default=False)
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     contact_email = models.EmailField(_("complaints contact e-mail"), blank=True)
     compensation_standard = models.CharField(
-        _("declared timeout-compensation standard"), max_length=300, blank=True,
-        help_text=_('What the platform promises when it is late, e.g. "auto refund if not delivered in 2 hours".'),
+        _("declared timeout-compensation standard"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            'What the platform promises when it is late, e.g. "auto refund if not delivered in 2 hours".'
+        ),
     )
     compensation_hours = models.PositiveIntegerField(
-        _("delivery promise (hours)"), null=True, blank=True,
+        _("delivery promise (hours)"),
+        null=True,
+        blank=True,
         help_text=_("Hours after payment by which the standard promises delivery or compensation."),
     )
-    reported_monthly_orders = models.PositiveIntegerField(_("reported orders per month"), null=True, blank=True)
+    reported_monthly_orders = models.PositiveIntegerField(
+        _("reported orders per month"), null=True, blank=True
+    )
     is_generated = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -68,7 +80,9 @@ class ApiKey(models.Model):
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(max_length=12, unique=True)
     key_hash = models.CharField(max_length=64, unique=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

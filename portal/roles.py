@@ -5,8 +5,11 @@ from django.contrib.auth.models import Group, Permission
 REGULATOR_GROUP = "regulators"
 # Regulators only view complaints in the admin; they act on them through services (admin actions).
 REGULATOR_EDITABLE = {
-    ("platforms", "platform"), ("platforms", "operator"), ("platforms", "penalty"),
-    ("complaints", "calendarexception"), ("portal", "user"),
+    ("platforms", "platform"),
+    ("platforms", "operator"),
+    ("platforms", "penalty"),
+    ("complaints", "calendarexception"),
+    ("portal", "user"),
 }
 # A wrong calendar correction must be removable; every other record is kept (penalties end by appeal).
 REGULATOR_DELETABLE = {("complaints", "calendarexception")}

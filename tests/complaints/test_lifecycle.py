@@ -27,8 +27,12 @@ pytestmark = pytest.mark.django_db
 
 def refund(complaint, agent):
     return services.complaint_respond(
-        complaint_id=complaint.pk, by=agent, outcome="refunded", message="已原路退款。",
-        refund_amount=Decimal("199.00"), refund_reference="RF20261125001",
+        complaint_id=complaint.pk,
+        by=agent,
+        outcome="refunded",
+        message="已原路退款。",
+        refund_amount=Decimal("199.00"),
+        refund_reference="RF20261125001",
     )
 
 
@@ -37,7 +41,9 @@ def test_filing_against_registered_platform_forwards_and_starts_platform_clocks(
     assert complaint.status == Status.AWAITING_PLATFORM
     assert complaint.reference.startswith(f"KM-{timezone.localtime().year}-")
     assert set(complaint.deadlines.values_list("kind", flat=True)) == {
-        ClockKind.FIRST_RESPONSE, ClockKind.RESOLUTION, ClockKind.HARD_LIMIT,
+        ClockKind.FIRST_RESPONSE,
+        ClockKind.RESOLUTION,
+        ClockKind.HARD_LIMIT,
     }
     assert list(complaint.events.values_list("kind", flat=True)) == [EventKind.FILED, EventKind.FORWARDED]
 
@@ -48,8 +54,11 @@ def test_references_are_consecutive():
 
 
 def test_unregistered_platform_goes_to_triage_without_clocks():
-    complaint = file_complaint(platform=False, unregistered_platform_name="某小众卡盟",
-                               unregistered_platform_url="https://xiaozhong.example.cn")
+    complaint = file_complaint(
+        platform=False,
+        unregistered_platform_name="某小众卡盟",
+        unregistered_platform_url="https://xiaozhong.example.cn",
+    )
     assert complaint.status == Status.TRIAGE
     assert not complaint.deadlines.exists()
 
@@ -90,8 +99,13 @@ def test_refund_without_reference_is_a_field_error():
     complaint = file_complaint()
     agent = StaffFactory(platform=complaint.platform)
     with pytest.raises(ValidationError) as error:
-        services.complaint_respond(complaint_id=complaint.pk, by=agent, outcome="refunded", message="退款",
-                                   refund_amount=Decimal("1"))
+        services.complaint_respond(
+            complaint_id=complaint.pk,
+            by=agent,
+            outcome="refunded",
+            message="退款",
+            refund_amount=Decimal("1"),
+        )
     assert "refund_reference" in error.value.message_dict
 
 
@@ -105,11 +119,13 @@ def test_in_progress_is_allowed_once():
     complaint = file_complaint()
     agent = StaffFactory(platform=complaint.platform)
     promise = timezone.now() + timedelta(hours=2)
-    services.complaint_respond(complaint_id=complaint.pk, by=agent, outcome="in_progress", message="正在补发",
-                               promised_by=promise)
+    services.complaint_respond(
+        complaint_id=complaint.pk, by=agent, outcome="in_progress", message="正在补发", promised_by=promise
+    )
     with pytest.raises(ValidationError):
-        services.complaint_respond(complaint_id=complaint.pk, by=agent, outcome="in_progress", message="再等等",
-                                   promised_by=promise)
+        services.complaint_respond(
+            complaint_id=complaint.pk, by=agent, outcome="in_progress", message="再等等", promised_by=promise
+        )
 
 
 def test_accept_resolves_with_rating():

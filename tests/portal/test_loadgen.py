@@ -44,8 +44,12 @@ def test_references_are_unique_and_gap_free_per_year(generated):
 
 @needs_postgres
 def test_complaints_are_skewed_towards_a_few_platforms(generated):
-    counts = list(Complaint.objects.values("platform").annotate(n=Count("id")).values_list("n", flat=True)
-                  .order_by("-n"))
+    counts = list(
+        Complaint.objects.values("platform")
+        .annotate(n=Count("id"))
+        .values_list("n", flat=True)
+        .order_by("-n")
+    )
     assert counts[0] > 5 * (sum(counts) / len(counts))
 
 

@@ -16,30 +16,50 @@ from portal.roles import make_regulator
 
 PLATFORMS = [
     {
-        "slug": "demo-kameng", "name": "演示卡盟", "website": "https://demo-kameng.example.cn",
-        "domain": "demo-kameng.example.cn", "icp_filing_number": "京ICP备2026000001号",
-        "telecom_licence_number": "京B2-20260001", "business_licence_code": "91110000MA00000001",
-        "contact_email": "support@demo-kameng.example.cn", "is_verified": True,
-        "compensation_standard": "未在2小时内发货自动全额退款", "compensation_hours": 2,
+        "slug": "demo-kameng",
+        "name": "演示卡盟",
+        "website": "https://demo-kameng.example.cn",
+        "domain": "demo-kameng.example.cn",
+        "icp_filing_number": "京ICP备2026000001号",
+        "telecom_licence_number": "京B2-20260001",
+        "business_licence_code": "91110000MA00000001",
+        "contact_email": "support@demo-kameng.example.cn",
+        "is_verified": True,
+        "compensation_standard": "未在2小时内发货自动全额退款",
+        "compensation_hours": 2,
         "reported_monthly_orders": 120000,
     },
     {
-        "slug": "jisu-card", "name": "极速卡盟", "website": "https://jisu-card.example.cn",
-        "domain": "jisu-card.example.cn", "icp_filing_number": "沪ICP备2026000002号",
-        "telecom_licence_number": "沪B2-20260002", "business_licence_code": "91310000MA00000002",
-        "contact_email": "kefu@jisu-card.example.cn", "is_verified": True,
-        "compensation_standard": "超时30分钟未到账补偿5元优惠券", "compensation_hours": 1,
+        "slug": "jisu-card",
+        "name": "极速卡盟",
+        "website": "https://jisu-card.example.cn",
+        "domain": "jisu-card.example.cn",
+        "icp_filing_number": "沪ICP备2026000002号",
+        "telecom_licence_number": "沪B2-20260002",
+        "business_licence_code": "91310000MA00000002",
+        "contact_email": "kefu@jisu-card.example.cn",
+        "is_verified": True,
+        "compensation_standard": "超时30分钟未到账补偿5元优惠券",
+        "compensation_hours": 1,
         "reported_monthly_orders": 45000,
     },
     {
-        "slug": "xingyou-dianka", "name": "星游点卡", "website": "https://xingyou.example.cn",
-        "domain": "xingyou.example.cn", "icp_filing_number": "粤ICP备2026000003号",
-        "telecom_licence_number": "", "contact_email": "help@xingyou.example.cn", "is_verified": False,
+        "slug": "xingyou-dianka",
+        "name": "星游点卡",
+        "website": "https://xingyou.example.cn",
+        "domain": "xingyou.example.cn",
+        "icp_filing_number": "粤ICP备2026000003号",
+        "telecom_licence_number": "",
+        "contact_email": "help@xingyou.example.cn",
+        "is_verified": False,
     },
 ]
-STAFF = [("demo-platform", "demo-kameng", StaffRole.MANAGER), ("demo-agent", "demo-kameng", StaffRole.AGENT),
-         ("demo-platform-jisu", "jisu-card", StaffRole.MANAGER),
-         ("demo-platform-xingyou", "xingyou-dianka", StaffRole.MANAGER)]
+STAFF = [
+    ("demo-platform", "demo-kameng", StaffRole.MANAGER),
+    ("demo-agent", "demo-kameng", StaffRole.AGENT),
+    ("demo-platform-jisu", "jisu-card", StaffRole.MANAGER),
+    ("demo-platform-xingyou", "xingyou-dianka", StaffRole.MANAGER),
+]
 
 
 class Command(BaseCommand):
@@ -51,12 +71,20 @@ class Command(BaseCommand):
     def handle(self, *args, password: str, **options):
         with transaction.atomic():
             platforms = {
-                spec["slug"]: Platform.objects.get_or_create(slug=spec["slug"], defaults=spec)[0] for spec in PLATFORMS
+                spec["slug"]: Platform.objects.get_or_create(slug=spec["slug"], defaults=spec)[0]
+                for spec in PLATFORMS
             }
-            consumer = self._user("demo-consumer", password, role=Role.CONSUMER, first_name="小明", last_name="张")
+            consumer = self._user(
+                "demo-consumer", password, role=Role.CONSUMER, first_name="小明", last_name="张"
+            )
             for username, slug, staff_role in STAFF:
-                self._user(username, password, role=Role.PLATFORM_STAFF, platform=platforms[slug],
-                           staff_role=staff_role)
+                self._user(
+                    username,
+                    password,
+                    role=Role.PLATFORM_STAFF,
+                    platform=platforms[slug],
+                    staff_role=staff_role,
+                )
             regulator = self._user("demo-regulator", password, role=Role.REGULATOR, first_name="监管员")
             make_regulator(regulator)
         if not consumer.complaints.exists():
@@ -77,53 +105,126 @@ class Command(BaseCommand):
         agent = User.objects.get(username="demo-agent")
         jisu_staff = User.objects.get(username="demo-platform-jisu")
         base = {
-            "payment_channel": "alipay", "problem": "card_key_missing", "platform_order_status": "awaiting_delivery",
+            "payment_channel": "alipay",
+            "problem": "card_key_missing",
+            "platform_order_status": "awaiting_delivery",
             "desired_outcome": "delivery",
         }
 
         def file(platform, order, product, amount, hours_ago, **extra):
-            data = {**base, "platform": platform, "order_number": order, "product_name": product,
-                    "amount": Decimal(amount), "paid_at": now - timedelta(hours=hours_ago + 2),
-                    "payment_reference": f"2026{order[-6:]}2200141234567890",
-                    "description": f"{product}付款成功后一直显示待发货，联系客服后仍未到账。", **extra}
-            return services.complaint_file(consumer=consumer, data=data, now=now - timedelta(hours=hours_ago))[0]
+            data = {
+                **base,
+                "platform": platform,
+                "order_number": order,
+                "product_name": product,
+                "amount": Decimal(amount),
+                "paid_at": now - timedelta(hours=hours_ago + 2),
+                "payment_reference": f"2026{order[-6:]}2200141234567890",
+                "description": f"{product}付款成功后一直显示待发货，联系客服后仍未到账。",
+                **extra,
+            }
+            return services.complaint_file(
+                consumer=consumer, data=data, now=now - timedelta(hours=hours_ago)
+            )[0]
 
-        file(platforms["demo-kameng"], "DK202611250001", "腾讯视频VIP年卡", "198.00", 2,
-             problem="membership_not_activated", support_agent_id="KF-0231",
-             support_promise="24小时内补发", support_contacted_at=now - timedelta(hours=3))
-        answered = file(platforms["demo-kameng"], "DK202611240002", "王者荣耀 648 点券", "648.00", 20,
-                        payment_channel="wechat")
-        services.complaint_respond(
-            complaint_id=answered.pk, by=agent, outcome="refunded", message="已原路退回微信零钱。",
-            refund_amount=Decimal("648.00"), refund_reference="RF-DK-0002",
+        file(
+            platforms["demo-kameng"],
+            "DK202611250001",
+            "腾讯视频VIP年卡",
+            "198.00",
+            2,
+            problem="membership_not_activated",
+            support_agent_id="KF-0231",
+            support_promise="24小时内补发",
+            support_contacted_at=now - timedelta(hours=3),
         )
-        disputed = file(platforms["jisu-card"], "JS202611200003", "网易一卡通 100 元", "95.00", 60,
-                        problem="topup_not_credited", platform_order_status="paid", payment_channel="bank_card")
-        services.complaint_respond(
-            complaint_id=disputed.pk, by=jisu_staff, outcome="delivered", message="已发放卡密，请查收站内信。",
-            delivered_at=now - timedelta(hours=30), delivery_method="站内信", delivery_record="WY-****-****-8841",
+        answered = file(
+            platforms["demo-kameng"],
+            "DK202611240002",
+            "王者荣耀 648 点券",
+            "648.00",
+            20,
+            payment_channel="wechat",
         )
-        services.complaint_dispute(complaint_id=disputed.pk, by=consumer, reason="站内信里没有卡密，充值仍未到账。")
-        services.complaint_escalate(complaint_id=disputed.pk, by=consumer, reason="平台坚称已发货，但我没有收到。")
-        closed = file(platforms["xingyou-dianka"], "XY202611010004", "Steam 钱包 200 元", "200.00", 500,
-                      problem="topup_not_credited", platform_order_status="abnormal")
+        services.complaint_respond(
+            complaint_id=answered.pk,
+            by=agent,
+            outcome="refunded",
+            message="已原路退回微信零钱。",
+            refund_amount=Decimal("648.00"),
+            refund_reference="RF-DK-0002",
+        )
+        disputed = file(
+            platforms["jisu-card"],
+            "JS202611200003",
+            "网易一卡通 100 元",
+            "95.00",
+            60,
+            problem="topup_not_credited",
+            platform_order_status="paid",
+            payment_channel="bank_card",
+        )
+        services.complaint_respond(
+            complaint_id=disputed.pk,
+            by=jisu_staff,
+            outcome="delivered",
+            message="已发放卡密，请查收站内信。",
+            delivered_at=now - timedelta(hours=30),
+            delivery_method="站内信",
+            delivery_record="WY-****-****-8841",
+        )
+        services.complaint_dispute(
+            complaint_id=disputed.pk, by=consumer, reason="站内信里没有卡密，充值仍未到账。"
+        )
+        services.complaint_escalate(
+            complaint_id=disputed.pk, by=consumer, reason="平台坚称已发货，但我没有收到。"
+        )
+        closed = file(
+            platforms["xingyou-dianka"],
+            "XY202611010004",
+            "Steam 钱包 200 元",
+            "200.00",
+            500,
+            problem="topup_not_credited",
+            platform_order_status="abnormal",
+        )
         services.complaint_withdraw(complaint_id=closed.pk, by=consumer, reason="平台已私下退款")
-        mediated = file(platforms["jisu-card"], "JS202611150005", "爱奇艺黄金会员季卡", "68.00", 200,
-                        problem="membership_not_activated")
+        mediated = file(
+            platforms["jisu-card"],
+            "JS202611150005",
+            "爱奇艺黄金会员季卡",
+            "68.00",
+            200,
+            problem="membership_not_activated",
+        )
         services.complaint_respond(
-            complaint_id=mediated.pk, by=jisu_staff, outcome="rejected", message="该订单不存在。",
+            complaint_id=mediated.pk,
+            by=jisu_staff,
+            outcome="rejected",
+            message="该订单不存在。",
             rejection_reason="not_our_order",
         )
         services.complaint_dispute(complaint_id=mediated.pk, by=consumer, reason="订单截图可以证明订单存在。")
         services.complaint_escalate(complaint_id=mediated.pk, by=consumer, reason="平台否认订单。")
         services.complaint_accept_for_mediation(complaint_id=mediated.pk, by=regulator)
-        services.complaint_close(complaint_id=mediated.pk, by=regulator, finding=Finding.UPHELD,
-                                 note="订单截图与支付凭证一致，投诉属实。")
-        file(None, "XX202611250006", "原神创世结晶 6480", "648.00", 1, unregistered_platform_name="某小众卡盟",
-             unregistered_platform_url="https://xiaozhong-kameng.example.com")
+        services.complaint_close(
+            complaint_id=mediated.pk,
+            by=regulator,
+            finding=Finding.UPHELD,
+            note="订单截图与支付凭证一致，投诉属实。",
+        )
+        file(
+            None,
+            "XX202611250006",
+            "原神创世结晶 6480",
+            "648.00",
+            1,
+            unregistered_platform_name="某小众卡盟",
+            unregistered_platform_url="https://xiaozhong-kameng.example.com",
+        )
 
     def _print_logins(self, password):
-        self.stdout.write(self.style.SUCCESS("\nDemo logins (password for all: %s)" % password))
+        self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for all: {password})"))
         for username, what in [
             ("demo-consumer", "consumer: file and follow complaints"),
             ("demo-platform", "manager of platform demo-kameng (演示卡盟): inbox, staff, API keys, webhooks"),
