@@ -94,10 +94,10 @@ def generate(
             _stage_deadlines(cursor, now)
             timer.lap("clocks staged")
             _stage_evidence(cursor)
-            _stage_events(cursor)
+            events_sql = _stage_events(cursor)
             timer.lap("timelines hashed")
             with _indexes_dropped_while_loading(cursor, GENERATED_TABLES):
-                _write_generated(cursor, report)
+                _write_generated(cursor, report, events_sql)
                 timer.lap("rows written")
             timer.lap("indexes rebuilt")
             _advance_reference_sequences(cursor)
@@ -330,11 +330,14 @@ def _stage_evidence(cursor) -> None:
     )
 
 
-def _stage_events(cursor) -> None:
-    """Timelines of two to four events per complaint, hashed level by level (each level needs the previous)."""
+def _stage_events(cursor) -> str:
+    """Timelines of two to five events per complaint, hashed level by level (each level needs the previous).
+
+    Returns the SQL that selects all staged events.
+    """
     cursor.execute(
         """
-        CREATE TEMP TABLE gen_events ON COMMIT DROP AS
+        CREATE TEMP TABLE gen_timeline ON COMMIT DROP AS
         WITH timeline AS (
             SELECT id, reference, 1 AS ordinal, 'filed' AS kind, 'consumer:load' AS actor_label, created_at,
                    '{"order_number":"LD' || lpad(id::text, 10, '0') || '"}' AS data_text FROM gen
@@ -361,29 +364,32 @@ def _stage_events(cursor) -> None:
             FROM gen WHERE status IN ('resolved', 'closed', 'withdrawn', 'escalated', 'mediation')
         )
         SELECT id AS complaint_id, reference, kind, actor_label, created_at, data_text,
-               row_number() OVER (PARTITION BY id ORDER BY ordinal)::int AS sequence,
-               ''::text AS prev_hash, ''::text AS hash
+               row_number() OVER (PARTITION BY id ORDER BY ordinal)::int AS sequence
         FROM timeline
         """
     )
-    cursor.execute("CREATE INDEX ON gen_events (sequence, complaint_id)")
-    cursor.execute("SELECT max(sequence) FROM gen_events")
+    cursor.execute("SELECT max(sequence) FROM gen_timeline")
     deepest = cursor.fetchone()[0] or 0
+    levels = []
     for level in range(1, deepest + 1):
+        previous = f"LEFT JOIN gen_events_{level - 1} p USING (complaint_id)" if level > 1 else ""
+        prev_hash = "p.hash" if level > 1 else "''"
         cursor.execute(
             f"""
-            UPDATE gen_events e SET prev_hash = COALESCE(p.hash, ''),
-                   hash = encode(sha256(convert_to(COALESCE(p.hash, '') || {CANONICAL_EVENT_SQL}, 'UTF8')), 'hex')
-            FROM gen_events e2 LEFT JOIN gen_events p ON p.complaint_id = e2.complaint_id AND p.sequence = %s - 1
-            WHERE e.sequence = %s AND e2.complaint_id = e.complaint_id AND e2.sequence = e.sequence
-            """,  # noqa: S608 - the interpolated SQL is a constant of this module
-            [level, level],
+            CREATE TEMP TABLE gen_events_{level} ON COMMIT DROP AS
+            SELECT e.*, {prev_hash} AS prev_hash,
+                   encode(sha256(convert_to({prev_hash} || {CANONICAL_EVENT_SQL}, 'UTF8')), 'hex') AS hash
+            FROM gen_timeline e {previous}
+            WHERE e.sequence = {level}
+            """  # noqa: S608 - only constants of this module are interpolated
         )
+        levels.append(f"SELECT * FROM gen_events_{level}")  # noqa: S608 - a staging table of this module
+    return " UNION ALL ".join(levels)
 
 
-def _write_generated(cursor, report: LoadReport) -> None:
+def _write_generated(cursor, report: LoadReport, events_sql: str) -> None:
     cursor.execute(
-        """
+        f"""
         INSERT INTO complaints_complaint (
             id, reference, consumer_id, platform_id, unregistered_platform_name, unregistered_platform_url,
             order_number, paid_at, amount, payment_channel, payment_reference, product_name, problem,
@@ -407,9 +413,9 @@ def _write_generated(cursor, report: LoadReport) -> None:
         FROM gen g
         JOIN gen_products p ON p.i = g.product_index
         LEFT JOIN gen_overdue o ON o.complaint_id = g.id
-        JOIN (SELECT DISTINCT ON (complaint_id) complaint_id, sequence, hash FROM gen_events
+        JOIN (SELECT DISTINCT ON (complaint_id) complaint_id, sequence, hash FROM ({events_sql}) AS staged
               ORDER BY complaint_id, sequence DESC) AS last ON last.complaint_id = g.id
-        """
+        """  # noqa: S608 - only SQL built by this module is interpolated
     )
     report.complaints = cursor.rowcount
     cursor.execute(
@@ -423,12 +429,12 @@ def _write_generated(cursor, report: LoadReport) -> None:
     )
     report.deadlines = cursor.rowcount
     cursor.execute(
-        """
+        f"""
         INSERT INTO complaints_event (complaint_id, sequence, kind, actor_id, actor_label, data, created_at,
                                       prev_hash, hash)
         SELECT complaint_id, sequence, kind, NULL, actor_label, data_text::jsonb, created_at, prev_hash, hash
-        FROM gen_events
-        """
+        FROM ({events_sql}) AS staged
+        """  # noqa: S608 - only SQL built by this module is interpolated
     )
     report.events = cursor.rowcount
     cursor.execute(

@@ -86,8 +86,8 @@ def page(new_page):
 
 
 def login(page, username: str, password: str) -> None:
-    """Log in through the login form (logging out first when someone else is logged in)."""
-    page.context.clear_cookies()
+    """Log in through the login form (dropping the session of whoever was logged in; the language stays)."""
+    page.context.clear_cookies(name="sessionid")
     page.goto("/accounts/login/")
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(password)

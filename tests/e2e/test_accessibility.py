@@ -67,12 +67,15 @@ def test_main_pages_have_no_serious_axe_violations_and_fit_a_phone(new_page, lan
             login(desktop, username, DEFAULT_PASSWORD)
             login(phone, username, DEFAULT_PASSWORD)
         for path in paths:
+            import time; t0 = time.monotonic()
             response = desktop.goto(path)
             assert response.status == (404 if path == "/no-such-page/" else 200), path
             assert desktop.locator("html").get_attribute("lang") == language
             if found := run_axe(desktop):
                 violations[f"{username or 'anonymous'} {path}"] = found
+            t1 = time.monotonic()
             phone.goto(path)
+            print("T", path, round(t1 - t0, 2), round(time.monotonic() - t1, 2), flush=True)
             if overflow := horizontal_overflow(phone):
                 overflowing[f"{username or 'anonymous'} {path}"] = overflow
     assert not violations, format_violations(violations)
