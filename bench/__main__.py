@@ -41,7 +41,12 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DEBUG", "false")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    import warnings
+
     import django
+
+    # WhiteNoise warns once per client when collectstatic has not run; static files are not benchmarked.
+    warnings.filterwarnings("ignore", message="No directory at")
 
     django.setup()
     from .runner import run_benchmark

@@ -143,16 +143,14 @@ def delete_filed(consumer_id: int) -> int:
     """Delete the benchmark consumer's complaints and every row that points at them (events included: they
     are load data, not a real timeline). Returns the number of complaints deleted."""
     complaint_ids = f"SELECT id FROM {Complaint._meta.db_table} WHERE consumer_id = %s"  # noqa: S608
-    statements = []
-    for relation in Complaint._meta.related_objects:
-        if relation.many_to_many:
-            through = relation.through._meta
-            column = next(f.column for f in through.fields if f.related_model is Complaint)
-            statements.append((through.db_table, column))
-        else:
-            statements.append((relation.related_model._meta.db_table, relation.field.column))
+    # Hidden relations included: e-mail rows (related_name="+") and the penalties' many-to-many table.
+    statements = {
+        (relation.related_model._meta.db_table, relation.field.column)
+        for relation in Complaint._meta.get_fields(include_hidden=True)
+        if relation.auto_created and not relation.concrete and (relation.one_to_many or relation.one_to_one)
+    }
     with transaction.atomic(), connection.cursor() as cursor:
-        for table, column in statements:
+        for table, column in sorted(statements):
             cursor.execute(f'DELETE FROM "{table}" WHERE "{column}" IN ({complaint_ids})', [consumer_id])  # noqa: S608
         cursor.execute(f"DELETE FROM {Complaint._meta.db_table} WHERE consumer_id = %s", [consumer_id])  # noqa: S608
         return cursor.rowcount

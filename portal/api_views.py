@@ -49,11 +49,7 @@ class TokenObtainView(APIView):
                 description="Too many requests, or locked out after repeated failures (see Retry-After)."
             ),
         },
-        examples=[
-            OpenApiExample(
-                "Request", value={"username": "demo-consumer", "password": "..."}, request_only=True
-            )
-        ],
+        examples=[OpenApiExample("Request", value={"username": "demo-consumer", "password": "..."}, request_only=True)],
         auth=[],
         tags=["auth"],
     )
@@ -94,8 +90,6 @@ class MeView(APIView):
     permission_classes = [IsAuthenticated]
     serializer_class = MeSerializer
 
-    @extend_schema(
-        operation_id="me_retrieve", summary="The authenticated user", responses=MeSerializer, tags=["auth"]
-    )
+    @extend_schema(operation_id="me_retrieve", summary="The authenticated user", responses=MeSerializer, tags=["auth"])
     def get(self, request: Request) -> Response:
         return Response(MeSerializer(request.user).data)

@@ -211,15 +211,11 @@ def celery_worker_process(
         deadline = time.monotonic() + 60
         while True:
             if process.poll() is not None:
-                pytest.fail(
-                    f"celery worker exited with {process.returncode}:\n{worker.log_tail()}", pytrace=False
-                )
+                pytest.fail(f"celery worker exited with {process.returncode}:\n{worker.log_tail()}", pytrace=False)
             if control_app.control.ping(destination=[hostname], timeout=1.0):
                 break
             if time.monotonic() > deadline:
-                pytest.fail(
-                    f"celery worker did not answer a ping in 60 s:\n{worker.log_tail()}", pytrace=False
-                )
+                pytest.fail(f"celery worker did not answer a ping in 60 s:\n{worker.log_tail()}", pytrace=False)
         yield worker
     finally:
         control_app.close()

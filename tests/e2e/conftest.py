@@ -9,6 +9,9 @@
 - Pages are 1280×900 by default; ``PHONE`` is the 390×844 phone viewport.
 - Default language is zh-hans (the browser asks for zh-CN); ``new_page(language="en")`` sets the
   ``django_language`` cookie, as the language switch does.
+- axe-core (vendored, tests/e2e/vendor/axe.min.js, MPL-2.0) is added with ``new_page(axe=True)`` as an init
+  script: Playwright evaluates it through the DevTools protocol, which the pages' CSP (script-src 'self') does
+  not govern, so CSP stays on in every test (an ``add_script_tag`` would need ``bypass_csp``).
 """
 
 import os
@@ -49,7 +52,8 @@ def browser() -> Iterator:
 
 @pytest.fixture
 def new_page(browser, live_server) -> Iterator[Callable]:
-    """``new_page(language="zh-hans", viewport=DESKTOP, bypass_csp=False)``: a page in a context of its own.
+    """``new_page(language="zh-hans", viewport=DESKTOP, axe=False, context=None)``: a page in a context of its
+    own, or another page (tab) of ``context`` (same cookies, so the same login).
 
     Every context is closed after the test. Console errors and CSP refusals fail the test: a page that needs
     inline script or style is broken in production.
@@ -57,16 +61,21 @@ def new_page(browser, live_server) -> Iterator[Callable]:
     contexts = []
     problems: list[str] = []
 
-    def make(*, language: str = "zh-hans", viewport: dict | None = None, bypass_csp: bool = False):
-        context = browser.new_context(
-            base_url=live_server.url, viewport=viewport or DESKTOP, locale="zh-CN",
-            bypass_csp=bypass_csp, accept_downloads=True,
-        )
-        context.set_default_timeout(TIMEOUT_MS)
-        if language != "zh-hans":
-            context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
-        contexts.append(context)
+    def make(*, language: str = "zh-hans", viewport: dict | None = None, axe: bool = False, context=None):
+        shared = context is not None
+        if not shared:
+            context = browser.new_context(
+                base_url=live_server.url, viewport=viewport or DESKTOP, locale="zh-CN", accept_downloads=True,
+            )
+            context.set_default_timeout(TIMEOUT_MS)
+            if language != "zh-hans":
+                context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+            if axe:
+                context.add_init_script(path=str(AXE_JS))
+            contexts.append(context)
         page = context.new_page()
+        if shared and viewport:
+            page.set_viewport_size(viewport)
         page.on("console", lambda message: message.type == "error" and problems.append(
             f"{page.url}: {message.text}"))
         page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))
@@ -104,20 +113,32 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
-def run_axe(page) -> list[dict]:
-    """axe-core's violations of impact serious or critical on the current page (needs ``bypass_csp``)."""
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE_JS))
-    result = page.evaluate(
-        """async () => {
-            const result = await axe.run(document, {resultTypes: ["violations"]});
+def run_axe(page, rules: list[str] | None = None) -> list[dict]:
+    """axe-core's violations of impact serious or critical on the current page (a page made with ``axe=True``);
+    ``rules`` limits the run to those rule ids."""
+    return page.evaluate(
+        """async (rules) => {
+            const options = {resultTypes: ["violations"]};
+            if (rules) options.runOnly = {type: "rule", values: rules};
+            const result = await axe.run(document, options);
             return result.violations
               .filter(v => v.impact === "serious" || v.impact === "critical")
               .map(v => ({id: v.id, impact: v.impact, help: v.help,
                           nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ") + " :: " + n.failureSummary)}));
+        }""",
+        rules,
+    )
+
+
+def duplicate_ids(page) -> list[str]:
+    """Ids used more than once (a label or aria-describedby then points at the wrong element)."""
+    return page.evaluate(
+        """() => {
+            const seen = new Map();
+            document.querySelectorAll("[id]").forEach(e => seen.set(e.id, (seen.get(e.id) || 0) + 1));
+            return [...seen].filter(([, count]) => count > 1).map(([id]) => id);
         }"""
     )
-    return result
 
 
 def horizontal_overflow(page) -> int:

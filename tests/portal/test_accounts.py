@@ -105,12 +105,8 @@ def test_login_page_lists_demo_logins_only_when_enabled(client, settings, show, 
     ("language", "subject_word", "body_phrase"),
     [("en", "Reset your password", "choose a new password"), ("zh-hans", "重置", "设置新密码")],
 )
-def test_password_reset_sends_a_link_in_the_visitor_language(
-    client, consumer, language, subject_word, body_phrase
-):
-    response = client.post(
-        reverse("password_reset"), {"email": consumer.email}, headers={"accept-language": language}
-    )
+def test_password_reset_sends_a_link_in_the_visitor_language(client, consumer, language, subject_word, body_phrase):
+    response = client.post(reverse("password_reset"), {"email": consumer.email}, headers={"accept-language": language})
 
     assert response.status_code == 302
     assert len(mail.outbox) == 1

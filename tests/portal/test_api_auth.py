@@ -10,9 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_token_endpoint_returns_a_token_for_valid_credentials(api_client, consumer):
-    response = api_client.post(
-        reverse("api-token"), {"username": consumer.username, "password": DEFAULT_PASSWORD}
-    )
+    response = api_client.post(reverse("api-token"), {"username": consumer.username, "password": DEFAULT_PASSWORD})
 
     assert response.status_code == 200
     assert response.json() == {"token": Token.objects.get(user=consumer).key}
@@ -27,9 +25,7 @@ def test_token_endpoint_returns_the_same_token_twice(api_client, consumer):
     assert first == second
 
 
-@pytest.mark.parametrize(
-    "payload", [{"username": "nobody", "password": "wrong-password"}, {"username": "nobody"}, {}]
-)
+@pytest.mark.parametrize("payload", [{"username": "nobody", "password": "wrong-password"}, {"username": "nobody"}, {}])
 def test_token_endpoint_answers_400_for_bad_credentials(api_client, consumer, payload):
     response = api_client.post(reverse("api-token"), payload)
 
@@ -41,17 +37,16 @@ def test_token_endpoint_is_throttled(api_client, consumer, monkeypatch):
     monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"token": "3/minute"})
 
     statuses = [
-        api_client.post(reverse("api-token"), {"username": "x", "password": "y"}).status_code
-        for _attempt in range(4)
+        api_client.post(reverse("api-token"), {"username": "x", "password": "y"}).status_code for _attempt in range(4)
     ]
 
     assert statuses == [400, 400, 400, 429]
 
 
 def test_token_works_for_later_requests(api_client, consumer):
-    token = api_client.post(
-        reverse("api-token"), {"username": consumer.username, "password": DEFAULT_PASSWORD}
-    ).json()["token"]
+    token = api_client.post(reverse("api-token"), {"username": consumer.username, "password": DEFAULT_PASSWORD}).json()[
+        "token"
+    ]
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
 
     response = api_client.get(reverse("api-me"))
@@ -101,8 +96,7 @@ def test_me_describes_a_regulator(regulator):
 def test_token_endpoint_locks_out_after_five_failures(api_client, consumer):
     url = reverse("api-token")
     statuses = [
-        api_client.post(url, {"username": consumer.username, "password": "wrong"}).status_code
-        for _attempt in range(5)
+        api_client.post(url, {"username": consumer.username, "password": "wrong"}).status_code for _attempt in range(5)
     ]
     with_right_password = api_client.post(url, {"username": consumer.username, "password": DEFAULT_PASSWORD})
 
