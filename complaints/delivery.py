@@ -21,8 +21,14 @@ WEBHOOK_MAX_ATTEMPTS = 8
 WEBHOOK_BASE_DELAY_SECONDS = 30
 
 
-class WebhookFailed(Exception):
-    """The receiver did not answer 2xx; the delivery is retried with backoff."""
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A receiver answers for itself: following its redirects could lead the portal into internal networks."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_webhook_opener = urllib.request.build_opener(_NoRedirects)
 
 
 def send_outbox_message(outbox_id: int) -> bool:
@@ -96,7 +102,7 @@ def send_webhook(delivery_id: int) -> str:
         )
         delivery.attempts += 1
         try:
-            with urllib.request.urlopen(request, timeout=settings.PORTAL_WEBHOOK_TIMEOUT) as answer:  # noqa: S310
+            with _webhook_opener.open(request, timeout=settings.PORTAL_WEBHOOK_TIMEOUT) as answer:
                 delivery.last_status_code = answer.status
             delivery.status = DeliveryStatus.DELIVERED
             delivery.delivered_at = timezone.now()

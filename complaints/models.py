@@ -408,6 +408,14 @@ class Deadline(models.Model):
                 condition=Q(met_at__isnull=True, breached_at__isnull=True, cancelled_at__isnull=True),
             ),
             models.Index(fields=["kind", "started_at"], name="deadline_kind_started"),
+            # "Next due" per complaint (inbox order, consumer list): one probe per complaint into a small index
+            # of running clocks only, answered from the index alone.
+            models.Index(
+                fields=["complaint", "due_at"],
+                include=["kind", "paused_at"],
+                name="deadline_running_by_complaint",
+                condition=Q(met_at__isnull=True, breached_at__isnull=True, cancelled_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -14,9 +14,19 @@ logger = logging.getLogger(__name__)
 FLUSH_GRACE = timedelta(seconds=30)
 
 
-@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, retry_backoff_max=600, max_retries=8)
+@shared_task(bind=True, max_retries=8)
 def deliver_outbox_task(self, outbox_id: int) -> bool:
-    return send_outbox_message(outbox_id)
+    """Send one queued e-mail; on failure retry with backoff on a worker, or leave it to the flush.
+
+    Inline (eager) tasks must not retry: that would repeat the failing send inside the user's request.
+    """
+    try:
+        return send_outbox_message(outbox_id)
+    except Exception as error:
+        if self.request.is_eager:
+            logger.warning("e-mail %s failed; the outbox flush will retry it", outbox_id, exc_info=True)
+            return False
+        raise self.retry(exc=error, countdown=min(30 * 2**self.request.retries, 600)) from error
 
 
 @shared_task

@@ -145,9 +145,7 @@ def next_due_subquery() -> Subquery:
 
     Paused clocks are left out: their due time moves when they resume, so it promises nothing yet.
     """
-    running = Deadline.objects.filter(
-        complaint=OuterRef("pk"), met_at__isnull=True, breached_at__isnull=True, paused_at__isnull=True
-    ).order_by("due_at")
+    running = Deadline.objects.running().filter(complaint=OuterRef("pk"), paused_at__isnull=True).order_by("due_at")
     return Subquery(running.values("due_at")[:1])
 
 

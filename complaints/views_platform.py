@@ -68,10 +68,8 @@ def inbox_complaints(user, filters: dict, now) -> QuerySet[Complaint]:
     Both are SQL annotations, so filtering, sorting and colouring cost no query per row.
     """
     next_due = (
-        Deadline.objects.filter(
-            complaint=OuterRef("pk"), kind__in=PLATFORM_CLOCKS,
-            met_at__isnull=True, breached_at__isnull=True, paused_at__isnull=True,
-        )
+        Deadline.objects.running()
+        .filter(complaint=OuterRef("pk"), kind__in=PLATFORM_CLOCKS, paused_at__isnull=True)
         .order_by("due_at")
         .values("due_at")[:1]
     )

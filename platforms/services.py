@@ -5,6 +5,7 @@ object up inside that platform only, so another platform's staff member, key or 
 as a wrong id (Http404).
 """
 
+import ipaddress
 import secrets
 from collections.abc import Sequence
 from urllib.parse import urlsplit
@@ -151,11 +152,25 @@ def _validate_webhook_url(url: str) -> list[str]:
     parts = urlsplit(url)
     if parts.username or parts.password:
         return [_("Do not put credentials in the URL; verify our signature instead.")]
+    host = (parts.hostname or "").lower()
+    if settings.DEBUG and host in LOCAL_HOSTS:
+        return []
+    if _is_internal_address(host):
+        # The portal's own network must not be reachable through a platform's webhook (SSRF).
+        return [_("Webhooks must point to a public address.")]
     if parts.scheme == "https":
         return []
-    if settings.DEBUG and (parts.hostname or "").lower() in LOCAL_HOSTS:
-        return []
     return [_("Use an https:// URL (plain http is allowed only for a local test server).")]
+
+
+def _is_internal_address(host: str) -> bool:
+    if host in LOCAL_HOSTS or host.endswith((".local", ".internal", ".localhost")):
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return not address.is_global
 
 
 def webhook_register(*, by, url: str, events: Sequence[str]) -> WebhookEndpoint:
