@@ -307,7 +307,8 @@ class SupportContactOut(serializers.Serializer):
 class ComplaintDetailOut(ComplaintListOut):
     """Everything about one complaint. ``consumer`` is null unless the caller may see personal data."""
 
-    unregistered_platform_url = serializers.URLField(read_only=True)
+    # Blank for registered platforms: documented as a plain string, since "" is not a valid URI.
+    unregistered_platform_url = serializers.CharField(read_only=True)
     support_contact = SupportContactOut(source="*", read_only=True)
     finding_display = serializers.CharField(source="get_finding_display", read_only=True)
     assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)

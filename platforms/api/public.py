@@ -46,7 +46,7 @@ class PublicScorecardSerializer(MinimumSampleMixin, FiguresSerializer):
     is_rated = serializers.BooleanField(source="scorecard.is_rated")
     min_complaints = serializers.IntegerField(source="scorecard.min_complaints")
     score = serializers.FloatField(source="scorecard.score", allow_null=True)
-    grade = serializers.CharField(source="scorecard.grade", allow_blank=True)
+    grade = serializers.CharField(source="scorecard.grade", allow_blank=True, allow_null=True)
     version = serializers.CharField(source="scorecard.version")
 
 

@@ -155,7 +155,7 @@ class PlatformStatsSerializer(MinimumSampleMixin, FiguresSerializer):
     complaints_per_10k_orders = _rate_field(_("Complaints per 10 000 reported orders, scaled to the window."))
     is_rated = serializers.BooleanField(source="scorecard.is_rated")
     score = serializers.FloatField(source="scorecard.score", allow_null=True)
-    grade = serializers.CharField(source="scorecard.grade", allow_blank=True)
+    grade = serializers.CharField(source="scorecard.grade", allow_blank=True, allow_null=True)
     scorecard_version = serializers.CharField(source="scorecard.version")
 
 

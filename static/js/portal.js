@@ -23,6 +23,33 @@
     });
   });
 
+  // A table wider than the screen scrolls sideways inside its .table-wrap. Keyboard users can only scroll a
+  // region that takes focus, so such a region becomes focusable and is named after its table's caption; it
+  // goes back to normal when the window is wide enough again.
+  function markScrollableTables() {
+    each(".table-wrap", function (wrap) {
+      var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+      if (scrolls === (wrap.getAttribute("data-scrolls") === "true")) return;
+      wrap.setAttribute("data-scrolls", String(scrolls));
+      if (scrolls) {
+        var caption = wrap.querySelector("caption");
+        wrap.tabIndex = 0;
+        wrap.setAttribute("role", "region");
+        if (caption) wrap.setAttribute("aria-label", caption.textContent.replace(/\s+/g, " ").trim());
+      } else {
+        wrap.removeAttribute("tabindex");
+        wrap.removeAttribute("role");
+        wrap.removeAttribute("aria-label");
+      }
+    });
+  }
+  markScrollableTables();
+  var resizeTimer;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(resizeTimer);
+    resizeTimer = window.setTimeout(markScrollableTables, 150);
+  });
+
   // Language switch submits on change (its button stays for no-JS users).
   each("select.js-autosubmit", function (select) {
     select.addEventListener("change", function () {
