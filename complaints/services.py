@@ -60,7 +60,7 @@ def _lock(by, complaint_id) -> Complaint:
     try:
         return complaints_visible_to(by).select_for_update().get(pk=complaint_id)
     except (Complaint.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such complaint.") from None
+        raise Http404(_("No such complaint.")) from None
 
 
 def _require_status(complaint: Complaint, allowed: Sequence[str], action: str) -> None:
