@@ -130,7 +130,7 @@ messages: install  ## update and compile the zh_Hans / en catalogues
 	@$(MANAGE) makemessages -l zh_Hans -l en --no-obsolete $(MESSAGE_IGNORES)
 	$(MANAGE) compilemessages $(MESSAGE_IGNORES)
 
-bench: install  ## load benchmarks (python -m bench)
+bench: install  ## time pages, APIs, sweep, filing on DATABASE_URL (PostgreSQL); appends to docs/benchmarks.md
 	@$(PY) -m bench $(BENCH_ARGS)
 
 clean:  ## remove local runtime state (SQLite db, broker folders, uploads under var/)

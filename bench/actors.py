@@ -48,7 +48,7 @@ class NoData(RuntimeError):
 
 
 def source_complaints():
-    """Complaints to pick actors from: generated ones when there are any, never the benchmark's own filings."""
+    """Complaints to pick actors from: generated ones if there are any, never the benchmark's own filings."""
     complaints = Complaint.objects.exclude(consumer__username__startswith=HELPER_PREFIX)
     generated = complaints.filter(is_generated=True)
     return generated if generated.exists() else complaints
@@ -65,9 +65,8 @@ def pick_actors() -> Actors:
     )
     if busiest is None:
         raise NoData("No complaint against a registered platform: generate load data first.")
-    most_active = (
-        complaints.values("consumer_id").annotate(total=Count("pk")).order_by("-total", "consumer_id").first()
-    )
+    by_consumer = complaints.values("consumer_id").annotate(total=Count("pk"))
+    most_active = by_consumer.order_by("-total", "consumer_id").first()
     platform = Platform.objects.get(pk=busiest["platform_id"])
     consumer = User.objects.get(pk=most_active["consumer_id"])
     detail = complaints.filter(consumer=consumer).order_by("-event_count", "-pk").first()
@@ -102,7 +101,13 @@ def pick_actors() -> Actors:
 def _helper_user(username: str, *, role: str, platform: Platform | None = None, staff_role: str = "") -> User:
     user, created = User.objects.get_or_create(
         username=username,
-        defaults={"role": role, "platform": platform, "staff_role": staff_role, "email": "", "is_active": True},
+        defaults={
+            "role": role,
+            "platform": platform,
+            "staff_role": staff_role,
+            "email": "",
+            "is_active": True,
+        },
     )
     if created:
         user.set_unusable_password()

@@ -1,23 +1,25 @@
 -- wrk script: every request files a complaint (POST /api/v1/complaints/) with an order number no other
--- request of this run uses: a per-run tag, the thread's number and a counter. Any answer but 201 is counted
--- per status in response() and reported by done(), together with the latency percentiles, as one JSON line.
+-- request uses: the run's id (new for every wrk invocation), the thread's number and a counter. Amounts and
+-- payment references come from math.random, seeded per thread. Any answer but 201 is counted per status in
+-- response() and reported by done(), together with the latency percentiles, as one JSON line.
 --
--- wrk -t2 -c4 -d30s -s bench/filing.lua http://127.0.0.1:8123 -- <consumer token> <platform slug>
+-- wrk -t2 -c4 -d30s -s bench/filing.lua http://127.0.0.1:8123 -- <consumer token> <platform slug> <run id>
 
-local threads = {}
-local thread_number = 0
+-- Globals, not locals: thread:set() writes globals of the thread's own Lua state, which a local would hide.
+threads = {}
+started_threads = 0
 
 function setup(thread)
-  thread_number = thread_number + 1
-  thread:set("thread_number", thread_number)
+  started_threads = started_threads + 1
+  thread:set("thread_number", started_threads)
   table.insert(threads, thread)
 end
 
 function init(args)
   local token, platform = args[1], args[2]
-  -- Seeded per thread: two threads never draw the same run tag sequence.
-  math.randomseed(os.time() * 1000 + thread_number * 7919)
-  run_tag = string.format("%06d", math.random(0, 999999))
+  run_id = args[3] or tostring(os.time())
+  -- Seeded per thread: the threads draw different amounts and payment references.
+  math.randomseed(os.time() + thread_number * 7919)
   counter = 0
   non_201 = 0
   statuses = {}
@@ -36,7 +38,7 @@ end
 
 function request()
   counter = counter + 1
-  local order_number = string.format("BENCH-%s-%d-%d", run_tag, thread_number, counter)
+  local order_number = string.format("BENCH-%s-%d-%d", run_id, thread_number, counter)
   local body = string.format(body_format, order_number, math.random(10, 648), math.random(0, 999999999))
   return wrk.format(nil, nil, nil, body)
 end

@@ -29,6 +29,9 @@ from .report import FilingResult
 BASE_DIR = Path(settings.BASE_DIR)
 SCRIPT = Path(__file__).with_name("filing.lua")
 HOST, PORT = "127.0.0.1", 8123
+# Longer than wrk's 2 s default: a timed-out request is counted as an error, not re-sent, and the first
+# requests of each worker (importing the views) are slow.
+REQUEST_TIMEOUT = 10
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
@@ -36,14 +39,14 @@ class FilingUnavailable(RuntimeError):
     """wrk is missing, or gunicorn did not start."""
 
 
-def run(actors: Actors, *, seconds: int, threads: int, connections: int, warmup_seconds: int = 3) -> FilingResult:
+def run(actors: Actors, *, seconds: int, threads: int, connections: int, warmup: int = 5) -> FilingResult:
     wrk = shutil.which("wrk")
     if wrk is None:
         raise FilingUnavailable("wrk is not installed (apt-get install -y wrk)")
     result = FilingResult(seconds=seconds, connections=connections, threads=threads)
     with _broker_env() as broker, _gunicorn(broker):
-        if warmup_seconds:
-            _wrk(wrk, actors, seconds=warmup_seconds, threads=threads, connections=connections)
+        if warmup:
+            _wrk(wrk, actors, seconds=warmup, threads=threads, connections=connections)
         measured = _wrk(wrk, actors, seconds=seconds, threads=threads, connections=connections)
     result.requests = measured["requests"]
     result.requests_per_second = measured["requests"] / (measured["duration_us"] / 1e6)
@@ -60,10 +63,23 @@ def run(actors: Actors, *, seconds: int, threads: int, connections: int, warmup_
 
 def _wrk(wrk: str, actors: Actors, *, seconds: int, threads: int, connections: int) -> dict:
     command = [
-        wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(SCRIPT),
-        f"http://{HOST}:{PORT}", "--", actors.filer_token, actors.platform.slug,
+        wrk,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        f"--timeout={REQUEST_TIMEOUT}s",
+        "--latency",
+        "-s",
+        str(SCRIPT),
+        f"http://{HOST}:{PORT}",
+        "--",
+        actors.filer_token,
+        actors.platform.slug,
+        uuid.uuid4().hex[:12],
     ]
-    finished = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=False)
+    finished = subprocess.run(  # noqa: S603 - our own command line
+        command, capture_output=True, text=True, timeout=seconds + 60, check=False
+    )
     for line in finished.stdout.splitlines():
         if line.startswith("BENCH-RESULT "):
             return json.loads(line.removeprefix("BENCH-RESULT "))
@@ -96,7 +112,7 @@ def _redis():
         client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=5)
         client.ping()
         return client
-    except Exception:  # noqa: BLE001 - no Redis: fall back to the in-memory queue
+    except Exception:  # no Redis: fall back to the in-memory queue
         return None
 
 
@@ -116,7 +132,9 @@ def _gunicorn(broker: dict):
     }
     command = [sys.executable, "-m", "gunicorn", "portal.wsgi", "-w", "2", "-b", f"{HOST}:{PORT}"]
     with log_path.open("w") as log:
-        process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(  # noqa: S603 - our own command line
+            command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
     try:
         deadline = time.monotonic() + 30
         while not _port_open():

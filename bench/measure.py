@@ -70,7 +70,7 @@ class Timing:
 
     @property
     def query_counts(self) -> str:
-        """"12" when every request ran the same number of queries, else "11–13"."""
+        """'12' when every request ran the same number of queries, else '11–13'."""
         if not self.queries:
             return ""
         low, high = min(self.queries), max(self.queries)
@@ -90,7 +90,7 @@ def verdict(targets: list[tuple[Target, float]]) -> str:
 def format_number(value: float | int | None) -> str:
     if value is None:
         return ""
-    if isinstance(value, int) or float(value).is_integer() and abs(value) >= 100:
+    if isinstance(value, int) or (float(value).is_integer() and abs(value) >= 100):
         return f"{int(value):,}".replace(",", " ")
     if abs(value) >= 100:
         return f"{value:,.0f}".replace(",", " ")

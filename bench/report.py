@@ -2,6 +2,7 @@
 
 import os
 import platform
+import shutil
 import subprocess
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -196,13 +197,16 @@ def _cpu_model() -> str:
 
 def _commit() -> str:
     """The checked-out commit (read only), with "+changes" when the working tree differs from it."""
+    git = shutil.which("git")
+    if git is None:
+        return "?"
     try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True, timeout=5
+        head = subprocess.run(  # noqa: S603 - fixed arguments
+            [git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True, timeout=5
         ).stdout.strip()
         # --no-optional-locks: only read, never refresh the index while others work in the tree.
-        changed = subprocess.run(
-            ["git", "--no-optional-locks", "diff", "--quiet", "HEAD", "--"], capture_output=True, timeout=10
+        changed = subprocess.run(  # noqa: S603 - fixed arguments
+            [git, "--no-optional-locks", "diff", "--quiet", "HEAD", "--"], capture_output=True, timeout=10
         ).returncode
     except (OSError, subprocess.SubprocessError):
         return "?"

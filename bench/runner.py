@@ -47,6 +47,18 @@ def postgres_version() -> str:
         return cursor.fetchone()[0]
 
 
+def all_visible() -> dict[str, float]:
+    """Share of each big table's pages marked all-visible: index-only scans skip the table only on those."""
+    tables = [Complaint._meta.db_table, Deadline._meta.db_table, Event._meta.db_table]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, relallvisible::float / GREATEST(relpages, 1) AS share "
+            "FROM pg_class WHERE relname = ANY(%s)",
+            [tables],
+        )
+        return dict(cursor.fetchall())
+
+
 def run_benchmark(args: argparse.Namespace, *, command: str) -> int:
     pending = unapplied_migrations()
     if pending:
@@ -68,18 +80,26 @@ def run_benchmark(args: argparse.Namespace, *, command: str) -> int:
         data=data_size(),
     )
     if missing:
-        run.notes.append(f"WARNING: indexes/constraints missing from the database: {schema.describe(missing)}")
+        run.notes.append(f"WARNING: missing indexes/constraints: {schema.describe(missing)}")
         say(run.notes[-1])
+    visible = all_visible()
+    run.notes.append(
+        "All-visible pages (index-only scans): "
+        + ", ".join(f"{table} {share:.0%}" for table, share in sorted(visible.items()))
+        + (" — run VACUUM (ANALYZE) after loading data" if min(visible.values(), default=1) < 0.5 else "")
+    )
+    say(run.notes[-1])
     say("Data: " + ", ".join(f"{format_number(v)} {k}" for k, v in run.data.items()))
     actors = pick_actors()
     run.notes.append(
-        f"Actors: platform `{actors.platform.slug}` ({format_number(actors.platform_complaints)} complaints), "
+        f"Actors: platform `{actors.platform.slug}` "
+        f"({format_number(actors.platform_complaints)} complaints), "
         f"consumer #{actors.consumer.pk} ({actors.consumer_complaints} complaints), complaint "
         f"#{actors.detail_complaint.pk} ({actors.detail_complaint.event_count} events) for the detail pages."
     )
     run.notes.append(
-        f"In-process django.test.Client, {args.warmup} warm-up + {args.requests} timed requests per scenario, "
-        "DEBUG off, percentiles interpolated linearly."
+        f"In-process django.test.Client, {args.warmup} warm-up + {args.requests} timed requests "
+        "per scenario, DEBUG off, percentiles interpolated linearly."
     )
     say(run.notes[-2])
     for scenario in scenarios.scenarios(actors):
@@ -122,7 +142,7 @@ def run_benchmark(args: argparse.Namespace, *, command: str) -> int:
         finally:
             if not args.keep_filed:
                 deleted = filing.delete_filed(actors.filer.pk)
-                run.notes.append(f"Filing: gunicorn -w 2; the {deleted} complaints filed were deleted afterwards.")
+                run.notes.append(f"Filing: the {deleted} complaints filed were deleted afterwards.")
         say(run.filing.markdown())
     for note in args.note:
         run.notes.append(note)

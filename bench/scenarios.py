@@ -53,7 +53,9 @@ def client_for(caller: str, actors: Actors) -> Client:
     kind, role = caller.split("-", 1)
     if kind == "web":
         client = Client()
-        client.force_login({"regulator": actors.regulator, "staff": actors.staff, "consumer": actors.consumer}[role])
+        client.force_login(
+            {"regulator": actors.regulator, "staff": actors.staff, "consumer": actors.consumer}[role],
+        )
         return client
     header = {
         "regulator": f"Token {actors.regulator_token}",
@@ -97,12 +99,23 @@ def scenarios(actors: Actors) -> list[Scenario]:
     return [
         Scenario("Regulator dashboard, 90 days", "web-regulator", "/dashboard/?days=90", STATS_90),
         Scenario("Regulator dashboard, 365 days", "web-regulator", "/dashboard/?days=365", STATS_365),
-        Scenario("Stats API per platform, 90 days", "api-regulator", "/api/v1/stats/platforms/?days=90", STATS_90),
         Scenario(
-            "Stats API per platform, 365 days", "api-regulator", "/api/v1/stats/platforms/?days=365", STATS_365
+            "Stats API per platform, 90 days",
+            "api-regulator",
+            "/api/v1/stats/platforms/?days=90",
+            STATS_90,
         ),
         Scenario(
-            "Repeat-offenders API, 90 days", "api-regulator", "/api/v1/stats/repeat-offenders/?days=90", STATS_90
+            "Stats API per platform, 365 days",
+            "api-regulator",
+            "/api/v1/stats/platforms/?days=365",
+            STATS_365,
+        ),
+        Scenario(
+            "Repeat-offenders API, 90 days",
+            "api-regulator",
+            "/api/v1/stats/repeat-offenders/?days=90",
+            STATS_90,
         ),
         Scenario("Platform inbox API, page 1", "api-platform", inbox, PAGE, note=INBOX_FILTER),
         Scenario(
@@ -114,7 +127,12 @@ def scenarios(actors: Actors) -> list[Scenario]:
             resolve=follow_next(DEEP_PAGE - 1),
         ),
         Scenario("Platform inbox page, page 1", "web-staff", web_inbox, PAGE, note=INBOX_FILTER),
-        Scenario(f"Platform inbox page, page {DEEP_PAGE}", "web-staff", f"{web_inbox}&page={DEEP_PAGE}", PAGE),
+        Scenario(
+            f"Platform inbox page, page {DEEP_PAGE}",
+            "web-staff",
+            f"{web_inbox}&page={DEEP_PAGE}",
+            PAGE,
+        ),
         Scenario("Consumer complaint list page", "web-consumer", "/complaints/?status=all", PAGE),
         Scenario("Consumer complaint list API", "api-consumer", "/api/v1/complaints/", PAGE),
         Scenario("Admin changelist", "web-regulator", changelist, PAGE),
@@ -124,9 +142,19 @@ def scenarios(actors: Actors) -> list[Scenario]:
             f"{changelist}?status__exact=awaiting_platform&is_overdue__exact=1&problem__exact=card_key_missing",
             PAGE,
         ),
-        Scenario("Admin changelist, search by order number", "web-regulator", f"{changelist}?q={actors.order_number}",
-                 PAGE),
-        Scenario("Public scorecard page", "public", f"/platforms/{actors.platform.slug}/", PAGE, note="cached"),
+        Scenario(
+            "Admin changelist, search by order number",
+            "web-regulator",
+            f"{changelist}?q={actors.order_number}",
+            PAGE,
+        ),
+        Scenario(
+            "Public scorecard page",
+            "public",
+            f"/platforms/{actors.platform.slug}/",
+            PAGE,
+            note="cached",
+        ),
         Scenario(
             "Public scorecard page, cache cold",
             "public",
@@ -136,7 +164,12 @@ def scenarios(actors: Actors) -> list[Scenario]:
         ),
         Scenario("Complaint detail page with timeline", "web-consumer", f"/complaints/{complaint_id}/", PAGE),
         Scenario("Complaint detail API", "api-consumer", f"/api/v1/complaints/{complaint_id}/", PAGE),
-        Scenario("Complaint timeline API", "api-consumer", f"/api/v1/complaints/{complaint_id}/events/", PAGE),
+        Scenario(
+            "Complaint timeline API",
+            "api-consumer",
+            f"/api/v1/complaints/{complaint_id}/events/",
+            PAGE,
+        ),
     ]
 
 

@@ -275,8 +275,11 @@ def _choice_label(choices, value) -> str:
     return str(dict(choices).get(value, value or ""))
 
 
-def event_summary(event: Event) -> str:
-    """One readable line about what an event recorded (its full data stays in the hashed chain)."""
+def event_summary(event: Event, platform=None) -> str:
+    """One readable line about what an event recorded (its full data stays in the hashed chain).
+
+    ``platform``: the complaint's platform, so that its name is shown where the event recorded its slug.
+    """
     data = event.data
     match event.kind:
         case EventKind.FILED:
@@ -285,7 +288,9 @@ def event_summary(event: Event) -> str:
                 "amount": data.get("amount"),
             }
         case EventKind.FORWARDED | EventKind.TRIAGED:
-            return _("Platform: %(platform)s") % {"platform": data.get("platform")}
+            slug = data.get("platform")
+            name = platform.name if platform is not None and platform.slug == slug else slug
+            return _("Platform: %(platform)s") % {"platform": name}
         case EventKind.EVIDENCE_ADDED:
             return _("%(name)s (%(kind)s, %(size)s bytes)") % {
                 "name": data.get("file_name"), "kind": _choice_label(EvidenceKind.choices, data.get("kind")),
@@ -310,6 +315,14 @@ def event_summary(event: Event) -> str:
             if data.get("consent"):
                 return _("Consented to publication")
             return _("Withdrew consent to publication")
+        case EventKind.ESCALATED if data.get("automatic"):
+            # The sweep records "<clock> deadline missed"; show the clock's name instead of its code.
+            clock = str(data.get("reason", "")).removesuffix(" deadline missed")
+            if clock in ClockKind.values:
+                return _("Escalated automatically: the “%(clock)s” deadline was missed.") % {
+                    "clock": _choice_label(ClockKind.choices, clock)
+                }
+            return _("Escalated automatically after a missed deadline.")
         case EventKind.PENALTY_LINKED:
             return _("Penalty decision %(number)s") % {"number": data.get("penalty")}
         case _:
@@ -373,7 +386,9 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "clocks": [clock_row(clock, now) for clock in complaint.deadlines.all()],
         "countdown_formats": {name: str(text) for name, text in COUNTDOWN_FORMATS.items()},
         "responses": complaint.responses.all(),
-        "timeline": [TimelineEntry(event, actor_display(event), event_summary(event)) for event in events],
+        "timeline": [
+            TimelineEntry(event, actor_display(event), event_summary(event, complaint.platform)) for event in events
+        ],
         "chain_break": verify_chain(complaint, events=events),
         "evidence": complaint.evidence.all(),
         "internal_notes": complaint.internal_notes.all() if with_notes else None,

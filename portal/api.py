@@ -10,13 +10,25 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from portal.errors import DomainError
+
+
+class NulSafeSlugRelatedField(serializers.SlugRelatedField):
+    """DRF's ``SlugRelatedField`` that refuses NUL characters before the lookup.
+
+    PostgreSQL cannot compare text containing NUL (the query fails: a 500); no slug or username has one.
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 def domain_error_body(exc: DomainError) -> dict[str, str]:

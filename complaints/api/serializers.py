@@ -18,6 +18,7 @@ from complaints.models import (
     ResponseOutcome,
 )
 from platforms.models import Platform
+from portal.api import NulSafeSlugRelatedField
 
 # --- filing --------------------------------------------------------------------------------------------
 
@@ -37,7 +38,7 @@ class SupportContactIn(serializers.Serializer):
 
 
 class ComplaintFileIn(serializers.ModelSerializer):
-    platform = serializers.SlugRelatedField(
+    platform = NulSafeSlugRelatedField(
         slug_field="slug",
         queryset=Platform.objects.all(),
         required=False,
@@ -143,7 +144,7 @@ class RespondIn(serializers.Serializer):
 
 
 class AssignIn(serializers.Serializer):
-    assignee = serializers.SlugRelatedField(
+    assignee = NulSafeSlugRelatedField(
         slug_field="username",
         queryset=get_user_model().objects.none(),
         allow_null=True,

@@ -18,6 +18,7 @@ from platforms.penalties import (
     penalty_notice_filename,
     penalty_notice_pdf,
 )
+from portal.api import NulSafeSlugRelatedField
 
 
 class PenaltyAccess(permissions.BasePermission):
@@ -52,7 +53,7 @@ class PenaltyOutputSerializer(serializers.ModelSerializer):
 
 
 class PenaltyInputSerializer(serializers.Serializer):
-    platform = serializers.SlugRelatedField(slug_field="slug", queryset=Platform.objects.all())
+    platform = NulSafeSlugRelatedField(slug_field="slug", queryset=Platform.objects.all())
     kind = serializers.ChoiceField(choices=PenaltyKind.choices)
     fine_amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
     rectification_deadline = serializers.DateField(required=False, allow_null=True)

@@ -30,6 +30,7 @@ from platforms.statistics import (
     repeat_offenders,
     weekly_trend,
 )
+from portal.api import NulSafeSlugRelatedField
 from portal.pagination import StandardPagination
 
 RATE_DECIMALS = 4
@@ -74,7 +75,7 @@ class TrendQuery(serializers.Serializer):
         default=DEFAULT_TREND_WEEKS,
         help_text=_("Number of ISO weeks, the current one included (1–104)."),
     )
-    platform = serializers.SlugRelatedField(
+    platform = NulSafeSlugRelatedField(
         slug_field="slug",
         queryset=Platform.objects.all(),
         required=False,

@@ -26,8 +26,13 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -65,7 +70,10 @@ def new_page(browser, live_server) -> Iterator[Callable]:
         shared = context is not None
         if not shared:
             context = browser.new_context(
-                base_url=live_server.url, viewport=viewport or DESKTOP, locale="zh-CN", accept_downloads=True,
+                base_url=live_server.url,
+                viewport=viewport or DESKTOP,
+                locale="zh-CN",
+                accept_downloads=True,
             )
             context.set_default_timeout(TIMEOUT_MS)
             if language != "zh-hans":
@@ -76,8 +84,7 @@ def new_page(browser, live_server) -> Iterator[Callable]:
         page = context.new_page()
         if shared and viewport:
             page.set_viewport_size(viewport)
-        page.on("console", lambda message: message.type == "error" and problems.append(
-            f"{page.url}: {message.text}"))
+        page.on("console", lambda message: message.type == "error" and problems.append(f"{page.url}: {message.text}"))
         page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))
         return page
 
@@ -105,11 +112,23 @@ def login(page, username: str, password: str) -> None:
     assert "/accounts/login/" not in page.url, f"login of {username} failed"
 
 
-def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot as docs/screenshots/<name>.png (README's Screenshots section shows them)."""
+def log_in_as(context, user, base_url: str) -> None:
+    """Give ``context`` a session of ``user`` without the login form (the story test uses the form)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    name = settings.SESSION_COOKIE_NAME
+    context.clear_cookies(name=name)
+    context.add_cookies([{"name": name, "value": client.cookies[name].value, "url": base_url}])
+
+
+def screenshot(page, name: str, *, full_page: bool = True) -> Path:
+    """Save a screenshot as docs/screenshots/<name>.png (README's Screenshots section shows them)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True, animations="disabled", caret="hide")
+    page.screenshot(path=str(path), full_page=full_page, animations="disabled", caret="hide")
     return path
 
 

@@ -13,9 +13,8 @@ from django.utils import timezone
 
 from platforms.penalties import penalty_issue
 from portal.roles import make_regulator
-from tests.e2e.conftest import PHONE, duplicate_ids, horizontal_overflow, login, run_axe
+from tests.e2e.conftest import PHONE, duplicate_ids, horizontal_overflow, log_in_as, run_axe
 from tests.factories import (
-    DEFAULT_PASSWORD,
     ConsumerFactory,
     ManagerFactory,
     PlatformFactory,
@@ -28,10 +27,11 @@ from tests.factories import (
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def pages_per_role() -> dict[str | None, list[str]]:
+def pages_per_role() -> dict:
     """The main pages of each role (None = anonymous), with enough data for every part of them to show."""
-    platform = PlatformFactory(name="星辰卡盟", slug="xingchen", compensation_standard="超时未发货按订单金额10%赔付",
-                               compensation_hours=24)
+    platform = PlatformFactory(
+        name="星辰卡盟", slug="xingchen", compensation_standard="超时未发货按订单金额10%赔付", compensation_hours=24
+    )
     consumer = ConsumerFactory(username="a11y-consumer")
     two_days_ago = timezone.now() - timedelta(days=2)
     complaint = file_complaint(consumer, platform, now=two_days_ago, paid_at=two_days_ago - timedelta(hours=3))
@@ -41,16 +41,19 @@ def pages_per_role() -> dict[str | None, list[str]]:
     regulator = RegulatorFactory(username="a11y-regulator")
     make_regulator(regulator)
     penalty_issue(
-        by=regulator, platform=platform, kind="warning", legal_basis="《网络交易监督管理办法》第五十二条",
-        facts="收款后未发货。", decision="警告，责令改正。", complaint_ids=[complaint.pk],
+        by=regulator,
+        platform=platform,
+        kind="warning",
+        legal_basis="《网络交易监督管理办法》第五十二条",
+        facts="收款后未发货。",
+        decision="警告，责令改正。",
+        complaint_ids=[complaint.pk],
     )
     return {
-        None: ["/", "/accounts/login/", "/accounts/register/", "/platforms/", "/platforms/xingchen/",
-               "/no-such-page/"],
-        consumer.username: ["/complaints/new/", "/complaints/new/?paid=yes", "/complaints/",
-                            f"/complaints/{complaint.pk}/"],
-        manager.username: ["/complaints/inbox/", f"/complaints/{complaint.pk}/respond/", "/workspace/"],
-        regulator.username: ["/dashboard/", "/penalties/", f"/complaints/{complaint.pk}/"],
+        None: ["/", "/accounts/login/", "/accounts/register/", "/platforms/", "/platforms/xingchen/", "/no-such-page/"],
+        consumer: ["/complaints/new/", "/complaints/new/?paid=yes", "/complaints/", f"/complaints/{complaint.pk}/"],
+        manager: ["/complaints/inbox/", f"/complaints/{complaint.pk}/respond/", "/workspace/"],
+        regulator: ["/dashboard/", "/penalties/", f"/complaints/{complaint.pk}/"],
     }
 
 
@@ -59,24 +62,22 @@ PHONE_RULES = ["scrollable-region-focusable", "meta-viewport"]
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_main_pages_have_no_serious_axe_violations_and_fit_a_phone(new_page, language):
-    import time; print("S", time.monotonic(), flush=True)
+def test_main_pages_have_no_serious_axe_violations_and_fit_a_phone(new_page, live_server, language):
     roles = pages_per_role()
+    desktop = new_page(language=language, axe=True)
+    phone = new_page(viewport=PHONE, context=desktop.context)
     problems: dict[str, list] = {}
     overflowing: dict[str, int] = {}
-    for username, paths in roles.items():
-        import time; t0 = time.monotonic()
-        desktop = new_page(language=language, axe=True)
-        phone = new_page(viewport=PHONE, context=desktop.context)
-        t1 = time.monotonic()
-        if username:
-            login(desktop, username, DEFAULT_PASSWORD)
-        print("L", username, round(t1-t0,2), round(time.monotonic()-t1,2), flush=True)
+    for user, paths in roles.items():
+        if user:
+            log_in_as(desktop.context, user, live_server.url)
         for path in paths:
-            where = f"{username or 'anonymous'} {path}"
+            where = f"{user or 'anonymous'} {path}"
             response = desktop.goto(path)
             assert response.status == (404 if path == "/no-such-page/" else 200), where
             assert desktop.locator("html").get_attribute("lang") == language, where
+            if user:
+                assert desktop.locator(".nav-username").inner_text() == user.username, where
             found = run_axe(desktop)
             if duplicates := duplicate_ids(desktop):
                 found.append({"id": "duplicate ids", "impact": "serious", "help": "", "nodes": duplicates})
@@ -86,7 +87,6 @@ def test_main_pages_have_no_serious_axe_violations_and_fit_a_phone(new_page, lan
             found += [{**violation, "id": f"{violation['id']} (390 px)"} for violation in run_axe(phone, PHONE_RULES)]
             if found:
                 problems[where] = found
-    print("E", time.monotonic(), flush=True)
     assert not problems, format_violations(problems)
     assert not overflowing, f"pages wider than a 390 px phone (extra px): {overflowing}"
 

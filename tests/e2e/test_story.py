@@ -13,11 +13,11 @@ from django.utils import timezone, translation
 from PIL import Image, ImageDraw
 
 from complaints.calendar import SHANGHAI
-from complaints.models import Complaint, Finding, Status
+from complaints.models import ClockKind, Complaint, Finding, Status
 from complaints.sweep import deadlines_sweep
 from platforms.models import Penalty
 from portal.roles import make_regulator
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import PHONE, login, screenshot
 from tests.factories import DEFAULT_PASSWORD, PlatformFactory, RegulatorFactory, StaffFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -117,6 +117,7 @@ def test_a_complaint_from_filing_to_penalty(new_page, live_server):
     assert complaint.platform == platform and complaint.status == Status.AWAITING_PLATFORM
     assert page.locator("h1").inner_text() == complaint.reference
     assert complaint.reference in page.locator(".alert-success").first.inner_text()
+    screenshot(page, "05-complaint-filed")
 
     # The payment voucher is added on the detail page, as a different kind of evidence (the XHR uploader).
     upload = page.locator("form.js-xhr-upload")
@@ -132,7 +133,9 @@ def test_a_complaint_from_filing_to_penalty(new_page, live_server):
         assert len(item.sha256) == 64
         assert table.locator("code.hash-full", has_text=item.sha256).count() == 1
         assert table.locator("summary code").get_by_text(f"{item.sha256[:12]}…").count() == 1
-    screenshot(page, "05-complaint-filed")
+    table.locator("details.hash summary").first.click()
+    assert table.locator("code.hash-full").first.is_visible()
+    screenshot(page, "06-evidence-fingerprints")
 
     # The dossier PDF, from the button on the detail page.
     with page.expect_download() as download_info:
@@ -146,13 +149,13 @@ def test_a_complaint_from_filing_to_penalty(new_page, live_server):
     page.goto("/complaints/inbox/")
     row = page.locator("tr.inbox-row", has_text=complaint.reference)
     assert row.count() == 1
-    screenshot(page, "06-platform-inbox")
+    screenshot(page, "07-platform-inbox")
     row.locator("a.js-row-link").click()
     page.wait_for_url(f"**/complaints/{complaint.pk}/respond/")
     page.locator("input[name=outcome][value=in_progress]").check()
     page.locator("#id_promised_by").fill(local_input(timezone.now() + timedelta(hours=20)))
     page.locator("#id_message").fill("已联系上游供应商核查库存，预计明天补发卡密。")
-    screenshot(page, "07-platform-answer-in-progress")
+    screenshot(page, "08-platform-answer-in-progress")
     page.locator("form.js-outcome-form button[type=submit]").click()
     page.wait_for_url(f"**/complaints/{complaint.pk}/")
     complaint.refresh_from_db()
@@ -170,7 +173,7 @@ def test_a_complaint_from_filing_to_penalty(new_page, live_server):
     assert complaint.status == Status.AWAITING_CONSUMER
     refund = complaint.responses.get(outcome="refunded")
     assert refund.refund_amount == Decimal("198.00") and refund.refund_reference == "RF2026112500123"
-    screenshot(page, "08-platform-refunded")
+    screenshot(page, "09-platform-refunded")
 
     # d. The consumer has not received the refund and disputes the answer.
     login(page, "li-ming", CONSUMER_PASSWORD)
@@ -178,7 +181,7 @@ def test_a_complaint_from_filing_to_penalty(new_page, live_server):
     assert page.locator(".response").count() == 2
     dispute = page.locator(f"form[action='/complaints/{complaint.pk}/dispute/']")
     dispute.locator("textarea[name=reason]").fill("支付宝账单中查不到这笔退款，退款单号也查询不到。")
-    screenshot(page, "09-consumer-disputes")
+    screenshot(page, "10-consumer-disputes")
     dispute.locator("button[type=submit]").click()
     page.wait_for_url(f"**/complaints/{complaint.pk}/")
     complaint.refresh_from_db()
@@ -193,20 +196,28 @@ def test_a_complaint_from_filing_to_penalty(new_page, live_server):
     assert page.locator(".status-line .badge-escalated").inner_text() == zh(Status.ESCALATED.label)
     escalated = page.locator(".timeline-item.is-alert", has_text=zh(complaint.events.last().get_kind_display()))
     assert escalated.count() == 1
-    screenshot(page, "10-consumer-sees-escalation")
+    explanation = zh("Escalated automatically: the “%(clock)s” deadline was missed.") % {
+        "clock": zh(ClockKind.HARD_LIMIT.label)
+    }
+    assert escalated.locator(".timeline-body").inner_text() == explanation
+    screenshot(page, "11-consumer-sees-escalation")
+    phone = new_page(viewport=PHONE, context=page.context)
+    phone.goto(f"/complaints/{complaint.pk}/")
+    assert phone.locator(".nav-toggle").is_visible()
+    screenshot(phone, "12-consumer-on-a-phone", full_page=False)
+    phone.close()
 
     # f. The regulator takes it up in the admin, closes it as upheld and penalises the platform.
     login(page, regulator.username, DEFAULT_PASSWORD)
     page.goto(f"/admin/complaints/complaint/{complaint.pk}/change/")
-    assert complaint.reference in page.content()
-    screenshot(page, "11-regulator-admin-complaint")
-    run_admin_action(page, complaint, "accept_for_mediation")
+    assert page.locator("#content h2", has_text=complaint.reference).count() == 1
+    run_admin_action(page, complaint, "accept_for_mediation", screenshot_name="13-regulator-admin-action")
     complaint.refresh_from_db()
     assert complaint.status == Status.MEDIATION
     run_admin_action(page, complaint, "close_with_finding")
     page.locator("select[name=finding]").select_option(Finding.UPHELD)
     page.locator("textarea[name=note]").fill("平台未能证明已退款，投诉成立。")
-    screenshot(page, "12-regulator-close-upheld")
+    screenshot(page, "14-regulator-close-upheld")
     page.locator("input[name=apply]").click()
     page.wait_for_load_state()
     complaint.refresh_from_db()
@@ -221,13 +232,13 @@ def test_a_complaint_from_filing_to_penalty(new_page, live_server):
     page.locator("#id_facts").fill("该平台收款后未发货，亦未在规定期限内处理消费者投诉。")
     page.locator("#id_legal_basis").fill("《网络交易监督管理办法》第五十二条")
     page.locator("#id_decision").fill("罚款人民币伍仟元，并责令改正。")
-    screenshot(page, "13-regulator-penalty-form")
+    screenshot(page, "15-regulator-penalty-form")
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/penalties/*/")
     penalty = Penalty.objects.get(platform=platform)
     assert list(penalty.complaints.all()) == [complaint]
     assert penalty.number in page.locator("h1").inner_text()
-    screenshot(page, "14-penalty-issued")
+    screenshot(page, "16-penalty-issued")
     notice = page.request.get(page.locator(f"a[href='/penalties/{penalty.pk}/notice.pdf']").get_attribute("href"))
     assert notice.status == 200
     assert notice.headers["content-type"] == "application/pdf"
@@ -237,16 +248,16 @@ def test_a_complaint_from_filing_to_penalty(new_page, live_server):
     page.context.clear_cookies()
     page.goto("/platforms/xingchen/")
     assert page.locator(".nav-username").count() == 0
-    assert page.locator("#penalties-title + * , section[aria-labelledby=penalties-title]").get_by_text(
-        penalty.number
-    ).count() >= 1
-    screenshot(page, "15-public-scorecard")
+    assert page.locator("section[aria-labelledby=penalties-title]").get_by_text(penalty.number).count() == 1
+    screenshot(page, "17-public-scorecard")
 
 
-def run_admin_action(page, complaint: Complaint, action: str) -> None:
+def run_admin_action(page, complaint: Complaint, action: str, *, screenshot_name: str = "") -> None:
     """Tick the complaint in the admin change list and run one of its actions."""
     page.goto(f"/admin/complaints/complaint/?q={complaint.reference}")
     page.locator(f"input[name=_selected_action][value='{complaint.pk}']").check()
     page.locator("select[name=action]").select_option(action)
+    if screenshot_name:
+        screenshot(page, screenshot_name)
     page.locator("button[name=index]").click()
     page.wait_for_load_state()

@@ -329,8 +329,9 @@ def test_weekly_trend_of_one_platform(market):
     assert sum(week.filed for week in trend.values()) == 7
 
 
-def test_platform_statistics_take_five_queries_whatever_the_data(market, django_assert_num_queries):
-    with django_assert_num_queries(5):
+def test_platform_statistics_take_a_fixed_number_of_queries_whatever_the_data(market, django_assert_num_queries):
+    # PostgreSQL computes the median in the complaints' aggregate; SQLite needs a query of its own for it.
+    with django_assert_num_queries(4 if connection.vendor == "postgresql" else 5):
         platform_statistics(days=30, now=NOW)
 
 

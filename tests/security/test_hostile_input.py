@@ -297,3 +297,26 @@ def test_markup_in_text_fields_is_literal_text_in_the_dossier_pdf(client, consum
                           check=True, timeout=60).stdout
 
     assert '<script>alert("km-xss")' in re.sub(r"\s+", " ", text).replace("“", '"').replace("”", '"')
+
+
+# --- NUL characters in looked-up names (PostgreSQL refuses to compare text containing them) ---------------
+
+NUL_LOOKUPS = [
+    pytest.param("regulator", "post", "/api/v1/penalties/", {"platform": "a\x00b", "kind": "warning"}, "platform",
+                 id="penalty-platform"),
+    pytest.param("consumer", "post", "/api/v1/complaints/", {"platform": "a\x00b"}, "platform", id="filing-platform"),
+    pytest.param("regulator", "get", "/api/v1/stats/trend/", {"platform": "a\x00b"}, "platform", id="trend-platform"),
+    pytest.param("agent", "post", "/api/v1/complaints/{pk}/assign/", {"assignee": "a\x00b"}, "assignee",
+                 id="assignee-username"),
+]
+
+
+@pytest.mark.parametrize(("role", "method", "url", "data", "field"), NUL_LOOKUPS)
+def test_nul_character_in_a_looked_up_name_is_a_field_error(request, complaint, role, method, url, data, field):
+    client = client_for(request.getfixturevalue(role))
+    url = url.format(pk=complaint.pk)
+
+    response = client.get(url, data) if method == "get" else client.post(url, data, format="json")
+
+    assert response.status_code == 400
+    assert field in response.json()
