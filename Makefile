@@ -126,8 +126,9 @@ fmt: install  ## ruff format + safe fixes
 	@$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-messages: install  ## update and compile the zh_Hans / en catalogues
+messages: install  ## update the catalogues, fill zh_Hans from its glossary (lists what is missing), compile
 	@$(MANAGE) makemessages -l zh_Hans -l en --no-obsolete $(MESSAGE_IGNORES)
+	$(PY) locale/zh_Hans/apply_glossary.py
 	$(MANAGE) compilemessages $(MESSAGE_IGNORES)
 
 bench: install  ## time pages, APIs, sweep, filing on DATABASE_URL (PostgreSQL); appends to docs/benchmarks.md

@@ -1,9 +1,6 @@
 """Fill locale/zh_Hans/LC_MESSAGES/django.po from locale/zh_Hans/glossary.json (msgid -> msgstr, plurals as lists).
 
-Usage, after `manage.py makemessages -l zh_Hans ...`:
-    .venv/bin/pip install polib   # not a project requirement
-    .venv/bin/python locale/zh_Hans/apply_glossary.py
-    .venv/bin/python manage.py compilemessages --ignore=.venv
+`make messages` runs it between makemessages and compilemessages. New msgids go into glossary.json.
 
 Existing non-fuzzy msgstrs in the .po that the glossary lacks are added to the glossary. Entries the glossary does
 not cover are listed as MISSING and left untouched (still untranslated/fuzzy), so msgfmt --statistics shows them.
