@@ -127,7 +127,7 @@ fmt: install  ## ruff format + safe fixes
 	$(VENV)/bin/ruff format .
 
 messages: install  ## update the catalogues, fill zh_Hans from its glossary (lists what is missing), compile
-	@$(MANAGE) makemessages -l zh_Hans -l en --no-obsolete $(MESSAGE_IGNORES)
+	@$(MANAGE) makemessages -l zh_Hans -l en --no-obsolete $(MESSAGE_IGNORES) --ignore=tests
 	$(PY) locale/zh_Hans/apply_glossary.py
 	$(MANAGE) compilemessages $(MESSAGE_IGNORES)
 
