@@ -21,8 +21,8 @@ from portal.errors import Conflict, IllegalTransition
 from portal.sequences import sequence_next
 
 from . import notifications
-from .deadlines import meet_clocks, pause_clocks, resume_clocks, start_clocks
-from .events import record_event
+from .deadlines import build_clock, meet_clocks, pause_clocks, resume_clocks, start_clocks
+from .events import build_event, record_event
 from .models import (
     FINAL_OUTCOMES,
     OPEN_STATUSES,
@@ -235,7 +235,7 @@ def _create_complaint(consumer, data: dict, now: datetime) -> Complaint:
         raise _duplicate_error(duplicate)
     year = timezone.localtime(now).year
     number = sequence_next(scope="complaint", year=year)
-    complaint = Complaint.objects.create(
+    complaint = Complaint(
         reference=f"{settings.PORTAL_REFERENCE_PREFIX}-{year}-{number:06d}",
         consumer=consumer,
         status=Status.AWAITING_PLATFORM if platform else Status.TRIAGE,
@@ -244,9 +244,16 @@ def _create_complaint(consumer, data: dict, now: datetime) -> Complaint:
         compensation_breach=_breaches_compensation_standard(platform, data["paid_at"], now, data["problem"]),
         **data,
     )
-    record_event(complaint, kind=EventKind.FILED, actor=consumer, at=now, data=_filing_snapshot(complaint))
+    # The first events are chained before the row exists, so the complaint is written once, with its chain head,
+    # and its events and clocks in one statement each: filing is the portal's busiest write.
+    events = [build_event(complaint, kind=EventKind.FILED, actor=consumer, at=now, data=_filing_snapshot(complaint))]
     if platform:
-        _forward(complaint, now=now, actor=None)
+        events.append(build_event(complaint, kind=EventKind.FORWARDED, at=now, data=_forwarding_data(complaint)))
+    complaint.save(force_insert=True)
+    Event.objects.bulk_create(events)
+    if platform:
+        Deadline.objects.bulk_create([build_clock(complaint, kind, now) for kind in PLATFORM_CLOCKS])
+        _notify_forwarded(complaint)
     else:
         notifications.queue_email("complaint_triage", notifications.regulator_recipients(), complaint)
     notifications.queue_email(
@@ -278,13 +285,15 @@ def _filing_snapshot(complaint: Complaint) -> dict:
 def _forward(complaint: Complaint, *, now: datetime, actor) -> None:
     """Hand a complaint to its platform: start the platform's clocks and tell its staff."""
     start_clocks(complaint, PLATFORM_CLOCKS, now)
-    record_event(
-        complaint,
-        kind=EventKind.FORWARDED,
-        actor=actor,
-        at=now,
-        data={"platform": complaint.platform.slug, "clocks": list(PLATFORM_CLOCKS)},
-    )
+    record_event(complaint, kind=EventKind.FORWARDED, actor=actor, at=now, data=_forwarding_data(complaint))
+    _notify_forwarded(complaint)
+
+
+def _forwarding_data(complaint: Complaint) -> dict:
+    return {"platform": complaint.platform.slug, "clocks": list(PLATFORM_CLOCKS)}
+
+
+def _notify_forwarded(complaint: Complaint) -> None:
     notifications.queue_email(
         "complaint_new_platform", notifications.platform_recipients(complaint.platform_id), complaint
     )

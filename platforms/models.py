@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 
@@ -158,3 +159,43 @@ class Penalty(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class PlatformDailyStats(models.Model):
+    """Additive figures of the complaints filed against one platform on one day (Asia/Shanghai filing date).
+
+    A rollup maintained by ``platforms.rollup.refresh_daily_stats`` so the statistics of a window are a sum
+    over at most (platforms × days) rows instead of an aggregate over every complaint filed in it. Only sums
+    live here: a window's rates and mean rating are ratios of sums, and stay exactly equal to a direct count.
+    ``platform`` is empty for the complaints against unregistered platforms, which the market totals include.
+    """
+
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, null=True, related_name="+")
+    day = models.DateField(_("filing date"))
+    complaints = models.PositiveIntegerField(default=0)
+    upheld = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    final_answers = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    rating_sum = models.PositiveIntegerField(default=0)
+    rating_count = models.PositiveIntegerField(default=0)
+    compensation_breaches = models.PositiveIntegerField(default=0)
+    first_response_on_time = models.PositiveIntegerField(default=0)
+    first_response_decided = models.PositiveIntegerField(default=0)
+    resolution_on_time = models.PositiveIntegerField(default=0)
+    resolution_decided = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily platform statistics")
+        verbose_name_plural = _("daily platform statistics")
+        constraints = [
+            # One row per (platform, day), the unregistered platforms' row (no platform) included: the
+            # expression is what the refresh's ON CONFLICT names.
+            models.UniqueConstraint(
+                Coalesce("platform", models.Value(0)), "day", name="daily_stats_platform_day"
+            )
+        ]
+        indexes = [models.Index(fields=["day", "platform"], name="daily_stats_day_platform")]
+
+    def __str__(self) -> str:
+        return f"{self.platform_id or '-'} {self.day}"

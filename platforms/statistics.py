@@ -1,13 +1,19 @@
 """Statistics for regulators, the dashboard, the public registry and the scorecards.
 
-Definitions (DESIGN "Statistics", docs/scorecard.md): the window is the complaints filed in the last ``days``
-days before ``now``; on-time rates come from the clock rows (met at or before due / met or breached); upheld =
-closed with finding upheld; acceptance = resolved / complaints that got a final answer.
+Definitions (DESIGN "Statistics", docs/scorecard.md): the window is the complaints filed on the last ``days``
+filing dates (Asia/Shanghai) up to and including the day of ``now``; on-time rates come from the clock rows
+(met at or before due / met or breached); upheld = closed with finding upheld; acceptance = resolved /
+complaints that got a final answer.
 
 Every figure is a SQL aggregate. A full set of per-platform figures costs the same four queries whatever the
 number of complaints or platforms: the platforms, one grouped aggregate over the complaints (the median time
 to first response included; SQLite needs a fifth query for it), one over their clocks, one over the penalties.
 Rows are then merged per platform (or operator) in Python — per group, never per complaint.
+
+With ``settings.PORTAL_STATS_FROM_ROLLUP`` the sums (counts, rates, mean rating) are read from the daily rollup
+``PlatformDailyStats`` instead (platforms.rollup): one grouped sum over (groups × days) rows replaces the two
+aggregates over the complaints and their clocks. The window is whole filing days on both paths, so after a
+refresh the two are exactly equal. The median is not additive and stays a direct query.
 """
 
 from collections import defaultdict
@@ -17,6 +23,7 @@ from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
@@ -28,6 +35,7 @@ from django.db.models import (
     Func,
     Q,
     QuerySet,
+    Sum,
     TextChoices,
     TextField,
     Value,
@@ -40,7 +48,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints.models import ClockKind, Complaint, Deadline, Finding, Status
 from complaints.selectors import unscoped_complaints_for_system
 
-from .models import Operator, Penalty, PenaltyKind, PenaltyStatus, Platform
+from .models import Operator, Penalty, PenaltyKind, PenaltyStatus, Platform, PlatformDailyStats
 from .scorecard import (
     SCORECARD_CACHE_SECONDS,
     SCORECARD_VERSION,
@@ -105,13 +113,19 @@ class Figures:
     overdue: int = 0
     final_answers: int = 0
     accepted: int = 0
-    mean_rating: float | None = None
+    rating_sum: int = 0
+    rating_count: int = 0
     compensation_breaches: int = 0
     first_response_on_time: int = 0
     first_response_decided: int = 0
     resolution_on_time: int = 0
     resolution_decided: int = 0
     median_first_response_hours: float | None = None
+
+    @property
+    def mean_rating(self) -> float | None:
+        """Sum over count, not the database's AVG, so the rollup and the direct count give the same float."""
+        return _ratio(self.rating_sum, self.rating_count)
 
     @property
     def first_response_on_time_rate(self) -> float | None:
@@ -248,20 +262,40 @@ class TrendWeek:
 # --- The window -------------------------------------------------------------------------------------------
 
 
+def local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=SHANGHAI)
+
+
 @dataclass(frozen=True)
 class StatsWindow:
-    """Complaints filed in (now - days, now]."""
+    """The ``days`` filing dates (Asia/Shanghai) ending with the day of ``now``: [first_day, last_day].
+
+    Whole days, so the window is a range of the daily rollup's ``day`` and the direct count covers exactly the
+    same complaints: filed at or after midnight starting ``first_day`` and before midnight ending ``last_day``.
+    """
 
     days: int
     now: datetime
 
     @property
+    def last_day(self) -> date:
+        return timezone.localtime(self.now, SHANGHAI).date()
+
+    @property
+    def first_day(self) -> date:
+        return self.last_day - timedelta(days=self.days - 1)
+
+    @property
     def since(self) -> datetime:
-        return self.now - timedelta(days=self.days)
+        return local_midnight(self.first_day)
+
+    @property
+    def until(self) -> datetime:
+        return local_midnight(self.last_day + timedelta(days=1))
 
     def complaints(self) -> QuerySet[Complaint]:
         # Aggregates over every tenant are not a user's read: the system selector is the deliberate bypass.
-        return unscoped_complaints_for_system().filter(created_at__gt=self.since, created_at__lte=self.now)
+        return unscoped_complaints_for_system().filter(created_at__gte=self.since, created_at__lt=self.until)
 
     def clocks(self) -> QuerySet[Deadline]:
         # A platform clock starts when the complaint is forwarded, never before it was filed, so the
@@ -269,19 +303,20 @@ class StatsWindow:
         # (kind, started_at) index narrow the scan before the join checks the filing time.
         return Deadline.objects.filter(
             kind__in=RATED_CLOCKS,
-            started_at__gt=self.since,
-            complaint__created_at__gt=self.since,
-            complaint__created_at__lte=self.now,
+            started_at__gte=self.since,
+            complaint__created_at__gte=self.since,
+            complaint__created_at__lt=self.until,
         )
 
+    def daily_stats(self) -> QuerySet[PlatformDailyStats]:
+        return PlatformDailyStats.objects.filter(day__gte=self.first_day, day__lte=self.last_day)
+
     def penalties_decided_by_now(self) -> QuerySet[Penalty]:
-        return Penalty.objects.exclude(status=PenaltyStatus.OVERTURNED).filter(
-            decided_on__lte=timezone.localtime(self.now, SHANGHAI).date()
-        )
+        return Penalty.objects.exclude(status=PenaltyStatus.OVERTURNED).filter(decided_on__lte=self.last_day)
 
     @property
     def first_penalty_day(self) -> date:
-        return timezone.localtime(self.since, SHANGHAI).date()
+        return self.first_day
 
 
 def _window(days: int, now: datetime | None) -> StatsWindow:
@@ -297,7 +332,8 @@ COMPLAINT_AGGREGATES = {
     "overdue": Count("pk", filter=Q(is_overdue=True)),
     "final_answers": Count("pk", filter=Q(final_answered_at__isnull=False)),
     "accepted": Count("pk", filter=Q(status=Status.RESOLVED)),
-    "mean_rating": Avg("rating"),
+    "rating_sum": Sum("rating", default=0),
+    "rating_count": Count("rating"),
     "compensation_breaches": Count("pk", filter=Q(compensation_breach=True)),
 }
 CLOCK_AGGREGATES = {
@@ -309,6 +345,13 @@ CLOCK_AGGREGATES = {
     )
 }
 FIRST_RESPONSE_HOURS = HoursBetween("first_answered_at", "forwarded_at")
+# The figures the rollup holds: every key of COMPLAINT_AGGREGATES and CLOCK_AGGREGATES is a column of it.
+ROLLUP_FIELDS = (*COMPLAINT_AGGREGATES, *CLOCK_AGGREGATES)
+ROLLUP_SUMS = {name: Sum(name, default=0) for name in ROLLUP_FIELDS}
+
+
+def reads_rollup() -> bool:
+    return settings.PORTAL_STATS_FROM_ROLLUP
 
 
 def _complaint_aggregates() -> dict:

@@ -1,4 +1,4 @@
-from django.db import transaction
+from django.db import connection, transaction
 
 from .models import NumberSequence
 
@@ -6,13 +6,16 @@ from .models import NumberSequence
 def sequence_next(*, scope: str, year: int) -> int:
     """Take the next number of ``scope`` in ``year``. Must run inside the caller's transaction.
 
-    The counter row stays locked until the caller commits, so numbers are gap-free and unique under
-    concurrency; a rolled-back caller leaves no gap.
+    One upsert increments the counter and returns it; the row stays locked until the caller commits, so numbers
+    are unique under concurrency, and a rolled-back caller gives its number back (gap-free).
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("sequence_next must run inside transaction.atomic()")
-    NumberSequence.objects.get_or_create(scope=scope, year=year)
-    sequence = NumberSequence.objects.select_for_update().get(scope=scope, year=year)
-    sequence.last_value += 1
-    sequence.save(update_fields=["last_value"])
-    return sequence.last_value
+    table = connection.ops.quote_name(NumberSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (scope, year, last_value) VALUES (%s, %s, 1) "  # noqa: S608 - the model's table
+            f"ON CONFLICT (scope, year) DO UPDATE SET last_value = {table}.last_value + 1 RETURNING last_value",
+            [scope, year],
+        )
+        return cursor.fetchone()[0]
