@@ -17,7 +17,7 @@ def test_worker_process_reads_the_same_database_as_the_tests(real_broker, django
     result = ping_db_task.delay()
 
     assert not isinstance(result, EagerResult)
-    assert result.get(timeout=30) == 2
+    assert result.get(timeout=30, disable_sync_subtasks=False) == 2
     # The worker's own log proves it ran there, not inline in this process.
     deadline = time.monotonic() + 5
     while f"[{result.id}] succeeded" not in real_broker.log_tail(200) and time.monotonic() < deadline:
@@ -32,4 +32,4 @@ def test_tasks_run_inline_when_no_real_broker_is_requested(django_user_model):
     result = ping_db_task.delay()
 
     assert isinstance(result, EagerResult)
-    assert result.get(timeout=5) == 1
+    assert result.get(timeout=5, disable_sync_subtasks=False) == 1

@@ -1,0 +1,115 @@
+"""The daily per-platform rollup the statistics read their sums from (``settings.PORTAL_STATS_FROM_ROLLUP``).
+
+A complaint's figures change after it is filed (answers, sweeps, findings, ratings), so the rollup is not
+updated incrementally: every refresh recomputes the rows of the last ``days`` filing dates from the complaints
+and their clocks, with the very aggregates the direct statistics use, so both give the same numbers. Celery
+beat runs it every 10 minutes; between two runs the rollup lags the complaints by at most that.
+"""
+
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.db.models import F, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from complaints.models import Deadline
+from complaints.selectors import unscoped_complaints_for_system
+
+from .models import PlatformDailyStats
+from .statistics import (
+    CLOCK_AGGREGATES,
+    COMPLAINT_AGGREGATES,
+    MAX_WINDOW_DAYS,
+    RATED_CLOCKS,
+    ROLLUP_FIELDS,
+    SHANGHAI,
+    StatsWindow,
+)
+
+
+def _complaint_days(window: StatsWindow) -> QuerySet:
+    """COMPLAINT_AGGREGATES per (platform, filing date) of every complaint filed since the window began."""
+    # The whole market, unregistered platforms included: the system selector is the deliberate bypass.
+    return (
+        unscoped_complaints_for_system()
+        .filter(created_at__gte=window.since)
+        .annotate(day=TruncDate("created_at", tzinfo=SHANGHAI))
+        .values("platform_id", "day")
+        .annotate(**COMPLAINT_AGGREGATES)
+        .order_by()
+    )
+
+
+def _clock_days(window: StatsWindow) -> QuerySet:
+    """CLOCK_AGGREGATES per (platform, filing date of the complaint); started_at >= since only narrows the scan."""
+    return (
+        Deadline.objects.filter(
+            kind__in=RATED_CLOCKS, started_at__gte=window.since, complaint__created_at__gte=window.since
+        )
+        .annotate(
+            platform_key=F("complaint__platform_id"), day=TruncDate("complaint__created_at", tzinfo=SHANGHAI)
+        )
+        .values("platform_key", "day")
+        .annotate(**CLOCK_AGGREGATES)
+        .order_by()
+    )
+
+
+def _refresh_postgresql(window: StatsWindow) -> int:
+    """One statement: the fresh sums, upserted (unchanged rows left alone), and the days gone deleted."""
+    table = connection.ops.quote_name(PlatformDailyStats._meta.db_table)
+    complaint_sql, complaint_params = _complaint_days(window).query.sql_with_params()
+    clock_sql, clock_params = _clock_days(window).query.sql_with_params()
+    columns = ", ".join(ROLLUP_FIELDS)
+    selected = ", ".join(
+        [f"c.{name}" for name in COMPLAINT_AGGREGATES] + [f"COALESCE(k.{name}, 0)" for name in CLOCK_AGGREGATES]
+    )
+    excluded = ", ".join(f"EXCLUDED.{name}" for name in ROLLUP_FIELDS)
+    current = ", ".join(f"{table}.{name}" for name in ROLLUP_FIELDS)
+    sql = f"""
+        WITH source AS (
+            SELECT c.platform_id, c.day, {selected}
+            FROM ({complaint_sql}) c
+            LEFT JOIN ({clock_sql}) k ON COALESCE(k.platform_key, 0) = COALESCE(c.platform_id, 0) AND k.day = c.day
+        ),
+        upserted AS (
+            INSERT INTO {table} (platform_id, day, {columns})
+            SELECT * FROM source
+            ON CONFLICT ((COALESCE(platform_id, 0)), day)
+            DO UPDATE SET ({columns}) = ({excluded}) WHERE ({current}) IS DISTINCT FROM ({excluded})
+        )
+        DELETE FROM {table} AS stale
+        WHERE stale.day >= %s AND NOT EXISTS (
+            SELECT 1 FROM source
+            WHERE COALESCE(source.platform_id, 0) = COALESCE(stale.platform_id, 0) AND source.day = stale.day
+        )
+    """  # noqa: S608 - only the model's table, its column names and SQL compiled by the ORM are interpolated
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*complaint_params, *clock_params, window.first_day))
+    return PlatformDailyStats.objects.filter(day__gte=window.first_day).count()
+
+
+def _refresh_portable(window: StatsWindow) -> int:
+    """Other databases (SQLite on laptops and in tests): delete the window's rows, insert them afresh."""
+    rows = {(row.pop("platform_id"), row.pop("day")): row for row in _complaint_days(window)}
+    for clocks in _clock_days(window):
+        rows[(clocks.pop("platform_key"), clocks.pop("day"))].update(clocks)
+    with transaction.atomic():
+        PlatformDailyStats.objects.filter(day__gte=window.first_day).delete()
+        PlatformDailyStats.objects.bulk_create(
+            [PlatformDailyStats(platform_id=platform_id, day=day, **sums) for (platform_id, day), sums in rows.items()],
+            batch_size=500,
+        )
+    return len(rows)
+
+
+def refresh_daily_stats(*, days: int | None = None, now: datetime | None = None) -> int:
+    """Recompute the rollup rows of the last ``days`` filing dates up to today; returns how many there are.
+
+    The default covers the longest window the statistics accept, so every window reads fresh rows.
+    """
+    window = StatsWindow(days=days or MAX_WINDOW_DAYS, now=now or timezone.now())
+    if connection.vendor == "postgresql":
+        return _refresh_postgresql(window)
+    return _refresh_portable(window)
