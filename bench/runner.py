@@ -102,8 +102,11 @@ def run_benchmark(args: argparse.Namespace, *, command: str) -> int:
         "per scenario, DEBUG off, percentiles interpolated linearly."
     )
     say(run.notes[-2])
+    def selected(name: str) -> bool:
+        return not args.only or any(word.lower() in name.lower() for word in args.only)
+
     for scenario in scenarios.scenarios(actors):
-        if args.only and not any(word.lower() in scenario.name.lower() for word in args.only):
+        if not selected(scenario.name):
             continue
         client = scenarios.client_for(scenario.caller, actors)
         try:
@@ -113,7 +116,7 @@ def run_benchmark(args: argparse.Namespace, *, command: str) -> int:
             row = Row(scenario.name, None, scenario.target, note=scenario.note, error=str(failure))
         run.rows.append(row)
         say(row.markdown())
-    if not args.no_sweep and not args.only:
+    if not args.no_sweep and selected("deadline sweep"):
         timing, last = sweep.run(repeats=args.sweep_repeats)
         row = Row(
             "Deadline sweep, all open clocks",
@@ -124,7 +127,7 @@ def run_benchmark(args: argparse.Namespace, *, command: str) -> int:
         )
         run.rows.append(row)
         say(row.markdown())
-    if not args.no_filing and not args.only:
+    if not args.no_filing and selected("filing"):
         try:
             run.filing = filing.run(
                 actors,

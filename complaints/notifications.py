@@ -77,6 +77,21 @@ def queue_email(
     return message
 
 
+def queue_emails(complaint: Complaint, messages: list[tuple[str, list[str]]]) -> list[OutboxMessage]:
+    """Several e-mails about one complaint in one INSERT: (template, recipients) pairs; empty lists are skipped."""
+    rows = [
+        OutboxMessage(
+            template=template, recipients=sorted(set(recipients)), context=complaint_context(complaint),
+            complaint=complaint, language=settings.LANGUAGE_CODE,
+        )
+        for template, recipients in messages
+        if recipients
+    ]
+    OutboxMessage.objects.bulk_create(rows)
+    _send_after_commit([row.pk for row in rows], [])
+    return rows
+
+
 def queue_webhooks(platform_id: int | None, event: str, payload: dict) -> list[WebhookDelivery]:
     if platform_id is None:
         return []

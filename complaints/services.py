@@ -233,6 +233,14 @@ def _create_complaint(consumer, data: dict, now: datetime) -> Complaint:
     duplicate = _open_duplicate(consumer, data)
     if duplicate is not None:
         raise _duplicate_error(duplicate)
+    # Everything that needs no reference is prepared before a number is taken: the counter row stays locked
+    # from then until commit, so only the few writes after it are what concurrent filings queue behind.
+    clocks = [build_clock(None, kind, now) for kind in PLATFORM_CLOCKS] if platform else []
+    notify = (
+        ("complaint_new_platform", notifications.platform_recipients(platform.pk))
+        if platform
+        else ("complaint_triage", notifications.regulator_recipients())
+    )
     year = timezone.localtime(now).year
     number = sequence_next(scope="complaint", year=year)
     complaint = Complaint(
@@ -244,21 +252,20 @@ def _create_complaint(consumer, data: dict, now: datetime) -> Complaint:
         compensation_breach=_breaches_compensation_standard(platform, data["paid_at"], now, data["problem"]),
         **data,
     )
-    # The first events are chained before the row exists, so the complaint is written once, with its chain head,
-    # and its events and clocks in one statement each: filing is the portal's busiest write.
+    # The first events are chained before the row exists, so the complaint is written once, with its chain head.
     events = [build_event(complaint, kind=EventKind.FILED, actor=consumer, at=now, data=_filing_snapshot(complaint))]
     if platform:
         events.append(build_event(complaint, kind=EventKind.FORWARDED, at=now, data=_forwarding_data(complaint)))
     complaint.save(force_insert=True)
     Event.objects.bulk_create(events)
-    if platform:
-        Deadline.objects.bulk_create([build_clock(complaint, kind, now) for kind in PLATFORM_CLOCKS])
-        _notify_forwarded(complaint)
-    else:
-        notifications.queue_email("complaint_triage", notifications.regulator_recipients(), complaint)
-    notifications.queue_email(
-        "complaint_filed_consumer", [consumer.email] if consumer.email else [], complaint
+    for clock in clocks:
+        clock.complaint = complaint
+    Deadline.objects.bulk_create(clocks)
+    notifications.queue_emails(
+        complaint, [notify, ("complaint_filed_consumer", [consumer.email] if consumer.email else [])]
     )
+    if platform:
+        notifications.queue_webhooks(platform.pk, WebhookEvent.CREATED, _webhook_payload(complaint))
     return complaint
 
 
