@@ -104,8 +104,10 @@ def generate(
         report.penalties = _penalties(random.Random(seed), first_platform, min(platforms, 40), now)
         _reset_sequences(User, Platform, Complaint, Evidence, Operator)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    timer.lap("analyzed")
+        # VACUUM marks the new pages all-visible, so index-only scans need not read the tables; it cannot run
+        # inside a transaction (as in tests), where statistics alone are refreshed.
+        cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)")
+    timer.lap("vacuumed and analyzed")
     report.seconds["total"] = round(sum(report.seconds.values()), 1)
     return report
 
