@@ -85,6 +85,8 @@ def generate(
         report.platforms = platforms
         timer.lap("platforms")
         with connection.cursor() as cursor:
+            # Staging sorts and hashes millions of rows: give them memory instead of spilling to disk.
+            cursor.execute("SET LOCAL work_mem = '256MB'")
             cursor.execute("SELECT setseed(%s)", [(seed % 1000) / 1000])
             first_consumer, consumers = _consumers(cursor, max(complaints // 4, 10), now)
             report.consumers = consumers
