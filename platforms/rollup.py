@@ -25,6 +25,7 @@ from .statistics import (
     ROLLUP_FIELDS,
     SHANGHAI,
     StatsWindow,
+    bump_rollup_generation,
 )
 
 
@@ -110,6 +111,7 @@ def refresh_daily_stats(*, days: int | None = None, now: datetime | None = None)
     The default covers the longest window the statistics accept, so every window reads fresh rows.
     """
     window = StatsWindow(days=days or MAX_WINDOW_DAYS, now=now or timezone.now())
-    if connection.vendor == "postgresql":
-        return _refresh_postgresql(window)
-    return _refresh_portable(window)
+    refreshed = _refresh_postgresql(window) if connection.vendor == "postgresql" else _refresh_portable(window)
+    # Bumped at once rather than on commit: a refresh that then rolls back only costs one recomputed median.
+    bump_rollup_generation()
+    return refreshed

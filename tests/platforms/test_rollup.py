@@ -153,6 +153,16 @@ def test_rollup_statistics_take_a_fixed_number_of_queries(market, settings, djan
         market_totals(days=30, now=NOW)
 
 
+def test_medians_are_read_once_per_refresh(market, settings, django_assert_num_queries):
+    settings.PORTAL_STATS_FROM_ROLLUP = True
+    refresh_daily_stats(now=NOW)
+    first = platform_statistics(days=30, now=NOW)
+    # The platforms, the rollup's sums, the penalties: the median comes from the cache until the next refresh.
+    with django_assert_num_queries(3):
+        again = platform_statistics(days=30, now=NOW)
+    assert [row.median_first_response_hours for row in again] == [row.median_first_response_hours for row in first]
+
+
 def test_task_and_command_refresh_the_rollup(market, clock):
     clock.set(NOW)
     assert refresh_daily_stats_task() == 4
