@@ -171,6 +171,12 @@ class Complaint(models.Model):
             models.Index(fields=["platform", "-created_at"], name="complaint_platform_recent"),
             models.Index(fields=["status", "-created_at"], name="complaint_status_recent"),
             models.Index(fields=["order_number"], name="complaint_order_number"),
+            # The public registry lists a platform's consented narratives, newest first, on every page view.
+            models.Index(
+                fields=["platform", "-created_at"],
+                name="complaint_published_narrative",
+                condition=Q(publish_consent=True) & ~Q(public_narrative=""),
+            ),
             # The statistics window (filed in the last N days) with every column its aggregates read, so they
             # scan this index only, never the wide complaint rows.
             models.Index(
