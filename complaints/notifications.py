@@ -6,6 +6,7 @@ A row is the promise that a message will go out: if the broker is down at commit
 
 import logging
 import secrets
+from collections import defaultdict
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -20,19 +21,26 @@ logger = logging.getLogger(__name__)
 def platform_recipients(platform_id: int | None) -> list[str]:
     if platform_id is None:
         return []
+    return platform_recipients_by_platform({platform_id}).get(platform_id, [])
+
+
+def platform_recipients_by_platform(platform_ids: set[int]) -> dict[int, list[str]]:
+    """Active staff e-mails plus the complaints contact address of each platform, in two queries for any number."""
     from platforms.models import Platform
 
-    User = get_user_model()
-    emails = set(
-        User.objects.filter(platform_id=platform_id, is_active=True)
+    emails: dict[int, set[str]] = defaultdict(set)
+    for platform_id, email in (
+        get_user_model()
+        .objects.filter(platform_id__in=platform_ids, is_active=True)
         .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    contact = Platform.objects.filter(pk=platform_id).values_list("contact_email", flat=True).first()
-    if contact:
-        emails.add(contact)
-    return sorted(emails)
-
+        .values_list("platform_id", "email")
+    ):
+        emails[platform_id].add(email)
+    for platform_id, email in (
+        Platform.objects.filter(pk__in=platform_ids).exclude(contact_email="").values_list("pk", "contact_email")
+    ):
+        emails[platform_id].add(email)
+    return {platform_id: sorted(values) for platform_id, values in emails.items()}
 
 def regulator_recipients() -> list[str]:
     User = get_user_model()

@@ -102,7 +102,9 @@ def _apply(
     by_complaint: dict[int, list[Deadline]] = defaultdict(list)
     for clock in clocks:
         by_complaint[clock.complaint_id].append(clock)
-    platform_emails = _platform_emails({c.platform_id for c in complaints.values() if c.platform_id})
+    platform_emails = notifications.platform_recipients_by_platform(
+        {c.platform_id for c in complaints.values() if c.platform_id}
+    )
 
     for complaint_id, complaint_clocks in by_complaint.items():
         complaint = complaints[complaint_id]
@@ -212,28 +214,6 @@ def _apply(
     Complaint.objects.bulk_update([complaints[pk] for pk in changed], fields, batch_size=BATCH_SIZE)
     notifications.queue_many([m for m in outbox if m is not None], _webhook_deliveries(webhook_targets))
     result.complaints = set(changed)
-
-
-def _platform_emails(platform_ids: set[int]) -> dict[int, list[str]]:
-    from django.contrib.auth import get_user_model
-
-    from platforms.models import Platform
-
-    emails: dict[int, set[str]] = defaultdict(set)
-    for platform_id, email in (
-        get_user_model()
-        .objects.filter(platform_id__in=platform_ids, is_active=True)
-        .exclude(email="")
-        .values_list("platform_id", "email")
-    ):
-        emails[platform_id].add(email)
-    for platform_id, email in (
-        Platform.objects.filter(pk__in=platform_ids)
-        .exclude(contact_email="")
-        .values_list("pk", "contact_email")
-    ):
-        emails[platform_id].add(email)
-    return {platform_id: sorted(values) for platform_id, values in emails.items()}
 
 
 def _email(template: str, recipients: list[str], complaint: Complaint, context: dict) -> OutboxMessage | None:
