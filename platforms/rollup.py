@@ -26,6 +26,8 @@ from .statistics import (
     SHANGHAI,
     StatsWindow,
     bump_rollup_generation,
+    reads_rollup,
+    warm_rollup_medians,
 )
 
 
@@ -115,3 +117,11 @@ def refresh_daily_stats(*, days: int | None = None, now: datetime | None = None)
     # Bumped at once rather than on commit: a refresh that then rolls back only costs one recomputed median.
     bump_rollup_generation()
     return refreshed
+
+
+def refresh_statistics() -> int:
+    """What the beat runs: the rollup, then, when the statistics read it, the medians they show beside it."""
+    rows = refresh_daily_stats()
+    if reads_rollup():
+        warm_rollup_medians()
+    return rows

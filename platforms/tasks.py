@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from .rollup import refresh_daily_stats
+from .rollup import refresh_statistics
 
 logger = logging.getLogger(__name__)
 
@@ -12,6 +12,6 @@ logger = logging.getLogger(__name__)
 @shared_task
 def refresh_daily_stats_task() -> int:
     """Beat runs it every 10 minutes (settings.CELERY_BEAT_SCHEDULE): the rollup lags by at most that."""
-    rows = refresh_daily_stats()
+    rows = refresh_statistics()
     logger.info("daily statistics refreshed: %s rows", rows)
     return rows

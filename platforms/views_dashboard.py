@@ -36,6 +36,8 @@ from .statistics import (
 )
 
 RANKING_PAGE_SIZE = 50
+# The worst offenders of each table; the CSV export has all of them.
+OFFENDERS_SHOWN = 25
 # Spreadsheet programs run cells that start with these characters as formulas.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -96,6 +98,7 @@ class DashboardView(RegulatorRequiredMixin, TemplateView):
             operator_offenders=repeat_offenders(
                 operator_statistics(days=days, now=now), min_complaints=min_complaints
             ),
+            offenders_shown=OFFENDERS_SHOWN,
             scorecard_version=SCORECARD_VERSION,
             scorecard_min_complaints=settings.PORTAL_SCORECARD_MIN_COMPLAINTS,
             **kwargs,

@@ -14,6 +14,7 @@ from django.utils import timezone
 from complaints import services
 from complaints.models import Finding
 from complaints.sweep import deadlines_sweep
+from platforms import views_dashboard
 from platforms.scorecard import SCORECARD_VERSION
 from tests.factories import ConsumerFactory, PlatformFactory, file_complaint
 
@@ -109,6 +110,19 @@ def test_repeat_offender_threshold_is_adjustable(client, regulator, offender):
     at = client.get(reverse("dashboard-home"), {"min_complaints": 4}).context["platform_offenders"]
 
     assert (len(above), len(at)) == (0, 1)
+
+
+def test_offender_tables_show_the_worst_and_point_to_the_csv_for_the_rest(client, regulator, offender, monkeypatch):
+    overdue_upheld_complaints(PlatformFactory(name="第二个卡盟"), regulator, 1)
+    monkeypatch.setattr(views_dashboard, "OFFENDERS_SHOWN", 1)
+    client.force_login(regulator)
+
+    response = client.get(reverse("dashboard-home"), {"min_complaints": 1}, HTTP_ACCEPT_LANGUAGE="en")
+    page = response.content.decode()
+
+    offenders_section = page[page.index('id="offenders-title"'):]
+    assert offender.name in offenders_section and "第二个卡盟" not in offenders_section
+    assert "the 1 worst of 2" in offenders_section
 
 
 def read_csv(response) -> list[dict]:

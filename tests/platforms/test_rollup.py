@@ -19,7 +19,7 @@ from complaints.models import PLATFORM_TURN_STATUSES, Complaint, Finding, Status
 from complaints.sweep import deadlines_sweep
 from platforms.models import Operator, PlatformDailyStats
 from platforms.rollup import refresh_daily_stats
-from platforms.statistics import Figures, market_totals, operator_statistics, platform_statistics
+from platforms.statistics import Figures, market_totals, operator_statistics, platform_statistics, weekly_trend
 from platforms.tasks import refresh_daily_stats_task
 from tests.factories import ConsumerFactory, PlatformFactory, StaffFactory, file_complaint
 from tests.platforms import test_statistics as hand_computed
@@ -41,6 +41,7 @@ def figures(row) -> dict:
 def every_statistic(days: int) -> dict:
     totals = market_totals(days=days, now=NOW)
     return {
+        "trend": weekly_trend(weeks=max(days // 7, 1), now=NOW),
         "platforms": {row.platform.pk: figures(row) for row in platform_statistics(days=days, now=NOW)},
         "operators": {row.operator.pk: figures(row) for row in operator_statistics(days=days, now=NOW)},
         "market": (figures(totals), totals.platforms),
@@ -161,6 +162,33 @@ def test_medians_are_read_once_per_refresh(market, settings, django_assert_num_q
     with django_assert_num_queries(3):
         again = platform_statistics(days=30, now=NOW)
     assert [row.median_first_response_hours for row in again] == [row.median_first_response_hours for row in first]
+
+
+def test_one_platforms_figures_read_the_cached_medians_of_all(market, settings, django_assert_num_queries):
+    settings.PORTAL_STATS_FROM_ROLLUP = True
+    refresh_daily_stats(now=NOW)
+    everyone = {row.platform.pk: row for row in platform_statistics(days=30, now=NOW)}
+
+    # The platform, the rollup's sums, the penalties: no median over its complaints.
+    with django_assert_num_queries(3):
+        (one,) = platform_statistics(days=30, now=NOW, platform_ids=[market["a"].pk])
+
+    assert one.median_first_response_hours == everyone[market["a"].pk].median_first_response_hours
+    assert one.median_first_response_hours == pytest.approx(4.0)
+
+
+def test_the_beat_task_warms_the_medians_when_the_statistics_read_the_rollup(
+    market, clock, settings, django_assert_num_queries
+):
+    settings.PORTAL_STATS_FROM_ROLLUP = True
+    clock.set(NOW)
+
+    refresh_daily_stats_task()
+
+    with django_assert_num_queries(3):
+        platform_statistics(days=90)
+    with django_assert_num_queries(1):
+        market_totals(days=365)
 
 
 def test_task_and_command_refresh_the_rollup(market, clock):

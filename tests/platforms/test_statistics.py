@@ -26,10 +26,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.serializers import Serializer
 
 from complaints import services
 from complaints.models import Finding
 from complaints.sweep import deadlines_sweep
+from platforms.api.stats import RepeatOffenderSerializer
 from platforms.models import Operator, Penalty, PenaltyKind, PenaltyStatus
 from platforms.scorecard import SCORECARD_VERSION
 from platforms.statistics import (
@@ -382,6 +384,18 @@ def test_repeat_offenders_api_lists_platforms_and_operators(market, regulator):
     assert body["platforms"][0]["prior_penalty_kinds"] == {"warning": 1}
     operators = [(row["name"], row["upheld_and_overdue"]) for row in body["operators"]]
     assert operators == [("某网络科技有限公司", 7)]
+
+
+def test_repeat_offender_rows_match_their_declared_schema_fields(market):
+    offenders = [
+        *repeat_offenders(platform_statistics(days=30, now=NOW), min_complaints=1),
+        *repeat_offenders(operator_statistics(days=30, now=NOW), min_complaints=1),
+    ]
+    assert {offender.stats.__class__.__name__ for offender in offenders} == {"PlatformStats", "OperatorStats"}
+
+    for offender in offenders:
+        generic = Serializer.to_representation(RepeatOffenderSerializer(), offender)
+        assert RepeatOffenderSerializer(offender).data == generic
 
 
 def test_operators_api_returns_operator_rows(market, regulator):
