@@ -27,7 +27,7 @@ from .statistics import (
     StatsWindow,
     bump_rollup_generation,
     reads_rollup,
-    warm_rollup_medians,
+    warm_rollup_figures,
 )
 
 
@@ -120,8 +120,8 @@ def refresh_daily_stats(*, days: int | None = None, now: datetime | None = None)
 
 
 def refresh_statistics() -> int:
-    """What the beat runs: the rollup, then, when the statistics read it, the medians they show beside it."""
+    """What the beat runs: the rollup, then, when the statistics read it, the figures read from it."""
     rows = refresh_daily_stats()
     if reads_rollup():
-        warm_rollup_medians()
+        warm_rollup_figures()
     return rows

@@ -399,7 +399,9 @@ def _medians(complaints: QuerySet[Complaint], group: str | None) -> dict[int | N
 
 
 ROLLUP_GENERATION_KEY = "stats-rollup-generation"
-ROLLUP_MEDIANS_SECONDS = 60 * 60
+ROLLUP_FIGURES_SECONDS = 60 * 60
+# The paths that group complaints and rollup rows per platform and per operator; None is the whole market.
+GROUPS = ("platform_id", "platform__operator_id")
 
 
 def rollup_generation() -> int:
@@ -411,44 +413,58 @@ def bump_rollup_generation() -> None:
     cache.set(ROLLUP_GENERATION_KEY, time_ns(), None)
 
 
-def _rollup_medians(
-    window: StatsWindow, complaints: QuerySet[Complaint], group: str | None, keys: Iterable[int] | None
-) -> dict[int | None, float]:
-    """The medians beside the rollup's sums, computed once per refresh and window for every group together.
+def _grouped_complaints(window: StatsWindow, group: str | None) -> QuerySet[Complaint]:
+    complaints = window.complaints()
+    return complaints if group is None else complaints.filter(**{f"{group}__isnull": False})
 
-    A median is not additive, so it cannot live in the daily rows; reading it from the complaints on every
-    request cost most of a dashboard view at a million complaints. Like the sums, it is then as fresh as the last
-    refresh (at most one beat interval behind). Subsets of groups (``keys``: a public page) read the cached
-    medians of all groups; before they are cached, only the subset's are computed, and not kept.
-    """
-    key = f"stats-medians:{rollup_generation()}:{group}:{window.first_day}:{window.last_day}"
-    medians = cache.get(key)
-    if medians is None:
+
+def _compute_rollup_figures(window: StatsWindow, group: str | None, keys: list[int] | None) -> dict:
+    """The rollup's sums per group (or for the market) and the medians beside them, read from the complaints:
+    a median is not additive, so it cannot live in the daily rows."""
+    rows = window.daily_stats()
+    complaints = _grouped_complaints(window, group)
+    if group is None:
+        # Rollup rows exist only for days with complaints, so the platforms with a row are those complained of.
+        figures = {None: rows.aggregate(**ROLLUP_SUMS, platforms=Count("platform_id", distinct=True))}
+    else:
+        rows = rows.filter(**{f"{group}__isnull": False})
         if keys is not None:
-            return _medians(complaints, group)
-        medians = _medians(complaints, group)
-        cache.set(key, medians, ROLLUP_MEDIANS_SECONDS)
+            rows = rows.filter(**{f"{group}__in": keys})
+            complaints = complaints.filter(**{f"{group}__in": keys})
+        figures = _grouped(rows, group, ROLLUP_SUMS)
+    for key, median in _medians(complaints, group).items():
+        figures.setdefault(key, {})["median_first_response_hours"] = median
+    return figures
+
+
+def _rollup_figures(window: StatsWindow, group: str | None, keys: Iterable[int] | None = None) -> dict:
+    """Figures per group from the rollup, computed once per refresh and window for every group together.
+
+    Summing the window's daily rows and finding the medians on every request cost most of a dashboard view at a
+    million complaints; both change only when the rollup does, so they are as fresh as the last refresh (at most
+    one beat interval behind). Subsets of groups (``keys``: a public page) read the cached figures of all
+    groups; before those are cached, only the subset's are computed, and not kept.
+    """
+    keys = None if keys is None else list(keys)
+    cache_key = f"stats-figures:{rollup_generation()}:{group}:{window.first_day}:{window.last_day}"
+    figures = cache.get(cache_key)
+    if figures is None:
+        if keys is not None:
+            return _compute_rollup_figures(window, group, keys)
+        figures = _compute_rollup_figures(window, group, None)
+        cache.set(cache_key, figures, ROLLUP_FIGURES_SECONDS)
     if keys is None:
-        return medians
-    return {key: medians[key] for key in keys if key in medians}
+        return figures
+    return {key: figures[key] for key in keys if key in figures}
 
 
-def warm_rollup_medians(*, now: datetime | None = None) -> None:
-    """Compute the medians of the windows people open (dashboard tabs, public scorecards) after a refresh, so
+def warm_rollup_figures(*, now: datetime | None = None) -> None:
+    """Compute the figures of the windows people open (dashboard tabs, public scorecards) after a refresh, so
     that no request pays for them."""
     for days in sorted({*DASHBOARD_WINDOWS, SCORECARD_WINDOW_DAYS}):
         window = _window(days, now)
         for group in (*GROUPS, None):
-            _rollup_medians(window, _grouped_complaints(window, group), group, None)
-
-
-# The paths that group complaints and rollup rows per platform and per operator.
-GROUPS = ("platform_id", "platform__operator_id")
-
-
-def _grouped_complaints(window: StatsWindow, group: str | None) -> QuerySet[Complaint]:
-    complaints = window.complaints()
-    return complaints if group is None else complaints.filter(**{f"{group}__isnull": False})
+            _rollup_figures(window, group)
 
 
 def _penalty_records(
@@ -475,22 +491,16 @@ def _penalty_records(
 def _figures(window: StatsWindow, complaint_group: str, keys: Iterable[int] | None = None) -> dict[int, dict]:
     """Complaint, clock and median figures per group key, in two queries (three on SQLite).
 
-    From the rollup: one grouped sum over its rows and the median, in two queries on every database. The
-    group paths (``platform_id``, ``platform__operator_id``) mean the same on complaints and rollup rows.
+    From the rollup: one grouped sum over its rows and the median, in two queries on every database, once per
+    refresh. The group paths (``platform_id``, ``platform__operator_id``) mean the same on complaints and rollup
+    rows.
     """
+    if reads_rollup():
+        return _rollup_figures(window, complaint_group, keys)
     complaints = _grouped_complaints(window, complaint_group)
     if keys is not None:
         complaints = complaints.filter(**{f"{complaint_group}__in": list(keys)})
     figures: dict[int, dict] = defaultdict(dict)
-    if reads_rollup():
-        rollup = window.daily_stats().filter(**{f"{complaint_group}__isnull": False})
-        if keys is not None:
-            rollup = rollup.filter(**{f"{complaint_group}__in": list(keys)})
-        for key, row in _grouped(rollup, complaint_group, ROLLUP_SUMS).items():
-            figures[key].update(row)
-        for key, median in _rollup_medians(window, complaints, complaint_group, keys).items():
-            figures[key]["median_first_response_hours"] = median
-        return figures
     clocks = window.clocks().filter(**{f"complaint__{complaint_group}__isnull": False})
     if keys is not None:
         clocks = clocks.filter(**{f"complaint__{complaint_group}__in": list(keys)})
@@ -557,12 +567,9 @@ def operator_statistics(
 def market_totals(*, days: int = DEFAULT_WINDOW_DAYS, now: datetime | None = None) -> MarketTotals:
     """The whole market in the window, complaints against unregistered platforms included."""
     window = _window(days, now)
-    complaints = window.complaints()
     if reads_rollup():
-        # Rollup rows exist only for days with complaints, so the platforms with a row are those complained of.
-        totals = window.daily_stats().aggregate(**ROLLUP_SUMS, platforms=Count("platform_id", distinct=True))
-        totals["median_first_response_hours"] = _rollup_medians(window, complaints, None, None).get(None)
-        return MarketTotals(days=days, **totals)
+        return MarketTotals(days=days, **_rollup_figures(window, None)[None])
+    complaints = window.complaints()
     aggregates = _complaint_aggregates()
     totals = complaints.aggregate(**aggregates, platforms=Count("platform_id", distinct=True))
     totals.update(window.clocks().aggregate(**CLOCK_AGGREGATES))
