@@ -1,11 +1,14 @@
-"""The clocks of a complaint: start, meet, pause and resume. The sweep that breaches them is in sweep.py."""
+"""The clocks of a complaint: start, meet, pause and resume, and the complaint's stored next platform deadline
+(``Complaint.platform_due_at``) kept in step with them. The sweep that breaches them is in sweep.py."""
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
+from django.db.models import OuterRef, Subquery
 
 from .calendar import add_calendar_days, add_working_days
-from .models import Complaint, Deadline
+from .models import PLATFORM_CLOCKS, Complaint, Deadline
 
 
 def compute_due(kind: str, start: datetime) -> tuple[datetime, dict]:
@@ -42,22 +45,29 @@ def start_clocks(complaint: Complaint, kinds, start: datetime) -> list[Deadline]
             },
         )
         clocks.append(clock)
+    _sync_if_platform_clocks(complaint, kinds)
     return clocks
 
 
 def meet_clocks(complaint: Complaint, kinds, at: datetime) -> int:
     """Stop the running clocks of these kinds. A clock already missed is still met (late), for statistics."""
-    return Deadline.objects.filter(
+    met = Deadline.objects.filter(
         complaint=complaint, kind__in=kinds, met_at__isnull=True, cancelled_at__isnull=True
     ).update(met_at=at, paused_at=None)
+    if met:
+        _sync_if_platform_clocks(complaint, kinds)
+    return met
 
 
 def pause_clocks(complaint: Complaint, kinds, at: datetime) -> int:
-    return (
+    paused = (
         Deadline.objects.filter(complaint=complaint, kind__in=kinds, paused_at__isnull=True)
         .running()
         .update(paused_at=at)
     )
+    if paused:
+        _sync_if_platform_clocks(complaint, kinds)
+    return paused
 
 
 def resume_clocks(complaint: Complaint, kinds, at: datetime) -> list[Deadline]:
@@ -82,4 +92,35 @@ def resume_clocks(complaint: Complaint, kinds, at: datetime) -> list[Deadline]:
         clock.paused_at = None
         clock.save(update_fields=["due_at", "paused_seconds", "explanation", "paused_at"])
         resumed.append(clock)
+    if resumed:
+        _sync_if_platform_clocks(complaint, kinds)
     return resumed
+
+
+def sync_platform_due(complaint_ids: Iterable[int]) -> int:
+    """Store on each complaint the due time of its earliest running, unpaused platform clock (NULL when none).
+
+    One UPDATE for all the complaints, whatever their number. A paused clock is left out: its due time moves
+    when it resumes, so it promises nothing yet.
+    """
+    earliest = (
+        Deadline.objects.running()
+        .filter(complaint=OuterRef("pk"), kind__in=PLATFORM_CLOCKS, paused_at__isnull=True)
+        .order_by("due_at")
+        .values("due_at")[:1]
+    )
+    return Complaint.objects.filter(pk__in=complaint_ids).update(platform_due_at=Subquery(earliest))
+
+
+def sync_complaint_platform_due(complaint: Complaint) -> None:
+    """``sync_platform_due`` for a complaint in hand, whose own copy of the value is then dropped."""
+    sync_platform_due([complaint.pk])
+    # A field missing from the instance is deferred: reading it loads the stored value, and save() without
+    # update_fields leaves it out, so the stale copy can neither be shown nor written back.
+    vars(complaint).pop("platform_due_at", None)
+
+
+def _sync_if_platform_clocks(complaint: Complaint, kinds) -> None:
+    # Only platform clocks decide platform_due_at: a change to another clock costs no UPDATE.
+    if not set(kinds).isdisjoint(PLATFORM_CLOCKS):
+        sync_complaint_platform_due(complaint)

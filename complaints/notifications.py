@@ -24,11 +24,28 @@ def platform_recipients(platform_id: int | None) -> list[str]:
     return platform_recipients_by_platform({platform_id}).get(platform_id, [])
 
 
+def platform_recipients_of(platform) -> list[str]:
+    """``platform_recipients`` of a platform already loaded: its contact address is at hand, only staff are read."""
+    emails = _staff_emails({platform.pk})[platform.pk]
+    if platform.contact_email:
+        emails.add(platform.contact_email)
+    return sorted(emails)
+
+
 def platform_recipients_by_platform(platform_ids: set[int]) -> dict[int, list[str]]:
     """Active staff e-mails plus the complaints contact address of each platform, in two queries for any number."""
     from platforms.models import Platform
 
-    emails: dict[int, set[str]] = defaultdict(set)
+    emails = _staff_emails(platform_ids)
+    for platform_id, email in (
+        Platform.objects.filter(pk__in=platform_ids).exclude(contact_email="").values_list("pk", "contact_email")
+    ):
+        emails[platform_id].add(email)
+    return {platform_id: sorted(values) for platform_id, values in emails.items()}
+
+
+def _staff_emails(platform_ids: set[int]) -> defaultdict[int, set[str]]:
+    emails: defaultdict[int, set[str]] = defaultdict(set)
     for platform_id, email in (
         get_user_model()
         .objects.filter(platform_id__in=platform_ids, is_active=True)
@@ -36,11 +53,8 @@ def platform_recipients_by_platform(platform_ids: set[int]) -> dict[int, list[st
         .values_list("platform_id", "email")
     ):
         emails[platform_id].add(email)
-    for platform_id, email in (
-        Platform.objects.filter(pk__in=platform_ids).exclude(contact_email="").values_list("pk", "contact_email")
-    ):
-        emails[platform_id].add(email)
-    return {platform_id: sorted(values) for platform_id, values in emails.items()}
+    return emails
+
 
 def regulator_recipients() -> list[str]:
     User = get_user_model()

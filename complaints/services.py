@@ -7,6 +7,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,7 +22,14 @@ from portal.errors import Conflict, IllegalTransition
 from portal.sequences import sequence_next
 
 from . import notifications
-from .deadlines import build_clock, meet_clocks, pause_clocks, resume_clocks, start_clocks
+from .deadlines import (
+    build_clock,
+    meet_clocks,
+    pause_clocks,
+    resume_clocks,
+    start_clocks,
+    sync_complaint_platform_due,
+)
 from .events import build_event, record_event
 from .models import (
     FINAL_OUTCOMES,
@@ -159,12 +167,20 @@ FILING_FIELDS = (
 
 
 def complaint_file(
-    *, consumer, data: dict, idempotency_key: str | None = None, now: datetime | None = None
+    *,
+    consumer,
+    data: dict,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+    with_related: bool = False,
 ) -> tuple[Complaint, bool]:
     """File a complaint; returns (complaint, created).
 
     A retry with the same ``idempotency_key`` returns the first complaint (created=False) instead of filing twice,
     even when both requests arrive at once: the key row is unique, so the second insert waits for the first.
+    ``with_related`` is for a caller that renders the new complaint at once: it comes back with its clocks,
+    answers and evidence cached as ``prefetch_related`` leaves them, so none is read back (and, as with any
+    prefetch, a copy kept while the complaint changes would show stale rows).
     """
     if not getattr(consumer, "is_consumer", False):
         raise PermissionDenied(_("Only consumers can file complaints."))
@@ -181,7 +197,7 @@ def complaint_file(
                 key_row = IdempotencyKey.objects.create(
                     user=consumer, key=idempotency_key, request_fingerprint=_filing_fingerprint(data)
                 )
-            complaint = _create_complaint(consumer, data, now)
+            complaint = _create_complaint(consumer, data, now, with_related=with_related)
             if idempotency_key:
                 key_row.complaint = complaint
                 key_row.save(update_fields=["complaint"])
@@ -228,16 +244,16 @@ def _duplicate_error(existing: Complaint) -> Conflict:
     )
 
 
-def _create_complaint(consumer, data: dict, now: datetime) -> Complaint:
+def _create_complaint(consumer, data: dict, now: datetime, *, with_related: bool = False) -> Complaint:
     platform = data.get("platform")
-    duplicate = _open_duplicate(consumer, data)
-    if duplicate is not None:
-        raise _duplicate_error(duplicate)
+    # A second open complaint for the same order is not looked up first: the constraint
+    # complaint_one_open_per_order refuses the row, and complaint_file then names the open one. Same answer,
+    # one query less for every filing that is not a duplicate.
     # Everything that needs no reference is prepared before a number is taken: the counter row stays locked
     # from then until commit, so only the few writes after it are what concurrent filings queue behind.
     clocks = [build_clock(None, kind, now) for kind in PLATFORM_CLOCKS] if platform else []
     notify = (
-        ("complaint_new_platform", notifications.platform_recipients(platform.pk))
+        ("complaint_new_platform", notifications.platform_recipients_of(platform))
         if platform
         else ("complaint_triage", notifications.regulator_recipients())
     )
@@ -250,6 +266,8 @@ def _create_complaint(consumer, data: dict, now: datetime) -> Complaint:
         created_at=now,
         forwarded_at=now if platform else None,
         compensation_breach=_breaches_compensation_standard(platform, data["paid_at"], now, data["problem"]),
+        # The new clocks all run unpaused: the row is written with the earliest one instead of updated after.
+        platform_due_at=min((clock.due_at for clock in clocks), default=None),
         **data,
     )
     # The first events are chained before the row exists, so the complaint is written once, with its chain head.
@@ -266,7 +284,22 @@ def _create_complaint(consumer, data: dict, now: datetime) -> Complaint:
     )
     if platform:
         notifications.queue_webhooks(platform.pk, WebhookEvent.CREATED, _webhook_payload(complaint))
+    if with_related:
+        # Every related row of the new complaint is in hand; Deadline's ordering is by due time.
+        _as_prefetched(complaint, deadlines=sorted(clocks, key=attrgetter("due_at")), responses=[], evidence=[])
     return complaint
+
+
+def _as_prefetched(complaint: Complaint, **related: list) -> None:
+    """Cache ``complaint``'s related rows as ``prefetch_related`` would: ``complaint.deadlines.all()`` then answers
+    from memory. Give the rows in the related model's ordering."""
+    cache = {}
+    for name, rows in related.items():
+        queryset = getattr(complaint, name).all()
+        queryset._result_cache = rows
+        queryset._prefetch_done = True
+        cache[name] = queryset
+    complaint._prefetched_objects_cache = cache
 
 
 def _filing_snapshot(complaint: Complaint) -> dict:
@@ -709,7 +742,8 @@ def complaint_escalate(*, complaint_id: int, by, reason: str) -> Complaint:
 def escalate(complaint: Complaint, *, now: datetime, actor, reason: str) -> None:
     """Shared by the consumer's escalation and the sweep's automatic one. The complaint must be locked."""
     meet_clocks(complaint, [ClockKind.HARD_LIMIT], now)
-    Deadline.objects.filter(complaint=complaint, paused_at__isnull=False).update(paused_at=None)
+    if Deadline.objects.filter(complaint=complaint, paused_at__isnull=False).update(paused_at=None):
+        sync_complaint_platform_due(complaint)
     start_clocks(complaint, [ClockKind.REGULATOR_ACCEPTANCE], now)
     complaint.status = Status.ESCALATED
     complaint.escalated_at = now
@@ -730,6 +764,7 @@ def complaint_withdraw(*, complaint_id: int, by, reason: str = "") -> Complaint:
         _require_consumer_owner(by, complaint)
         _require_status(complaint, OPEN_STATUSES, _("withdrawn"))
         Deadline.objects.filter(complaint=complaint).running().update(cancelled_at=now, paused_at=None)
+        sync_complaint_platform_due(complaint)
         complaint.status = Status.WITHDRAWN
         complaint.closed_at = now
         _save(complaint, "status", "closed_at")
@@ -813,6 +848,7 @@ def _close(*, complaint_id, by, finding, note, allowed, event_kind) -> Complaint
         _require_status(complaint, allowed, _("closed"))
         meet_clocks(complaint, [ClockKind.REGULATOR_ACCEPTANCE, ClockKind.MEDIATION], now)
         Deadline.objects.filter(complaint=complaint).running().update(cancelled_at=now, paused_at=None)
+        sync_complaint_platform_due(complaint)
         complaint.status = Status.CLOSED
         complaint.finding = finding
         complaint.finding_note = note

@@ -11,11 +11,10 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from . import notifications
-from .deadlines import build_clock
+from .deadlines import build_clock, sync_platform_due
 from .events import SYSTEM_ACTOR, build_event
 from .models import (
     PLATFORM_CLOCKS,
@@ -71,9 +70,16 @@ def deadlines_sweep(*, now: datetime | None = None) -> SweepResult:
     )
     result = SweepResult()
     with transaction.atomic():
-        candidates = Complaint.objects.filter(
-            Q(pk__in=due.values("complaint_id")) | Q(pk__in=reminder.values("complaint_id"))
+        # The ids first, from the small index of running clocks: "id IN (…) OR id IN (…)" inside the locking
+        # query made PostgreSQL filter every complaint ever filed instead.
+        candidate_ids = list(
+            due.order_by().values_list("complaint_id", flat=True).union(
+                reminder.order_by().values_list("complaint_id", flat=True)
+            )
         )
+        if not candidate_ids:
+            return result
+        candidates = Complaint.objects.filter(pk__in=candidate_ids)
         complaints = {
             c.pk: c
             for c in candidates.select_for_update(skip_locked=True, of=("self",)).select_related(
@@ -97,6 +103,8 @@ def _apply(
     outbox: list[OutboxMessage] = []
     webhook_targets: list[tuple[int, str, dict]] = []
     breached_ids, reminded_ids, met_hard_limits, new_clocks = [], [], [], []
+    # Complaints whose running clocks change (a breach, and the clocks met after it): their platform_due_at too.
+    breached_complaints: set[int] = set()
     changed: dict[int, set[str]] = defaultdict(set)
     regulators = notifications.regulator_recipients()
     by_complaint: dict[int, list[Deadline]] = defaultdict(list)
@@ -134,6 +142,7 @@ def _apply(
                 outbox.append(_email("deadline_reminder", recipients, complaint, context))
                 continue
             breached_ids.append(clock.pk)
+            breached_complaints.add(complaint_id)
             result.breached += 1
             events.append(
                 build_event(
@@ -208,6 +217,8 @@ def _apply(
         complaint_id__in=met_hard_limits, kind=ClockKind.CONSUMER_REPLY, met_at__isnull=True
     ).update(met_at=now)
     Deadline.objects.bulk_create(new_clocks, batch_size=BATCH_SIZE)
+    if breached_complaints:
+        sync_platform_due(breached_complaints)
     fields = sorted(set().union(*changed.values()) | {"updated_at"})
     for complaint in complaints.values():
         complaint.updated_at = now

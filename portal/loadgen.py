@@ -19,8 +19,9 @@ from decimal import Decimal
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from complaints.models import Complaint, Deadline, Event, Evidence, Response
+from complaints.models import PLATFORM_CLOCKS, Complaint, Deadline, Event, Evidence, Response
 from platforms.models import Operator, Penalty, PenaltyKind, Platform
+from platforms.rollup import refresh_daily_stats
 from portal.models import NumberSequence, User
 
 # (product, problem, amount): aligned arrays in SQL
@@ -105,6 +106,9 @@ def generate(
             _advance_reference_sequences(cursor)
         report.penalties = _penalties(random.Random(seed), first_platform, min(platforms, 40), now)
         _reset_sequences(User, Platform, Complaint, Evidence, Operator)
+    # What the beat's refresh would hold for this history, so statistics read from the rollup at once.
+    refresh_daily_stats(now=now)
+    timer.lap("statistics rollup")
     with connection.cursor() as cursor:
         # VACUUM marks the new pages all-visible, so index-only scans need not read the tables; it cannot run
         # inside a transaction (as in tests), where statistics alone are refreshed.
@@ -432,6 +436,18 @@ def _write_generated(cursor, report: LoadReport, events_sql: str) -> None:
         """
     )
     report.deadlines = cursor.rowcount
+    # Complaint.platform_due_at (the inbox order, complaints.deadlines.sync_platform_due): only the few complaints
+    # with a running platform clock get one. Generated clocks are never paused.
+    cursor.execute(
+        """
+        UPDATE complaints_complaint c SET platform_due_at = running.due_at
+        FROM (SELECT complaint_id, min(due_at) AS due_at FROM gen_deadlines
+              WHERE kind = ANY(%s) AND met_at IS NULL AND breached_at IS NULL AND cancelled_at IS NULL
+              GROUP BY complaint_id) AS running
+        WHERE c.id = running.complaint_id
+        """,
+        [[kind.value for kind in PLATFORM_CLOCKS]],
+    )
     cursor.execute(
         f"""
         INSERT INTO complaints_event (complaint_id, sequence, kind, actor_id, actor_label, data, created_at,

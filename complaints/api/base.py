@@ -8,9 +8,10 @@ one; a complaint the caller can see but may not act on answers 403.
 import base64
 import binascii
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, OrderBy, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -150,13 +151,58 @@ class PlatformInboxEndpoint(GenericAPIView):
 # --- keyset pagination over (sort key, id) -------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CursorOrder:
+    """One ``?ordering=`` of ``KeyAndIdCursorPagination``: a datetime sort key, then ``id`` among equal keys.
+
+    ``id_descending`` defaults to the key's direction. A ``nullable`` key puts its NULLs after every value.
+    """
+
+    key: str
+    descending: bool = False
+    id_descending: bool | None = None
+    nullable: bool = False
+
+    def order_by(self, *, backwards: bool) -> list[OrderBy]:
+        """The declared order, or its exact reverse to walk back from a cursor."""
+        key, pk = F(self.key), F("id")
+        # NULLs last, so first when walking back.
+        nulls = {("nulls_first" if backwards else "nulls_last"): True} if self.nullable else {}
+        return [
+            key.desc(**nulls) if self.descending != backwards else key.asc(**nulls),
+            pk.desc() if self._id_descending != backwards else pk.asc(),
+        ]
+
+    def beyond(self, value: datetime | None, pk: int, *, backwards: bool) -> list[Q]:
+        """The rows after the cursor row (``value``, ``pk``) in the order ``order_by(backwards=…)`` gives.
+
+        They come as consecutive runs of that order, each one a single range of an index on (key, id): with
+        "… OR key IS NULL" in one condition, PostgreSQL would filter its way through the part of the index
+        before the cursor instead of starting there.
+        """
+        key_from, key_after = ("lte", "lt") if self.descending != backwards else ("gte", "gt")
+        id_after = "lt" if self._id_descending != backwards else "gt"
+        nulls_after = self.nullable and not backwards
+        if value is None:
+            nulls = Q(**{f"{self.key}__isnull": True, f"id__{id_after}": pk})
+            return [nulls] if nulls_after else [nulls, Q(**{f"{self.key}__isnull": False})]
+        # ``key_from`` is implied by the rest; it is there so that the index scan starts at the cursor.
+        values = Q(**{f"{self.key}__{key_from}": value}) & (
+            Q(**{f"{self.key}__{key_after}": value}) | Q(**{f"id__{id_after}": pk})
+        )
+        return [values, Q(**{f"{self.key}__isnull": True})] if nulls_after else [values]
+
+    @property
+    def _id_descending(self) -> bool:
+        return self.descending if self.id_descending is None else self.id_descending
+
+
 class KeyAndIdCursorPagination(BasePagination):
-    """Cursor pages ordered by one sort key plus ``id``: every page is one indexed range query, no OFFSET.
+    """Cursor pages ordered by one sort key plus ``id``: every page is an indexed range query, no OFFSET.
 
     Unlike DRF's ``CursorPagination`` (position on the first key, then an offset among ties), the cursor holds
     both the key and the id, so many equal keys (e.g. complaints without a running clock) cost nothing.
-    ``orderings`` maps each ``?ordering=`` value to (sort key, descending); the sort key must be a non-null
-    datetime field or annotation.
+    ``orderings`` maps each ``?ordering=`` value to a ``CursorOrder``.
     """
 
     page_size = 25
@@ -164,25 +210,23 @@ class KeyAndIdCursorPagination(BasePagination):
     page_size_query_param = "page_size"
     cursor_query_param = "cursor"
     ordering_query_param = "ordering"
-    orderings: dict[str, tuple[str, bool]] = {}
+    orderings: dict[str, CursorOrder] = {}
     default_ordering = ""
     invalid_cursor_message = _("Invalid cursor.")
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         self.page_size = self._page_size(request)
-        key, descending = self.orderings[self._ordering_name(request)]
-        position, backwards = self._decode(request)
+        order = self.orderings[self._ordering_name(request)]
+        position, backwards = self._decode(request, order)
         # Walking back is walking forwards over the reversed order, then flipping the page.
-        forward_descending = descending != backwards
-        order = [f"-{key}", "-id"] if forward_descending else [key, "id"]
-        queryset = queryset.order_by(*order)
-        if position is not None:
-            value, pk = position
-            after = "lt" if forward_descending else "gt"
-            beyond = Q(**{f"{key}__{after}": value}) | Q(**{key: value, f"id__{after}": pk})
-            queryset = queryset.filter(beyond)
-        rows = list(queryset[: self.page_size + 1])
+        queryset = queryset.order_by(*order.order_by(backwards=backwards))
+        rows: list = []
+        # One query, or one more when the page runs on from the sort keys into the NULLs (or back).
+        for run in [Q()] if position is None else order.beyond(*position, backwards=backwards):
+            rows += queryset.filter(run)[: self.page_size + 1 - len(rows)]
+            if len(rows) > self.page_size:
+                break
         has_more = len(rows) > self.page_size
         rows = rows[: self.page_size]
         if backwards:
@@ -190,8 +234,8 @@ class KeyAndIdCursorPagination(BasePagination):
         # Forwards, a next page exists if there was one row more; backwards, the row we came from is next.
         has_next = has_more or backwards
         has_previous = has_more if backwards else position is not None
-        self.next_position = self._position(rows[-1], key) if rows and has_next else None
-        self.previous_position = self._position(rows[0], key) if rows and has_previous else None
+        self.next_position = self._position(rows[-1], order.key) if rows and has_next else None
+        self.previous_position = self._position(rows[0], order.key) if rows and has_previous else None
         return rows
 
     def get_paginated_response(self, data):
@@ -251,15 +295,18 @@ class KeyAndIdCursorPagination(BasePagination):
         return min(max(wanted, 1), self.max_page_size)
 
     @staticmethod
-    def _position(row, key: str) -> tuple[str, int]:
-        return getattr(row, key).astimezone(UTC).isoformat(), row.pk
+    def _position(row, key: str) -> tuple[str | None, int]:
+        value = getattr(row, key)
+        return (None if value is None else value.astimezone(UTC).isoformat()), row.pk
 
-    def _decode(self, request) -> tuple[tuple[datetime, int] | None, bool]:
+    def _decode(self, request, order: CursorOrder) -> tuple[tuple[datetime | None, int] | None, bool]:
         encoded = request.query_params.get(self.cursor_query_param)
         if not encoded:
             return None, False
         try:
             value, pk, backwards = json.loads(base64.urlsafe_b64decode(encoded.encode("ascii")))
+            if value is None and order.nullable:
+                return (None, int(pk)), bool(backwards)
             moment = parse_datetime(value)
             if moment is None or moment.tzinfo is None:
                 raise ValueError(value)
@@ -267,7 +314,7 @@ class KeyAndIdCursorPagination(BasePagination):
         except (ValueError, TypeError, UnicodeEncodeError, binascii.Error):
             raise exceptions.NotFound(self.invalid_cursor_message) from None
 
-    def _link(self, position: tuple[str, int] | None, backwards: bool) -> str | None:
+    def _link(self, position: tuple[str | None, int] | None, backwards: bool) -> str | None:
         if position is None:
             return None
         url = self.request.build_absolute_uri()

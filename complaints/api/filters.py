@@ -81,11 +81,11 @@ class ComplaintFilter(django_filters.FilterSet):
 
 
 class InboxFilter(django_filters.FilterSet):
-    """Filters of the platform inbox; ``next_due_at`` is the annotation the inbox view adds."""
+    """Filters of the platform inbox."""
 
     status = django_filters.ChoiceFilter(choices=Status.choices)
     due_before = django_filters.IsoDateTimeFilter(
-        field_name="next_due_at",
+        field_name="platform_due_at",
         lookup_expr="lte",
         help_text=_("A running platform deadline falls due by then."),
     )
@@ -106,7 +106,7 @@ class InboxFilter(django_filters.FilterSet):
         fields = ["status", "due_before", "due_soon", "overdue", "problem", "assigned_to_me"]
 
     def filter_due_soon(self, qs: QuerySet, name: str, value) -> QuerySet:
-        return qs.filter(next_due_at__lte=timezone.now() + timedelta(hours=float(value)))
+        return qs.filter(platform_due_at__lte=timezone.now() + timedelta(hours=float(value)))
 
     def filter_assigned_to_me(self, qs: QuerySet, name: str, value: bool) -> QuerySet:
         # An API key is nobody: nothing is assigned to it.

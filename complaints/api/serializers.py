@@ -18,7 +18,7 @@ from complaints.models import (
     ResponseOutcome,
 )
 from platforms.models import Platform
-from portal.api import NulSafeSlugRelatedField
+from portal.api import CachedFieldsModelSerializer, NulSafeSlugRelatedField
 
 # --- filing --------------------------------------------------------------------------------------------
 
@@ -37,7 +37,7 @@ class SupportContactIn(serializers.Serializer):
     promised_by = serializers.DateTimeField(required=False, allow_null=True)
 
 
-class ComplaintFileIn(serializers.ModelSerializer):
+class ComplaintFileIn(CachedFieldsModelSerializer):
     platform = NulSafeSlugRelatedField(
         slug_field="slug",
         queryset=Platform.objects.all(),
@@ -178,13 +178,13 @@ class EvidenceUploadIn(serializers.Serializer):
 # --- output --------------------------------------------------------------------------------------------
 
 
-class PlatformRefOut(serializers.ModelSerializer):
+class PlatformRefOut(CachedFieldsModelSerializer):
     class Meta:
         model = Platform
         fields = ["slug", "name"]
 
 
-class ComplaintListOut(serializers.ModelSerializer):
+class ComplaintListOut(CachedFieldsModelSerializer):
     platform = PlatformRefOut(read_only=True, allow_null=True)
     platform_name = serializers.CharField(source="platform_display_name", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
@@ -212,7 +212,10 @@ class ComplaintListOut(serializers.ModelSerializer):
 
 class InboxComplaintOut(ComplaintListOut):
     next_due_at = serializers.DateTimeField(
-        read_only=True, allow_null=True, help_text=_("The earliest running platform deadline, if any.")
+        source="platform_due_at",
+        read_only=True,
+        allow_null=True,
+        help_text=_("The earliest running platform deadline, if any."),
     )
     assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
@@ -220,7 +223,7 @@ class InboxComplaintOut(ComplaintListOut):
         fields = [*ComplaintListOut.Meta.fields, "next_due_at", "assigned_to"]
 
 
-class DeadlineOut(serializers.ModelSerializer):
+class DeadlineOut(CachedFieldsModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     state = serializers.ChoiceField(
         choices=["running", "paused", "met", "late", "breached", "cancelled"], read_only=True
@@ -242,7 +245,7 @@ class DeadlineOut(serializers.ModelSerializer):
         ]
 
 
-class ResponseOut(serializers.ModelSerializer):
+class ResponseOut(CachedFieldsModelSerializer):
     outcome_display = serializers.CharField(source="get_outcome_display", read_only=True)
 
     class Meta:
@@ -264,7 +267,7 @@ class ResponseOut(serializers.ModelSerializer):
         ]
 
 
-class EvidenceOut(serializers.ModelSerializer):
+class EvidenceOut(CachedFieldsModelSerializer):
     download_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -367,7 +370,7 @@ class RespondOut(ResponseOut):
         fields = [*ResponseOut.Meta.fields, "complaint_status", "complaint_status_display"]
 
 
-class EventOut(serializers.ModelSerializer):
+class EventOut(CachedFieldsModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     actor = serializers.CharField(source="actor_label", read_only=True)
 
@@ -376,7 +379,7 @@ class EventOut(serializers.ModelSerializer):
         fields = ["sequence", "kind", "kind_display", "actor", "created_at", "data", "prev_hash", "hash"]
 
 
-class NoteOut(serializers.ModelSerializer):
+class NoteOut(CachedFieldsModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:

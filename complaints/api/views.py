@@ -3,12 +3,8 @@
 Scoping and who-may-act live in the audience base classes (``base.py``); business rules live in the services.
 """
 
-from datetime import UTC, datetime
-
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db.models import OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -26,7 +22,7 @@ from rest_framework.response import Response
 
 from complaints import services
 from complaints.files import evidence_download_response
-from complaints.models import PLATFORM_CLOCKS, Deadline
+from complaints.models import Complaint
 from complaints.selectors import events_visible_to, evidence_visible_to
 from complaints.uploads import UploadRejected
 from portal.audit import log_access
@@ -34,6 +30,7 @@ from portal.audit import log_access
 from .base import (
     ComplaintEndpoint,
     ConsumerComplaintEndpoint,
+    CursorOrder,
     InternalComplaintEndpoint,
     IsConsumerForWrites,
     KeyAndIdCursorPagination,
@@ -100,6 +97,12 @@ class ComplaintRepresentationMixin:
             .prefetch_related("deadlines", "responses", "evidence")
             .get(pk=complaint_id)
         )
+        return self.render_complaint(complaint, status_code=status_code, headers=headers)
+
+    def render_complaint(
+        self, complaint: Complaint, *, status_code: int = status.HTTP_200_OK, headers: dict | None = None
+    ) -> Response:
+        """``complaint`` as ``ComplaintDetailOut``; it must come with its deadlines, responses and evidence."""
         include_contact = sees_consumer_contact(self.request.user, complaint)
         if include_contact:
             log_access(self.request, action="personal_data_read", obj=complaint, detail=complaint.reference)
@@ -166,10 +169,14 @@ class ComplaintListCreateView(ThrottledWritesMixin, ComplaintRepresentationMixin
         serializer = ComplaintFileIn(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         complaint, created = services.complaint_file(
-            consumer=request.user, data=serializer.service_data(), idempotency_key=idempotency_key
+            consumer=request.user,
+            data=serializer.service_data(),
+            idempotency_key=idempotency_key,
+            with_related=True,
         )
         if created:
-            return self.complaint_response(complaint.pk, status_code=status.HTTP_201_CREATED)
+            # A new complaint comes back complete with its related rows: rendered without reading it back.
+            return self.render_complaint(complaint, status_code=status.HTTP_201_CREATED)
         return self.complaint_response(complaint.pk, headers={"Idempotent-Replayed": "true"})
 
 
@@ -419,12 +426,12 @@ class ComplaintNotesView(InternalComplaintEndpoint):
 
 # --- the platform inbox --------------------------------------------------------------------------------
 
-# Sorts complaints without a running platform clock after every real due time.
-NO_DUE_TIME = datetime(9999, 12, 31, tzinfo=UTC)
-
-
 class InboxPagination(KeyAndIdCursorPagination):
-    orderings = {"due": ("due_order", False), "-created_at": ("created_at", True)}
+    orderings = {
+        # Most urgent first; complaints without a running platform clock after them, newest first.
+        "due": CursorOrder("platform_due_at", id_descending=True, nullable=True),
+        "-created_at": CursorOrder("created_at", descending=True),
+    }
     default_ordering = "due"
 
 
@@ -436,21 +443,13 @@ class PlatformInboxView(PlatformInboxEndpoint):
     @extend_schema(
         summary="Your platform's complaints, most urgent first (platform staff or API key)",
         description=(
-            "`ordering=due` (default): by the earliest running platform deadline, complaints without one "
-            "last; `ordering=-created_at`: newest first. Cursor pages: follow `next` / `previous`."
+            "`ordering=due` (default): by the earliest running (not paused) platform deadline, then complaints "
+            "without one, newest first; `ordering=-created_at`: newest first. Cursor pages: follow `next` / "
+            "`previous`."
         ),
         responses={200: InboxComplaintOut(many=True), 403: error("Not platform staff.")},
         tags=["platform"],
     )
     def get(self, request, *args, **kwargs):
-        next_platform_due = (
-            Deadline.objects.filter(complaint=OuterRef("pk"), kind__in=PLATFORM_CLOCKS)
-            .running()
-            .order_by("due_at")
-            .values("due_at")[:1]
-        )
-        complaints = self.get_queryset().annotate(
-            next_due_at=Subquery(next_platform_due), due_order=Coalesce("next_due_at", Value(NO_DUE_TIME))
-        )
-        page = self.paginate_queryset(self.filter_queryset(complaints))
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(InboxComplaintOut(page, many=True).data)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from complaints import services
+from complaints.deadlines import sync_platform_due
 from complaints.models import Complaint, Response, Status
 from platforms.models import ApiKey
 from portal.models import AccessLog
@@ -272,23 +273,39 @@ def test_unknown_inbox_ordering_is_400(agent):
     assert "ordering" in response.json()
 
 
-def test_inbox_cursor_pages_cover_everything_once_even_with_equal_due_times(agent, platform):
-    complaints = [filed_days_ago(platform, 0.1 * n) for n in range(3)]
-    for complaint in complaints[:2]:  # no running clock: equal sort keys
-        services.complaint_withdraw(complaint_id=complaint.pk, by=complaint.consumer)
-    complaints += [filed_days_ago(platform, 0.5) for _ in range(2)]
-    client, seen, pages = client_for(agent), [], []
-    link = f"{reverse('api-platform-inbox')}?page_size=2"
-    while link:
-        page = client.get(link).json()
-        pages.append(page)
-        seen += [row["id"] for row in page["results"]]
-        link = page["next"]
+def test_inbox_puts_the_most_urgent_first_then_the_complaints_without_a_clock_newest_first(agent, platform):
+    filed_at = timezone.now() - timedelta(days=0.5)
+    urgent = file_complaint(ConsumerFactory(), platform, now=filed_at, paid_at=filed_at - timedelta(hours=1))
+    later = filed_days_ago(platform, 0.1)
+    tied = file_complaint(ConsumerFactory(), platform, now=filed_at, paid_at=filed_at - timedelta(hours=1))
+    older_done, newer_done = filed_days_ago(platform, 0.3), filed_days_ago(platform, 0.2)
+    for done in (newer_done, older_done):
+        services.complaint_withdraw(complaint_id=done.pk, by=done.consumer)
 
-    assert sorted(seen) == sorted(c.pk for c in complaints)
-    assert len(seen) == len(set(seen))
-    back = client.get(pages[-1]["previous"]).json()
-    assert [row["id"] for row in back["results"]] == [row["id"] for row in pages[-2]["results"]]
+    rows = client_for(agent).get(reverse("api-platform-inbox")).json()["results"]
+
+    # urgent and tied fall due at the same moment: the higher id first, as among those without a due time.
+    assert [row["id"] for row in rows] == [tied.pk, urgent.pk, later.pk, newer_done.pk, older_done.pk]
+    assert [row["next_due_at"] is None for row in rows] == [False, False, False, True, True]
+
+
+def test_inbox_cursor_pages_forwards_and_back_cover_everything_once_in_order(agent, platform):
+    complaints = [filed_days_ago(platform, 0.1 * n) for n in range(3)]
+    for complaint in complaints[:2]:  # no running clock: NULL sort keys
+        services.complaint_withdraw(complaint_id=complaint.pk, by=complaint.consumer)
+    complaints += [filed_days_ago(platform, 0.5) for _ in range(2)]  # equal due times
+    client = client_for(agent)
+    everything = [row["id"] for row in client.get(reverse("api-platform-inbox")).json()["results"]]
+    forwards = [client.get(f"{reverse('api-platform-inbox')}?page_size=2").json()]
+    while forwards[-1]["next"]:
+        forwards.append(client.get(forwards[-1]["next"]).json())
+    backwards = [forwards[-1]]
+    while backwards[-1]["previous"]:
+        backwards.append(client.get(backwards[-1]["previous"]).json())
+
+    assert sorted(everything) == sorted(c.pk for c in complaints)
+    assert [row["id"] for p in forwards for row in p["results"]] == everything
+    assert [p["results"] for p in reversed(backwards)] == [p["results"] for p in forwards]
 
 
 def test_invalid_inbox_cursor_is_404(agent):
@@ -315,6 +332,7 @@ def test_inbox_filters(agent, platform, query, expected):
     services.complaint_request_info(complaint_id=complaints["on_hold"].pk, by=agent, message="请补充截图")
     Complaint.objects.filter(pk=complaints["overdue"].pk).update(is_overdue=True)
     complaints["overdue"].deadlines.update(due_at=timezone.now() - timedelta(hours=1))
+    sync_platform_due([complaints["overdue"].pk])
     services.complaint_assign(complaint_ids=[complaints["mine"].pk], by=agent, assignee=agent)
 
     rows = client_for(agent).get(f"{reverse('api-platform-inbox')}?{query}").json()["results"]

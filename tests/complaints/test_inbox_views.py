@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from complaints import services
+from complaints.deadlines import sync_platform_due
 from complaints.models import ClockKind, Deadline, EventKind, InternalNote, Problem, Status
 from tests.factories import StaffFactory, file_complaint
 
@@ -26,6 +27,7 @@ def agent_client(client, agent):
 def set_next_due(complaint, delta: timedelta) -> None:
     """Move all of the complaint's clocks to ``now + delta``: the inbox shows the earliest one."""
     Deadline.objects.filter(complaint=complaint).update(due_at=timezone.now() + delta)
+    sync_platform_due([complaint.pk])
 
 
 def listed(response) -> list[str]:
@@ -104,6 +106,19 @@ def test_default_sort_is_earliest_deadline_first(agent_client, platform):
     set_next_due(second, timedelta(hours=2))
     set_next_due(third, timedelta(hours=3))
     assert listed(agent_client.get(INBOX)) == [first.reference, second.reference, third.reference]
+
+
+def test_default_sort_lists_equal_due_times_and_complaints_without_a_clock_newest_first(agent_client, platform):
+    older_done, newer_done = file_complaint(platform=platform), file_complaint(platform=platform)
+    for done in (older_done, newer_done):
+        services.complaint_withdraw(complaint_id=done.pk, by=done.consumer)
+    tied_first, tied_second, sooner = (file_complaint(platform=platform) for _ in range(3))
+    Deadline.objects.filter(complaint__in=[tied_first, tied_second]).update(due_at=timezone.now() + timedelta(hours=5))
+    sync_platform_due([tied_first.pk, tied_second.pk])
+    set_next_due(sooner, timedelta(hours=1))
+    assert listed(agent_client.get(INBOX)) == [
+        sooner.reference, tied_second.reference, tied_first.reference, newer_done.reference, older_done.reference,
+    ]
 
 
 def test_newest_sort_puts_the_latest_filing_first(agent_client, platform):

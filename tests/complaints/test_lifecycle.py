@@ -71,6 +71,30 @@ def test_second_open_complaint_for_same_order_is_refused_with_link():
     assert error.value.link == f"/complaints/{first.pk}/"
 
 
+def test_refused_duplicate_gives_its_reference_number_back():
+    consumer, platform = ConsumerFactory(), PlatformFactory()
+    first = file_complaint(consumer, platform, order_number="DD1")
+    with pytest.raises(Conflict):
+        file_complaint(consumer, platform, order_number="DD1")
+
+    second = file_complaint(consumer, platform, order_number="DD2")
+
+    assert int(second.reference[-6:]) == int(first.reference[-6:]) + 1
+
+
+def test_filing_with_related_returns_the_stored_clocks_without_reading_them(django_assert_num_queries):
+    complaint, _created = services.complaint_file(
+        consumer=ConsumerFactory(), data=complaint_data(PlatformFactory()), with_related=True
+    )
+    stored = [(d.kind, d.due_at, d.explanation) for d in Complaint.objects.get(pk=complaint.pk).deadlines.all()]
+
+    with django_assert_num_queries(0):
+        in_hand = [(d.kind, d.due_at, d.explanation) for d in complaint.deadlines.all()]
+        assert (list(complaint.responses.all()), list(complaint.evidence.all())) == ([], [])
+
+    assert in_hand == stored
+
+
 def test_paid_at_in_future_is_a_field_error():
     with pytest.raises(ValidationError) as error:
         file_complaint(paid_at=timezone.now() + timedelta(hours=1))

@@ -5,9 +5,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count
 
+from complaints.deadlines import sync_platform_due
 from complaints.events import verify_chain
 from complaints.models import Complaint, Evidence, Status
 from platforms.models import Penalty, Platform
+from platforms.statistics import market_totals
 from portal.loadgen import generate
 from tests.factories import file_complaint
 
@@ -60,6 +62,14 @@ def test_every_status_and_open_clocks_are_present(generated):
 
 
 @needs_postgres
+def test_generated_complaints_store_their_next_platform_deadline(generated):
+    generated_values = dict(Complaint.objects.values_list("pk", "platform_due_at"))
+    sync_platform_due(generated_values)
+    assert dict(Complaint.objects.values_list("pk", "platform_due_at")) == generated_values
+    assert any(generated_values.values())
+
+
+@needs_postgres
 def test_filing_after_generation_continues_the_reference_sequence(generated):
     complaint = file_complaint()
     year = complaint.reference.split("-")[1]
@@ -78,3 +88,15 @@ def test_refuses_to_run_without_postgres(db, monkeypatch):
     monkeypatch.setattr(connection, "vendor", "sqlite")
     with pytest.raises(CommandError, match="needs PostgreSQL"):
         call_command("generate_load", complaints=10, platforms=2)
+
+
+@needs_postgres
+def test_the_statistics_rollup_is_filled_and_equals_the_direct_count(generated, settings):
+    settings.PORTAL_STATS_FROM_ROLLUP = False
+    direct = market_totals(days=365)
+    settings.PORTAL_STATS_FROM_ROLLUP = True
+
+    from_rollup = market_totals(days=365)
+
+    assert from_rollup.complaints > 0
+    assert from_rollup == direct
