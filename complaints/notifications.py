@@ -77,6 +77,28 @@ def complaint_context(complaint: Complaint) -> dict:
     }
 
 
+def outbox_message(
+    template: str,
+    recipients: Iterable[str],
+    complaint: Complaint | None = None,
+    context: dict | None = None,
+    language: str | None = None,
+) -> OutboxMessage | None:
+    """An unsaved outbox row (context: the complaint's, unless given), or None when there is nobody to tell."""
+    recipients = sorted(set(recipients))
+    if not recipients:
+        return None
+    if context is None:
+        context = complaint_context(complaint) if complaint else {}
+    return OutboxMessage(
+        template=template,
+        recipients=recipients,
+        context=context,
+        complaint=complaint,
+        language=language or settings.LANGUAGE_CODE,
+    )
+
+
 def queue_email(
     template: str,
     recipients: Iterable[str],
@@ -84,47 +106,59 @@ def queue_email(
     extra: dict | None = None,
     language: str | None = None,
 ) -> OutboxMessage | None:
-    recipients = sorted(set(recipients))
-    if not recipients:
-        return None
     context = {**(complaint_context(complaint) if complaint else {}), **(extra or {})}
-    message = OutboxMessage.objects.create(
-        template=template,
-        recipients=recipients,
-        context=context,
-        complaint=complaint,
-        language=language or settings.LANGUAGE_CODE,
-    )
+    message = outbox_message(template, recipients, complaint, context, language)
+    if message is None:
+        return None
+    message.save()
     _send_after_commit([message.pk], [])
     return message
 
 
 def queue_emails(complaint: Complaint, messages: list[tuple[str, list[str]]]) -> list[OutboxMessage]:
     """Several e-mails about one complaint in one INSERT: (template, recipients) pairs; empty lists are skipped."""
-    rows = [
-        OutboxMessage(
-            template=template, recipients=sorted(set(recipients)), context=complaint_context(complaint),
-            complaint=complaint, language=settings.LANGUAGE_CODE,
-        )
-        for template, recipients in messages
-        if recipients
-    ]
-    OutboxMessage.objects.bulk_create(rows)
+    rows = [outbox_message(template, recipients, complaint) for template, recipients in messages]
+    rows = OutboxMessage.objects.bulk_create([row for row in rows if row is not None])
     _send_after_commit([row.pk for row in rows], [])
     return rows
 
 
-def queue_webhooks(platform_id: int | None, event: str, payload: dict) -> list[WebhookDelivery]:
-    if platform_id is None:
+def webhook_payload(complaint: Complaint) -> dict:
+    """What every webhook tells about its complaint, whichever service or sweep sends it."""
+    return {
+        "complaint": {
+            "id": complaint.pk,
+            "reference": complaint.reference,
+            "status": complaint.status,
+            "order_number": complaint.order_number,
+            "amount": str(complaint.amount),
+            "problem": complaint.problem,
+            "created_at": complaint.created_at.isoformat(),
+        }
+    }
+
+
+def webhook_deliveries(targets: Iterable[tuple[int | None, str, dict]]) -> list[WebhookDelivery]:
+    """Unsaved deliveries of (platform id, event, payload) to each platform's active endpoints subscribed to the
+    event, in one query whatever the number of platforms."""
+    targets = [target for target in targets if target[0] is not None]
+    if not targets:
         return []
-    deliveries = [
+    endpoints: dict[int, list[WebhookEndpoint]] = defaultdict(list)
+    for endpoint in WebhookEndpoint.objects.filter(platform_id__in={t[0] for t in targets}, is_active=True):
+        endpoints[endpoint.platform_id].append(endpoint)
+    return [
         WebhookDelivery(
             endpoint=endpoint, event=event, payload={"event": event, "id": secrets.token_hex(8), **payload}
         )
-        for endpoint in WebhookEndpoint.objects.filter(platform_id=platform_id, is_active=True)
+        for platform_id, event, payload in targets
+        for endpoint in endpoints[platform_id]
         if event in endpoint.events
     ]
-    WebhookDelivery.objects.bulk_create(deliveries)
+
+
+def queue_webhooks(platform_id: int | None, event: str, payload: dict) -> list[WebhookDelivery]:
+    deliveries = WebhookDelivery.objects.bulk_create(webhook_deliveries([(platform_id, event, payload)]))
     _send_after_commit([], [d.pk for d in deliveries])
     return deliveries
 

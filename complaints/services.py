@@ -206,7 +206,11 @@ def complaint_file(
             existing = _idempotent_replay(consumer, idempotency_key, data)
             if existing is not None:
                 return existing, False
-        duplicate = _open_duplicate(consumer, data)
+        duplicate = (
+            _open_complaint_for_order(consumer.pk, data["platform"], data.get("order_number"))
+            if data.get("platform")
+            else None
+        )
         if duplicate is not None:
             raise _duplicate_error(duplicate) from None
         raise
@@ -224,14 +228,10 @@ def _idempotent_replay(consumer, key: str, data: dict) -> Complaint | None:
     return row.complaint
 
 
-def _open_duplicate(consumer, data: dict) -> Complaint | None:
-    if not data.get("platform"):
-        return None
+def _open_complaint_for_order(consumer_id: int, platform, order_number: str) -> Complaint | None:
+    """The consumer's open complaint about this order on this platform: there may be only one."""
     return Complaint.objects.filter(
-        consumer=consumer,
-        platform=data["platform"],
-        order_number=data.get("order_number"),
-        status__in=OPEN_STATUSES,
+        consumer_id=consumer_id, platform=platform, order_number=order_number, status__in=OPEN_STATUSES
     ).first()
 
 
@@ -283,7 +283,7 @@ def _create_complaint(consumer, data: dict, now: datetime, *, with_related: bool
         complaint, [notify, ("complaint_filed_consumer", [consumer.email] if consumer.email else [])]
     )
     if platform:
-        notifications.queue_webhooks(platform.pk, WebhookEvent.CREATED, _webhook_payload(complaint))
+        notifications.queue_webhooks(platform.pk, WebhookEvent.CREATED, notifications.webhook_payload(complaint))
     if with_related:
         # Every related row of the new complaint is in hand; Deadline's ordering is by due time.
         _as_prefetched(complaint, deadlines=sorted(clocks, key=attrgetter("due_at")), responses=[], evidence=[])
@@ -337,21 +337,7 @@ def _notify_forwarded(complaint: Complaint) -> None:
     notifications.queue_email(
         "complaint_new_platform", notifications.platform_recipients(complaint.platform_id), complaint
     )
-    notifications.queue_webhooks(complaint.platform_id, WebhookEvent.CREATED, _webhook_payload(complaint))
-
-
-def _webhook_payload(complaint: Complaint) -> dict:
-    return {
-        "complaint": {
-            "id": complaint.pk,
-            "reference": complaint.reference,
-            "status": complaint.status,
-            "order_number": complaint.order_number,
-            "amount": str(complaint.amount),
-            "problem": complaint.problem,
-            "created_at": complaint.created_at.isoformat(),
-        }
-    }
+    notifications.queue_webhooks(complaint.platform_id, WebhookEvent.CREATED, notifications.webhook_payload(complaint))
 
 
 def complaint_forward(*, complaint_id: int, by, platform) -> Complaint:
@@ -361,12 +347,7 @@ def complaint_forward(*, complaint_id: int, by, platform) -> Complaint:
     with transaction.atomic():
         complaint = _lock(by, complaint_id)
         _require_status(complaint, [Status.TRIAGE], _("forwarded"))
-        if Complaint.objects.filter(
-            consumer_id=complaint.consumer_id,
-            platform=platform,
-            order_number=complaint.order_number,
-            status__in=OPEN_STATUSES,
-        ).exists():
+        if _open_complaint_for_order(complaint.consumer_id, platform, complaint.order_number) is not None:
             raise Conflict(_("The consumer already has an open complaint for this order on that platform."))
         complaint.platform = platform
         complaint.status = Status.AWAITING_PLATFORM
@@ -712,7 +693,7 @@ def complaint_dispute(*, complaint_id: int, by, reason: str) -> Complaint:
             extra={"reason": reason},
         )
         notifications.queue_webhooks(
-            complaint.platform_id, WebhookEvent.DISPUTED, {**_webhook_payload(complaint), "reason": reason}
+            complaint.platform_id, WebhookEvent.DISPUTED, {**notifications.webhook_payload(complaint), "reason": reason}
         )
     return complaint
 
@@ -753,7 +734,7 @@ def escalate(complaint: Complaint, *, now: datetime, actor, reason: str) -> None
         "complaint_escalated", notifications.regulator_recipients(), complaint, extra={"reason": reason}
     )
     notifications.queue_webhooks(
-        complaint.platform_id, WebhookEvent.ESCALATED, {**_webhook_payload(complaint), "reason": reason}
+        complaint.platform_id, WebhookEvent.ESCALATED, {**notifications.webhook_payload(complaint), "reason": reason}
     )
 
 

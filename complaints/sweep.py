@@ -25,8 +25,6 @@ from .models import (
     EventKind,
     OutboxMessage,
     Status,
-    WebhookDelivery,
-    WebhookEndpoint,
     WebhookEvent,
 )
 
@@ -101,7 +99,7 @@ def _apply(
 ) -> None:
     events: list[Event] = []
     outbox: list[OutboxMessage] = []
-    webhook_targets: list[tuple[int, str, dict]] = []
+    webhook_targets: list[tuple[int | None, str, dict]] = []
     breached_ids, reminded_ids, met_hard_limits, new_clocks = [], [], [], []
     # Complaints whose running clocks change (a breach, and the clocks met after it): their platform_due_at too.
     breached_complaints: set[int] = set()
@@ -139,7 +137,7 @@ def _apply(
                     if clock.kind == ClockKind.REGULATOR_ACCEPTANCE
                     else platform_emails.get(complaint.platform_id, [])
                 )
-                outbox.append(_email("deadline_reminder", recipients, complaint, context))
+                outbox.append(notifications.outbox_message("deadline_reminder", recipients, complaint, context))
                 continue
             breached_ids.append(clock.pk)
             breached_complaints.add(complaint_id)
@@ -157,9 +155,13 @@ def _apply(
                 if not complaint.is_overdue:
                     complaint.is_overdue = True
                     changed[complaint.pk].add("is_overdue")
-                    webhook_targets.append((complaint.platform_id, WebhookEvent.OVERDUE, context))
+                    webhook_targets.append((
+                        complaint.platform_id,
+                        WebhookEvent.OVERDUE,
+                        {**notifications.webhook_payload(complaint), "clock": clock.kind, "due_at": context["due_at"]},
+                    ))
                 outbox.append(
-                    _email(
+                    notifications.outbox_message(
                         "deadline_overdue",
                         regulators + platform_emails.get(complaint.platform_id, []),
                         complaint,
@@ -184,11 +186,15 @@ def _apply(
                     )
                 )
                 outbox.append(
-                    _email("complaint_escalated", regulators, complaint, {**context, "reason": reason})
+                    notifications.outbox_message(
+                        "complaint_escalated", regulators, complaint, {**context, "reason": reason}
+                    )
                 )
-                webhook_targets.append(
-                    (complaint.platform_id, WebhookEvent.ESCALATED, {**context, "reason": reason})
-                )
+                webhook_targets.append((
+                    complaint.platform_id,
+                    WebhookEvent.ESCALATED,
+                    {**notifications.webhook_payload(complaint), "reason": reason},
+                ))
             elif clock.kind == ClockKind.CONSUMER_REPLY and complaint.status == Status.AWAITING_CONSUMER:
                 complaint.status = Status.RESOLVED
                 complaint.accepted_automatically = True
@@ -223,32 +229,7 @@ def _apply(
     for complaint in complaints.values():
         complaint.updated_at = now
     Complaint.objects.bulk_update([complaints[pk] for pk in changed], fields, batch_size=BATCH_SIZE)
-    notifications.queue_many([m for m in outbox if m is not None], _webhook_deliveries(webhook_targets))
-    result.complaints = set(changed)
-
-
-def _email(template: str, recipients: list[str], complaint: Complaint, context: dict) -> OutboxMessage | None:
-    recipients = sorted(set(recipients))
-    if not recipients:
-        return None
-    return OutboxMessage(
-        template=template,
-        recipients=recipients,
-        context=context,
-        complaint=complaint,
-        language=settings.LANGUAGE_CODE,
+    notifications.queue_many(
+        [message for message in outbox if message is not None], notifications.webhook_deliveries(webhook_targets)
     )
-
-
-def _webhook_deliveries(targets: list[tuple[int, str, dict]]) -> list[WebhookDelivery]:
-    if not targets:
-        return []
-    endpoints: dict[int, list[WebhookEndpoint]] = defaultdict(list)
-    for endpoint in WebhookEndpoint.objects.filter(platform_id__in={t[0] for t in targets}, is_active=True):
-        endpoints[endpoint.platform_id].append(endpoint)
-    return [
-        WebhookDelivery(endpoint=endpoint, event=event, payload={"event": event, "complaint": context})
-        for platform_id, event, context in targets
-        for endpoint in endpoints.get(platform_id, [])
-        if event in endpoint.events
-    ]
+    result.complaints = set(changed)

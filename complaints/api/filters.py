@@ -1,6 +1,6 @@
 """Query-string filters of the complaint lists. They narrow an already scoped queryset, never widen it."""
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import django_filters
 from django import forms
@@ -10,6 +10,26 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Problem, Status
+
+
+def in_utc(moment: datetime) -> datetime:
+    """Python accepts UTC offsets up to ±23:59, PostgreSQL only up to ±15:59: bounds are compared in UTC."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise forms.ValidationError(
+            _("Enter a date-time between the years 1 and 9999."), code="out_of_range"
+        ) from None
+
+
+class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    def to_python(self, value):
+        moment = super().to_python(value)
+        return None if moment is None else in_utc(moment)
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
 
 
 class DateOrDateTimeField(forms.Field):
@@ -30,7 +50,7 @@ class DateOrDateTimeField(forms.Field):
         if moment is None and day is None:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         if moment is not None:
-            return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+            return in_utc(moment if timezone.is_aware(moment) else timezone.make_aware(moment))
         return day
 
 
@@ -84,7 +104,7 @@ class InboxFilter(django_filters.FilterSet):
     """Filters of the platform inbox."""
 
     status = django_filters.ChoiceFilter(choices=Status.choices)
-    due_before = django_filters.IsoDateTimeFilter(
+    due_before = UtcIsoDateTimeFilter(
         field_name="platform_due_at",
         lookup_expr="lte",
         help_text=_("A running platform deadline falls due by then."),

@@ -2,6 +2,7 @@
 
 import threading
 from datetime import timedelta
+from datetime import timezone as dt_timezone
 
 import pytest
 from django.db import connection
@@ -348,6 +349,26 @@ def test_due_before_filter(agent, platform):
 
     assert [row["id"] for row in response.json()["results"]] == [soon.pk]
     assert later.pk not in {row["id"] for row in response.json()["results"]}
+
+
+def test_due_before_with_an_offset_postgresql_cannot_store_is_compared_in_utc(agent, platform):
+    soon = filed_days_ago(platform, 0.5)
+    cutoff = soon.deadlines.order_by("due_at").first().due_at.astimezone(dt_timezone(timedelta(hours=16, minutes=8)))
+
+    response = client_for(agent).get(reverse("api-platform-inbox"), {"due_before": cutoff.isoformat()})
+
+    assert response.status_code == 200
+    assert [row["id"] for row in response.json()["results"]] == [soon.pk]
+
+
+@pytest.mark.parametrize("param", ["due_before", "created_after"])
+def test_a_date_time_beyond_year_one_in_utc_is_a_field_error(agent, param):
+    url = reverse("api-platform-inbox") if param == "due_before" else reverse("api-complaint-list")
+
+    response = client_for(agent).get(url, {param: "0001-01-01T00:30:00+16:00"})
+
+    assert response.status_code == 400
+    assert param in response.json()
 
 
 @pytest.mark.parametrize("count", [3, 20])

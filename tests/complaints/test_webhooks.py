@@ -12,8 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import timezone
 
+from complaints import services as complaint_services
 from complaints.delivery import WEBHOOK_MAX_ATTEMPTS, send_webhook, webhook_backoff
-from complaints.models import DeliveryStatus, WebhookDelivery
+from complaints.models import ClockKind, Deadline, DeliveryStatus, WebhookDelivery
+from complaints.sweep import deadlines_sweep
 from complaints.tasks import flush_outbox_task
 from platforms import services
 from tests.factories import file_complaint
@@ -186,3 +188,28 @@ def test_the_delivery_log_shows_deliveries_to_the_manager_only(client, receiver,
     assert "complaint.created" in html and "500" in html
     client.force_login(agent)
     assert client.get(url).status_code == 403
+
+
+def test_automatic_and_consumer_escalations_send_the_same_complaint_payload(manager, platform, settings):
+    settings.DEBUG = True
+    services.webhook_register(by=manager, url="http://127.0.0.1:9/hook", events=["complaint.escalated"])
+    by_sweep, by_consumer = file_complaint(platform=platform), file_complaint(platform=platform)
+    Deadline.objects.filter(complaint=by_sweep, kind=ClockKind.RESOLUTION).update(due_at=timezone.now())
+    deadlines_sweep()
+    Deadline.objects.filter(complaint=by_consumer, kind=ClockKind.FIRST_RESPONSE).update(due_at=timezone.now())
+    deadlines_sweep()
+    complaint_services.complaint_escalate(complaint_id=by_consumer.pk, by=by_consumer.consumer, reason="没有回复")
+
+    payloads = {
+        delivery.payload["complaint"]["id"]: delivery.payload
+        for delivery in WebhookDelivery.objects.filter(event="complaint.escalated")
+    }
+
+    assert set(payloads) == {by_sweep.pk, by_consumer.pk}
+    for complaint in (by_sweep, by_consumer):
+        complaint.refresh_from_db()
+        assert payloads[complaint.pk]["complaint"] == complaint_services.notifications.webhook_payload(complaint)[
+            "complaint"
+        ]
+        assert payloads[complaint.pk]["event"] == "complaint.escalated" and payloads[complaint.pk]["id"]
+        assert payloads[complaint.pk]["reason"]
