@@ -164,7 +164,7 @@ def queue_webhooks(platform_id: int | None, event: str, payload: dict) -> list[W
 
 
 def queue_many(messages: list[OutboxMessage], deliveries: list[WebhookDelivery]) -> None:
-    """Bulk variant for the sweep: one INSERT per table, whatever the number of complaints."""
+    """Write e-mails and webhook deliveries built unsaved: one INSERT per table, whatever their number."""
     OutboxMessage.objects.bulk_create(messages)
     WebhookDelivery.objects.bulk_create(deliveries)
     _send_after_commit([m.pk for m in messages], [d.pk for d in deliveries])

@@ -4,7 +4,9 @@ changes it, appends one chained event and schedules notifications after commit.
 
 import hashlib
 import json
+import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from operator import attrgetter
@@ -49,6 +51,7 @@ from .models import (
     Response,
     ResponseOutcome,
     Status,
+    WebhookDelivery,
     WebhookEvent,
 )
 from .selectors import complaints_visible_to
@@ -193,14 +196,23 @@ def complaint_file(
             return existing, False
     try:
         with transaction.atomic():
+            filing = _insert_complaint(consumer, data, now)
             if idempotency_key:
-                key_row = IdempotencyKey.objects.create(
-                    user=consumer, key=idempotency_key, request_fingerprint=_filing_fingerprint(data)
+                # A second request with this key waits here (or on the order's unique index) for the first
+                # to commit, then fails and replays it below.
+                IdempotencyKey.objects.create(
+                    user=consumer,
+                    key=idempotency_key,
+                    request_fingerprint=_filing_fingerprint(data),
+                    complaint=filing.complaint,
                 )
-            complaint = _create_complaint(consumer, data, now, with_related=with_related)
-            if idempotency_key:
-                key_row.complaint = complaint
-                key_row.save(update_fields=["complaint"])
+            _number_and_announce(filing, now)
+        complaint = filing.complaint
+        if with_related:
+            # Every related row of the new complaint is in hand; Deadline's ordering is by due time.
+            _as_prefetched(
+                complaint, deadlines=sorted(filing.clocks, key=attrgetter("due_at")), responses=[], evidence=[]
+            )
     except IntegrityError:
         if idempotency_key:
             existing = _idempotent_replay(consumer, idempotency_key, data)
@@ -244,23 +256,39 @@ def _duplicate_error(existing: Complaint) -> Conflict:
     )
 
 
-def _create_complaint(consumer, data: dict, now: datetime, *, with_related: bool = False) -> Complaint:
+@dataclass
+class _Filing:
+    """A complaint written without its reference yet, and what is to be written once it has one."""
+
+    complaint: Complaint
+    clocks: list[Deadline]
+    emails: list[tuple[str, list[str]]]
+    webhooks: list[WebhookDelivery]
+
+
+# Unique, never a real reference (those start with the prefix), and seen by no other transaction: the row gets its
+# number in the same transaction before anyone can read it.
+def _unnumbered() -> str:
+    return f"~{secrets.token_hex(9)}"
+
+
+def _insert_complaint(consumer, data: dict, now: datetime) -> _Filing:
+    """Write the complaint and its clocks before the gap-free number is taken.
+
+    The counter row stays locked from the number until commit, so every filing of the year queues behind what
+    is written after it: only the rows that carry the reference are (see ``_number_and_announce``). A second
+    open complaint for the same order is not looked up first: the constraint complaint_one_open_per_order
+    refuses the row, and ``complaint_file`` then names the open one.
+    """
     platform = data.get("platform")
-    # A second open complaint for the same order is not looked up first: the constraint
-    # complaint_one_open_per_order refuses the row, and complaint_file then names the open one. Same answer,
-    # one query less for every filing that is not a duplicate.
-    # Everything that needs no reference is prepared before a number is taken: the counter row stays locked
-    # from then until commit, so only the few writes after it are what concurrent filings queue behind.
     clocks = [build_clock(None, kind, now) for kind in PLATFORM_CLOCKS] if platform else []
     notify = (
         ("complaint_new_platform", notifications.platform_recipients_of(platform))
         if platform
         else ("complaint_triage", notifications.regulator_recipients())
     )
-    year = timezone.localtime(now).year
-    number = sequence_next(scope="complaint", year=year)
     complaint = Complaint(
-        reference=f"{settings.PORTAL_REFERENCE_PREFIX}-{year}-{number:06d}",
+        reference=_unnumbered(),
         consumer=consumer,
         status=Status.AWAITING_PLATFORM if platform else Status.TRIAGE,
         created_at=now,
@@ -270,24 +298,34 @@ def _create_complaint(consumer, data: dict, now: datetime, *, with_related: bool
         platform_due_at=min((clock.due_at for clock in clocks), default=None),
         **data,
     )
-    # The first events are chained before the row exists, so the complaint is written once, with its chain head.
-    events = [build_event(complaint, kind=EventKind.FILED, actor=consumer, at=now, data=_filing_snapshot(complaint))]
-    if platform:
-        events.append(build_event(complaint, kind=EventKind.FORWARDED, at=now, data=_forwarding_data(complaint)))
     complaint.save(force_insert=True)
-    Event.objects.bulk_create(events)
     for clock in clocks:
         clock.complaint = complaint
     Deadline.objects.bulk_create(clocks)
-    notifications.queue_emails(
-        complaint, [notify, ("complaint_filed_consumer", [consumer.email] if consumer.email else [])]
+    return _Filing(
+        complaint=complaint,
+        clocks=clocks,
+        emails=[notify, ("complaint_filed_consumer", [consumer.email] if consumer.email else [])],
+        webhooks=notifications.webhook_deliveries([(platform.pk, WebhookEvent.CREATED, {})]) if platform else [],
     )
-    if platform:
-        notifications.queue_webhooks(platform.pk, WebhookEvent.CREATED, notifications.webhook_payload(complaint))
-    if with_related:
-        # Every related row of the new complaint is in hand; Deadline's ordering is by due time.
-        _as_prefetched(complaint, deadlines=sorted(clocks, key=attrgetter("due_at")), responses=[], evidence=[])
-    return complaint
+
+
+def _number_and_announce(filing: _Filing, now: datetime) -> None:
+    """Take the number, then write what carries it: the reference, the chained first events, e-mails, webhooks."""
+    complaint = filing.complaint
+    year = timezone.localtime(now).year
+    complaint.reference = f"{settings.PORTAL_REFERENCE_PREFIX}-{year}-{sequence_next(scope='complaint', year=year):06d}"
+    events = [
+        build_event(complaint, kind=EventKind.FILED, actor=complaint.consumer, at=now, data=_filing_snapshot(complaint))
+    ]
+    if complaint.platform_id:
+        events.append(build_event(complaint, kind=EventKind.FORWARDED, at=now, data=_forwarding_data(complaint)))
+    _save(complaint, "reference", "event_count", "last_event_hash")
+    Event.objects.bulk_create(events)
+    for delivery in filing.webhooks:
+        delivery.payload.update(notifications.webhook_payload(complaint))
+    messages = [notifications.outbox_message(template, recipients, complaint) for template, recipients in filing.emails]
+    notifications.queue_many([message for message in messages if message is not None], filing.webhooks)
 
 
 def _as_prefetched(complaint: Complaint, **related: list) -> None:

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -103,19 +104,41 @@ def test_filing_answers_with_what_the_detail_endpoint_shows(consumer, platform):
 
 
 def test_filing_takes_a_fixed_number_of_queries(consumer, platform, django_assert_max_num_queries):
-    # Token auth as the benchmark files. 13: token, platform, savepoint, calendar exceptions (cold cache), staff
-    # e-mails, number, complaint, events, clocks, e-mails, webhook endpoints, deliveries, release. Nothing is read
-    # back after the inserts, and a duplicate is left to the constraint rather than looked up first.
+    # Token auth as the benchmark files. 14: token, platform, savepoint, calendar exceptions (cold cache), staff
+    # e-mails, complaint, clocks, webhook endpoints, then the number, the reference, events, e-mails, deliveries,
+    # release. Nothing is read back after the inserts, and a duplicate is left to the constraint rather than
+    # looked up first.
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=consumer).key}")
     WebhookEndpoint.objects.create(
         platform=platform, url="https://hooks.example.cn/km", secret="s", events=[WebhookEvent.CREATED]
     )
 
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         response = client.post(reverse("api-complaint-list"), filing(platform))
 
     assert response.status_code == 201
+
+
+def test_while_the_reference_counter_is_locked_only_rows_carrying_the_reference_are_written(consumer, platform):
+    WebhookEndpoint.objects.create(
+        platform=platform, url="https://hooks.example.cn/km", secret="s", events=[WebhookEvent.CREATED]
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client_for(consumer).post(reverse("api-complaint-list"), filing(platform))
+
+    assert response.status_code == 201
+    statements = [query["sql"] for query in queries.captured_queries]
+    (counter,) = [i for i, sql in enumerate(statements) if sql.startswith('INSERT INTO "portal_numbersequence"')]
+    after = [sql.split('"')[1] for sql in statements[counter + 1 :] if not sql.startswith("RELEASE SAVEPOINT")]
+    assert after == [
+        "complaints_complaint",
+        "complaints_event",
+        "complaints_outboxmessage",
+        "complaints_webhookdelivery",
+    ]
+    assert statements[counter + 1].startswith('UPDATE "complaints_complaint" SET "reference"')
 
 
 def test_support_contact_is_stored_with_the_complaint(consumer, platform):
