@@ -6,6 +6,7 @@ Views parse input and call one service each; what may happen to a complaint is d
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from math import ceil
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
@@ -26,6 +27,7 @@ from portal.audit import log_access
 from portal.errors import Conflict, IllegalTransition
 
 from . import services
+from .api.base import CallerScopedRateThrottle
 from .events import verify_chain
 from .files import evidence_download_response
 from .forms import (
@@ -79,9 +81,14 @@ class PaymentNotTakenView(TemplateView):
 
 
 class ComplaintCreateView(ConsumerRequiredMixin, View):
-    """Step 1 (did the money leave your account?) and then the filing form."""
+    """Step 1 (did the money leave your account?) and then the filing form.
+
+    Filing draws on the same allowance as ``POST /api/v1/complaints/`` (``throttle_scope``), so the web form is
+    no way around the API's limit.
+    """
 
     form_template = "complaints/new.html"
+    throttle_scope = "filing"
 
     def get(self, request: HttpRequest) -> HttpResponse:
         answer = request.GET.get("paid")
@@ -95,6 +102,18 @@ class ComplaintCreateView(ConsumerRequiredMixin, View):
         form = ComplaintFilingForm(request.POST, request.FILES)
         if not form.is_valid():
             return self.render_form(form)
+        throttle = CallerScopedRateThrottle()
+        if not throttle.allow_request(request, self):
+            minutes = ceil((throttle.wait() or 60) / 60)
+            form.add_error(
+                None,
+                ngettext(
+                    "You have filed many complaints in a short time. Try again in %(minutes)d minute.",
+                    "You have filed many complaints in a short time. Try again in %(minutes)d minutes.",
+                    minutes,
+                ) % {"minutes": minutes},
+            )
+            return self.render_form(form, status=429)
         try:
             complaint, _created = services.complaint_file(consumer=request.user, data=form.filing_data())
         except ValidationError as error:

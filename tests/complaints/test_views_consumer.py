@@ -10,12 +10,15 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 from PIL import Image
+from rest_framework.throttling import ScopedRateThrottle
 
 from complaints import services
 from complaints.calendar import SHANGHAI
 from complaints.models import Complaint, Evidence, EvidenceKind, Status
 from portal.models import AccessLog
+from tests.complaints.test_api_consumer import filing as api_filing
 from tests.factories import ConsumerFactory, PlatformFactory, file_complaint
+from tests.fixtures_roles import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -151,6 +154,38 @@ def test_valid_filing_files_and_redirects_to_detail_with_the_reference(logged_in
     assert complaint.consumer == consumer and complaint.platform == platform
     assert complaint.status == Status.AWAITING_PLATFORM
     assert any(complaint.reference in text for text in message_texts(response))
+
+
+def test_filing_over_the_rate_keeps_the_form_and_says_when_to_try_again(logged_in, consumer, platform, monkeypatch):
+    monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "filing", "1/hour")
+    client = logged_in(consumer)
+    assert client.post("/complaints/new/", filing_post(platform)).status_code == 302
+
+    response = client.post("/complaints/new/", filing_post(platform, order_number="DD20261125002"))
+
+    assert response.status_code == 429
+    assert "Try again in 60 minutes" in response.content.decode()
+    assert response.context["form"]["order_number"].value() == "DD20261125002"
+    assert Complaint.objects.count() == 1
+
+
+def test_web_and_api_filings_draw_on_one_allowance(logged_in, consumer, platform, monkeypatch):
+    monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "filing", "1/hour")
+    assert logged_in(consumer).post("/complaints/new/", filing_post(platform)).status_code == 302
+
+    response = client_for(consumer).post(
+        "/api/v1/complaints/", {**api_filing(platform), "order_number": "DD20261125003"}, format="json"
+    )
+
+    assert response.status_code == 429
+
+
+def test_an_invalid_form_does_not_use_the_allowance(logged_in, consumer, platform, monkeypatch):
+    monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "filing", "1/hour")
+    client = logged_in(consumer)
+    assert client.post("/complaints/new/", filing_post(platform, amount="")).status_code == 200
+
+    assert client.post("/complaints/new/", filing_post(platform)).status_code == 302
 
 
 def test_time_paid_is_read_as_beijing_time(logged_in, consumer, platform):
