@@ -555,6 +555,11 @@ class WebhookEvent(models.TextChoices):
     OVERDUE = "complaint.overdue", "complaint.overdue"
 
 
+# What a delivery sent from the workspace to check an endpoint carries; receivers should simply answer 2xx. Not an
+# event anyone subscribes to, so not a WebhookEvent.
+WEBHOOK_TEST_EVENT = "ping"
+
+
 class WebhookEndpoint(models.Model):
     """A URL a platform manager registered; deliveries are signed with its secret (HMAC-SHA256)."""
 
@@ -582,7 +587,7 @@ class DeliveryStatus(models.TextChoices):
 
 class WebhookDelivery(models.Model):
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
-    event = models.CharField(max_length=40, choices=WebhookEvent.choices)
+    event = models.CharField(max_length=40, choices=[*WebhookEvent.choices, (WEBHOOK_TEST_EVENT, WEBHOOK_TEST_EVENT)])
     payload = models.JSONField()
     status = models.CharField(max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)

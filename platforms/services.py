@@ -24,7 +24,14 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from complaints import notifications
-from complaints.models import OPEN_STATUSES, DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from complaints.models import (
+    OPEN_STATUSES,
+    WEBHOOK_TEST_EVENT,
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from complaints.selectors import complaints_visible_to
 from complaints.services import complaint_assign
 from portal.models import Role, StaffRole
@@ -34,8 +41,6 @@ from .models import ApiKey
 
 User = get_user_model()
 
-#: The event of a delivery sent from the workspace to check an endpoint; receivers should simply answer 2xx.
-TEST_EVENT = "ping"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 
@@ -213,8 +218,8 @@ def webhook_send_test(*, by, webhook_id: int) -> WebhookDelivery:
         if not endpoint.is_active:
             raise ValidationError(_("This webhook is deactivated."))
         delivery = WebhookDelivery(
-            endpoint=endpoint, event=TEST_EVENT,
-            payload={"event": TEST_EVENT, "id": secrets.token_hex(8), "sent_at": timezone.now().isoformat()},
+            endpoint=endpoint, event=WEBHOOK_TEST_EVENT,
+            payload={"event": WEBHOOK_TEST_EVENT, "id": secrets.token_hex(8), "sent_at": timezone.now().isoformat()},
         )
         notifications.queue_many([], [delivery])
     return delivery

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from complaints import services as complaint_services
 from complaints.delivery import WEBHOOK_MAX_ATTEMPTS, send_webhook, webhook_backoff
-from complaints.models import ClockKind, Deadline, DeliveryStatus, WebhookDelivery
+from complaints.models import WEBHOOK_TEST_EVENT, ClockKind, Deadline, DeliveryStatus, WebhookDelivery
 from complaints.sweep import deadlines_sweep
 from complaints.tasks import flush_outbox_task
 from platforms import services
@@ -174,7 +174,7 @@ def test_send_test_delivers_a_signed_ping(receiver, endpoint, manager, django_ca
     with django_capture_on_commit_callbacks(execute=True):
         services.webhook_send_test(by=manager, webhook_id=endpoint.pk)
     [request] = receiver.requests
-    assert request["headers"]["X-Portal-Event"] == services.TEST_EVENT
+    assert request["headers"]["X-Portal-Event"] == WEBHOOK_TEST_EVENT
     assert WebhookDelivery.objects.get().status == DeliveryStatus.DELIVERED
 
 

@@ -8,7 +8,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from complaints import services as complaint_services
-from complaints.models import DeliveryStatus, OutboxMessage, WebhookDelivery, WebhookEndpoint
+from complaints.models import (
+    WEBHOOK_TEST_EVENT,
+    DeliveryStatus,
+    OutboxMessage,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from platforms import services
 from platforms.authentication import hash_api_key
 from platforms.models import ApiKey
@@ -235,8 +242,16 @@ def test_send_test_queues_a_ping_delivery_and_shows_the_log(manager_client, plat
     endpoint = make_webhook(platform)
     response = manager_client.post(f"/workspace/webhooks/{endpoint.pk}/test/", follow=True)
     delivery = WebhookDelivery.objects.get()
-    assert (delivery.endpoint, delivery.event) == (endpoint, services.TEST_EVENT)
+    assert (delivery.endpoint, delivery.event) == (endpoint, WEBHOOK_TEST_EVENT)
     assert response.request["PATH_INFO"] == f"/workspace/webhooks/{endpoint.pk}/deliveries/"
+
+
+def test_a_ping_delivery_is_a_valid_row_but_not_an_event_to_subscribe_to(manager, platform):
+    endpoint = make_webhook(platform)
+    services.webhook_send_test(by=manager, webhook_id=endpoint.pk)
+
+    WebhookDelivery.objects.get().full_clean()
+    assert WEBHOOK_TEST_EVENT not in WebhookEvent.values
 
 
 def test_send_test_to_a_deactivated_webhook_is_refused(manager, platform):
