@@ -30,12 +30,12 @@ def main() -> int:
     glossary = json.loads(GLOSSARY.read_text(encoding="utf-8"))
     po = polib.pofile(str(PO), wrapwidth=79)
     for entry in po:  # keep translations made directly in the .po
-        if "fuzzy" in entry.flags or entry.msgid in glossary:
+        if "fuzzy" in entry.flags or glossary_key(entry) in glossary:
             continue
         if entry.msgid_plural and entry.msgstr_plural.get(0):
-            glossary[entry.msgid] = [entry.msgstr_plural[0]]
+            glossary[glossary_key(entry)] = [entry.msgstr_plural[0]]
         elif not entry.msgid_plural and entry.msgstr:
-            glossary[entry.msgid] = entry.msgstr
+            glossary[glossary_key(entry)] = entry.msgstr
     po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
     po.metadata["Language"] = "zh_Hans"
     po.metadata["Language-Team"] = "Chinese (Simplified)"
@@ -45,7 +45,7 @@ def main() -> int:
     )
     missing, bad = [], []
     for entry in po:
-        translation = glossary.get(entry.msgid)
+        translation = glossary.get(glossary_key(entry))
         if translation is None:
             missing.append(entry)
             continue
@@ -71,6 +71,11 @@ def main() -> int:
         print(f"PLACEHOLDER MISMATCH {msgid!r} -> {text!r}")
     print(f"{len(po)} entries, {len(missing)} missing, {len(bad)} placeholder mismatches")
     return 1 if missing or bad else 0
+
+
+def glossary_key(entry) -> str:
+    """The msgid, preceded by its context and gettext's separator (U+0004) when it has one."""
+    return f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt else entry.msgid
 
 
 if __name__ == "__main__":

@@ -10,11 +10,11 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from complaints import services as complaint_services
 from complaints.delivery import WEBHOOK_MAX_ATTEMPTS, send_webhook, webhook_backoff
-from complaints.models import WEBHOOK_TEST_EVENT, ClockKind, Deadline, DeliveryStatus, WebhookDelivery
+from complaints.models import WEBHOOK_TEST_EVENT, ClockKind, Deadline, DeliveryStatus, ResponseOutcome, WebhookDelivery
 from complaints.sweep import deadlines_sweep
 from complaints.tasks import flush_outbox_task
 from platforms import services
@@ -213,3 +213,8 @@ def test_automatic_and_consumer_escalations_send_the_same_complaint_payload(mana
         ]
         assert payloads[complaint.pk]["event"] == "complaint.escalated" and payloads[complaint.pk]["id"]
         assert payloads[complaint.pk]["reason"]
+
+
+def test_a_delivered_webhook_and_delivered_goods_read_differently_in_chinese():
+    with translation.override("zh-hans"):
+        assert str(DeliveryStatus.DELIVERED.label) != str(ResponseOutcome.DELIVERED.label)
