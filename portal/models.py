@@ -1,4 +1,4 @@
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +13,13 @@ class Role(models.TextChoices):
 class StaffRole(models.TextChoices):
     AGENT = "agent", _("Agent")
     MANAGER = "manager", _("Manager")
+
+
+class PortalUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # Whoever runs the site oversees it: as a consumer, the superuser would see only complaints of their own.
+        extra_fields.setdefault("role", Role.REGULATOR)
+        return super().create_superuser(username, email, password, **extra_fields)
 
 
 class User(AbstractUser):
@@ -30,6 +37,8 @@ class User(AbstractUser):
     staff_role = models.CharField(_("staff role"), max_length=10, choices=StaffRole.choices, blank=True)
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
     preferred_language = models.CharField(_("language"), max_length=10, default="zh-hans")
+
+    objects = PortalUserManager()
 
     class Meta:
         verbose_name = _("user")

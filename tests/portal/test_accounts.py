@@ -3,8 +3,9 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
 
+from complaints.selectors import complaints_visible_to
 from portal.models import Role
-from tests.factories import DEFAULT_PASSWORD
+from tests.factories import DEFAULT_PASSWORD, file_complaint
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +140,12 @@ def test_password_reset_for_an_unknown_address_looks_the_same(client):
 
     assert response.status_code == 302
     assert mail.outbox == []
+
+
+def test_a_superuser_oversees_the_site_as_a_regulator(db):
+    other_consumers_complaint = file_complaint()
+
+    root = get_user_model().objects.create_superuser("root", "root@example.cn", "Correct-Horse-9")
+
+    assert root.role == Role.REGULATOR and root.is_regulator
+    assert list(complaints_visible_to(root)) == [other_consumers_complaint]
