@@ -177,3 +177,51 @@ def test_sweep_deadlines_command_reads_a_time_without_offset_in_shanghai_time():
 def test_sweep_deadlines_command_refuses_a_bad_time():
     with pytest.raises(CommandError, match="ISO 8601"):
         call_command("sweep_deadlines", "--now", "next tuesday")
+
+
+def _clock_state(complaint, kind: str) -> str:
+    return complaint.deadlines.get(kind=kind).state
+
+
+@pytest.mark.django_db
+def test_an_automatic_escalation_leaves_what_a_consumers_escalation_leaves(regulator):
+    # The sweep escalates set-wise, services.escalate one complaint at a time: both must end in the same place.
+    by_sweep, by_consumer = file_complaint(), file_complaint()
+    deadlines_sweep(now=due_at(by_consumer, ClockKind.FIRST_RESPONSE) + MINUTE)
+    services.complaint_escalate(complaint_id=by_consumer.pk, by=by_consumer.consumer, reason="一直没有回复")
+    deadlines_sweep(now=due_at(by_sweep, ClockKind.RESOLUTION) + MINUTE)
+
+    for complaint in (by_sweep, by_consumer):
+        complaint.refresh_from_db()
+        assert complaint.status == Status.ESCALATED and complaint.escalated_at is not None
+        assert _clock_state(complaint, ClockKind.HARD_LIMIT) == "met"
+        assert _clock_state(complaint, ClockKind.REGULATOR_ACCEPTANCE) == "running"
+        assert complaint.platform_due_at is None
+        (escalated,) = events_of(complaint, EventKind.ESCALATED)
+        assert escalated.data["reason"]
+        email = OutboxMessage.objects.get(template="complaint_escalated", complaint=complaint)
+        assert regulator.email in email.recipients and email.context["reason"] == escalated.data["reason"]
+        assert email.context["reference"] == complaint.reference
+        assert verify_chain(complaint) is None
+
+
+@pytest.mark.django_db
+def test_an_automatic_acceptance_leaves_what_a_consumers_acceptance_leaves():
+    automatic, accepted = file_complaint(), file_complaint()
+    for complaint in (automatic, accepted):
+        services.complaint_respond(complaint_id=complaint.pk, by=StaffFactory(platform=complaint.platform),
+                                   outcome="refunded", message="已退款", refund_amount=Decimal("1"),
+                                   refund_reference="RF1")
+    services.complaint_accept(complaint_id=accepted.pk, by=accepted.consumer, rating=4)
+    deadlines_sweep(now=due_at(automatic, ClockKind.CONSUMER_REPLY) + MINUTE)
+
+    for complaint in (automatic, accepted):
+        complaint.refresh_from_db()
+        assert complaint.status == Status.RESOLVED and complaint.closed_at is not None
+        assert _clock_state(complaint, ClockKind.HARD_LIMIT) == "met"
+        assert complaint.deadlines.get(kind=ClockKind.CONSUMER_REPLY).met_at is not None
+        assert not complaint.deadlines.running().exists() and complaint.platform_due_at is None
+        assert [event.data["automatic"] for event in events_of(complaint, EventKind.ACCEPTED)] == [
+            complaint == automatic
+        ]
+        assert verify_chain(complaint) is None
