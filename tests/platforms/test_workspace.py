@@ -20,7 +20,7 @@ from platforms import services
 from platforms.authentication import hash_api_key
 from platforms.models import ApiKey
 from portal.models import Role
-from tests.factories import ManagerFactory, file_complaint
+from tests.factories import ManagerFactory, StaffFactory, file_complaint
 from tests.fixtures_roles import client_for, make_api_key
 
 pytestmark = pytest.mark.django_db
@@ -185,6 +185,26 @@ def test_api_key_list_query_count_does_not_grow(manager_client, manager, platfor
         services.api_key_create(by=ManagerFactory(platform=platform), name=f"key {index}")
     with django_assert_max_num_queries(10) as many:
         manager_client.get("/workspace/api-keys/")
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.parametrize(
+    ("url", "add_one"),
+    [
+        ("/workspace/", lambda platform: StaffFactory(platform=platform)),
+        ("/workspace/webhooks/", lambda platform: make_webhook(platform)),
+    ],
+    ids=["staff", "webhooks"],
+)
+def test_workspace_list_query_count_does_not_grow(manager_client, platform, url, add_one,
+                                                 django_assert_max_num_queries):
+    add_one(platform)
+    with django_assert_max_num_queries(10) as few:
+        assert manager_client.get(url).status_code == 200
+    for _ in range(10):
+        add_one(platform)
+    with django_assert_max_num_queries(10) as many:
+        manager_client.get(url)
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
