@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
-from complaints.models import OPEN_STATUSES, PLATFORM_TURN_STATUSES, WebhookEndpoint
+from complaints.models import OPEN_STATUSES, PLATFORM_TURN_STATUSES
 from complaints.selectors import complaints_visible_to
 from complaints.views_platform import PlatformStaffRequiredMixin, add_service_errors
 from portal.models import Role
@@ -22,6 +22,7 @@ from portal.models import Role
 from . import services
 from .forms import ApiKeyForm, StaffInviteForm, WebhookForm
 from .models import ApiKey
+from .selectors import platform_webhooks, webhook_delivery_log
 
 DELIVERY_PAGE_SIZE = 25
 
@@ -34,10 +35,6 @@ def platform_staff(user):
 
 def platform_api_keys(user):
     return ApiKey.objects.filter(platform_id=user.platform_id).select_related("created_by")
-
-
-def platform_webhooks(user):
-    return WebhookEndpoint.objects.filter(platform_id=user.platform_id)
 
 
 class ManagerRequiredMixin(PlatformStaffRequiredMixin):
@@ -175,7 +172,7 @@ class WebhookTestView(ManagerRequiredMixin, View):
 class WebhookDeliveriesView(ManagerRequiredMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         endpoint = get_object_or_404(platform_webhooks(request.user), pk=pk)
-        page = Paginator(endpoint.deliveries.order_by("-created_at", "-pk"), DELIVERY_PAGE_SIZE).get_page(
+        page = Paginator(webhook_delivery_log(endpoint), DELIVERY_PAGE_SIZE).get_page(
             request.GET.get("page")
         )
         context = {"webhook": endpoint, "page": page}

@@ -1,6 +1,7 @@
 """factory_boy factories for the portal's models. Complaints are filed through the service, as in real life."""
 
 import io
+import secrets
 from datetime import timedelta
 from decimal import Decimal
 
@@ -9,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from complaints.models import PaymentChannel, PlatformOrderStatus, Problem
+from complaints.models import PaymentChannel, PlatformOrderStatus, Problem, WebhookEndpoint, WebhookEvent
 from platforms.models import Platform
 from portal.models import Role, StaffRole, User
 
@@ -67,6 +68,16 @@ class StaffFactory(UserFactory):
 class ManagerFactory(StaffFactory):
     username = factory.Sequence(lambda n: f"manager{n}")
     staff_role = StaffRole.MANAGER
+
+
+class WebhookEndpointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WebhookEndpoint
+
+    platform = factory.SubFactory(PlatformFactory)
+    url = factory.Sequence(lambda n: f"https://hooks.example.cn/complaints/{n}")
+    secret = factory.LazyFunction(lambda: secrets.token_hex(32))
+    events = factory.LazyFunction(lambda: list(WebhookEvent.values))
 
 
 def complaint_data(platform=None, **overrides) -> dict:

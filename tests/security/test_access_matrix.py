@@ -113,6 +113,13 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("penalty-api-list", "POST"):                   "401 403 403 403 403 403 403 403 401 201 201",
     ("penalty-api-detail", "GET"):                  "401 403 403 200 200 404 200 404 401 200 200",
     ("penalty-api-notice", "GET"):                  "401 403 403 200 200 404 200 404 401 200 200",
+    # Webhooks: managers only, like the workspace pages. A key is refused although it acts as an agent: a leaked
+    # key must not redirect the platform's signed events (another platform's id: the workspace check below).
+    ("webhook-api-list", "GET"):                    "401 403 403 403 200 403 403 403 401 403 403",
+    ("webhook-api-list", "POST"):                   "401 403 403 403 201 403 403 403 401 403 403",
+    ("webhook-api-deactivate", "POST"):             "401 403 403 403 200 403 403 403 401 403 403",
+    ("webhook-api-test", "POST"):                   "401 403 403 403 202 403 403 403 401 403 403",
+    ("webhook-api-deliveries", "GET"):              "401 403 403 403 200 403 403 403 401 403 403",
     ("stats-platforms", "GET"):                     "401 403 403 403 403 403 403 403 401 200 200",
     ("stats-operators", "GET"):                     "401 403 403 403 403 403 403 403 401 200 200",
     ("stats-repeat-offenders", "GET"):              "401 403 403 403 403 403 403 403 401 200 200",
@@ -218,6 +225,9 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "workspace-webhook-deactivate": {"pk": "webhook"},
     "workspace-webhook-test": {"pk": "webhook"},
     "workspace-webhook-deliveries": {"pk": "webhook"},
+    "webhook-api-deactivate": {"pk": "webhook"},
+    "webhook-api-test": {"pk": "webhook"},
+    "webhook-api-deliveries": {"pk": "webhook"},
     "registry-detail": {"slug": "platform_slug"},
     "registry-api-detail": {"slug": "platform_slug"},
     "password_reset_confirm": {"uidb64": "reset_uid", "token": "reset_token"},
@@ -280,12 +290,12 @@ def build_world() -> World:
     )
     export_b.file.save("dossier.pdf", ContentFile(b"%PDF-1.4\n% dossier\n%%EOF\n"), save=True)
     webhook_a = WebhookEndpoint.objects.create(
-        platform=platform_a, url="https://hooks.platform-a.example.cn/km", secret="s" * 32,
-        events=["complaint.created"],
+        platform=platform_a, url="https://hooks.platform-a.example.cn/km",
+        secret=f"km-secret-A-{uuid.uuid4().hex}", events=["complaint.created"],
     )
     webhook_b = WebhookEndpoint.objects.create(
-        platform=platform_b, url="https://hooks.platform-b.example.cn/km", secret="s" * 32,
-        events=["complaint.created"],
+        platform=platform_b, url="https://hooks.platform-b.example.cn/km",
+        secret=f"km-secret-B-{uuid.uuid4().hex}", events=["complaint.created"],
     )
     raw_keys = {
         "api_key": make_api_key(platform_a),
@@ -321,7 +331,7 @@ def build_world() -> World:
     tenant_a = [complaint_a.reference, note_a.text, owner.email, owner.phone]
     tenant_b = [complaint_b.reference, note_b.text, other_consumer.email, other_consumer.phone]
     everything = tenant_a + tenant_b
-    forbidden = {
+    out_of_scope = {
         "anonymous": everything,
         "revoked_api_key": everything,
         # A consumer never sees internal notes, not even on their own complaint.
@@ -331,6 +341,9 @@ def build_world() -> World:
         "other_agent": tenant_a, "other_api_key": tenant_a,
         "regulator": [], "superuser": [],
     }
+    # A webhook's signing secret is shown once, in the answer that registers it, and never again to anyone.
+    webhook_secrets = [webhook_a.secret, webhook_b.secret]
+    forbidden = {role: [*markers, *webhook_secrets] for role, markers in out_of_scope.items()}
     return World(users=users, raw_keys=raw_keys, objects=objects, other_objects=other_objects,
                  forbidden=forbidden)
 
@@ -522,6 +535,9 @@ REQUEST_BODIES = {
     ("api-complaint-request-info", "POST"): lambda world: {"message": "请提供支付截图"},
     ("api-complaint-assign", "POST"): lambda world: {"assignee": world.users["agent"].username},
     ("api-complaint-notes", "POST"): lambda world: {"text": "已联系供货商"},
+    ("webhook-api-list", "POST"): lambda world: {
+        "url": "https://hooks.platform-a.example.cn/km-new", "events": ["complaint.created"],
+    },
     ("penalty-api-list", "POST"): lambda world: {
         "platform": world.objects["platform_slug"], "kind": "warning", "legal_basis": "《电子商务法》",
         "facts": "逾期未发货", "decision": "警告",
@@ -663,6 +679,9 @@ WORKSPACE_OBJECT_ROUTES = [
     ("workspace-webhook-deactivate", "POST"),
     ("workspace-webhook-test", "POST"),
     ("workspace-webhook-deliveries", "GET"),
+    ("webhook-api-deactivate", "POST"),
+    ("webhook-api-test", "POST"),
+    ("webhook-api-deliveries", "GET"),
 ]
 
 
