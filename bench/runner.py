@@ -11,8 +11,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 from complaints.models import Complaint, Deadline, Event
 from platforms.models import Platform
-from platforms.statistics import reads_rollup, warm_rollup_figures
 from portal.models import User
+from regulation.statistics import reads_rollup, warm_rollup_figures
 
 from . import counter, filing, scenarios, schema, sweep
 from .actors import pick_actors

@@ -15,7 +15,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from platforms.scorecard import SCORECARD_VERSION
+from regulation.scorecard import SCORECARD_VERSION
 
 from .actors import Actors
 from .measure import Target, Timing, p95_at_most

@@ -796,7 +796,7 @@ def complaint_withdraw(*, complaint_id: int, by, reason: str = "") -> Complaint:
 
 def complaint_set_publication(*, complaint_id: int, by, consent: bool) -> Complaint:
     """Publish (redacted) or unpublish the consumer's narrative on the platform's public page."""
-    from platforms.redaction import redact_personal_data
+    from complaints.redaction import redact_personal_data
 
     now = timezone.now()
     with transaction.atomic():

@@ -20,9 +20,10 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from complaints.models import PLATFORM_CLOCKS, Complaint, Deadline, Event, Evidence, Response
-from platforms.models import Operator, Penalty, PenaltyKind, Platform
-from platforms.rollup import refresh_daily_stats
+from platforms.models import Operator, Platform
 from portal.models import NumberSequence, User
+from regulation.models import Penalty, PenaltyKind
+from regulation.rollup import refresh_daily_stats
 
 # (product, problem, amount): aligned arrays in SQL
 PRODUCTS = [

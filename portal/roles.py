@@ -7,7 +7,7 @@ REGULATOR_GROUP = "regulators"
 REGULATOR_EDITABLE = {
     ("platforms", "platform"),
     ("platforms", "operator"),
-    ("platforms", "penalty"),
+    ("regulation", "penalty"),
     ("complaints", "calendarexception"),
     ("portal", "user"),
 }
@@ -18,7 +18,7 @@ REGULATOR_DELETABLE = {("complaints", "calendarexception")}
 def ensure_regulator_group() -> Group:
     group, _created = Group.objects.get_or_create(name=REGULATOR_GROUP)
     permissions = Permission.objects.filter(
-        content_type__app_label__in=["portal", "platforms", "complaints"]
+        content_type__app_label__in=["portal", "platforms", "complaints", "regulation"]
     ).select_related("content_type")
     wanted = []
     for permission in permissions:

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "portal",
     "platforms",
     "complaints",
+    "regulation",
 ]
 
 MIDDLEWARE = [
@@ -174,7 +175,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {"task": "complaints.tasks.sweep_deadlines_task", "schedule": timedelta(minutes=2)},
     "flush-outbox": {"task": "complaints.tasks.flush_outbox_task", "schedule": timedelta(minutes=1)},
     "refresh-daily-stats": {
-        "task": "platforms.tasks.refresh_daily_stats_task",
+        "task": "regulation.tasks.refresh_daily_stats_task",
         "schedule": timedelta(minutes=10),
     },
 }
@@ -215,7 +216,7 @@ SPECTACULAR_SETTINGS = {
         "EvidenceKindEnum": "complaints.models.EvidenceKind",
         "EventKindEnum": "complaints.models.EventKind",
         "ClockKindEnum": "complaints.models.ClockKind",
-        "PenaltyKindEnum": "platforms.models.PenaltyKind",
+        "PenaltyKindEnum": "regulation.models.PenaltyKind",
     },
 }
 
@@ -253,7 +254,7 @@ PORTAL_EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 10
 PORTAL_EVIDENCE_MAX_FILES = env.int("EVIDENCE_MAX_FILES", default=20)
 PORTAL_AMOUNT_MAX = env.int("COMPLAINT_AMOUNT_MAX_CNY", default=1_000_000)
 PORTAL_SCORECARD_MIN_COMPLAINTS = env.int("SCORECARD_MIN_COMPLAINTS", default=5)
-# Statistics read their sums from the daily rollup (platforms.rollup, refreshed by Celery beat every 10 minutes)
+# Statistics read their sums from the daily rollup (regulation.rollup, refreshed by Celery beat every 10 minutes)
 # instead of aggregating every complaint of the window: set STATS_FROM_ROLLUP=true in production.
 PORTAL_STATS_FROM_ROLLUP = env.bool("STATS_FROM_ROLLUP", default=False)
 PORTAL_WEBHOOK_TIMEOUT = 5

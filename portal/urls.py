@@ -6,6 +6,7 @@ api_v1 = [
     path("", include("portal.api_urls")),
     path("", include("complaints.api.urls")),
     path("", include("platforms.api.urls")),
+    path("", include("regulation.api.urls")),
 ]
 
 urlpatterns = [
@@ -18,6 +19,7 @@ urlpatterns = [
     path("", include("portal.web_urls")),
     path("complaints/", include("complaints.urls")),
     path("", include("platforms.urls")),
+    path("", include("regulation.urls")),
 ]
 
 handler403 = "portal.views.permission_denied"

@@ -14,9 +14,9 @@ from django.urls import reverse
 from complaints import services
 from complaints.calendar import SHANGHAI, add_working_days
 from complaints.models import CalendarException, Finding, Status
-from platforms.models import Penalty, PenaltyKind, PenaltyStatus
-from platforms.penalties import penalty_issue
 from portal.models import Role, StaffRole, User
+from regulation.models import Penalty, PenaltyKind, PenaltyStatus
+from regulation.penalties import penalty_issue
 from tests.factories import PlatformFactory, StaffFactory, file_complaint
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +52,7 @@ def run_action(client, action, complaints, **extra):
 
 @pytest.mark.parametrize("model", [
     "complaints/complaint", "complaints/calendarexception", "complaints/outboxmessage",
-    "complaints/webhookdelivery", "platforms/platform", "platforms/operator", "platforms/penalty",
+    "complaints/webhookdelivery", "platforms/platform", "platforms/operator", "regulation/penalty",
     "portal/user", "portal/accesslog",
 ])
 def test_regulator_can_open_every_admin_list(admin_client, complaint, model):
@@ -259,7 +259,7 @@ def test_verify_action_sets_verified_at(admin_client):
 
 
 def test_adding_a_penalty_in_the_admin_goes_to_the_issuance_page(admin_client):
-    response = admin_client.get(reverse("admin:platforms_penalty_add"))
+    response = admin_client.get(reverse("admin:regulation_penalty_add"))
     assert response["Location"] == reverse("penalty-new")
 
 
@@ -268,7 +268,7 @@ def test_penalty_status_changes_through_the_service_and_refuses_illegal_moves(
 ):
     penalty = penalty_issue(by=regulator, platform=platform, kind=PenaltyKind.WARNING,
                             legal_basis="第七十七条", facts="未交付。", decision="警告。")
-    url = reverse("admin:platforms_penalty_change", args=[penalty.pk])
+    url = reverse("admin:regulation_penalty_change", args=[penalty.pk])
     illegal = admin_client.post(url, {"status": PenaltyStatus.UPHELD, "status_note": ""})
     assert illegal.status_code == 200 and "status" in illegal.context["adminform"].form.errors
     admin_client.post(url, {"status": PenaltyStatus.APPEALED, "status_note": "已申请复议"})

@@ -11,8 +11,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from platforms.penalties import penalty_issue
 from portal.roles import make_regulator
+from regulation.penalties import penalty_issue
 from tests.e2e.conftest import PHONE, duplicate_ids, horizontal_overflow, log_in_as, run_axe
 from tests.factories import (
     ConsumerFactory,

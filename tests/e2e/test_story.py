@@ -15,8 +15,8 @@ from PIL import Image, ImageDraw
 from complaints.calendar import SHANGHAI
 from complaints.models import ClockKind, Complaint, Finding, Status
 from complaints.sweep import deadlines_sweep
-from platforms.models import Penalty
 from portal.roles import make_regulator
+from regulation.models import Penalty
 from tests.e2e.conftest import PHONE, login, screenshot
 from tests.factories import DEFAULT_PASSWORD, PlatformFactory, RegulatorFactory, StaffFactory
 

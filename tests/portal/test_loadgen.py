@@ -8,9 +8,10 @@ from django.db.models import Count
 from complaints.deadlines import sync_platform_due
 from complaints.events import verify_chain
 from complaints.models import Complaint, Evidence, Status
-from platforms.models import Penalty, Platform
-from platforms.statistics import market_totals
+from platforms.models import Platform
 from portal.loadgen import generate
+from regulation.models import Penalty
+from regulation.statistics import market_totals
 from tests.factories import file_complaint
 
 needs_postgres = pytest.mark.postgres

@@ -34,9 +34,10 @@ from complaints.services import (
     complaint_request_info,
     complaint_respond,
 )
-from platforms.models import ApiKey, PenaltyKind
-from platforms.penalties import penalty_issue
+from platforms.models import ApiKey
 from portal.models import User
+from regulation.models import PenaltyKind
+from regulation.penalties import penalty_issue
 from tests.factories import (
     ConsumerFactory,
     ManagerFactory,
@@ -372,7 +373,7 @@ def stub_pdf_rendering(monkeypatch):
     tests/complaints/test_dossier.py, tests/platforms/test_penalties.py and test_hostile_input.py."""
     for module in ("complaints.views_dossier", "complaints.api.dossier"):
         monkeypatch.setattr(f"{module}.render_dossier", lambda complaint, **kwargs: STUB_PDF)
-    for module in ("platforms.views_penalties", "platforms.api.penalties"):
+    for module in ("regulation.views_penalties", "regulation.api.penalties"):
         monkeypatch.setattr(f"{module}.penalty_notice_pdf", lambda penalty: STUB_PDF)
 
 

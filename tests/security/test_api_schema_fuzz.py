@@ -62,8 +62,8 @@ def api_schema(connections_kept_across_requests):
 def tenant(db, settings, tmp_path, consumer, platform, agent, regulator, api_key):
     """The objects the fuzzed paths point at, and the credentials of each kind of caller."""
     from complaints.models import DossierExport, DossierExportStatus
-    from platforms.models import PenaltyKind
-    from platforms.penalties import penalty_issue
+    from regulation.models import PenaltyKind
+    from regulation.penalties import penalty_issue
 
     settings.MEDIA_ROOT = tmp_path / "media"
     complaint = file_complaint(consumer, platform)
@@ -99,7 +99,7 @@ def fast_and_unthrottled(monkeypatch):
     monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "100000/minute"})
     for module in ("complaints.views_dossier", "complaints.api.dossier"):
         monkeypatch.setattr(f"{module}.render_dossier", lambda complaint, **kwargs: STUB_PDF)
-    for module in ("platforms.views_penalties", "platforms.api.penalties"):
+    for module in ("regulation.views_penalties", "regulation.api.penalties"):
         monkeypatch.setattr(f"{module}.penalty_notice_pdf", lambda penalty: STUB_PDF)
 
 

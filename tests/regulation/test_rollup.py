@@ -17,12 +17,13 @@ from django.core.management import call_command
 from complaints import services
 from complaints.models import PLATFORM_TURN_STATUSES, Complaint, Finding, Status
 from complaints.sweep import deadlines_sweep
-from platforms.models import Operator, PlatformDailyStats
-from platforms.rollup import refresh_daily_stats
-from platforms.statistics import Figures, market_totals, operator_statistics, platform_statistics, weekly_trend
-from platforms.tasks import refresh_daily_stats_task
+from platforms.models import Operator
+from regulation.models import PlatformDailyStats
+from regulation.rollup import refresh_daily_stats
+from regulation.statistics import Figures, market_totals, operator_statistics, platform_statistics, weekly_trend
+from regulation.tasks import refresh_daily_stats_task
 from tests.factories import ConsumerFactory, PlatformFactory, StaffFactory, file_complaint
-from tests.platforms import test_statistics as hand_computed
+from tests.regulation import test_statistics as hand_computed
 
 pytestmark = pytest.mark.django_db
 

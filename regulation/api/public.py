@@ -14,10 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
-from platforms.api.stats import FiguresSerializer, MinimumSampleMixin
 from platforms.models import Platform
-from platforms.scorecard import SCORECARD_WINDOW_DAYS
-from platforms.statistics import (
+from regulation.api.stats import FiguresSerializer, MinimumSampleMixin
+from regulation.scorecard import SCORECARD_WINDOW_DAYS
+from regulation.statistics import (
     platform_scorecards,
     public_penalties,
     published_narratives,

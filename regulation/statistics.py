@@ -11,7 +11,7 @@ to first response included; SQLite needs a fifth query for it), one over their c
 Rows are then merged per platform (or operator) in Python — per group, never per complaint.
 
 With ``settings.PORTAL_STATS_FROM_ROLLUP`` the sums (counts, rates, mean rating) are read from the daily rollup
-``PlatformDailyStats`` instead (platforms.rollup): one grouped sum over (groups × days) rows replaces the two
+``PlatformDailyStats`` instead (regulation.rollup): one grouped sum over (groups × days) rows replaces the two
 aggregates over the complaints and their clocks. The window is whole filing days on both paths, so after a
 refresh the two are exactly equal. The median is not additive:
 it is read from the complaints once per refresh and cached.
@@ -48,8 +48,9 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.models import ClockKind, Complaint, Deadline, Finding, Status
 from complaints.selectors import unscoped_complaints_for_system
+from platforms.models import Operator, Platform
 
-from .models import Operator, Penalty, PenaltyKind, PenaltyStatus, Platform, PlatformDailyStats
+from .models import Penalty, PenaltyKind, PenaltyStatus, PlatformDailyStats
 from .scorecard import (
     SCORECARD_CACHE_SECONDS,
     SCORECARD_VERSION,

@@ -72,7 +72,7 @@ class RegulatorRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
 
 
 class DashboardView(RegulatorRequiredMixin, TemplateView):
-    template_name = "platforms/dashboard/home.html"
+    template_name = "regulation/dashboard/home.html"
 
     def get_context_data(self, **kwargs) -> dict:
         days, min_complaints = window_days(self.request), threshold(self.request)
@@ -108,7 +108,7 @@ class DashboardView(RegulatorRequiredMixin, TemplateView):
 class ScorecardMethodView(RegulatorRequiredMixin, TemplateView):
     """The scoring formula in force, built from the constants that compute it (docs/scorecard.md has more)."""
 
-    template_name = "platforms/dashboard/scorecard.html"
+    template_name = "regulation/dashboard/scorecard.html"
 
     def get_context_data(self, **kwargs) -> dict:
         return super().get_context_data(

@@ -21,11 +21,12 @@ from complaints import notifications
 from complaints.models import Complaint
 from complaints.selectors import MissingUserContext, complaints_visible_to
 from complaints.services import link_penalty
+from platforms.models import Platform
 from portal.errors import IllegalTransition
 from portal.pdf import render_pdf
 from portal.sequences import sequence_next
 
-from .models import Penalty, PenaltyKind, PenaltyStatus, Platform
+from .models import Penalty, PenaltyKind, PenaltyStatus
 
 # 《中华人民共和国行政复议法》(2023 revision) Art. 20: a party may apply for administrative
 # reconsideration within 60 days of learning of the decision. The notice is served on the day it is

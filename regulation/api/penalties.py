@@ -8,8 +8,10 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
 
-from platforms.models import Penalty, PenaltyKind, Platform
-from platforms.penalties import (
+from platforms.models import Platform
+from portal.api import NulSafeSlugRelatedField
+from regulation.models import Penalty, PenaltyKind
+from regulation.penalties import (
     can_see_penalties,
     is_regulator,
     penalties_for_display,
@@ -18,7 +20,6 @@ from platforms.penalties import (
     penalty_notice_filename,
     penalty_notice_pdf,
 )
-from portal.api import NulSafeSlugRelatedField
 
 
 class PenaltyAccess(permissions.BasePermission):

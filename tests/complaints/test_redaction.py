@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from platforms.redaction import redact_personal_data
+from complaints.redaction import redact_personal_data
 
 MASKED = [
     # mobile numbers

@@ -5,7 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Complaint
-from platforms.models import PenaltyKind, Platform
+from platforms.models import Platform
+from regulation.models import PenaltyKind
 
 
 def date_input() -> forms.DateInput:

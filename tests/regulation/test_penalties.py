@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from complaints.events import verify_chain
 from complaints.models import EventKind, OutboxMessage
-from platforms.models import Penalty, PenaltyKind, PenaltyStatus
-from platforms.penalties import penalty_issue, penalty_set_status, rmb_in_capitals
 from portal.errors import IllegalTransition
 from portal.models import NumberSequence
+from regulation.models import Penalty, PenaltyKind, PenaltyStatus
+from regulation.penalties import penalty_issue, penalty_set_status, rmb_in_capitals
 from tests.factories import PlatformFactory, RegulatorFactory, StaffFactory, file_complaint
 from tests.fixtures_roles import client_for, make_api_key
 
@@ -51,7 +51,7 @@ def test_numbers_are_sequential_in_the_official_format(regulator, platform):
 
 def test_failed_issuance_rolls_back_and_does_not_consume_a_number(regulator, platform, complaint):
     issue(regulator, platform)
-    with mock.patch("platforms.penalties.link_penalty", side_effect=RuntimeError("disk full")), \
+    with mock.patch("regulation.penalties.link_penalty", side_effect=RuntimeError("disk full")), \
             pytest.raises(RuntimeError):
         issue(regulator, platform, complaint_ids=[complaint.pk])
     assert (year_sequence(), Penalty.objects.count()) == (1, 1)

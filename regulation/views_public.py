@@ -1,13 +1,14 @@
 """The public registry: every registered platform's licences, scorecard, penalties and published narratives.
 
-No login. Scorecards are cached per platform (platforms.statistics.platform_scorecards); narratives are read
+No login. Scorecards are cached per platform (regulation.statistics.platform_scorecards); narratives are read
 on every request so a withdrawn consent takes effect at once.
 """
 
 from django.http import Http404
 from django.views.generic import ListView, TemplateView
 
-from .models import Platform
+from platforms.models import Platform
+
 from .scorecard import COMPONENTS, SCORECARD_WINDOW_DAYS
 from .statistics import (
     platform_scorecards,
@@ -23,7 +24,7 @@ SEARCH_MAX_LENGTH = 100
 
 
 class RegistryListView(ListView):
-    template_name = "platforms/public/list.html"
+    template_name = "regulation/public/list.html"
     context_object_name = "platforms"
     paginate_by = REGISTRY_PAGE_SIZE
 
@@ -49,7 +50,7 @@ class RegistryListView(ListView):
 
 
 class RegistryDetailView(TemplateView):
-    template_name = "platforms/public/detail.html"
+    template_name = "regulation/public/detail.html"
 
     def get_context_data(self, **kwargs) -> dict:
         try:

@@ -13,7 +13,8 @@ from django.utils import timezone
 from rest_framework.throttling import AnonRateThrottle
 
 from complaints import services
-from platforms.models import Operator, Penalty, PenaltyKind
+from platforms.models import Operator
+from regulation.models import Penalty, PenaltyKind
 from tests.factories import ConsumerFactory, PlatformFactory, file_complaint
 
 pytestmark = pytest.mark.django_db

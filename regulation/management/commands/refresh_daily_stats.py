@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from platforms.rollup import refresh_daily_stats
-from platforms.statistics import MAX_WINDOW_DAYS
+from regulation.rollup import refresh_daily_stats
+from regulation.statistics import MAX_WINDOW_DAYS
 
 
 class Command(BaseCommand):

@@ -36,13 +36,13 @@ class PenaltyReaderMixin(LoginRequiredMixin):
 
 
 class PenaltyListView(PenaltyReaderMixin, ListView):
-    template_name = "platforms/penalties/list.html"
+    template_name = "regulation/penalties/list.html"
     context_object_name = "penalties"
     paginate_by = 25
 
 
 class PenaltyDetailView(PenaltyReaderMixin, DetailView):
-    template_name = "platforms/penalties/detail.html"
+    template_name = "regulation/penalties/detail.html"
     context_object_name = "penalty"
 
 
@@ -61,7 +61,7 @@ def _selected_complaint_ids(raw: str) -> list[int]:
 class PenaltyIssueView(LoginRequiredMixin, FormView):
     """Issue a decision, prefilled from the complaints chosen in the admin (``?complaints=1,2,3``)."""
 
-    template_name = "platforms/penalties/new.html"
+    template_name = "regulation/penalties/new.html"
     form_class = PenaltyIssueForm
 
     def dispatch(self, request, *args, **kwargs):

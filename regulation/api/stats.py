@@ -14,8 +14,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from platforms.models import Platform
-from platforms.scorecard import SCORECARD_VERSION, is_rated
-from platforms.statistics import (
+from portal.api import NulSafeSlugRelatedField
+from portal.pagination import StandardPagination
+from regulation.scorecard import SCORECARD_VERSION, is_rated
+from regulation.statistics import (
     DEFAULT_REPEAT_OFFENDER_THRESHOLD,
     DEFAULT_TREND_WEEKS,
     DEFAULT_WINDOW_DAYS,
@@ -30,8 +32,6 @@ from platforms.statistics import (
     repeat_offenders,
     weekly_trend,
 )
-from portal.api import NulSafeSlugRelatedField
-from portal.pagination import StandardPagination
 
 RATE_DECIMALS = 4
 

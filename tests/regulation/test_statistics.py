@@ -31,10 +31,11 @@ from rest_framework.serializers import Serializer
 from complaints import services
 from complaints.models import Finding
 from complaints.sweep import deadlines_sweep
-from platforms.api.stats import RepeatOffenderSerializer
-from platforms.models import Operator, Penalty, PenaltyKind, PenaltyStatus
-from platforms.scorecard import SCORECARD_VERSION
-from platforms.statistics import (
+from platforms.models import Operator
+from regulation.api.stats import RepeatOffenderSerializer
+from regulation.models import Penalty, PenaltyKind, PenaltyStatus
+from regulation.scorecard import SCORECARD_VERSION
+from regulation.statistics import (
     NextStep,
     market_totals,
     operator_statistics,

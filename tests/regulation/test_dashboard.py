@@ -14,8 +14,8 @@ from django.utils import timezone
 from complaints import services
 from complaints.models import Finding
 from complaints.sweep import deadlines_sweep
-from platforms import views_dashboard
-from platforms.scorecard import SCORECARD_VERSION
+from regulation import views_dashboard
+from regulation.scorecard import SCORECARD_VERSION
 from tests.factories import ConsumerFactory, PlatformFactory, file_complaint
 
 pytestmark = pytest.mark.django_db

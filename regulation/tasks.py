@@ -1,4 +1,4 @@
-"""Celery tasks of the platforms app: thin wrappers around the code that does the work."""
+"""Celery tasks of the regulation app: thin wrappers around the code that does the work."""
 
 import logging
 

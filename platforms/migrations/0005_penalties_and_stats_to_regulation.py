@@ -1,0 +1,21 @@
+# Penalty and PlatformDailyStats now belong to the regulation app (regulation 0001), which keeps their tables:
+# they leave this app's migration state only, and no table is dropped.
+
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('platforms', '0004_daily_stats'),
+        ('regulation', '0001_initial'),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.DeleteModel(name='Penalty'),
+                migrations.DeleteModel(name='PlatformDailyStats'),
+            ],
+        ),
+    ]

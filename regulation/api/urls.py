@@ -1,0 +1,7 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("regulation.api.urls_public")),
+    path("", include("regulation.api.urls_regulator")),
+    path("", include("regulation.api.urls_stats")),
+]

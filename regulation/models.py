@@ -1,0 +1,114 @@
+"""The regulators' records: penalty decisions and the daily statistics rollup.
+
+Both tables were created by the platforms app and keep their names (``Meta.db_table``): the models moved here
+without moving a row.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from platforms.models import Platform
+
+
+class PenaltyKind(models.TextChoices):
+    WARNING = "warning", _("Warning")
+    FINE = "fine", _("Fine")
+    RECTIFICATION = "rectification", _("Rectification order")
+    SUSPENSION = "suspension", _("Suspension of listing")
+    REVOCATION_REFERRAL = "revocation_referral", _("Licence-revocation referral")
+
+
+class PenaltyStatus(models.TextChoices):
+    ISSUED = "issued", _("Issued")
+    APPEALED = "appealed", _("Appealed")
+    UPHELD = "upheld", _("Upheld on appeal")
+    OVERTURNED = "overturned", _("Overturned")
+    PAID = "paid", _("Paid")
+    RECTIFIED = "rectified", _("Rectified")
+
+
+class Penalty(models.Model):
+    """An administrative penalty decision against a platform, with a gap-free official number per year."""
+
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="penalties")
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    number = models.CharField(_("decision number"), max_length=40, unique=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=PenaltyKind.choices)
+    fine_amount = models.DecimalField(_("fine (CNY)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    rectification_deadline = models.DateField(_("rectify by"), null=True, blank=True)
+    legal_basis = models.TextField(_("legal basis"))
+    facts = models.TextField(_("facts"))
+    decision = models.TextField(_("decision"))
+    complaints = models.ManyToManyField("complaints.Complaint", related_name="penalties", blank=True)
+    decided_on = models.DateField(_("decided on"))
+    appeal_deadline = models.DateField(_("appeal by"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=PenaltyStatus.choices, default=PenaltyStatus.ISSUED
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    status_note = models.TextField(_("note on the last status change"), blank=True)
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "platforms_penalty"
+        ordering = ["-decided_on", "-sequence"]
+        verbose_name = _("penalty")
+        verbose_name_plural = _("penalties")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "sequence"], name="penalty_year_sequence"),
+            models.CheckConstraint(
+                name="penalty_fine_has_amount",
+                condition=~models.Q(kind="fine") | models.Q(fine_amount__gt=0),
+            ),
+        ]
+        indexes = [models.Index(fields=["platform", "decided_on"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class PlatformDailyStats(models.Model):
+    """Additive figures of the complaints filed against one platform on one day (Asia/Shanghai filing date).
+
+    A rollup maintained by ``regulation.rollup.refresh_daily_stats`` so the statistics of a window are a sum
+    over at most (platforms × days) rows instead of an aggregate over every complaint filed in it. Only sums
+    live here: a window's rates and mean rating are ratios of sums, and stay exactly equal to a direct count.
+    ``platform`` is empty for the complaints against unregistered platforms, which the market totals include.
+    """
+
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, null=True, related_name="+")
+    day = models.DateField(_("filing date"))
+    complaints = models.PositiveIntegerField(default=0)
+    upheld = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    final_answers = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    rating_sum = models.PositiveIntegerField(default=0)
+    rating_count = models.PositiveIntegerField(default=0)
+    compensation_breaches = models.PositiveIntegerField(default=0)
+    first_response_on_time = models.PositiveIntegerField(default=0)
+    first_response_decided = models.PositiveIntegerField(default=0)
+    resolution_on_time = models.PositiveIntegerField(default=0)
+    resolution_decided = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "platforms_platformdailystats"
+        verbose_name = _("daily platform statistics")
+        verbose_name_plural = _("daily platform statistics")
+        constraints = [
+            # One row per (platform, day), the unregistered platforms' row (no platform) included: the
+            # expression is what the refresh's ON CONFLICT names.
+            models.UniqueConstraint(
+                Coalesce("platform", models.Value(0)), "day", name="daily_stats_platform_day"
+            )
+        ]
+        indexes = [models.Index(fields=["day", "platform"], name="daily_stats_day_platform")]
+
+    def __str__(self) -> str:
+        return f"{self.platform_id or '-'} {self.day}"

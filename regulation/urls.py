@@ -1,0 +1,7 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("regulation.urls_public")),
+    path("", include("regulation.urls_regulator")),
+    path("", include("regulation.urls_dashboard")),
+]
