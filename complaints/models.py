@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from platforms.models import WEBHOOK_TEST_EVENT, WebhookEvent
+
 
 class Status(models.TextChoices):
     TRIAGE = "triage", _("Awaiting regulator triage")
@@ -549,37 +551,6 @@ class OutboxMessage(models.Model):
         return f"{self.template} → {', '.join(self.recipients)}"
 
 
-class WebhookEvent(models.TextChoices):
-    CREATED = "complaint.created", "complaint.created"
-    DISPUTED = "complaint.disputed", "complaint.disputed"
-    ESCALATED = "complaint.escalated", "complaint.escalated"
-    OVERDUE = "complaint.overdue", "complaint.overdue"
-
-
-# What a delivery sent from the workspace to check an endpoint carries; receivers should simply answer 2xx. Not an
-# event anyone subscribes to, so not a WebhookEvent.
-WEBHOOK_TEST_EVENT = "ping"
-
-
-class WebhookEndpoint(models.Model):
-    """A URL a platform manager registered; deliveries are signed with its secret (HMAC-SHA256)."""
-
-    platform = models.ForeignKey("platforms.Platform", on_delete=models.CASCADE, related_name="webhooks")
-    url = models.URLField(_("URL"), max_length=500)
-    secret = models.CharField(max_length=64, editable=False)
-    events = models.JSONField(_("events"), default=list)
-    is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = _("webhook")
-        verbose_name_plural = _("webhooks")
-
-    def __str__(self) -> str:
-        return self.url
-
-
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     DELIVERED = "delivered", pgettext_lazy("webhook delivery", "Delivered")
@@ -587,7 +558,9 @@ class DeliveryStatus(models.TextChoices):
 
 
 class WebhookDelivery(models.Model):
-    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    endpoint = models.ForeignKey(
+        "platforms.WebhookEndpoint", on_delete=models.CASCADE, related_name="deliveries"
+    )
     event = models.CharField(max_length=40, choices=[*WebhookEvent.choices, (WEBHOOK_TEST_EVENT, WEBHOOK_TEST_EVENT)])
     payload = models.JSONField()
     status = models.CharField(max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)

@@ -13,7 +13,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from .models import Complaint, OutboxMessage, WebhookDelivery, WebhookEndpoint
+from platforms.models import WebhookEndpoint
+
+from .models import Complaint, OutboxMessage, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 

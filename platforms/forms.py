@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from complaints.models import WebhookEvent
+from platforms.models import WebhookEvent
 from portal.models import StaffRole
 
 

@@ -98,3 +98,35 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class WebhookEvent(models.TextChoices):
+    CREATED = "complaint.created", "complaint.created"
+    DISPUTED = "complaint.disputed", "complaint.disputed"
+    ESCALATED = "complaint.escalated", "complaint.escalated"
+    OVERDUE = "complaint.overdue", "complaint.overdue"
+
+
+# What a delivery sent from the workspace to check an endpoint carries; receivers should simply answer 2xx. Not an
+# event anyone subscribes to, so not a WebhookEvent.
+WEBHOOK_TEST_EVENT = "ping"
+
+
+class WebhookEndpoint(models.Model):
+    """A URL a platform manager registered; deliveries are signed with its secret (HMAC-SHA256)."""
+
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(_("URL"), max_length=500)
+    secret = models.CharField(max_length=64, editable=False)
+    events = models.JSONField(_("events"), default=list)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "complaints_webhookendpoint"  # created by the complaints app; moved here without its rows moving
+        ordering = ["-created_at"]
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+
+    def __str__(self) -> str:
+        return self.url

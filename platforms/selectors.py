@@ -2,7 +2,8 @@
 
 from django.db.models import QuerySet
 
-from complaints.models import WebhookDelivery, WebhookEndpoint
+from complaints.models import WebhookDelivery
+from platforms.models import WebhookEndpoint
 
 
 def platform_webhooks(user) -> QuerySet[WebhookEndpoint]:

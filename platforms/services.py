@@ -24,20 +24,13 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from complaints import notifications
-from complaints.models import (
-    OPEN_STATUSES,
-    WEBHOOK_TEST_EVENT,
-    DeliveryStatus,
-    WebhookDelivery,
-    WebhookEndpoint,
-    WebhookEvent,
-)
+from complaints.models import OPEN_STATUSES, DeliveryStatus, WebhookDelivery
 from complaints.selectors import complaints_visible_to
 from complaints.services import complaint_assign
 from portal.models import Role, StaffRole
 
 from .authentication import generate_api_key
-from .models import ApiKey
+from .models import WEBHOOK_TEST_EVENT, ApiKey, WebhookEndpoint, WebhookEvent
 
 User = get_user_model()
 

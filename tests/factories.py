@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from complaints.models import PaymentChannel, PlatformOrderStatus, Problem, WebhookEndpoint, WebhookEvent
-from platforms.models import Platform
+from complaints.models import PaymentChannel, PlatformOrderStatus, Problem
+from platforms.models import Platform, WebhookEndpoint, WebhookEvent
 from portal.models import Role, StaffRole, User
 
 DEFAULT_PASSWORD = "correct-horse-battery-9"

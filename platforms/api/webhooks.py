@@ -12,8 +12,9 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from complaints.api.views import FIELD_ERRORS, error
-from complaints.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from complaints.models import WebhookDelivery
 from platforms import services
+from platforms.models import WebhookEndpoint, WebhookEvent
 from platforms.selectors import platform_webhooks, webhook_delivery_log
 
 FORBIDDEN = error("Not a manager of a platform (agents and API keys included).")

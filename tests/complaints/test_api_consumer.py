@@ -14,7 +14,8 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
 from complaints import services
-from complaints.models import Complaint, Evidence, Status, WebhookEndpoint, WebhookEvent
+from complaints.models import Complaint, Evidence, Status
+from platforms.models import WebhookEndpoint, WebhookEvent
 from tests.factories import PlatformFactory, file_complaint
 from tests.fixtures_roles import client_for
 

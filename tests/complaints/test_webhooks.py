@@ -14,10 +14,11 @@ from django.utils import timezone, translation
 
 from complaints import services as complaint_services
 from complaints.delivery import WEBHOOK_MAX_ATTEMPTS, send_webhook, webhook_backoff
-from complaints.models import WEBHOOK_TEST_EVENT, ClockKind, Deadline, DeliveryStatus, ResponseOutcome, WebhookDelivery
+from complaints.models import ClockKind, Deadline, DeliveryStatus, ResponseOutcome, WebhookDelivery
 from complaints.sweep import deadlines_sweep
 from complaints.tasks import flush_outbox_task
 from platforms import services
+from platforms.models import WEBHOOK_TEST_EVENT
 from tests.factories import file_complaint
 
 pytestmark = pytest.mark.django_db

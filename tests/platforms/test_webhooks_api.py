@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from complaints.models import WEBHOOK_TEST_EVENT, DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from complaints.models import DeliveryStatus, WebhookDelivery
+from platforms.models import WEBHOOK_TEST_EVENT, WebhookEndpoint
 from tests.factories import WebhookEndpointFactory
 from tests.fixtures_roles import client_for
 

@@ -27,14 +27,14 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from complaints.models import DossierExport, DossierExportStatus, WebhookEndpoint
+from complaints.models import DossierExport, DossierExportStatus
 from complaints.services import (
     complaint_add_note,
     complaint_dispute,
     complaint_request_info,
     complaint_respond,
 )
-from platforms.models import ApiKey
+from platforms.models import ApiKey, WebhookEndpoint
 from portal.models import User
 from regulation.models import PenaltyKind
 from regulation.penalties import penalty_issue
