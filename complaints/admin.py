@@ -8,20 +8,18 @@ from collections.abc import Callable, Iterator
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from platforms.models import Platform
-from portal.admin import ReadOnlyAdminMixin
+from portal.admin import EstimatedCountPaginator, ReadOnlyAdminMixin
 from portal.errors import DomainError
 
 from .calendar import clear_exceptions_cache
@@ -33,7 +31,6 @@ from .models import (
     Evidence,
     Finding,
     InternalNote,
-    OutboxMessage,
     Response,
     WebhookDelivery,
 )
@@ -45,29 +42,6 @@ from .services import complaint_accept_for_mediation, complaint_close, complaint
 
 # A search term found in more platform names than this is too vague to list complaints for all of them.
 SEARCH_PLATFORMS_MAX = 50
-
-
-class EstimatedCountPaginator(Paginator):
-    """Never runs COUNT(*) over the whole table.
-
-    Unfiltered on PostgreSQL the planner's row estimate (``reltuples``) is used; otherwise rows are counted
-    up to ``COUNT_CAP`` only, so page links stop there and a narrower filter finds the rest.
-    """
-
-    COUNT_CAP = 10_000
-
-    @cached_property
-    def count(self) -> int:
-        queryset = self.object_list
-        connection = connections[queryset.db]
-        if connection.vendor == "postgresql" and not queryset.query.where:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s",
-                               [queryset.model._meta.db_table])
-                row = cursor.fetchone()
-            if row and row[0] > self.COUNT_CAP:
-                return row[0]
-        return queryset.order_by()[: self.COUNT_CAP].count()
 
 
 class PlatformSlugFilter(admin.SimpleListFilter):
@@ -376,15 +350,6 @@ class CalendarExceptionAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset)
         transaction.on_commit(clear_exceptions_cache)
-
-
-@admin.register(OutboxMessage)
-class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("template", "created_at", "sent_at", "attempts", "last_error")
-    list_filter = ("template", ("sent_at", admin.EmptyFieldListFilter))
-    date_hierarchy = "created_at"
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
 
 
 @admin.register(WebhookDelivery)

@@ -1,4 +1,4 @@
-"""Sending what the outbox holds: e-mails (templated, in the recipient's language) and signed webhooks."""
+"""Sending webhook deliveries, signed, with retries (e-mails are sent by portal.outbox)."""
 
 import hashlib
 import hmac
@@ -9,13 +9,11 @@ import urllib.request
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from .models import DeliveryStatus, OutboxMessage, WebhookDelivery
+from .models import DeliveryStatus, WebhookDelivery
 
 WEBHOOK_MAX_ATTEMPTS = 8
 WEBHOOK_BASE_DELAY_SECONDS = 30
@@ -29,37 +27,6 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 
 
 _webhook_opener = urllib.request.build_opener(_NoRedirects)
-
-
-def send_outbox_message(outbox_id: int) -> bool:
-    """Send one e-mail once. Returns False when it was already sent (or is being sent by another worker)."""
-    with transaction.atomic():
-        message = (
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(pk=outbox_id, sent_at__isnull=True)
-            .first()
-        )
-        if message is None:
-            return False
-        message.attempts += 1
-        with translation.override(message.language):
-            context = {**message.context, "site_url": settings.SITE_URL}
-            subject = render_to_string(f"emails/{message.template}.subject.txt", context).strip()
-            body = render_to_string(f"emails/{message.template}.txt", context)
-        failure = None
-        try:
-            EmailMultiAlternatives(subject=subject, body=body, to=message.recipients).send()
-        except Exception as error:
-            failure = error
-            message.last_error = str(error)[:1000]
-        else:
-            message.sent_at = timezone.now()
-            message.last_error = ""
-        message.save(update_fields=["sent_at", "attempts", "last_error"])
-    # Raised only after the commit, so the failed attempt and its error stay recorded for the flush.
-    if failure is not None:
-        raise failure
-    return True
 
 
 def sign_webhook(secret: str, timestamp: int, body: bytes) -> str:

@@ -523,34 +523,6 @@ class IdempotencyKey(models.Model):
         return self.key
 
 
-class OutboxMessage(models.Model):
-    """An e-mail written in the same transaction as the change it reports, sent after commit.
-
-    If the broker is down the row waits; the periodic flush sends it once the broker is back.
-    """
-
-    template = models.CharField(max_length=60)
-    recipients = models.JSONField()
-    context = models.JSONField(default=dict)
-    language = models.CharField(max_length=10, default="zh-hans")
-    complaint = models.ForeignKey(
-        Complaint, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["created_at"]
-        indexes = [
-            models.Index(fields=["created_at"], name="outbox_unsent", condition=Q(sent_at__isnull=True)),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.template} → {', '.join(self.recipients)}"
-
-
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     DELIVERED = "delivered", pgettext_lazy("webhook delivery", "Delivered")

@@ -1,7 +1,9 @@
-"""E-mails and webhooks, written as outbox rows inside the caller's transaction and sent after commit.
+"""E-mails and webhooks about complaints, written as outbox rows inside the caller's transaction and sent after
+commit.
 
 A row is the promise that a message will go out: if the broker is down at commit time the row waits, and
-``flush_outbox_task`` (beat, every minute) sends it once the broker is back.
+``flush_outbox_task`` (beat, every minute) sends it once the broker is back. The e-mail outbox itself is the
+portal's (``portal.outbox``); this module addresses its e-mails about a complaint, and owns the webhooks.
 """
 
 import logging
@@ -14,8 +16,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from platforms.models import WebhookEndpoint
+from portal import outbox
+from portal.models import OutboxMessage
 
-from .models import Complaint, OutboxMessage, WebhookDelivery
+from .models import Complaint, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -87,17 +91,10 @@ def outbox_message(
     language: str | None = None,
 ) -> OutboxMessage | None:
     """An unsaved outbox row (context: the complaint's, unless given), or None when there is nobody to tell."""
-    recipients = sorted(set(recipients))
-    if not recipients:
-        return None
     if context is None:
         context = complaint_context(complaint) if complaint else {}
-    return OutboxMessage(
-        template=template,
-        recipients=recipients,
-        context=context,
-        complaint=complaint,
-        language=language or settings.LANGUAGE_CODE,
+    return outbox.email_message(
+        template, recipients, context, language=language, complaint_id=complaint.pk if complaint else None
     )
 
 
@@ -109,20 +106,14 @@ def queue_email(
     language: str | None = None,
 ) -> OutboxMessage | None:
     context = {**(complaint_context(complaint) if complaint else {}), **(extra or {})}
-    message = outbox_message(template, recipients, complaint, context, language)
-    if message is None:
-        return None
-    message.save()
-    _send_after_commit([message.pk], [])
-    return message
+    return outbox.queue_email(
+        template, recipients, context, language=language, complaint_id=complaint.pk if complaint else None
+    )
 
 
 def queue_emails(complaint: Complaint, messages: list[tuple[str, list[str]]]) -> list[OutboxMessage]:
     """Several e-mails about one complaint in one INSERT: (template, recipients) pairs; empty lists are skipped."""
-    rows = [outbox_message(template, recipients, complaint) for template, recipients in messages]
-    rows = OutboxMessage.objects.bulk_create([row for row in rows if row is not None])
-    _send_after_commit([row.pk for row in rows], [])
-    return rows
+    return outbox.queue_emails(outbox_message(template, recipients, complaint) for template, recipients in messages)
 
 
 def webhook_payload(complaint: Complaint) -> dict:
@@ -161,33 +152,28 @@ def webhook_deliveries(targets: Iterable[tuple[int | None, str, dict]]) -> list[
 
 def queue_webhooks(platform_id: int | None, event: str, payload: dict) -> list[WebhookDelivery]:
     deliveries = WebhookDelivery.objects.bulk_create(webhook_deliveries([(platform_id, event, payload)]))
-    _send_after_commit([], [d.pk for d in deliveries])
+    _send_after_commit([d.pk for d in deliveries])
     return deliveries
 
 
 def queue_many(messages: list[OutboxMessage], deliveries: list[WebhookDelivery]) -> None:
     """Write e-mails and webhook deliveries built unsaved: one INSERT per table, whatever their number."""
-    OutboxMessage.objects.bulk_create(messages)
+    outbox.queue_emails(messages)
     WebhookDelivery.objects.bulk_create(deliveries)
-    _send_after_commit([m.pk for m in messages], [d.pk for d in deliveries])
+    _send_after_commit([d.pk for d in deliveries])
 
 
-def _send_after_commit(outbox_ids: list[int], delivery_ids: list[int]) -> None:
+def _send_after_commit(delivery_ids: list[int]) -> None:
     def enqueue():
-        from .tasks import deliver_outbox_task, deliver_webhook_task
+        from .tasks import deliver_webhook_task
 
         try:
-            for outbox_id in outbox_ids:
-                deliver_outbox_task.delay(outbox_id)
             for delivery_id in delivery_ids:
                 deliver_webhook_task.delay(delivery_id)
         except Exception:
             logger.warning(
-                "broker unavailable; %s e-mails and %s webhooks wait for the outbox flush",
-                len(outbox_ids),
-                len(delivery_ids),
-                exc_info=True,
+                "broker unavailable; %s webhooks wait for the outbox flush", len(delivery_ids), exc_info=True
             )
 
-    if outbox_ids or delivery_ids:
+    if delivery_ids:
         transaction.on_commit(enqueue)

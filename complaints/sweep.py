@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from portal.models import OutboxMessage
+
 from . import notifications
 from .deadlines import build_clock, sync_platform_due
 from .events import SYSTEM_ACTOR, build_event
@@ -23,7 +25,6 @@ from .models import (
     Deadline,
     Event,
     EventKind,
-    OutboxMessage,
     Status,
     WebhookEvent,
 )

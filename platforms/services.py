@@ -27,6 +27,7 @@ from complaints import notifications
 from complaints.models import OPEN_STATUSES, DeliveryStatus, WebhookDelivery
 from complaints.selectors import complaints_visible_to
 from complaints.services import complaint_assign
+from portal import outbox
 from portal.models import Role, StaffRole
 
 from .authentication import generate_api_key
@@ -88,8 +89,8 @@ def staff_invite(*, by, username: str, email: str, staff_role: str, first_name: 
             kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
                     "token": default_token_generator.make_token(user)},
         )
-        notifications.queue_email(
-            "staff_invitation", [email], extra={
+        outbox.queue_email(
+            "staff_invitation", [email], {
                 "platform": str(by.platform), "username": username, "invited_by": by.get_username(),
                 "set_password_url": link,
             },

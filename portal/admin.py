@@ -1,4 +1,4 @@
-"""Admin for accounts and the access log.
+"""Admin for accounts, the access log and the e-mail outbox; changelist plumbing shared by the apps' admins.
 
 Regulators create platform staff and other regulators here. They cannot hand out superuser rights, groups or
 single permissions: what a person may do follows from the role, and the admin keeps ``is_staff`` and the
@@ -9,9 +9,12 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.core.paginator import Paginator
+from django.db import connections
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from .models import AccessLog, Role, User
+from .models import AccessLog, OutboxMessage, Role, User
 from .roles import ensure_regulator_group
 
 ROLE_FIELDS = ("role", "platform", "staff_role")
@@ -28,6 +31,29 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class EstimatedCountPaginator(Paginator):
+    """Never runs COUNT(*) over the whole table.
+
+    Unfiltered on PostgreSQL the planner's row estimate (``reltuples``) is used; otherwise rows are counted
+    up to ``COUNT_CAP`` only, so page links stop there and a narrower filter finds the rest.
+    """
+
+    COUNT_CAP = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        queryset = self.object_list
+        connection = connections[queryset.db]
+        if connection.vendor == "postgresql" and not queryset.query.where:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s",
+                               [queryset.model._meta.db_table])
+                row = cursor.fetchone()
+            if row and row[0] > self.COUNT_CAP:
+                return row[0]
+        return queryset.order_by()[: self.COUNT_CAP].count()
 
 
 class RoleFieldsMixin(forms.ModelForm):
@@ -123,3 +149,12 @@ class AccessLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user")
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("template", "created_at", "sent_at", "attempts", "last_error")
+    list_filter = ("template", ("sent_at", admin.EmptyFieldListFilter))
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator

@@ -108,3 +108,32 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_label} {self.action} {self.object_type}#{self.object_id}"
+
+
+class OutboxMessage(models.Model):
+    """An e-mail written in the same transaction as the change it reports, sent after commit.
+
+    If the broker is down the row waits; the periodic flush sends it once the broker is back. ``complaint_id``
+    names the complaint an e-mail is about, if any: a plain indexed column, not a foreign key, because the
+    complaints app stands on this one (complaints are never deleted, so the id never dangles).
+    """
+
+    template = models.CharField(max_length=60)
+    recipients = models.JSONField()
+    context = models.JSONField(default=dict)
+    language = models.CharField(max_length=10, default="zh-hans")
+    complaint_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "complaints_outboxmessage"  # created by the complaints app; moved here without its rows moving
+        ordering = ["created_at"]
+        indexes = [
+            models.Index(fields=["created_at"], name="outbox_unsent", condition=Q(sent_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} → {', '.join(self.recipients)}"

@@ -51,7 +51,7 @@ def run_action(client, action, complaints, **extra):
 
 
 @pytest.mark.parametrize("model", [
-    "complaints/complaint", "complaints/calendarexception", "complaints/outboxmessage",
+    "complaints/complaint", "complaints/calendarexception", "portal/outboxmessage",
     "complaints/webhookdelivery", "platforms/platform", "platforms/operator", "regulation/penalty",
     "portal/user", "portal/accesslog",
 ])

@@ -12,9 +12,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from complaints import services
-from complaints.delivery import send_outbox_message
-from complaints.models import OutboxMessage
 from complaints.tasks import flush_outbox_task
+from portal.models import OutboxMessage
+from portal.outbox import send_outbox_message
 from tests.factories import file_complaint
 
 pytestmark = pytest.mark.django_db
@@ -85,8 +85,8 @@ def test_every_e_mail_template_renders(template, language):
 
 def test_a_message_that_fails_to_send_stays_unsent_with_its_error(complaint, agent):
     message = OutboxMessage.objects.create(template="complaint_answered", recipients=["c@example.cn"],
-                                           context={"reference": complaint.reference}, complaint=complaint)
-    with mock.patch("complaints.delivery.EmailMultiAlternatives.send", side_effect=OSError("SMTP refused")), \
+                                           context={"reference": complaint.reference}, complaint_id=complaint.pk)
+    with mock.patch("portal.outbox.EmailMultiAlternatives.send", side_effect=OSError("SMTP refused")), \
             pytest.raises(OSError):
         send_outbox_message(message.pk)
     message.refresh_from_db()
@@ -95,7 +95,7 @@ def test_a_message_that_fails_to_send_stays_unsent_with_its_error(complaint, age
 
 def test_the_flush_retries_a_failed_message_and_sends_it_once(complaint, agent,
                                                               django_capture_on_commit_callbacks):
-    with mock.patch("complaints.delivery.EmailMultiAlternatives.send", side_effect=OSError("SMTP down")), \
+    with mock.patch("portal.outbox.EmailMultiAlternatives.send", side_effect=OSError("SMTP down")), \
             django_capture_on_commit_callbacks(execute=True):
         services.complaint_request_info(complaint_id=complaint.pk, by=agent, message="请提供付款截图")
     message = OutboxMessage.objects.get(template="complaint_info_requested")

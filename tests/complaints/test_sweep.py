@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from complaints import services
 from complaints.events import verify_chain
-from complaints.models import ClockKind, Event, EventKind, OutboxMessage, Status
+from complaints.models import ClockKind, Event, EventKind, Status
 from complaints.sweep import deadlines_sweep
+from portal.models import OutboxMessage
 from tests.factories import PlatformFactory, StaffFactory, file_complaint
 
 MINUTE = timedelta(minutes=1)
@@ -52,7 +53,7 @@ def test_a_missed_first_response_marks_the_complaint_overdue_without_escalating(
     assert complaint.is_overdue and complaint.status == Status.AWAITING_PLATFORM
     assert [e.data["clock"] for e in events_of(complaint, EventKind.DEADLINE_BREACHED)] == ["first_response"]
     assert complaint.deadlines.get(kind=ClockKind.FIRST_RESPONSE).breached_at is not None
-    assert OutboxMessage.objects.filter(template="deadline_overdue", complaint=complaint).count() == 1
+    assert OutboxMessage.objects.filter(template="deadline_overdue", complaint_id=complaint.pk).count() == 1
 
 
 @pytest.mark.django_db
@@ -199,7 +200,7 @@ def test_an_automatic_escalation_leaves_what_a_consumers_escalation_leaves(regul
         assert complaint.platform_due_at is None
         (escalated,) = events_of(complaint, EventKind.ESCALATED)
         assert escalated.data["reason"]
-        email = OutboxMessage.objects.get(template="complaint_escalated", complaint=complaint)
+        email = OutboxMessage.objects.get(template="complaint_escalated", complaint_id=complaint.pk)
         assert regulator.email in email.recipients and email.context["reason"] == escalated.data["reason"]
         assert email.context["reference"] == complaint.reference
         assert verify_chain(complaint) is None

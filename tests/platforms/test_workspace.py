@@ -8,11 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from complaints import services as complaint_services
-from complaints.models import DeliveryStatus, OutboxMessage, WebhookDelivery
+from complaints.models import DeliveryStatus, WebhookDelivery
 from platforms import services
 from platforms.authentication import hash_api_key
 from platforms.models import WEBHOOK_TEST_EVENT, ApiKey, WebhookEndpoint, WebhookEvent
-from portal.models import Role
+from portal.models import OutboxMessage, Role
 from tests.factories import ManagerFactory, StaffFactory, file_complaint
 from tests.fixtures_roles import client_for, make_api_key
 

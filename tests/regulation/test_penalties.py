@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from complaints.events import verify_chain
-from complaints.models import EventKind, OutboxMessage
+from complaints.models import EventKind
 from portal.errors import IllegalTransition
-from portal.models import NumberSequence
+from portal.models import NumberSequence, OutboxMessage
 from regulation.models import Penalty, PenaltyKind, PenaltyStatus
 from regulation.penalties import penalty_issue, penalty_set_status, rmb_in_capitals
 from tests.factories import PlatformFactory, RegulatorFactory, StaffFactory, file_complaint

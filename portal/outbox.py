@@ -1,0 +1,136 @@
+"""The e-mail outbox: e-mails written as rows inside the caller's transaction and sent after commit.
+
+A row is the promise that a message will go out: if the broker is down at commit time the row waits, and the
+periodic flush (``complaints.tasks.flush_outbox_task``, beat, every minute) sends it once the broker is back.
+Sending is idempotent (row lock + ``sent_at``), so a task that runs twice sends once. The complaints app builds
+its e-mails about a complaint on top of this (``complaints.notifications``).
+"""
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from .models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+# A message that failed this often is left for a person to look at (admin), not retried by every flush.
+FLUSH_MAX_ATTEMPTS = 10
+FLUSH_BATCH = 500
+
+
+def email_message(
+    template: str,
+    recipients: Iterable[str],
+    context: dict | None = None,
+    *,
+    language: str | None = None,
+    complaint_id: int | None = None,
+) -> OutboxMessage | None:
+    """An unsaved outbox row of ``emails/<template>``, or None when there is nobody to tell."""
+    recipients = sorted(set(recipients))
+    if not recipients:
+        return None
+    return OutboxMessage(
+        template=template,
+        recipients=recipients,
+        context=context or {},
+        complaint_id=complaint_id,
+        language=language or settings.LANGUAGE_CODE,
+    )
+
+
+def queue_email(
+    template: str,
+    recipients: Iterable[str],
+    context: dict | None = None,
+    *,
+    language: str | None = None,
+    complaint_id: int | None = None,
+) -> OutboxMessage | None:
+    """Write one e-mail to the outbox, to be sent after commit."""
+    message = email_message(template, recipients, context, language=language, complaint_id=complaint_id)
+    if message is None:
+        return None
+    message.save()
+    send_after_commit([message.pk])
+    return message
+
+
+def queue_emails(messages: Iterable[OutboxMessage | None]) -> list[OutboxMessage]:
+    """Write e-mails built unsaved in one INSERT (None, nobody to tell, is skipped); sent after commit."""
+    rows = OutboxMessage.objects.bulk_create([message for message in messages if message is not None])
+    send_after_commit([row.pk for row in rows])
+    return rows
+
+
+def send_after_commit(outbox_ids: list[int]) -> None:
+    """Enqueue a delivery task per e-mail once the transaction commits; a broker outage leaves them to the flush."""
+    if not outbox_ids:
+        return
+
+    def enqueue():
+        from .tasks import deliver_outbox_task
+
+        try:
+            for outbox_id in outbox_ids:
+                deliver_outbox_task.delay(outbox_id)
+        except Exception:
+            logger.warning("broker unavailable; %s e-mails wait for the outbox flush", len(outbox_ids), exc_info=True)
+
+    transaction.on_commit(enqueue)
+
+
+def send_outbox_message(outbox_id: int) -> bool:
+    """Send one e-mail once. Returns False when it was already sent (or is being sent by another worker)."""
+    with transaction.atomic():
+        message = (
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk=outbox_id, sent_at__isnull=True)
+            .first()
+        )
+        if message is None:
+            return False
+        message.attempts += 1
+        with translation.override(message.language):
+            context = {**message.context, "site_url": settings.SITE_URL}
+            subject = render_to_string(f"emails/{message.template}.subject.txt", context).strip()
+            body = render_to_string(f"emails/{message.template}.txt", context)
+        failure = None
+        try:
+            EmailMultiAlternatives(subject=subject, body=body, to=message.recipients).send()
+        except Exception as error:
+            failure = error
+            message.last_error = str(error)[:1000]
+        else:
+            message.sent_at = timezone.now()
+            message.last_error = ""
+        message.save(update_fields=["sent_at", "attempts", "last_error"])
+    # Raised only after the commit, so the failed attempt and its error stay recorded for the flush.
+    if failure is not None:
+        raise failure
+    return True
+
+
+def flush_emails(*, created_before: datetime) -> int:
+    """Send the e-mails left behind (their task never ran, or failed) written before ``created_before``."""
+    outbox_ids = list(
+        OutboxMessage.objects.filter(
+            sent_at__isnull=True, created_at__lte=created_before, attempts__lt=FLUSH_MAX_ATTEMPTS
+        ).values_list("pk", flat=True)[:FLUSH_BATCH]
+    )
+    return sum(1 for outbox_id in outbox_ids if _send_quietly(outbox_id))
+
+
+def _send_quietly(outbox_id: int) -> bool:
+    try:
+        return send_outbox_message(outbox_id)
+    except Exception:
+        logger.warning("outbox message %s failed; it stays queued", outbox_id, exc_info=True)
+        return False
