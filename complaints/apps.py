@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class ComplaintsConfig(AppConfig):
     name = "complaints"
     verbose_name = _("Complaints")
+
+    def ready(self) -> None:
+        from platforms.signals import staff_deactivated, webhook_deactivated
+
+        from . import receivers
+
+        staff_deactivated.connect(receivers.unassign_deactivated_staff, dispatch_uid="complaints.unassign_staff")
+        webhook_deactivated.connect(receivers.fail_pending_deliveries, dispatch_uid="complaints.fail_deliveries")

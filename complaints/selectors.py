@@ -1,8 +1,10 @@
 """Scoped reads. Every read of tenant data goes through ``complaints_visible_to``; it fails closed."""
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
-from .models import Complaint, Event, Evidence
+from platforms.models import WebhookEndpoint
+
+from .models import OPEN_STATUSES, PLATFORM_TURN_STATUSES, Complaint, Event, Evidence, WebhookDelivery
 
 
 class MissingUserContext(RuntimeError):
@@ -51,3 +53,19 @@ def evidence_visible_to(user) -> QuerySet[Evidence]:
 def events_visible_to(user, complaint: Complaint) -> QuerySet[Event]:
     # The complaint was fetched through the scoped selector; its events are public to everyone who sees it.
     return complaint.events.select_related("actor").order_by("sequence")
+
+
+def workspace_overview(user) -> dict[str, int]:
+    """The counts on the platform workspace's home page, in one query over ``user``'s complaints."""
+    return complaints_visible_to(user).aggregate(
+        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        awaiting_answer=Count("pk", filter=Q(status__in=PLATFORM_TURN_STATUSES)),
+        overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, is_overdue=True)),
+        unassigned=Count("pk", filter=Q(status__in=PLATFORM_TURN_STATUSES, assigned_to__isnull=True)),
+        mine=Count("pk", filter=Q(status__in=OPEN_STATUSES, assigned_to=user)),
+    )
+
+
+def webhook_delivery_log(endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
+    """Deliveries to ``endpoint``, newest first; ``pk`` breaks ties so pages never overlap or skip a row."""
+    return endpoint.deliveries.order_by("-created_at", "-pk")

@@ -25,6 +25,7 @@ from django.views.generic import ListView, TemplateView
 
 from portal.audit import log_access
 from portal.errors import Conflict, IllegalTransition
+from portal.web import add_service_errors
 
 from . import services
 from .api.base import CallerScopedRateThrottle
@@ -143,15 +144,6 @@ class ComplaintCreateView(ConsumerRequiredMixin, View):
                     status: int = 200) -> HttpResponse:
         return render(request=self.request, template_name=self.form_template, status=status,
                       context={"form": form, "conflict": conflict})
-
-
-def add_service_errors(form, error: ValidationError) -> None:
-    """Show a service's ValidationError next to the fields it names (on the form itself for other names)."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for field, field_messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, field_messages)
 
 
 # --- my complaints -----------------------------------------------------------------------------------

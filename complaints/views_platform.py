@@ -3,8 +3,7 @@
 from datetime import timedelta
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 from django.forms import Form
@@ -18,6 +17,7 @@ from django.utils.translation import ngettext
 from django.views import View
 
 from portal.errors import DomainError
+from portal.web import PlatformStaffRequiredMixin, add_service_errors
 
 from . import services
 from .forms_platform import (
@@ -36,27 +36,9 @@ INBOX_PAGE_SIZE = 25
 DUE_SOON_WINDOW = timedelta(hours=24)
 
 
-class PlatformStaffRequiredMixin(LoginRequiredMixin):
-    """Logged-in platform staff only; consumers and regulators are refused (403), strangers sent to log in."""
-
-    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.user.is_authenticated and not request.user.is_platform_staff:
-            raise PermissionDenied(_("Only platform staff can use this page."))
-        return super().dispatch(request, *args, **kwargs)
-
-
 def complaint_page_url(complaint: Complaint) -> str:
     """The shared complaint page (consumer, platform and regulator alike)."""
     return f"/complaints/{complaint.pk}/"
-
-
-def add_service_errors(form: Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field when the form has one, else on top."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, field_messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, field_messages)
 
 
 # --- inbox ---------------------------------------------------------------------------------------------

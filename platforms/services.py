@@ -23,27 +23,24 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from complaints import notifications
-from complaints.models import OPEN_STATUSES, DeliveryStatus, WebhookDelivery
-from complaints.selectors import complaints_visible_to
-from complaints.services import complaint_assign
 from portal import outbox
 from portal.models import Role, StaffRole
 
 from .authentication import generate_api_key
-from .models import WEBHOOK_TEST_EVENT, ApiKey, WebhookEndpoint, WebhookEvent
+from .models import ApiKey, WebhookEndpoint, WebhookEvent
+from .signals import staff_deactivated, webhook_deactivated
 
 User = get_user_model()
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 
-def _require_manager(by) -> None:
+def require_manager(by) -> None:
     if not getattr(by, "is_platform_manager", False):
         raise PermissionDenied(_("Only managers of a platform can do that."))
 
 
-def _get_in_platform(queryset, by, pk):
+def get_in_platform(queryset, by, pk):
     """The object with ``pk`` if it belongs to ``by``'s platform; otherwise as missing as a wrong id."""
     try:
         return queryset.select_for_update().get(pk=pk, platform_id=by.platform_id)
@@ -61,7 +58,7 @@ def staff_invite(*, by, username: str, email: str, staff_role: str, first_name: 
     The link is Django's password-reset link (same token and confirmation page); it is sent through the
     outbox, so it goes out after commit and survives a broker outage.
     """
-    _require_manager(by)
+    require_manager(by)
     username, email = (username or "").strip(), (email or "").strip()
     errors: dict[str, list[str]] = {}
     if staff_role not in StaffRole.values:
@@ -100,16 +97,18 @@ def staff_invite(*, by, username: str, email: str, staff_role: str, first_name: 
 
 
 def staff_deactivate(*, by, user_id: int) -> User:
-    """Switch off a staff member's account (not one's own); their open complaints go back to unassigned."""
-    _require_manager(by)
+    """Switch off a staff member's account (not one's own); their open complaints go back to unassigned.
+
+    The complaints are the complaints app's: it unassigns them on ``staff_deactivated``, in this transaction.
+    """
+    require_manager(by)
     with transaction.atomic():
-        member = _get_in_platform(User.objects.filter(role=Role.PLATFORM_STAFF), by, user_id)
+        member = get_in_platform(User.objects.filter(role=Role.PLATFORM_STAFF), by, user_id)
         if member.pk == by.pk:
             raise ValidationError(_("You cannot deactivate your own account."))
         member.is_active = False
         member.save(update_fields=["is_active"])
-        assigned = complaints_visible_to(by).filter(assigned_to=member, status__in=OPEN_STATUSES)
-        complaint_assign(complaint_ids=list(assigned.values_list("pk", flat=True)), by=by, assignee=None)
+        staff_deactivated.send(sender=User, member=member, by=by)
     return member
 
 
@@ -118,7 +117,7 @@ def staff_deactivate(*, by, user_id: int) -> User:
 
 def api_key_create(*, by, name: str) -> tuple[ApiKey, str]:
     """A new key for the manager's platform; returns (key, raw key). Only the hash is stored: show it once."""
-    _require_manager(by)
+    require_manager(by)
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": [_("Name the key after the system that will use it.")]})
@@ -131,9 +130,9 @@ def api_key_create(*, by, name: str) -> tuple[ApiKey, str]:
 
 def api_key_revoke(*, by, key_id: int) -> ApiKey:
     """Revoke a key at once; revoking a revoked key changes nothing."""
-    _require_manager(by)
+    require_manager(by)
     with transaction.atomic():
-        api_key = _get_in_platform(ApiKey.objects.all(), by, key_id)
+        api_key = get_in_platform(ApiKey.objects.all(), by, key_id)
         if api_key.revoked_at is None:
             api_key.revoked_at = timezone.now()
             api_key.save(update_fields=["revoked_at"])
@@ -174,7 +173,7 @@ def _is_internal_address(host: str) -> bool:
 
 def webhook_register(*, by, url: str, events: Sequence[str]) -> WebhookEndpoint:
     """Register an endpoint for some events. Its signing secret is new and random; show it once."""
-    _require_manager(by)
+    require_manager(by)
     url = (url or "").strip()
     errors: dict[str, list[str]] = {}
     if url_errors := _validate_webhook_url(url):
@@ -192,28 +191,12 @@ def webhook_register(*, by, url: str, events: Sequence[str]) -> WebhookEndpoint:
 
 
 def webhook_deactivate(*, by, webhook_id: int) -> WebhookEndpoint:
-    """Stop sending to an endpoint. Deliveries already pending are not sent either."""
-    _require_manager(by)
+    """Stop sending to an endpoint. Deliveries already pending are not sent either (the complaints app, which
+    owns them, fails them on ``webhook_deactivated``, in this transaction)."""
+    require_manager(by)
     with transaction.atomic():
-        endpoint = _get_in_platform(WebhookEndpoint.objects.all(), by, webhook_id)
+        endpoint = get_in_platform(WebhookEndpoint.objects.all(), by, webhook_id)
         endpoint.is_active = False
         endpoint.save(update_fields=["is_active"])
-        WebhookDelivery.objects.filter(endpoint=endpoint, status=DeliveryStatus.PENDING).update(
-            status=DeliveryStatus.FAILED, next_attempt_at=None, last_error=_("Endpoint deactivated.")
-        )
+        webhook_deactivated.send(sender=WebhookEndpoint, endpoint=endpoint)
     return endpoint
-
-
-def webhook_send_test(*, by, webhook_id: int) -> WebhookDelivery:
-    """Queue a signed ``ping`` delivery to an active endpoint; it shows in the delivery log like any other."""
-    _require_manager(by)
-    with transaction.atomic():
-        endpoint = _get_in_platform(WebhookEndpoint.objects.all(), by, webhook_id)
-        if not endpoint.is_active:
-            raise ValidationError(_("This webhook is deactivated."))
-        delivery = WebhookDelivery(
-            endpoint=endpoint, event=WEBHOOK_TEST_EVENT,
-            payload={"event": WEBHOOK_TEST_EVENT, "id": secrets.token_hex(8), "sent_at": timezone.now().isoformat()},
-        )
-        notifications.queue_many([], [delivery])
-    return delivery

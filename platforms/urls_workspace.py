@@ -3,7 +3,6 @@ from django.urls import path
 from . import views_workspace as views
 
 urlpatterns = [
-    path("workspace/", views.WorkspaceHomeView.as_view(), name="workspace-home"),
     path("workspace/staff/invite/", views.StaffInviteView.as_view(), name="workspace-staff-invite"),
     path("workspace/staff/<int:pk>/deactivate/", views.StaffDeactivateView.as_view(),
          name="workspace-staff-deactivate"),
@@ -13,7 +12,4 @@ urlpatterns = [
     path("workspace/webhooks/", views.WebhooksView.as_view(), name="workspace-webhooks"),
     path("workspace/webhooks/<int:pk>/deactivate/", views.WebhookDeactivateView.as_view(),
          name="workspace-webhook-deactivate"),
-    path("workspace/webhooks/<int:pk>/test/", views.WebhookTestView.as_view(), name="workspace-webhook-test"),
-    path("workspace/webhooks/<int:pk>/deliveries/", views.WebhookDeliveriesView.as_view(),
-         name="workspace-webhook-deliveries"),
 ]

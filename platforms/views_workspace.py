@@ -1,65 +1,22 @@
-"""The platform workspace: every staff member's profile and overview; managers also manage staff, API keys
-and webhooks. Views parse input and call platforms.services; reads are scoped to the user's platform.
+"""The platform workspace: managers manage staff, API keys and webhooks. Views parse input and call
+platforms.services; reads are scoped to the user's platform. The pages that show complaint data (the home page
+with its counts, a webhook's deliveries and its test) are the complaints app's (``complaints.views_workspace``).
 """
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
-from complaints.models import OPEN_STATUSES, PLATFORM_TURN_STATUSES
-from complaints.selectors import complaints_visible_to
-from complaints.views_platform import PlatformStaffRequiredMixin, add_service_errors
-from portal.models import Role
+from portal.web import ManagerRequiredMixin, add_service_errors
 
 from . import services
 from .forms import ApiKeyForm, StaffInviteForm, WebhookForm
-from .models import ApiKey
-from .selectors import platform_webhooks, webhook_delivery_log
-
-DELIVERY_PAGE_SIZE = 25
-
-
-def platform_staff(user):
-    return get_user_model().objects.filter(role=Role.PLATFORM_STAFF, platform_id=user.platform_id).order_by(
-        "-is_active", "username"
-    )
-
-
-def platform_api_keys(user):
-    return ApiKey.objects.filter(platform_id=user.platform_id).select_related("created_by")
-
-
-class ManagerRequiredMixin(PlatformStaffRequiredMixin):
-    """Managers of a platform only; agents get 403."""
-
-    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        user = request.user
-        if user.is_authenticated and user.is_platform_staff and not user.is_platform_manager:
-            raise PermissionDenied(_("Only managers of the platform can do that."))
-        return super().dispatch(request, *args, **kwargs)
-
-
-class WorkspaceHomeView(PlatformStaffRequiredMixin, View):
-    def get(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
-        overview = complaints_visible_to(user).aggregate(
-            open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-            awaiting_answer=Count("pk", filter=Q(status__in=PLATFORM_TURN_STATUSES)),
-            overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, is_overdue=True)),
-            unassigned=Count("pk", filter=Q(status__in=PLATFORM_TURN_STATUSES, assigned_to__isnull=True)),
-            mine=Count("pk", filter=Q(status__in=OPEN_STATUSES, assigned_to=user)),
-        )
-        return render(request, "platforms/workspace/home.html", {
-            "platform": user.platform, "overview": overview, "staff": platform_staff(user),
-        })
+from .selectors import platform_api_keys, platform_webhooks
 
 
 class StaffInviteView(ManagerRequiredMixin, View):
@@ -156,24 +113,3 @@ class WebhookDeactivateView(ManagerRequiredMixin, View):
         endpoint = services.webhook_deactivate(by=request.user, webhook_id=pk)
         messages.success(request, _("Nothing more will be sent to %(url)s.") % {"url": endpoint.url})
         return redirect("workspace-webhooks")
-
-
-class WebhookTestView(ManagerRequiredMixin, View):
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        try:
-            services.webhook_send_test(by=request.user, webhook_id=pk)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect("workspace-webhooks")
-        messages.success(request, _("A test delivery was queued; its result appears below."))
-        return redirect("workspace-webhook-deliveries", pk=pk)
-
-
-class WebhookDeliveriesView(ManagerRequiredMixin, View):
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        endpoint = get_object_or_404(platform_webhooks(request.user), pk=pk)
-        page = Paginator(webhook_delivery_log(endpoint), DELIVERY_PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
-        context = {"webhook": endpoint, "page": page}
-        return render(request, "platforms/workspace/webhook_deliveries.html", context)

@@ -1,4 +1,4 @@
-"""Shared DRF plumbing: the project-wide exception handler.
+"""Shared DRF plumbing: the project-wide exception handler and the error answers the schema describes.
 
 Every error the API gives has a ``detail`` a person can read; domain errors add a stable ``code`` (and
 sometimes a ``link`` to what to do next) so clients can branch without parsing prose.
@@ -11,6 +11,8 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -20,6 +22,19 @@ from rest_framework.views import set_rollback
 from portal.errors import DomainError
 
 
+class ErrorOut(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField(required=False)
+    link = serializers.CharField(required=False)
+
+
+def error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorOut, description=description)
+
+
+FIELD_ERRORS = OpenApiResponse(
+    OpenApiTypes.OBJECT, description="Field messages: {field: [message, …]}; non_field_errors for the rest."
+)
 class CachedFieldsModelSerializer(serializers.ModelSerializer):
     """``ModelSerializer`` that maps its model's fields to serializer fields once per class, not per instance.
 

@@ -91,9 +91,7 @@ def send_outbox_message(outbox_id: int) -> bool:
     """Send one e-mail once. Returns False when it was already sent (or is being sent by another worker)."""
     with transaction.atomic():
         message = (
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(pk=outbox_id, sent_at__isnull=True)
-            .first()
+            OutboxMessage.objects.select_for_update(skip_locked=True).filter(pk=outbox_id, sent_at__isnull=True).first()
         )
         if message is None:
             return False

@@ -18,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("portal.web_urls")),
     path("complaints/", include("complaints.urls")),
+    path("", include("complaints.urls_workspace")),
     path("", include("platforms.urls")),
     path("", include("regulation.urls")),
 ]

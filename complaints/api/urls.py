@@ -3,4 +3,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("complaints.api.urls_complaints")),
     path("", include("complaints.api.urls_dossier")),
+    path("", include("complaints.api.urls_workspace")),
 ]

@@ -14,7 +14,7 @@ from drf_spectacular.utils import (
     PolymorphicProxySerializer,
     extend_schema,
 )
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -25,6 +25,7 @@ from complaints.files import evidence_download_response
 from complaints.models import Complaint
 from complaints.selectors import events_visible_to, evidence_visible_to
 from complaints.uploads import UploadRejected
+from portal.api import FIELD_ERRORS, error
 from portal.audit import log_access
 
 from .base import (
@@ -67,19 +68,6 @@ IDEMPOTENCY_KEY_MAX_LENGTH = 100
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
 
-class ErrorOut(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField(required=False)
-    link = serializers.CharField(required=False)
-
-
-def error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(ErrorOut, description=description)
-
-
-FIELD_ERRORS = OpenApiResponse(
-    OpenApiTypes.OBJECT, description="Field messages: {field: [message, …]}; non_field_errors for the rest."
-)
 NOT_FOUND = error("No such complaint in your scope (another tenant's looks exactly like a missing one).")
 FORBIDDEN = error("You can see the complaint but your role may not do this.")
 ILLEGAL = error("Illegal move for the complaint's current status.")

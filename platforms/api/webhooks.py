@@ -1,21 +1,20 @@
 """Webhooks over the API: what a platform manager does on the workspace's webhook pages, for integrators.
 
 Views parse input and call ``platforms.services``, which check the role again and look endpoints up inside the
-caller's platform (another platform's endpoint answers 404, like a missing one).
+caller's platform (another platform's endpoint answers 404, like a missing one). A webhook's deliveries and its
+test ping are the complaints app's (``complaints.api.webhooks``), on the same base class.
 """
 
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from complaints.api.views import FIELD_ERRORS, error
-from complaints.models import WebhookDelivery
 from platforms import services
 from platforms.models import WebhookEndpoint, WebhookEvent
-from platforms.selectors import platform_webhooks, webhook_delivery_log
+from platforms.selectors import platform_webhooks
+from portal.api import FIELD_ERRORS, error
 
 FORBIDDEN = error("Not a manager of a platform (agents and API keys included).")
 NOT_FOUND = error("No such webhook in your platform (another platform's looks exactly like a missing one).")
@@ -55,16 +54,6 @@ class WebhookIn(serializers.Serializer):
     # The rules for the URL (https, public address) are the service's; the length is the column's.
     url = serializers.CharField(max_length=WebhookEndpoint._meta.get_field("url").max_length)
     events = serializers.ListField(child=serializers.ChoiceField(choices=WebhookEvent.choices))
-
-
-class WebhookDeliveryOut(serializers.ModelSerializer):
-    class Meta:
-        model = WebhookDelivery
-        fields = [
-            "id", "event", "status", "attempts", "last_status_code", "last_error", "next_attempt_at",
-            "delivered_at", "created_at",
-        ]
-        read_only_fields = fields
 
 
 class WebhookEndpointBase(GenericAPIView):
@@ -116,32 +105,3 @@ class WebhookDeactivateView(WebhookEndpointBase):
     def post(self, request, pk: int):
         endpoint = services.webhook_deactivate(by=request.user, webhook_id=pk)
         return Response(WebhookOut(endpoint).data)
-
-
-@extend_schema(tags=["platform"])
-class WebhookTestView(WebhookEndpointBase):
-    @extend_schema(
-        summary="Send a test delivery to a webhook (managers)",
-        description="Queues a signed `ping` delivery; its outcome appears in the delivery log. A deactivated "
-        "webhook is a 400.",
-        request=None,
-        responses={202: WebhookDeliveryOut, 400: FIELD_ERRORS, 403: FORBIDDEN, 404: NOT_FOUND},
-    )
-    def post(self, request, pk: int):
-        delivery = services.webhook_send_test(by=request.user, webhook_id=pk)
-        return Response(WebhookDeliveryOut(delivery).data, status=status.HTTP_202_ACCEPTED)
-
-
-@extend_schema(tags=["platform"])
-class WebhookDeliveriesView(WebhookEndpointBase):
-    serializer_class = WebhookDeliveryOut
-
-    @extend_schema(
-        summary="A webhook's delivery log, newest first (managers)",
-        description="Every delivery to the webhook, test pings included, with its status and last attempt.",
-        responses={200: WebhookDeliveryOut(many=True), 403: FORBIDDEN, 404: NOT_FOUND},
-    )
-    def get(self, request, pk: int):
-        endpoint = get_object_or_404(self.get_queryset(), pk=pk)
-        page = self.paginate_queryset(webhook_delivery_log(endpoint))
-        return self.get_paginated_response(WebhookDeliveryOut(page, many=True).data)

@@ -17,6 +17,7 @@ from complaints.delivery import WEBHOOK_MAX_ATTEMPTS, send_webhook, webhook_back
 from complaints.models import ClockKind, Deadline, DeliveryStatus, ResponseOutcome, WebhookDelivery
 from complaints.sweep import deadlines_sweep
 from complaints.tasks import flush_outbox_task
+from complaints.webhooks import webhook_send_test
 from platforms import services
 from platforms.models import WEBHOOK_TEST_EVENT
 from tests.factories import file_complaint
@@ -173,7 +174,7 @@ def test_deactivating_stops_pending_retries(receiver, endpoint, manager, platfor
 
 def test_send_test_delivers_a_signed_ping(receiver, endpoint, manager, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        services.webhook_send_test(by=manager, webhook_id=endpoint.pk)
+        webhook_send_test(by=manager, webhook_id=endpoint.pk)
     [request] = receiver.requests
     assert request["headers"]["X-Portal-Event"] == WEBHOOK_TEST_EVENT
     assert WebhookDelivery.objects.get().status == DeliveryStatus.DELIVERED

@@ -1,4 +1,5 @@
-"""The platform workspace: profile and overview for all staff; staff, API keys and webhooks for managers."""
+"""The platform workspace: staff, API keys and webhooks for managers (the pages with complaint data:
+tests/complaints/test_workspace.py)."""
 
 import re
 
@@ -7,13 +8,11 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
-from complaints import services as complaint_services
-from complaints.models import DeliveryStatus, WebhookDelivery
 from platforms import services
 from platforms.authentication import hash_api_key
-from platforms.models import WEBHOOK_TEST_EVENT, ApiKey, WebhookEndpoint, WebhookEvent
+from platforms.models import ApiKey, WebhookEndpoint
 from portal.models import OutboxMessage, Role
-from tests.factories import ManagerFactory, StaffFactory, file_complaint
+from tests.factories import ManagerFactory, StaffFactory
 from tests.fixtures_roles import client_for, make_api_key
 
 pytestmark = pytest.mark.django_db
@@ -40,15 +39,6 @@ def make_webhook(platform, **fields):
 
 
 # --- who may enter -------------------------------------------------------------------------------------
-
-
-def test_agent_sees_profile_and_platform_overview_without_management(agent_client, agent, platform):
-    file_complaint(platform=platform)
-    response = agent_client.get("/workspace/")
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert agent.username in html and response.context["overview"]["open"] == 1
-    assert "/workspace/api-keys/" not in html
 
 
 def test_manager_sees_management_links(manager_client):
@@ -103,16 +93,6 @@ def test_invite_refuses_an_e_mail_already_in_use(manager_client, agent):
 def test_invite_service_refuses_agents(agent):
     with pytest.raises(PermissionDenied):
         services.staff_invite(by=agent, username="x", email="x@example.cn", staff_role="agent")
-
-
-def test_deactivate_switches_off_the_account_and_unassigns_its_open_complaints(manager_client, manager, agent,
-                                                                               platform):
-    complaint = file_complaint(platform=platform)
-    complaint_services.complaint_assign(complaint_ids=[complaint.pk], by=manager, assignee=agent)
-    response = manager_client.post(f"/workspace/staff/{agent.pk}/deactivate/")
-    assert response.status_code == 302
-    agent.refresh_from_db(), complaint.refresh_from_db()
-    assert agent.is_active is False and complaint.assigned_to is None
 
 
 def test_deactivating_another_platform_s_staff_is_404(manager_client, other_agent):
@@ -236,41 +216,11 @@ def test_webhook_needs_known_events(manager):
     assert "events" in error.value.message_dict
 
 
-def test_deactivating_a_webhook_also_cancels_its_pending_deliveries(manager_client, platform):
-    endpoint = make_webhook(platform)
-    pending = WebhookDelivery.objects.create(endpoint=endpoint, event="complaint.created", payload={})
-    manager_client.post(f"/workspace/webhooks/{endpoint.pk}/deactivate/")
-    endpoint.refresh_from_db(), pending.refresh_from_db()
-    assert endpoint.is_active is False and pending.status == DeliveryStatus.FAILED
-
-
 @pytest.mark.parametrize("action", ["deactivate/", "test/", "deliveries/"])
 def test_another_platform_s_webhook_is_404(manager_client, other_platform, action):
     endpoint = make_webhook(other_platform)
     method = manager_client.get if action == "deliveries/" else manager_client.post
     assert method(f"/workspace/webhooks/{endpoint.pk}/{action}").status_code == 404
-
-
-def test_send_test_queues_a_ping_delivery_and_shows_the_log(manager_client, platform):
-    endpoint = make_webhook(platform)
-    response = manager_client.post(f"/workspace/webhooks/{endpoint.pk}/test/", follow=True)
-    delivery = WebhookDelivery.objects.get()
-    assert (delivery.endpoint, delivery.event) == (endpoint, WEBHOOK_TEST_EVENT)
-    assert response.request["PATH_INFO"] == f"/workspace/webhooks/{endpoint.pk}/deliveries/"
-
-
-def test_a_ping_delivery_is_a_valid_row_but_not_an_event_to_subscribe_to(manager, platform):
-    endpoint = make_webhook(platform)
-    services.webhook_send_test(by=manager, webhook_id=endpoint.pk)
-
-    WebhookDelivery.objects.get().full_clean()
-    assert WEBHOOK_TEST_EVENT not in WebhookEvent.values
-
-
-def test_send_test_to_a_deactivated_webhook_is_refused(manager, platform):
-    endpoint = make_webhook(platform, is_active=False)
-    with pytest.raises(ValidationError):
-        services.webhook_send_test(by=manager, webhook_id=endpoint.pk)
 
 
 def test_webhook_services_refuse_agents_and_hide_other_platforms(agent, manager, other_platform):
@@ -279,22 +229,6 @@ def test_webhook_services_refuse_agents_and_hide_other_platforms(agent, manager,
         services.webhook_deactivate(by=agent, webhook_id=endpoint.pk)
     with pytest.raises(Http404):
         services.webhook_deactivate(by=manager, webhook_id=endpoint.pk)
-
-
-def test_delivery_log_is_paginated_with_constant_queries(manager_client, platform,
-                                                         django_assert_max_num_queries):
-    endpoint = make_webhook(platform)
-    WebhookDelivery.objects.create(endpoint=endpoint, event="complaint.created", payload={})
-    url = f"/workspace/webhooks/{endpoint.pk}/deliveries/"
-    with django_assert_max_num_queries(10) as few:
-        manager_client.get(url)
-    WebhookDelivery.objects.bulk_create(
-        WebhookDelivery(endpoint=endpoint, event="complaint.overdue", payload={}) for _ in range(40)
-    )
-    with django_assert_max_num_queries(10) as many:
-        response = manager_client.get(url)
-    assert len(many.captured_queries) == len(few.captured_queries)
-    assert len(response.context["page"]) == 25 and response.context["page"].paginator.num_pages == 2
 
 
 def test_invitation_e_mail_waits_in_the_outbox_when_not_committed(manager, platform):

@@ -9,7 +9,9 @@ from portal.outbox import email_message, queue_email, send_outbox_message
 pytestmark = pytest.mark.django_db
 
 INVITATION = {
-    "platform": "星辰卡盟", "username": "xiaoli", "invited_by": "manager",
+    "platform": "星辰卡盟",
+    "username": "xiaoli",
+    "invited_by": "manager",
     "set_password_url": "https://example.cn/accounts/reset/x/y/",
 }
 
@@ -32,8 +34,7 @@ def test_an_e_mail_is_sent_only_after_commit(django_capture_on_commit_callbacks)
 
 
 def test_sending_twice_sends_once():
-    message = OutboxMessage.objects.create(template="staff_invitation", recipients=["a@example.cn"],
-                                           context=INVITATION)
+    message = OutboxMessage.objects.create(template="staff_invitation", recipients=["a@example.cn"], context=INVITATION)
     assert send_outbox_message(message.pk) is True
     assert send_outbox_message(message.pk) is False
     assert len(mail.outbox) == 1
