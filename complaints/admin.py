@@ -277,7 +277,7 @@ class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             self.message_user(request, _("Choose complaints about one registered platform."), messages.ERROR)
             return None
         ids = ",".join(str(pk) for pk in queryset.order_by("pk").values_list("pk", flat=True))
-        return HttpResponseRedirect(f"{reverse('penalty-new')}?complaints={ids}")
+        return HttpResponseRedirect(f"{reverse('regulation:penalty-new')}?complaints={ids}")
 
     @admin.action(description=_("Export as CSV"))
     def export_csv(self, request, queryset):

@@ -1,7 +1,10 @@
 from django.urls import include, path
 
+app_name = "complaints"
+
 urlpatterns = [
-    path("", include("complaints.urls_consumer")),
-    path("", include("complaints.urls_platform")),
-    path("", include("complaints.urls_dossier")),
+    path("complaints/", include("complaints.urls_consumer")),
+    path("complaints/", include("complaints.urls_platform")),
+    path("complaints/", include("complaints.urls_dossier")),
+    path("", include("complaints.urls_workspace")),
 ]

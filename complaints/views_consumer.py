@@ -94,7 +94,7 @@ class ComplaintCreateView(ConsumerRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         answer = request.GET.get("paid")
         if answer == "no":
-            return redirect("complaint-payment-not-taken")
+            return redirect("complaints:complaint-payment-not-taken")
         if answer != "yes":
             return render(request, "complaints/new_start.html")
         return self.render_form(ComplaintFilingForm())
@@ -138,7 +138,7 @@ class ComplaintCreateView(ConsumerRequiredMixin, View):
                         "Add them again in “Add evidence” below."
                     ) % {"reason": " ".join(error.messages)},
                 )
-        return redirect("complaint-detail", pk=complaint.pk)
+        return redirect("complaints:complaint-detail", pk=complaint.pk)
 
     def render_form(self, form: ComplaintFilingForm, *, conflict: Conflict | None = None,
                     status: int = 200) -> HttpResponse:
@@ -449,7 +449,7 @@ class ComplaintActionView(LoginRequiredMixin, View):
                 messages.success(request, self.success_message)
         else:
             self.error([message for errors in form.errors.values() for message in errors])
-        return redirect("complaint-detail", pk=pk)
+        return redirect("complaints:complaint-detail", pk=pk)
 
     def error(self, problems: list[str]) -> None:
         messages.error(self.request, " ".join(problems))
@@ -559,7 +559,7 @@ def evidence_json(evidence: Evidence) -> dict:
         "sha256": evidence.sha256,
         "content_type": evidence.content_type,
         "received_at": evidence.received_at.isoformat(),
-        "download_url": reverse("complaint-evidence-download", args=[evidence.pk]),
+        "download_url": reverse("complaints:complaint-evidence-download", args=[evidence.pk]),
     }
 
 

@@ -28,8 +28,8 @@ def _complaint_and_export(request, pk: int, export_id: int):
 def _export_urls(complaint_id: int, export_id: int) -> dict[str, str]:
     kwargs = {"pk": complaint_id, "export_id": export_id}
     return {
-        "status_json_url": reverse("dossier-status-json", kwargs=kwargs),
-        "download_url": reverse("dossier-export-download", kwargs=kwargs),
+        "status_json_url": reverse("complaints:dossier-status-json", kwargs=kwargs),
+        "download_url": reverse("complaints:dossier-export-download", kwargs=kwargs),
     }
 
 
@@ -39,7 +39,7 @@ def dossier_download(request, pk: int):
     complaint = get_object_or_404(complaints_visible_to(request.user), pk=pk)
     if needs_background_export(complaint):
         export = dossier_export_request(complaint=complaint, by=request.user)
-        return redirect("dossier-status", pk=complaint.pk, export_id=export.pk)
+        return redirect("complaints:dossier-status", pk=complaint.pk, export_id=export.pk)
     return dossier_download_response(request, complaint, render_dossier(complaint))
 
 

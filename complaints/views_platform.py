@@ -116,7 +116,7 @@ class InboxAssignView(PlatformStaffRequiredMixin, View):
         back = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
                                                require_https=request.is_secure()):
-            back = reverse("inbox-list")
+            back = reverse("complaints:inbox-list")
         return redirect(back)
 
 
@@ -177,7 +177,7 @@ class ComplaintActionView(RespondPageView):
         raise NotImplementedError
 
     def success_url(self, complaint: Complaint) -> str:
-        return reverse("respond-complaint", args=[complaint.pk])
+        return reverse("complaints:respond-complaint", args=[complaint.pk])
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         complaint = self.get_complaint()

@@ -35,9 +35,9 @@ class WebhookTestView(ManagerRequiredMixin, View):
             webhook_send_test(by=request.user, webhook_id=pk)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
-            return redirect("workspace-webhooks")
+            return redirect("platforms:workspace-webhooks")
         messages.success(request, _("A test delivery was queued; its result appears below."))
-        return redirect("workspace-webhook-deliveries", pk=pk)
+        return redirect("complaints:workspace-webhook-deliveries", pk=pk)
 
 
 class WebhookDeliveriesView(ManagerRequiredMixin, View):

@@ -82,7 +82,7 @@ def staff_invite(*, by, username: str, email: str, staff_role: str, first_name: 
         user.full_clean(exclude=["password"])
         user.save()
         link = settings.SITE_URL + reverse(
-            "password_reset_confirm",
+            "portal:password_reset_confirm",
             kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
                     "token": default_token_generator.make_token(user)},
         )

@@ -35,7 +35,7 @@ class StaffInviteView(ManagerRequiredMixin, View):
             else:
                 text = _("%(name)s was invited; the e-mail to set a password is on its way.")
                 messages.success(request, text % {"name": member.get_username()})
-                return redirect("workspace-home")
+                return redirect("complaints:workspace-home")
         return render(request, self.template_name, {"form": form})
 
 
@@ -48,7 +48,7 @@ class StaffDeactivateView(ManagerRequiredMixin, View):
         else:
             text = _("%(name)s can no longer log in; their open complaints are unassigned.")
             messages.success(request, text % {"name": member.get_username()})
-        return redirect("workspace-home")
+        return redirect("complaints:workspace-home")
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -80,7 +80,7 @@ class ApiKeyRevokeView(ManagerRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         api_key = services.api_key_revoke(by=request.user, key_id=pk)
         messages.success(request, _("Key %(prefix)s… is revoked.") % {"prefix": api_key.prefix})
-        return redirect("workspace-api-keys")
+        return redirect("platforms:workspace-api-keys")
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -112,4 +112,4 @@ class WebhookDeactivateView(ManagerRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         endpoint = services.webhook_deactivate(by=request.user, webhook_id=pk)
         messages.success(request, _("Nothing more will be sent to %(url)s.") % {"url": endpoint.url})
-        return redirect("workspace-webhooks")
+        return redirect("platforms:workspace-webhooks")

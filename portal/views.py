@@ -50,11 +50,11 @@ class RegisterView(FormView):
 
     template_name = "registration/register.html"
     form_class = ConsumerRegistrationForm
-    success_url = reverse_lazy("home")
+    success_url = reverse_lazy("portal:home")
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            return redirect("home")
+            return redirect("portal:home")
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form: ConsumerRegistrationForm) -> HttpResponse:

@@ -1,19 +1,31 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from portal import views
 
+app_name = "portal"
+
+# Django's auth views name their next page without a namespace: each is told its page in ours.
 accounts = [
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/register/", views.RegisterView.as_view(), name="register"),
-    path("accounts/password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/password/change/",
+        auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("portal:password_change_done")),
+        name="password_change",
+    ),
     path(
         "accounts/password/change/done/",
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("accounts/password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/password/reset/",
+        auth_views.PasswordResetView.as_view(success_url=reverse_lazy("portal:password_reset_done")),
+        name="password_reset",
+    ),
     path(
         "accounts/password/reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),
@@ -21,7 +33,7 @@ accounts = [
     ),
     path(
         "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(success_url=reverse_lazy("password_reset_complete")),
+        auth_views.PasswordResetConfirmView.as_view(success_url=reverse_lazy("portal:password_reset_complete")),
         name="password_reset_confirm",
     ),
     path(
@@ -31,7 +43,14 @@ accounts = [
     ),
 ]
 
+api_schema = [
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="portal:schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="portal:schema"), name="api-redoc"),
+]
+
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     *accounts,
+    *api_schema,
 ]

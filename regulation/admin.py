@@ -55,7 +55,7 @@ class PenaltyAdmin(admin.ModelAdmin):
         # ``penalty_issue``; the admin never types a number or saves a decision itself.
         if not self.has_add_permission(request):
             return super().add_view(request, form_url, extra_context)
-        return redirect("penalty-new")
+        return redirect("regulation:penalty-new")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("platform", "issued_by")

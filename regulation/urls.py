@@ -1,5 +1,7 @@
 from django.urls import include, path
 
+app_name = "regulation"
+
 urlpatterns = [
     path("", include("regulation.urls_public")),
     path("", include("regulation.urls_regulator")),

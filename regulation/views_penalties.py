@@ -98,4 +98,4 @@ class PenaltyIssueView(LoginRequiredMixin, FormView):
             form.add_error(None, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Penalty decision %(number)s issued.") % {"number": penalty.number})
-        return redirect("penalty-detail", pk=penalty.pk)
+        return redirect("regulation:penalty-detail", pk=penalty.pk)

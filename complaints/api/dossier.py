@@ -44,12 +44,12 @@ class DossierExportSerializer(serializers.Serializer):
         )
 
     def get_status_url(self, export: DossierExport) -> str:
-        return self._url(export, "dossier-api-export-status")
+        return self._url(export, "complaints_api:dossier-export-status")
 
     def get_download_url(self, export: DossierExport) -> str | None:
         if export.status != DossierExportStatus.DONE:
             return None
-        return self._url(export, "dossier-api-export-download")
+        return self._url(export, "complaints_api:dossier-export-download")
 
 
 class DossierEndpoint(ComplaintEndpoint):

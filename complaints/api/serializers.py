@@ -285,7 +285,7 @@ class EvidenceOut(CachedFieldsModelSerializer):
         ]
 
     def get_download_url(self, evidence: Evidence) -> str:
-        path = reverse("api-evidence-download", args=[evidence.pk])
+        path = reverse("complaints_api:evidence-download", args=[evidence.pk])
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
 

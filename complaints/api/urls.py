@@ -1,5 +1,7 @@
 from django.urls import include, path
 
+app_name = "complaints_api"
+
 urlpatterns = [
     path("", include("complaints.api.urls_complaints")),
     path("", include("complaints.api.urls_dossier")),

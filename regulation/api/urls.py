@@ -1,5 +1,7 @@
 from django.urls import include, path
 
+app_name = "regulation_api"
+
 urlpatterns = [
     path("", include("regulation.api.urls_public")),
     path("", include("regulation.api.urls_regulator")),

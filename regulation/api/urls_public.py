@@ -3,6 +3,6 @@ from django.urls import path
 from .public import RegistryDetailView, RegistryListView
 
 urlpatterns = [
-    path("platforms/", RegistryListView.as_view(), name="registry-api-list"),
-    path("platforms/<slug:slug>/", RegistryDetailView.as_view(), name="registry-api-detail"),
+    path("platforms/", RegistryListView.as_view(), name="registry-list"),
+    path("platforms/<slug:slug>/", RegistryDetailView.as_view(), name="registry-detail"),
 ]

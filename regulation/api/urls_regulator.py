@@ -3,7 +3,7 @@ from django.urls import path
 from .penalties import PenaltyDetailView, PenaltyListCreateView, PenaltyNoticeView
 
 urlpatterns = [
-    path("penalties/", PenaltyListCreateView.as_view(), name="penalty-api-list"),
-    path("penalties/<int:pk>/", PenaltyDetailView.as_view(), name="penalty-api-detail"),
-    path("penalties/<int:pk>/notice.pdf", PenaltyNoticeView.as_view(), name="penalty-api-notice"),
+    path("penalties/", PenaltyListCreateView.as_view(), name="penalty-list"),
+    path("penalties/<int:pk>/", PenaltyDetailView.as_view(), name="penalty-detail"),
+    path("penalties/<int:pk>/notice.pdf", PenaltyNoticeView.as_view(), name="penalty-notice"),
 ]

@@ -167,7 +167,7 @@ def test_open_penalty_redirects_to_issuance_with_the_ids(admin_client, platform)
     complaints = [file_complaint(platform=platform) for _ in range(2)]
     response = run_action(admin_client, "open_penalty", complaints)
     ids = ",".join(str(c.pk) for c in sorted(complaints, key=lambda c: c.pk))
-    assert response["Location"] == f"{reverse('penalty-new')}?complaints={ids}"
+    assert response["Location"] == f"{reverse('regulation:penalty-new')}?complaints={ids}"
 
 
 def test_open_penalty_refuses_complaints_of_two_platforms(admin_client):
@@ -260,7 +260,7 @@ def test_verify_action_sets_verified_at(admin_client):
 
 def test_adding_a_penalty_in_the_admin_goes_to_the_issuance_page(admin_client):
     response = admin_client.get(reverse("admin:regulation_penalty_add"))
-    assert response["Location"] == reverse("penalty-new")
+    assert response["Location"] == reverse("regulation:penalty-new")
 
 
 def test_penalty_status_changes_through_the_service_and_refuses_illegal_moves(

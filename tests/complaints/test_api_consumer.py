@@ -69,7 +69,7 @@ def upload(client, complaint, *files, kind="chat_log"):
 
     parts = [SimpleUploadedFile(name, content) for name, content in files]
     return client.post(
-        url("api-complaint-evidence", complaint), {"file": parts, "kind": kind}, format="multipart"
+        url("complaints_api:complaint-evidence", complaint), {"file": parts, "kind": kind}, format="multipart"
     )
 
 
@@ -78,7 +78,7 @@ def upload(client, complaint, *files, kind="chat_log"):
 
 def test_consumer_files_a_complaint_and_gets_its_full_representation(consumer, platform):
     response = client_for(consumer).post(
-        reverse("api-complaint-list"), filing(platform, publish_consent=True)
+        reverse("complaints_api:complaint-list"), filing(platform, publish_consent=True)
     )
 
     assert response.status_code == 201
@@ -98,10 +98,10 @@ def test_filing_answers_with_what_the_detail_endpoint_shows(consumer, platform):
     client = client_for(consumer)
     payload = filing(platform, support_contact={"agent_id": "KF-007", "promise": "24小时内补发"})
 
-    created = client.post(reverse("api-complaint-list"), payload)
+    created = client.post(reverse("complaints_api:complaint-list"), payload)
 
     assert created.status_code == 201
-    assert created.json() == client.get(reverse("api-complaint-detail", args=[created.json()["id"]])).json()
+    assert created.json() == client.get(reverse("complaints_api:complaint-detail", args=[created.json()["id"]])).json()
 
 
 def test_filing_takes_a_fixed_number_of_queries(consumer, platform, django_assert_max_num_queries):
@@ -116,7 +116,7 @@ def test_filing_takes_a_fixed_number_of_queries(consumer, platform, django_asser
     )
 
     with django_assert_max_num_queries(14):
-        response = client.post(reverse("api-complaint-list"), filing(platform))
+        response = client.post(reverse("complaints_api:complaint-list"), filing(platform))
 
     assert response.status_code == 201
 
@@ -127,7 +127,7 @@ def test_while_the_reference_counter_is_locked_only_rows_carrying_the_reference_
     )
 
     with CaptureQueriesContext(connection) as queries:
-        response = client_for(consumer).post(reverse("api-complaint-list"), filing(platform))
+        response = client_for(consumer).post(reverse("complaints_api:complaint-list"), filing(platform))
 
     assert response.status_code == 201
     statements = [query["sql"] for query in queries.captured_queries]
@@ -153,7 +153,7 @@ def test_support_contact_is_stored_with_the_complaint(consumer, platform):
         },
     )
 
-    response = client_for(consumer).post(reverse("api-complaint-list"), payload)
+    response = client_for(consumer).post(reverse("complaints_api:complaint-list"), payload)
 
     assert response.status_code == 201
     complaint = Complaint.objects.get(pk=response.json()["id"])
@@ -165,7 +165,7 @@ def test_complaint_against_unregistered_platform_goes_to_triage(consumer, platfo
     payload = filing(platform, unregistered_platform={"name": "某小众卡盟", "url": "https://xz.example.cn"})
     del payload["platform"]
 
-    response = client_for(consumer).post(reverse("api-complaint-list"), payload)
+    response = client_for(consumer).post(reverse("complaints_api:complaint-list"), payload)
 
     assert response.status_code == 201
     assert response.json()["status"] == Status.TRIAGE
@@ -173,7 +173,7 @@ def test_complaint_against_unregistered_platform_goes_to_triage(consumer, platfo
 
 
 def test_unknown_platform_slug_is_a_platform_field_error(consumer, platform):
-    response = client_for(consumer).post(reverse("api-complaint-list"), filing(platform, platform="no-such"))
+    response = client_for(consumer).post(reverse("complaints_api:complaint-list"), filing(platform, platform="no-such"))
 
     assert response.status_code == 400
     assert "platform" in response.json()
@@ -182,7 +182,7 @@ def test_unknown_platform_slug_is_a_platform_field_error(consumer, platform):
 def test_giving_both_registered_and_unregistered_platform_is_refused(consumer, platform):
     payload = filing(platform, unregistered_platform={"name": "某卡盟", "url": "https://x.example.cn"})
 
-    response = client_for(consumer).post(reverse("api-complaint-list"), payload)
+    response = client_for(consumer).post(reverse("complaints_api:complaint-list"), payload)
 
     assert response.status_code == 400
     assert "platform" in response.json()
@@ -202,7 +202,7 @@ def test_giving_both_registered_and_unregistered_platform_is_refused(consumer, p
     ],
 )
 def test_invalid_filing_answers_400_on_the_field(consumer, platform, overrides, field):
-    response = client_for(consumer).post(reverse("api-complaint-list"), filing(platform, **overrides))
+    response = client_for(consumer).post(reverse("complaints_api:complaint-list"), filing(platform, **overrides))
 
     assert response.status_code == 400
     assert field in response.json()
@@ -212,7 +212,9 @@ def test_invalid_filing_answers_400_on_the_field(consumer, platform, overrides, 
 def test_second_open_complaint_for_same_order_is_409_with_link(consumer, platform):
     first = file_complaint(consumer, platform, order_number="DD-1")
 
-    response = client_for(consumer).post(reverse("api-complaint-list"), filing(platform, order_number="DD-1"))
+    response = client_for(consumer).post(
+        reverse("complaints_api:complaint-list"), filing(platform, order_number="DD-1")
+    )
 
     assert response.status_code == 409
     assert response.json()["code"] == "duplicate_open_complaint"
@@ -223,21 +225,21 @@ def test_second_open_complaint_for_same_order_is_409_with_link(consumer, platfor
 def test_only_consumers_may_file(request, platform, role):
     user = request.getfixturevalue(role)
 
-    response = client_for(user).post(reverse("api-complaint-list"), filing(platform))
+    response = client_for(user).post(reverse("complaints_api:complaint-list"), filing(platform))
 
     assert response.status_code == 403
     assert not Complaint.objects.exists()
 
 
 def test_anonymous_caller_is_401(api_client, platform):
-    assert api_client.get(reverse("api-complaint-list")).status_code == 401
+    assert api_client.get(reverse("complaints_api:complaint-list")).status_code == 401
 
 
 def test_retry_with_same_idempotency_key_replays_the_first_answer(consumer, platform):
     client, payload = client_for(consumer), filing(platform)
 
-    first = client.post(reverse("api-complaint-list"), payload, HTTP_IDEMPOTENCY_KEY="abc-1")
-    again = client.post(reverse("api-complaint-list"), payload, HTTP_IDEMPOTENCY_KEY="abc-1")
+    first = client.post(reverse("complaints_api:complaint-list"), payload, HTTP_IDEMPOTENCY_KEY="abc-1")
+    again = client.post(reverse("complaints_api:complaint-list"), payload, HTTP_IDEMPOTENCY_KEY="abc-1")
 
     assert (first.status_code, again.status_code) == (201, 200)
     assert again["Idempotent-Replayed"] == "true"
@@ -247,10 +249,10 @@ def test_retry_with_same_idempotency_key_replays_the_first_answer(consumer, plat
 
 def test_reusing_an_idempotency_key_for_another_body_is_409(consumer, platform):
     client = client_for(consumer)
-    client.post(reverse("api-complaint-list"), filing(platform), HTTP_IDEMPOTENCY_KEY="abc-2")
+    client.post(reverse("complaints_api:complaint-list"), filing(platform), HTTP_IDEMPOTENCY_KEY="abc-2")
 
     response = client.post(
-        reverse("api-complaint-list"), filing(platform, amount="5.00"), HTTP_IDEMPOTENCY_KEY="abc-2"
+        reverse("complaints_api:complaint-list"), filing(platform, amount="5.00"), HTTP_IDEMPOTENCY_KEY="abc-2"
     )
 
     assert response.status_code == 409
@@ -260,12 +262,12 @@ def test_reusing_an_idempotency_key_for_another_body_is_409(consumer, platform):
 def test_filing_is_throttled(consumer, platform, monkeypatch):
     monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "filing", "1/hour")
     client = client_for(consumer)
-    client.post(reverse("api-complaint-list"), filing(platform))
+    client.post(reverse("complaints_api:complaint-list"), filing(platform))
 
-    response = client.post(reverse("api-complaint-list"), filing(platform))
+    response = client.post(reverse("complaints_api:complaint-list"), filing(platform))
 
     assert response.status_code == 429
-    assert client.get(reverse("api-complaint-list")).status_code == 200
+    assert client.get(reverse("complaints_api:complaint-list")).status_code == 200
 
 
 @pytest.mark.postgres
@@ -278,7 +280,7 @@ def test_same_idempotency_key_sent_twice_at_once_files_one_complaint(consumer, p
         try:
             barrier.wait()
             response = client_for(consumer).post(
-                reverse("api-complaint-list"), payload, HTTP_IDEMPOTENCY_KEY="same-time"
+                reverse("complaints_api:complaint-list"), payload, HTTP_IDEMPOTENCY_KEY="same-time"
             )
             answers.append((response.status_code, response.json()["id"]))
         finally:
@@ -302,7 +304,7 @@ def test_consumer_lists_only_own_complaints(consumer, other_consumer, platform):
     mine = file_complaint(consumer, platform)
     file_complaint(other_consumer, platform)
 
-    response = client_for(consumer).get(reverse("api-complaint-list"))
+    response = client_for(consumer).get(reverse("complaints_api:complaint-list"))
 
     assert response.status_code == 200
     assert [row["id"] for row in response.json()["results"]] == [mine.pk]
@@ -315,7 +317,7 @@ def test_list_is_newest_first(consumer, platform):
     )
     newer = file_complaint(consumer, platform)
 
-    rows = client_for(consumer).get(reverse("api-complaint-list")).json()["results"]
+    rows = client_for(consumer).get(reverse("complaints_api:complaint-list")).json()["results"]
 
     assert [row["id"] for row in rows] == [newer.pk, older.pk]
 
@@ -353,13 +355,13 @@ def test_list_filters(consumer, platform, other_platform, query, expected):
         other_slug=other_platform.slug,
     )
 
-    rows = client_for(consumer).get(f"{reverse('api-complaint-list')}?{query}").json()["results"]
+    rows = client_for(consumer).get(f"{reverse('complaints_api:complaint-list')}?{query}").json()["results"]
 
     assert {row["id"] for row in rows} == {complaints[name].pk for name in expected}
 
 
 def test_invalid_date_filter_is_a_400(consumer):
-    response = client_for(consumer).get(f"{reverse('api-complaint-list')}?created_after=soon")
+    response = client_for(consumer).get(f"{reverse('complaints_api:complaint-list')}?created_after=soon")
 
     assert response.status_code == 400
     assert "created_after" in response.json()
@@ -372,13 +374,13 @@ def test_list_query_count_does_not_grow_with_complaints(consumer, django_assert_
     client = client_for(consumer)
 
     with django_assert_max_num_queries(2):
-        response = client.get(reverse("api-complaint-list"))
+        response = client.get(reverse("complaints_api:complaint-list"))
 
     assert len(response.json()["results"]) == count
 
 
 def test_detail_shows_all_facts_without_consumer_contact_to_the_consumer(consumer, complaint):
-    response = client_for(consumer).get(url("api-complaint-detail", complaint))
+    response = client_for(consumer).get(url("complaints_api:complaint-detail", complaint))
 
     assert response.status_code == 200
     body = response.json()
@@ -403,14 +405,16 @@ def test_detail_shows_all_facts_without_consumer_contact_to_the_consumer(consume
 
 def test_other_consumers_complaint_is_404_everywhere(other_consumer, complaint):
     client = client_for(other_consumer)
-    for name in ("api-complaint-detail", "api-complaint-events"):
+    for name in ("complaints_api:complaint-detail", "complaints_api:complaint-events"):
         assert client.get(url(name, complaint)).status_code == 404
-    for name in ("api-complaint-withdraw", "api-complaint-dispute", "api-complaint-evidence"):
+    for name in (
+        "complaints_api:complaint-withdraw", "complaints_api:complaint-dispute", "complaints_api:complaint-evidence"
+    ):
         assert client.post(url(name, complaint), {"reason": "不认"}).status_code == 404
 
 
 def test_events_are_the_hash_chained_timeline_in_order(consumer, complaint):
-    response = client_for(consumer).get(url("api-complaint-events", complaint))
+    response = client_for(consumer).get(url("complaints_api:complaint-events", complaint))
 
     assert response.status_code == 200
     events = response.json()
@@ -432,7 +436,7 @@ def test_single_file_upload_answers_the_evidence_object(consumer, complaint):
     evidence = Evidence.objects.get(pk=body["id"])
     assert body["sha256"] == evidence.sha256
     assert (body["size"], body["content_type"], body["kind"]) == (len(CHAT_LOG), "text/plain", "chat_log")
-    assert body["download_url"].endswith(reverse("api-evidence-download", args=[evidence.pk]))
+    assert body["download_url"].endswith(reverse("complaints_api:evidence-download", args=[evidence.pk]))
 
 
 def test_several_files_answer_an_evidence_list(consumer, complaint):
@@ -455,7 +459,7 @@ def test_rejected_file_is_a_file_field_error_and_nothing_is_stored(consumer, com
 
 def test_upload_without_file_is_a_file_field_error(consumer, complaint):
     response = client_for(consumer).post(
-        url("api-complaint-evidence", complaint), {"kind": "other"}, format="multipart"
+        url("complaints_api:complaint-evidence", complaint), {"kind": "other"}, format="multipart"
     )
 
     assert response.status_code == 400
@@ -485,7 +489,7 @@ def test_file_over_the_size_cap_is_a_file_field_error(consumer, complaint, setti
 def test_consumer_downloads_own_evidence_as_attachment(consumer, complaint):
     evidence_id = upload(client_for(consumer), complaint, ("chat.txt", CHAT_LOG)).json()["id"]
 
-    response = client_for(consumer).get(reverse("api-evidence-download", args=[evidence_id]))
+    response = client_for(consumer).get(reverse("complaints_api:evidence-download", args=[evidence_id]))
 
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
@@ -496,7 +500,7 @@ def test_consumer_downloads_own_evidence_as_attachment(consumer, complaint):
 def test_other_consumer_cannot_download_evidence(consumer, other_consumer, complaint):
     evidence_id = upload(client_for(consumer), complaint, ("chat.txt", CHAT_LOG)).json()["id"]
 
-    response = client_for(other_consumer).get(reverse("api-evidence-download", args=[evidence_id]))
+    response = client_for(other_consumer).get(reverse("complaints_api:evidence-download", args=[evidence_id]))
 
     assert response.status_code == 404
 
@@ -505,7 +509,7 @@ def test_other_consumer_cannot_download_evidence(consumer, other_consumer, compl
 
 
 def test_consumer_withdraws(consumer, complaint):
-    response = client_for(consumer).post(url("api-complaint-withdraw", complaint), {"reason": "已自行解决"})
+    response = client_for(consumer).post(url("complaints_api:complaint-withdraw", complaint), {"reason": "已自行解决"})
 
     assert response.status_code == 200
     assert response.json()["status"] == Status.WITHDRAWN
@@ -513,9 +517,9 @@ def test_consumer_withdraws(consumer, complaint):
 
 def test_withdrawing_twice_is_409(consumer, complaint):
     client = client_for(consumer)
-    client.post(url("api-complaint-withdraw", complaint), {})
+    client.post(url("complaints_api:complaint-withdraw", complaint), {})
 
-    response = client.post(url("api-complaint-withdraw", complaint), {})
+    response = client.post(url("complaints_api:complaint-withdraw", complaint), {})
 
     assert response.status_code == 409
     assert response.json()["code"] == "illegal_transition"
@@ -525,7 +529,7 @@ def test_consumer_accepts_a_final_answer(consumer, complaint):
     answer_with_refund(complaint)
 
     response = client_for(consumer).post(
-        url("api-complaint-accept", complaint), {"rating": 4, "comment": "好"}
+        url("complaints_api:complaint-accept", complaint), {"rating": 4, "comment": "好"}
     )
 
     assert response.status_code == 200
@@ -535,31 +539,32 @@ def test_consumer_accepts_a_final_answer(consumer, complaint):
 def test_accepting_twice_is_409(consumer, complaint):
     answer_with_refund(complaint)
     client = client_for(consumer)
-    client.post(url("api-complaint-accept", complaint), {"rating": 5})
+    client.post(url("complaints_api:complaint-accept", complaint), {"rating": 5})
 
-    assert client.post(url("api-complaint-accept", complaint), {"rating": 5}).status_code == 409
+    assert client.post(url("complaints_api:complaint-accept", complaint), {"rating": 5}).status_code == 409
 
 
 @pytest.mark.parametrize("rating", [0, 6, "great", None])
 def test_rating_must_be_1_to_5(consumer, complaint, rating):
     answer_with_refund(complaint)
 
-    response = client_for(consumer).post(url("api-complaint-accept", complaint), {"rating": rating})
+    response = client_for(consumer).post(url("complaints_api:complaint-accept", complaint), {"rating": rating})
 
     assert response.status_code == 400
     assert "rating" in response.json()
 
 
 def test_accepting_before_any_answer_is_409(consumer, complaint):
-    assert client_for(consumer).post(url("api-complaint-accept", complaint), {"rating": 5}).status_code == 409
+    response = client_for(consumer).post(url("complaints_api:complaint-accept", complaint), {"rating": 5})
+    assert response.status_code == 409
 
 
 def test_consumer_disputes_then_escalates(consumer, complaint):
     answer_with_refund(complaint)
     client = client_for(consumer)
 
-    disputed = client.post(url("api-complaint-dispute", complaint), {"reason": "退款金额不对"})
-    escalated = client.post(url("api-complaint-escalate", complaint), {"reason": "平台不再回复"})
+    disputed = client.post(url("complaints_api:complaint-dispute", complaint), {"reason": "退款金额不对"})
+    escalated = client.post(url("complaints_api:complaint-escalate", complaint), {"reason": "平台不再回复"})
 
     assert (disputed.status_code, disputed.json()["status"]) == (200, Status.DISPUTED)
     assert (escalated.status_code, escalated.json()["status"]) == (200, Status.ESCALATED)
@@ -568,14 +573,14 @@ def test_consumer_disputes_then_escalates(consumer, complaint):
 def test_dispute_needs_a_reason(consumer, complaint):
     answer_with_refund(complaint)
 
-    response = client_for(consumer).post(url("api-complaint-dispute", complaint), {})
+    response = client_for(consumer).post(url("complaints_api:complaint-dispute", complaint), {})
 
     assert response.status_code == 400
     assert "reason" in response.json()
 
 
 def test_escalating_while_the_platform_still_has_time_is_409(consumer, complaint):
-    response = client_for(consumer).post(url("api-complaint-escalate", complaint), {"reason": "太慢了"})
+    response = client_for(consumer).post(url("complaints_api:complaint-escalate", complaint), {"reason": "太慢了"})
 
     assert response.status_code == 409
 
@@ -584,7 +589,7 @@ def test_consumer_supplies_requested_information(consumer, agent, complaint):
     services.complaint_request_info(complaint_id=complaint.pk, by=agent, message="请提供付款截图")
 
     response = client_for(consumer).post(
-        url("api-complaint-supply-info", complaint), {"message": "已上传截图"}
+        url("complaints_api:complaint-supply-info", complaint), {"message": "已上传截图"}
     )
 
     assert response.status_code == 200
@@ -592,7 +597,7 @@ def test_consumer_supplies_requested_information(consumer, agent, complaint):
 
 
 def test_consumer_changes_publication_consent(consumer, complaint):
-    response = client_for(consumer).post(url("api-complaint-publication", complaint), {"consent": True})
+    response = client_for(consumer).post(url("complaints_api:complaint-publication", complaint), {"consent": True})
 
     assert response.status_code == 200
     assert response.json()["publish_consent"] is True
@@ -600,7 +605,8 @@ def test_consumer_changes_publication_consent(consumer, complaint):
 
 @pytest.mark.parametrize("role", ["agent", "regulator"])
 @pytest.mark.parametrize(
-    "action", ["api-complaint-withdraw", "api-complaint-accept", "api-complaint-escalate"]
+    "action",
+    ["complaints_api:complaint-withdraw", "complaints_api:complaint-accept", "complaints_api:complaint-escalate"],
 )
 def test_consumer_moves_are_403_for_other_roles_who_see_the_complaint(request, complaint, role, action):
     response = client_for(request.getfixturevalue(role)).post(
@@ -615,17 +621,17 @@ def test_internal_notes_do_not_exist_for_consumers(consumer, agent, complaint):
     services.complaint_add_note(complaint_id=complaint.pk, by=agent, text="疑似重复投诉")
     client = client_for(consumer)
 
-    assert client.get(url("api-complaint-notes", complaint)).status_code == 404
-    assert client.post(url("api-complaint-notes", complaint), {"text": "hi"}).status_code == 404
+    assert client.get(url("complaints_api:complaint-notes", complaint)).status_code == 404
+    assert client.post(url("complaints_api:complaint-notes", complaint), {"text": "hi"}).status_code == 404
 
 
 def test_consumer_is_403_on_the_platform_inbox(consumer):
-    assert client_for(consumer).get(reverse("api-platform-inbox")).status_code == 403
+    assert client_for(consumer).get(reverse("complaints_api:platform-inbox")).status_code == 403
 
 
 def test_overlong_idempotency_key_is_400(consumer, platform):
     response = client_for(consumer).post(
-        reverse("api-complaint-list"), filing(platform), HTTP_IDEMPOTENCY_KEY="k" * 101
+        reverse("complaints_api:complaint-list"), filing(platform), HTTP_IDEMPOTENCY_KEY="k" * 101
     )
 
     assert response.status_code == 400

@@ -47,7 +47,7 @@ def filed_days_ago(platform, days: float, **overrides):
 
 
 def test_agent_answers_and_the_complaint_waits_for_the_consumer(agent, complaint):
-    response = client_for(agent).post(url("api-complaint-respond", complaint), delivered())
+    response = client_for(agent).post(url("complaints_api:complaint-respond", complaint), delivered())
 
     assert response.status_code == 201
     body = response.json()
@@ -57,7 +57,7 @@ def test_agent_answers_and_the_complaint_waits_for_the_consumer(agent, complaint
 
 def test_outcome_specific_fields_are_required(agent, complaint):
     response = client_for(agent).post(
-        url("api-complaint-respond", complaint), {"outcome": "refunded", "message": "已退款"}
+        url("complaints_api:complaint-respond", complaint), {"outcome": "refunded", "message": "已退款"}
     )
 
     assert response.status_code == 400
@@ -69,7 +69,7 @@ def test_outcome_specific_fields_are_required(agent, complaint):
     [("outcome", "ignored"), ("refund_amount", "1.234"), ("rejection_reason", "dont_care")],
 )
 def test_malformed_answer_fields_are_400(agent, complaint, field, value):
-    response = client_for(agent).post(url("api-complaint-respond", complaint), {**delivered(), field: value})
+    response = client_for(agent).post(url("complaints_api:complaint-respond", complaint), {**delivered(), field: value})
 
     assert response.status_code == 400
     assert field in response.json()
@@ -78,7 +78,7 @@ def test_malformed_answer_fields_are_400(agent, complaint, field, value):
 def test_answering_a_withdrawn_complaint_is_409(agent, consumer, complaint):
     services.complaint_withdraw(complaint_id=complaint.pk, by=consumer)
 
-    response = client_for(agent).post(url("api-complaint-respond", complaint), delivered())
+    response = client_for(agent).post(url("complaints_api:complaint-respond", complaint), delivered())
 
     assert response.status_code == 409
     assert not Response.objects.exists()
@@ -87,22 +87,22 @@ def test_answering_a_withdrawn_complaint_is_409(agent, consumer, complaint):
 def test_other_platforms_agent_gets_404(other_agent, complaint):
     client = client_for(other_agent)
 
-    assert client.post(url("api-complaint-respond", complaint), delivered()).status_code == 404
-    assert client.get(url("api-complaint-detail", complaint)).status_code == 404
+    assert client.post(url("complaints_api:complaint-respond", complaint), delivered()).status_code == 404
+    assert client.get(url("complaints_api:complaint-detail", complaint)).status_code == 404
 
 
 @pytest.mark.parametrize("role", ["consumer", "regulator"])
 def test_platform_moves_are_403_for_other_roles_who_see_the_complaint(request, complaint, role):
     client = client_for(request.getfixturevalue(role))
 
-    assert client.post(url("api-complaint-respond", complaint), delivered()).status_code == 403
-    assert client.post(url("api-complaint-request-info", complaint), {"message": "?"}).status_code == 403
-    assert client.post(url("api-complaint-assign", complaint), {"assignee": None}).status_code == 403
+    assert client.post(url("complaints_api:complaint-respond", complaint), delivered()).status_code == 403
+    assert client.post(url("complaints_api:complaint-request-info", complaint), {"message": "?"}).status_code == 403
+    assert client.post(url("complaints_api:complaint-assign", complaint), {"assignee": None}).status_code == 403
 
 
 def test_agent_requests_information(agent, complaint):
     response = client_for(agent).post(
-        url("api-complaint-request-info", complaint), {"message": "请提供付款截图"}
+        url("complaints_api:complaint-request-info", complaint), {"message": "请提供付款截图"}
     )
 
     assert response.status_code == 200
@@ -120,7 +120,7 @@ def test_two_agents_answering_at_once_one_wins_and_the_other_gets_409(platform, 
         try:
             barrier.wait()
             codes.append(
-                client_for(agent).post(url("api-complaint-respond", complaint), delivered()).status_code
+                client_for(agent).post(url("complaints_api:complaint-respond", complaint), delivered()).status_code
             )
         finally:
             connection.close()
@@ -139,7 +139,7 @@ def test_two_agents_answering_at_once_one_wins_and_the_other_gets_409(platform, 
 
 
 def test_api_key_answers_its_platforms_complaint(api_key, complaint):
-    response = client_for(api_key=api_key).post(url("api-complaint-respond", complaint), delivered())
+    response = client_for(api_key=api_key).post(url("complaints_api:complaint-respond", complaint), delivered())
 
     assert response.status_code == 201
     answer = Response.objects.get(pk=response.json()["id"])
@@ -149,14 +149,14 @@ def test_api_key_answers_its_platforms_complaint(api_key, complaint):
 def test_api_key_gets_404_for_another_platforms_complaint(other_platform, complaint):
     client = client_for(api_key=make_api_key(other_platform))
 
-    assert client.get(url("api-complaint-detail", complaint)).status_code == 404
-    assert client.post(url("api-complaint-respond", complaint), delivered()).status_code == 404
+    assert client.get(url("complaints_api:complaint-detail", complaint)).status_code == 404
+    assert client.post(url("complaints_api:complaint-respond", complaint), delivered()).status_code == 404
 
 
 def test_revoked_api_key_is_401(api_key, complaint):
     ApiKey.objects.update(revoked_at=timezone.now())
 
-    response = client_for(api_key=api_key).get(reverse("api-platform-inbox"))
+    response = client_for(api_key=api_key).get(reverse("complaints_api:platform-inbox"))
 
     assert response.status_code == 401
 
@@ -164,7 +164,7 @@ def test_revoked_api_key_is_401(api_key, complaint):
 def test_api_key_reads_the_inbox(api_key, complaint, other_platform):
     file_complaint(ConsumerFactory(), other_platform)
 
-    rows = client_for(api_key=api_key).get(reverse("api-platform-inbox")).json()["results"]
+    rows = client_for(api_key=api_key).get(reverse("complaints_api:platform-inbox")).json()["results"]
 
     assert [row["id"] for row in rows] == [complaint.pk]
 
@@ -178,7 +178,7 @@ def test_platform_and_regulator_see_consumer_contact_and_the_read_is_logged(
 ):
     user = request.getfixturevalue(role)
 
-    response = client_for(user).get(url("api-complaint-detail", complaint))
+    response = client_for(user).get(url("complaints_api:complaint-detail", complaint))
 
     assert response.json()["consumer"]["email"] == consumer.email
     log = AccessLog.objects.get(action="personal_data_read")
@@ -186,7 +186,7 @@ def test_platform_and_regulator_see_consumer_contact_and_the_read_is_logged(
 
 
 def test_consumer_reading_own_complaint_is_not_logged_as_personal_data_read(consumer, complaint):
-    client_for(consumer).get(url("api-complaint-detail", complaint))
+    client_for(consumer).get(url("complaints_api:complaint-detail", complaint))
 
     assert not AccessLog.objects.filter(action="personal_data_read").exists()
 
@@ -194,8 +194,8 @@ def test_consumer_reading_own_complaint_is_not_logged_as_personal_data_read(cons
 def test_agent_assigns_to_a_colleague_and_unassigns(agent, manager, complaint):
     client = client_for(manager)
 
-    assigned = client.post(url("api-complaint-assign", complaint), {"assignee": agent.username})
-    unassigned = client.post(url("api-complaint-assign", complaint), {"assignee": None})
+    assigned = client.post(url("complaints_api:complaint-assign", complaint), {"assignee": agent.username})
+    unassigned = client.post(url("complaints_api:complaint-assign", complaint), {"assignee": None})
 
     assert (assigned.status_code, assigned.json()["assigned_to"]) == (200, agent.username)
     assert (unassigned.status_code, unassigned.json()["assigned_to"]) == (200, None)
@@ -203,7 +203,7 @@ def test_agent_assigns_to_a_colleague_and_unassigns(agent, manager, complaint):
 
 def test_assigning_to_another_platforms_staff_is_400(agent, other_agent, complaint):
     response = client_for(agent).post(
-        url("api-complaint-assign", complaint), {"assignee": other_agent.username}
+        url("complaints_api:complaint-assign", complaint), {"assignee": other_agent.username}
     )
 
     assert response.status_code == 400
@@ -211,8 +211,8 @@ def test_assigning_to_another_platforms_staff_is_400(agent, other_agent, complai
 
 
 def test_agent_and_regulator_keep_internal_notes(agent, regulator, complaint):
-    created = client_for(agent).post(url("api-complaint-notes", complaint), {"text": "已联系上游供货商"})
-    listed = client_for(regulator).get(url("api-complaint-notes", complaint))
+    created = client_for(agent).post(url("complaints_api:complaint-notes", complaint), {"text": "已联系上游供货商"})
+    listed = client_for(regulator).get(url("complaints_api:complaint-notes", complaint))
 
     assert created.status_code == 201
     assert created.json()["author"] == agent.username
@@ -220,21 +220,21 @@ def test_agent_and_regulator_keep_internal_notes(agent, regulator, complaint):
 
 
 def test_empty_note_is_400(agent, complaint):
-    response = client_for(agent).post(url("api-complaint-notes", complaint), {"text": ""})
+    response = client_for(agent).post(url("complaints_api:complaint-notes", complaint), {"text": ""})
 
     assert response.status_code == 400
     assert "text" in response.json()
 
 
 def test_other_platforms_agent_cannot_see_notes(other_agent, complaint):
-    assert client_for(other_agent).get(url("api-complaint-notes", complaint)).status_code == 404
+    assert client_for(other_agent).get(url("complaints_api:complaint-notes", complaint)).status_code == 404
 
 
 def test_agent_searches_by_order_number(agent, platform):
     wanted = file_complaint(ConsumerFactory(), platform, order_number="DD-2026-42")
     file_complaint(ConsumerFactory(), platform)
 
-    rows = client_for(agent).get(f"{reverse('api-complaint-list')}?search=DD-2026-42").json()["results"]
+    rows = client_for(agent).get(f"{reverse('complaints_api:complaint-list')}?search=DD-2026-42").json()["results"]
 
     assert [row["id"] for row in rows] == [wanted.pk]
 
@@ -243,7 +243,7 @@ def test_agent_searches_by_order_number(agent, platform):
 
 
 def test_regulator_is_403_on_the_platform_inbox(regulator):
-    assert client_for(regulator).get(reverse("api-platform-inbox")).status_code == 403
+    assert client_for(regulator).get(reverse("complaints_api:platform-inbox")).status_code == 403
 
 
 def test_inbox_orders_by_earliest_running_platform_deadline(agent, platform):
@@ -252,7 +252,7 @@ def test_inbox_orders_by_earliest_running_platform_deadline(agent, platform):
     withdrawn = filed_days_ago(platform, 0.5)
     services.complaint_withdraw(complaint_id=withdrawn.pk, by=withdrawn.consumer)
 
-    rows = client_for(agent).get(reverse("api-platform-inbox")).json()["results"]
+    rows = client_for(agent).get(reverse("complaints_api:platform-inbox")).json()["results"]
 
     assert [row["id"] for row in rows] == [oldest.pk, recent.pk, withdrawn.pk]
     assert rows[-1]["next_due_at"] is None
@@ -262,13 +262,13 @@ def test_inbox_orders_by_earliest_running_platform_deadline(agent, platform):
 def test_inbox_can_order_newest_first(agent, platform):
     older, newer = filed_days_ago(platform, 2), filed_days_ago(platform, 1)
 
-    rows = client_for(agent).get(f"{reverse('api-platform-inbox')}?ordering=-created_at").json()["results"]
+    rows = client_for(agent).get(f"{reverse('complaints_api:platform-inbox')}?ordering=-created_at").json()["results"]
 
     assert [row["id"] for row in rows] == [newer.pk, older.pk]
 
 
 def test_unknown_inbox_ordering_is_400(agent):
-    response = client_for(agent).get(f"{reverse('api-platform-inbox')}?ordering=amount")
+    response = client_for(agent).get(f"{reverse('complaints_api:platform-inbox')}?ordering=amount")
 
     assert response.status_code == 400
     assert "ordering" in response.json()
@@ -283,7 +283,7 @@ def test_inbox_puts_the_most_urgent_first_then_the_complaints_without_a_clock_ne
     for done in (newer_done, older_done):
         services.complaint_withdraw(complaint_id=done.pk, by=done.consumer)
 
-    rows = client_for(agent).get(reverse("api-platform-inbox")).json()["results"]
+    rows = client_for(agent).get(reverse("complaints_api:platform-inbox")).json()["results"]
 
     # urgent and tied fall due at the same moment: the higher id first, as among those without a due time.
     assert [row["id"] for row in rows] == [tied.pk, urgent.pk, later.pk, newer_done.pk, older_done.pk]
@@ -296,8 +296,8 @@ def test_inbox_cursor_pages_forwards_and_back_cover_everything_once_in_order(age
         services.complaint_withdraw(complaint_id=complaint.pk, by=complaint.consumer)
     complaints += [filed_days_ago(platform, 0.5) for _ in range(2)]  # equal due times
     client = client_for(agent)
-    everything = [row["id"] for row in client.get(reverse("api-platform-inbox")).json()["results"]]
-    forwards = [client.get(f"{reverse('api-platform-inbox')}?page_size=2").json()]
+    everything = [row["id"] for row in client.get(reverse("complaints_api:platform-inbox")).json()["results"]]
+    forwards = [client.get(f"{reverse('complaints_api:platform-inbox')}?page_size=2").json()]
     while forwards[-1]["next"]:
         forwards.append(client.get(forwards[-1]["next"]).json())
     backwards = [forwards[-1]]
@@ -310,7 +310,7 @@ def test_inbox_cursor_pages_forwards_and_back_cover_everything_once_in_order(age
 
 
 def test_invalid_inbox_cursor_is_404(agent):
-    assert client_for(agent).get(f"{reverse('api-platform-inbox')}?cursor=bm9wZQ").status_code == 404
+    assert client_for(agent).get(f"{reverse('complaints_api:platform-inbox')}?cursor=bm9wZQ").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -336,7 +336,7 @@ def test_inbox_filters(agent, platform, query, expected):
     sync_platform_due([complaints["overdue"].pk])
     services.complaint_assign(complaint_ids=[complaints["mine"].pk], by=agent, assignee=agent)
 
-    rows = client_for(agent).get(f"{reverse('api-platform-inbox')}?{query}").json()["results"]
+    rows = client_for(agent).get(f"{reverse('complaints_api:platform-inbox')}?{query}").json()["results"]
 
     assert {row["id"] for row in rows} == {complaints[name].pk for name in expected}
 
@@ -345,7 +345,7 @@ def test_due_before_filter(agent, platform):
     soon, later = filed_days_ago(platform, 0.5), filed_days_ago(platform, 0)
     cutoff = soon.deadlines.order_by("due_at").first().due_at
 
-    response = client_for(agent).get(reverse("api-platform-inbox"), {"due_before": cutoff.isoformat()})
+    response = client_for(agent).get(reverse("complaints_api:platform-inbox"), {"due_before": cutoff.isoformat()})
 
     assert [row["id"] for row in response.json()["results"]] == [soon.pk]
     assert later.pk not in {row["id"] for row in response.json()["results"]}
@@ -355,7 +355,7 @@ def test_due_before_with_an_offset_postgresql_cannot_store_is_compared_in_utc(ag
     soon = filed_days_ago(platform, 0.5)
     cutoff = soon.deadlines.order_by("due_at").first().due_at.astimezone(dt_timezone(timedelta(hours=16, minutes=8)))
 
-    response = client_for(agent).get(reverse("api-platform-inbox"), {"due_before": cutoff.isoformat()})
+    response = client_for(agent).get(reverse("complaints_api:platform-inbox"), {"due_before": cutoff.isoformat()})
 
     assert response.status_code == 200
     assert [row["id"] for row in response.json()["results"]] == [soon.pk]
@@ -363,7 +363,8 @@ def test_due_before_with_an_offset_postgresql_cannot_store_is_compared_in_utc(ag
 
 @pytest.mark.parametrize("param", ["due_before", "created_after"])
 def test_a_date_time_beyond_year_one_in_utc_is_a_field_error(agent, param):
-    url = reverse("api-platform-inbox") if param == "due_before" else reverse("api-complaint-list")
+    name = "complaints_api:platform-inbox" if param == "due_before" else "complaints_api:complaint-list"
+    url = reverse(name)
 
     response = client_for(agent).get(url, {param: "0001-01-01T00:30:00+16:00"})
 
@@ -381,7 +382,7 @@ def test_inbox_query_count_does_not_grow_with_complaints(
     client = client_for(agent)
 
     with django_assert_max_num_queries(1):
-        response = client.get(reverse("api-platform-inbox"))
+        response = client.get(reverse("complaints_api:platform-inbox"))
 
     assert len(response.json()["results"]) == count
 
@@ -395,6 +396,6 @@ def test_staff_list_query_count_does_not_grow_with_complaints(
     client = client_for(agent)
 
     with django_assert_max_num_queries(2):
-        response = client.get(reverse("api-complaint-list"))
+        response = client.get(reverse("complaints_api:complaint-list"))
 
     assert response.json()["count"] == count

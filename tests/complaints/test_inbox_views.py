@@ -47,7 +47,7 @@ def respond_url(complaint, action: str = "") -> str:
 
 
 def test_inbox_url_name_resolves():
-    assert reverse("inbox-list") == INBOX
+    assert reverse("complaints:inbox-list") == INBOX
 
 
 def test_inbox_lists_only_the_platform_s_own_complaints(agent_client, platform, other_platform):
@@ -181,7 +181,7 @@ def test_inbox_query_count_does_not_grow_with_complaints(agent_client, agent, pl
 def test_bulk_assign_assigns_the_ticked_complaints(agent_client, platform, agent):
     colleague = StaffFactory(platform=platform)
     ticked, untouched = file_complaint(platform=platform), file_complaint(platform=platform)
-    response = agent_client.post(reverse("inbox-assign"), {
+    response = agent_client.post(reverse("complaints:inbox-assign"), {
         "complaints": [ticked.pk], "assignee": colleague.pk, "next": f"{INBOX}?sort=newest",
     })
     assert response.status_code == 302 and response["Location"] == f"{INBOX}?sort=newest"
@@ -192,7 +192,7 @@ def test_bulk_assign_assigns_the_ticked_complaints(agent_client, platform, agent
 def test_bulk_assign_never_touches_another_platform_s_complaints(agent_client, agent, platform,
                                                                   other_platform):
     own, foreign = file_complaint(platform=platform), file_complaint(platform=other_platform)
-    agent_client.post(reverse("inbox-assign"), {"complaints": [own.pk, foreign.pk], "assignee": agent.pk})
+    agent_client.post(reverse("complaints:inbox-assign"), {"complaints": [own.pk, foreign.pk], "assignee": agent.pk})
     own.refresh_from_db(), foreign.refresh_from_db()
     assert foreign.assigned_to is None
     assert own.assigned_to is None  # the whole request is refused, not half-applied
@@ -200,14 +200,14 @@ def test_bulk_assign_never_touches_another_platform_s_complaints(agent_client, a
 
 def test_bulk_assign_refuses_an_assignee_of_another_platform(agent_client, platform, other_agent):
     complaint = file_complaint(platform=platform)
-    agent_client.post(reverse("inbox-assign"), {"complaints": [complaint.pk], "assignee": other_agent.pk})
+    agent_client.post(reverse("complaints:inbox-assign"), {"complaints": [complaint.pk], "assignee": other_agent.pk})
     complaint.refresh_from_db()
     assert complaint.assigned_to is None
 
 
 def test_bulk_assign_ignores_an_offsite_next_url(agent_client, agent, platform):
     complaint = file_complaint(platform=platform)
-    response = agent_client.post(reverse("inbox-assign"), {
+    response = agent_client.post(reverse("complaints:inbox-assign"), {
         "complaints": [complaint.pk], "assignee": agent.pk, "next": "https://evil.example/",
     })
     assert response["Location"] == INBOX

@@ -21,14 +21,14 @@ def register(client, **overrides):
         "password2": STRONG_PASSWORD,
         **overrides,
     }
-    return client.post(reverse("register"), data)
+    return client.post(reverse("portal:register"), data)
 
 
 def test_registration_creates_a_consumer_and_logs_them_in(client):
     response = register(client)
 
     assert response.status_code == 302
-    assert response.headers["Location"] == reverse("home")
+    assert response.headers["Location"] == reverse("portal:home")
     user = User.objects.get(username="xiaoming")
     assert user.role == Role.CONSUMER
     assert user.platform is None
@@ -59,14 +59,14 @@ def test_registration_form_marks_invalid_fields_for_screen_readers(client):
 
 
 def test_login_with_correct_password_logs_in(client, consumer):
-    response = client.post(reverse("login"), {"username": consumer.username, "password": DEFAULT_PASSWORD})
+    response = client.post(reverse("portal:login"), {"username": consumer.username, "password": DEFAULT_PASSWORD})
 
     assert response.status_code == 302
     assert int(client.session["_auth_user_id"]) == consumer.pk
 
 
 def test_login_is_locked_after_five_failures(client, consumer):
-    url = reverse("login")
+    url = reverse("portal:login")
     for _attempt in range(4):
         response = client.post(url, {"username": consumer.username, "password": "wrong-password"})
         assert response.status_code == 200
@@ -83,8 +83,8 @@ def test_login_is_locked_after_five_failures(client, consumer):
 def test_logout_needs_post(client, consumer):
     client.force_login(consumer)
 
-    assert client.get(reverse("logout")).status_code == 405
-    response = client.post(reverse("logout"))
+    assert client.get(reverse("portal:logout")).status_code == 405
+    response = client.post(reverse("portal:logout"))
 
     assert response.status_code == 302
     assert "_auth_user_id" not in client.session
@@ -95,7 +95,7 @@ def test_login_page_lists_demo_logins_only_when_enabled(client, settings, show, 
     settings.PORTAL_SHOW_DEMO_LOGINS = show
     settings.PORTAL_DEMO_PASSWORD = "demo-pass-2026"
 
-    html = client.get(reverse("login")).content.decode()
+    html = client.get(reverse("portal:login")).content.decode()
 
     for username in ("demo-consumer", "demo-platform", "demo-regulator"):
         assert (username in html) is visible
@@ -107,7 +107,9 @@ def test_login_page_lists_demo_logins_only_when_enabled(client, settings, show, 
     [("en", "Reset your password", "choose a new password"), ("zh-hans", "重置", "设置新密码")],
 )
 def test_password_reset_sends_a_link_in_the_visitor_language(client, consumer, language, subject_word, body_phrase):
-    response = client.post(reverse("password_reset"), {"email": consumer.email}, headers={"accept-language": language})
+    response = client.post(
+        reverse("portal:password_reset"), {"email": consumer.email}, headers={"accept-language": language}
+    )
 
     assert response.status_code == 302
     assert len(mail.outbox) == 1
@@ -119,7 +121,7 @@ def test_password_reset_sends_a_link_in_the_visitor_language(client, consumer, l
 
 
 def test_password_reset_link_lets_the_user_choose_a_new_password(client, consumer):
-    client.post(reverse("password_reset"), {"email": consumer.email})
+    client.post(reverse("portal:password_reset"), {"email": consumer.email})
     link = next(line for line in mail.outbox[0].body.splitlines() if "/accounts/reset/" in line)
     path = link.split("://", 1)[1].split("/", 1)[1]
 
@@ -130,13 +132,13 @@ def test_password_reset_link_lets_the_user_choose_a_new_password(client, consume
     )
 
     assert response.status_code == 302
-    assert response.headers["Location"] == reverse("password_reset_complete")
+    assert response.headers["Location"] == reverse("portal:password_reset_complete")
     consumer.refresh_from_db()
     assert consumer.check_password(STRONG_PASSWORD)
 
 
 def test_password_reset_for_an_unknown_address_looks_the_same(client):
-    response = client.post(reverse("password_reset"), {"email": "nobody@example.cn"})
+    response = client.post(reverse("portal:password_reset"), {"email": "nobody@example.cn"})
 
     assert response.status_code == 302
     assert mail.outbox == []

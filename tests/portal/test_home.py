@@ -7,17 +7,17 @@ pytestmark = pytest.mark.django_db
 
 
 def test_home_page_explains_the_portal_and_links_to_filing_and_registry(client):
-    response = client.get(reverse("home"), headers={"accept-language": "en"})
+    response = client.get(reverse("portal:home"), headers={"accept-language": "en"})
 
     assert response.status_code == 200
     html = response.content.decode()
     assert 'href="/complaints/new/"' in html
     assert 'href="/platforms/"' in html
-    assert f'href="{reverse("login")}"' in html
+    assert f'href="{reverse("portal:login")}"' in html
 
 
 def test_home_page_is_chinese_by_default(client):
-    response = client.get(reverse("home"))
+    response = client.get(reverse("portal:home"))
 
     assert response.status_code == 200
     assert 'lang="zh-hans"' in response.content.decode()
@@ -35,7 +35,7 @@ def test_home_page_is_chinese_by_default(client):
 def test_home_page_links_each_role_to_its_workspace(client, request, role_fixture, expected, absent):
     client.force_login(request.getfixturevalue(role_fixture))
 
-    html = client.get(reverse("home")).content.decode()
+    html = client.get(reverse("portal:home")).content.decode()
 
     for link in expected:
         assert link in html
@@ -44,7 +44,7 @@ def test_home_page_links_each_role_to_its_workspace(client, request, role_fixtur
 
 
 def test_pages_have_no_inline_script_or_style_for_the_csp(client):
-    response = client.get(reverse("home"))
+    response = client.get(reverse("portal:home"))
     html = response.content.decode()
 
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]

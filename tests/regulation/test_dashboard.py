@@ -21,10 +21,10 @@ from tests.factories import ConsumerFactory, PlatformFactory, file_complaint
 pytestmark = pytest.mark.django_db
 
 DASHBOARD_URLS = [
-    "dashboard-home",
-    "dashboard-scorecard",
-    "dashboard-export-platforms",
-    "dashboard-export-repeat-offenders",
+    "regulation:dashboard-home",
+    "regulation:dashboard-scorecard",
+    "regulation:dashboard-export-platforms",
+    "regulation:dashboard-export-repeat-offenders",
 ]
 
 
@@ -52,7 +52,7 @@ def test_anonymous_visitor_is_sent_to_login(client, url_name):
     response = client.get(reverse(url_name))
 
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("portal:login"))
 
 
 @pytest.mark.parametrize("url_name", DASHBOARD_URLS)
@@ -66,7 +66,7 @@ def test_dashboard_is_forbidden_to_non_regulators(client, request, url_name, rol
 def test_dashboard_shows_totals_trend_ranking_and_offenders(client, regulator, offender):
     client.force_login(regulator)
 
-    response = client.get(reverse("dashboard-home"), {"days": 90})
+    response = client.get(reverse("regulation:dashboard-home"), {"days": 90})
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -76,13 +76,13 @@ def test_dashboard_shows_totals_trend_ranking_and_offenders(client, regulator, o
     assert f"/penalties/new/?platform={offender.slug}" in html
     assert [o.stats.platform for o in response.context["platform_offenders"]] == [offender]
     assert SCORECARD_VERSION in html
-    assert reverse("dashboard-scorecard") in html
+    assert reverse("regulation:dashboard-scorecard") in html
 
 
 def test_dashboard_has_no_inline_styles_or_scripts(client, regulator, offender):
     client.force_login(regulator)
 
-    html = client.get(reverse("dashboard-home")).content.decode()
+    html = client.get(reverse("regulation:dashboard-home")).content.decode()
 
     assert "style=" not in html
     assert not re.search(r"<script(?![^>]*\bsrc=)", html)
@@ -91,7 +91,7 @@ def test_dashboard_has_no_inline_styles_or_scripts(client, regulator, offender):
 def test_dashboard_window_selector_marks_the_chosen_window(client, regulator):
     client.force_login(regulator)
 
-    html = client.get(reverse("dashboard-home"), {"days": 365}).content.decode()
+    html = client.get(reverse("regulation:dashboard-home"), {"days": 365}).content.decode()
 
     assert re.search(r'href="\?days=365[^"]*" aria-current="page"', html)
 
@@ -100,14 +100,14 @@ def test_dashboard_window_selector_marks_the_chosen_window(client, regulator):
 def test_dashboard_falls_back_to_90_days_for_a_bad_window(client, regulator, days):
     client.force_login(regulator)
 
-    assert client.get(reverse("dashboard-home"), {"days": days}).context["days"] == 90
+    assert client.get(reverse("regulation:dashboard-home"), {"days": days}).context["days"] == 90
 
 
 def test_repeat_offender_threshold_is_adjustable(client, regulator, offender):
     client.force_login(regulator)
 
-    above = client.get(reverse("dashboard-home"), {"min_complaints": 5}).context["platform_offenders"]
-    at = client.get(reverse("dashboard-home"), {"min_complaints": 4}).context["platform_offenders"]
+    above = client.get(reverse("regulation:dashboard-home"), {"min_complaints": 5}).context["platform_offenders"]
+    at = client.get(reverse("regulation:dashboard-home"), {"min_complaints": 4}).context["platform_offenders"]
 
     assert (len(above), len(at)) == (0, 1)
 
@@ -117,7 +117,7 @@ def test_offender_tables_show_the_worst_and_point_to_the_csv_for_the_rest(client
     monkeypatch.setattr(views_dashboard, "OFFENDERS_SHOWN", 1)
     client.force_login(regulator)
 
-    response = client.get(reverse("dashboard-home"), {"min_complaints": 1}, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get(reverse("regulation:dashboard-home"), {"min_complaints": 1}, HTTP_ACCEPT_LANGUAGE="en")
     page = response.content.decode()
 
     offenders_section = page[page.index('id="offenders-title"'):]
@@ -133,7 +133,7 @@ def test_platforms_csv_lists_every_platform_and_neutralises_formulas(client, reg
     settings.PORTAL_SCORECARD_MIN_COMPLAINTS = 5
     client.force_login(regulator)
 
-    response = client.get(reverse("dashboard-export-platforms"), {"days": 90})
+    response = client.get(reverse("regulation:dashboard-export-platforms"), {"days": 90})
 
     assert response["Content-Type"].startswith("text/csv")
     (row,) = read_csv(response)
@@ -145,7 +145,7 @@ def test_platforms_csv_lists_every_platform_and_neutralises_formulas(client, reg
 def test_repeat_offenders_csv_has_next_step(client, regulator, offender):
     client.force_login(regulator)
 
-    rows = read_csv(client.get(reverse("dashboard-export-repeat-offenders"), {"min_complaints": 4}))
+    rows = read_csv(client.get(reverse("regulation:dashboard-export-repeat-offenders"), {"min_complaints": 4}))
 
     assert [(row["slug"], row["upheld_and_overdue"], row["next_step"]) for row in rows] == [
         (offender.slug, "4", "warning"),
@@ -156,7 +156,7 @@ def test_scorecard_page_shows_version_weights_and_minimum(client, regulator, set
     settings.PORTAL_SCORECARD_MIN_COMPLAINTS = 7
     client.force_login(regulator)
 
-    response = client.get(reverse("dashboard-scorecard"))
+    response = client.get(reverse("regulation:dashboard-scorecard"))
 
     html = response.content.decode()
     assert SCORECARD_VERSION in html
@@ -170,11 +170,11 @@ def test_dashboard_query_count_does_not_grow_with_platforms(client, regulator, d
     for _ in range(3):
         file_complaint(platform=PlatformFactory())
     with CaptureQueriesContext(connection) as few:
-        client.get(reverse("dashboard-home"))
+        client.get(reverse("regulation:dashboard-home"))
     for _ in range(12):
         file_complaint(platform=PlatformFactory())
 
     with django_assert_max_num_queries(len(few)):
-        response = client.get(reverse("dashboard-home"))
+        response = client.get(reverse("regulation:dashboard-home"))
 
     assert len(response.context["ranking"]) == 15

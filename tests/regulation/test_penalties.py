@@ -284,13 +284,13 @@ def test_notice_is_a_pdf_with_the_number_and_chinese_text(regulator, platform, c
 def test_penalty_list_page_shows_staff_only_their_own(client, regulator, platform, other_platform, agent):
     own, foreign = issue(regulator, platform), issue(regulator, other_platform)
     client.force_login(agent)
-    page = client.get(reverse("penalty-list")).content.decode()
+    page = client.get(reverse("regulation:penalty-list")).content.decode()
     assert own.number in page and foreign.number not in page
 
 
 def test_penalty_list_page_is_403_for_consumers(client, consumer):
     client.force_login(consumer)
-    assert client.get(reverse("penalty-list")).status_code == 403
+    assert client.get(reverse("regulation:penalty-list")).status_code == 403
 
 
 def test_penalty_list_page_query_count_does_not_grow(client, regulator, platform,
@@ -299,20 +299,20 @@ def test_penalty_list_page_query_count_does_not_grow(client, regulator, platform
         issue(regulator, platform, complaint_ids=[file_complaint(platform=platform).pk])
     client.force_login(regulator)
     with django_assert_max_num_queries(8):
-        assert client.get(reverse("penalty-list")).status_code == 200
+        assert client.get(reverse("regulation:penalty-list")).status_code == 200
 
 
 def test_penalty_pages_of_another_platform_are_404(client, regulator, other_platform, agent):
     foreign = issue(regulator, other_platform)
     client.force_login(agent)
-    assert client.get(reverse("penalty-detail", args=[foreign.pk])).status_code == 404
-    assert client.get(reverse("penalty-notice", args=[foreign.pk])).status_code == 404
+    assert client.get(reverse("regulation:penalty-detail", args=[foreign.pk])).status_code == 404
+    assert client.get(reverse("regulation:penalty-notice", args=[foreign.pk])).status_code == 404
 
 
 def test_issuance_page_is_prefilled_from_selected_complaints(client, regulator, platform):
     complaints = [file_complaint(platform=platform) for _ in range(2)]
     client.force_login(regulator)
-    url = f"{reverse('penalty-new')}?complaints={','.join(str(c.pk) for c in complaints)}"
+    url = f"{reverse('regulation:penalty-new')}?complaints={','.join(str(c.pk) for c in complaints)}"
     form = client.get(url).context["form"]
     assert form.initial["platform"] == platform.slug
     assert set(form.fields["complaints"].queryset) == set(complaints)
@@ -320,19 +320,19 @@ def test_issuance_page_is_prefilled_from_selected_complaints(client, regulator, 
 
 def test_issuance_page_issues_and_redirects_to_the_decision(client, regulator, platform, complaint):
     client.force_login(regulator)
-    response = client.post(f"{reverse('penalty-new')}?complaints={complaint.pk}", {
+    response = client.post(f"{reverse('regulation:penalty-new')}?complaints={complaint.pk}", {
         "platform": platform.slug, "kind": "warning", "decided_on": timezone.localdate().isoformat(),
         "complaints": [complaint.pk], **DECISION,
     })
     penalty = Penalty.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("penalty-detail", args=[penalty.pk])
+    assert response["Location"] == reverse("regulation:penalty-detail", args=[penalty.pk])
     assert list(penalty.complaints.all()) == [complaint]
 
 
 def test_issuance_page_shows_service_errors_on_the_fields(client, regulator, platform):
     client.force_login(regulator)
-    response = client.post(reverse("penalty-new"), {
+    response = client.post(reverse("regulation:penalty-new"), {
         "platform": platform.slug, "kind": "fine", "decided_on": timezone.localdate().isoformat(), **DECISION,
     })
     assert response.status_code == 200
@@ -341,10 +341,10 @@ def test_issuance_page_shows_service_errors_on_the_fields(client, regulator, pla
 
 def test_issuance_page_is_403_for_platform_staff(client, agent):
     client.force_login(agent)
-    assert client.get(reverse("penalty-new")).status_code == 403
+    assert client.get(reverse("regulation:penalty-new")).status_code == 403
 
 
 def test_staff_of_the_platform_see_the_decision(client, regulator, platform):
     penalty = issue(regulator, platform)
     client.force_login(StaffFactory(platform=platform))
-    assert client.get(reverse("penalty-detail", args=[penalty.pk])).status_code == 200
+    assert client.get(reverse("regulation:penalty-detail", args=[penalty.pk])).status_code == 200

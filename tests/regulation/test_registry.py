@@ -77,29 +77,29 @@ def issued_penalty(platform, number="市监罚〔2026〕001"):
 
 
 def detail_html(client, platform) -> str:
-    return client.get(reverse("registry-detail", args=[platform.slug])).content.decode()
+    return client.get(reverse("regulation:registry-detail", args=[platform.slug])).content.decode()
 
 
 def detail_json(api_client, platform) -> str:
-    response = api_client.get(reverse("registry-api-detail", args=[platform.slug]))
+    response = api_client.get(reverse("regulation_api:registry-detail", args=[platform.slug]))
     assert response.status_code == 200
     return json.dumps(response.json(), ensure_ascii=False)
 
 
 def test_registry_lists_platforms_with_licence_data(client, platform):
-    response = client.get(reverse("registry-list"))
+    response = client.get(reverse("regulation:registry-list"))
 
     html = response.content.decode()
     assert response.status_code == 200
     assert "星辰卡盟" in html and "沪ICP备12345678号" in html and "沪B2-20260001" in html
-    assert reverse("registry-detail", args=["xingchen"]) in html
+    assert reverse("regulation:registry-detail", args=["xingchen"]) in html
 
 
 @pytest.mark.parametrize("search", ["星辰", "xingchen.example", "12345678"])
 def test_registry_search_finds_by_name_domain_or_icp(client, platform, search):
     PlatformFactory(name="别的平台")
 
-    platforms = client.get(reverse("registry-list"), {"q": search}).context["platforms"]
+    platforms = client.get(reverse("regulation:registry-list"), {"q": search}).context["platforms"]
 
     assert [p.slug for p in platforms] == ["xingchen"]
 
@@ -107,7 +107,7 @@ def test_registry_search_finds_by_name_domain_or_icp(client, platform, search):
 def test_registry_verified_filter_leaves_out_unverified_platforms(client, platform):
     PlatformFactory(name="未核验卡盟", is_verified=False)
 
-    platforms = client.get(reverse("registry-list"), {"verified": "1"}).context["platforms"]
+    platforms = client.get(reverse("regulation:registry-list"), {"verified": "1"}).context["platforms"]
 
     assert "未核验卡盟" not in [p.name for p in platforms]
 
@@ -125,8 +125,8 @@ def test_detail_shows_licences_operator_compensation_penalties_and_checklist(cli
 
 
 def test_detail_of_unknown_platform_is_404(client, api_client):
-    assert client.get(reverse("registry-detail", args=["nope"])).status_code == 404
-    assert api_client.get(reverse("registry-api-detail", args=["nope"])).status_code == 404
+    assert client.get(reverse("regulation:registry-detail", args=["nope"])).status_code == 404
+    assert api_client.get(reverse("regulation_api:registry-detail", args=["nope"])).status_code == 404
 
 
 def test_public_page_and_api_carry_no_personal_data(client, api_client, platform, private_consumer):
@@ -148,7 +148,7 @@ def test_public_page_and_api_carry_no_personal_data(client, api_client, platform
 def test_phone_number_in_a_consented_narrative_is_masked(api_client, platform, private_consumer):
     published_complaint(private_consumer, platform)
 
-    (narrative,) = api_client.get(reverse("registry-api-detail", args=[platform.slug])).json()["narratives"]
+    (narrative,) = api_client.get(reverse("regulation_api:registry-detail", args=[platform.slug])).json()["narratives"]
 
     assert PHONE not in narrative["narrative"]
     assert "[手机号已隐藏]" in narrative["narrative"]
@@ -160,7 +160,7 @@ def test_narrative_without_consent_is_not_published(client, api_client, platform
     published_complaint(private_consumer, platform, consent=False)
 
     assert "付款后没到账" not in detail_html(client, platform)
-    assert api_client.get(reverse("registry-api-detail", args=[platform.slug])).json()["narratives"] == []
+    assert api_client.get(reverse("regulation_api:registry-detail", args=[platform.slug])).json()["narratives"] == []
 
 
 def test_withdrawn_consent_removes_the_narrative_at_once(client, api_client, platform, private_consumer):
@@ -170,15 +170,15 @@ def test_withdrawn_consent_removes_the_narrative_at_once(client, api_client, pla
     services.complaint_set_publication(complaint_id=complaint.pk, by=private_consumer, consent=False)
 
     assert "付款后没到账" not in detail_html(client, platform)
-    assert api_client.get(reverse("registry-api-detail", args=[platform.slug])).json()["narratives"] == []
+    assert api_client.get(reverse("regulation_api:registry-detail", args=[platform.slug])).json()["narratives"] == []
 
 
 def test_rates_are_hidden_below_the_minimum(client, api_client, platform, settings):
     settings.PORTAL_SCORECARD_MIN_COMPLAINTS = 5
     file_complaint(platform=platform)
 
-    page = client.get(reverse("registry-detail", args=[platform.slug]))
-    scorecard = api_client.get(reverse("registry-api-detail", args=[platform.slug])).json()["scorecard"]
+    page = client.get(reverse("regulation:registry-detail", args=[platform.slug]))
+    scorecard = api_client.get(reverse("regulation_api:registry-detail", args=[platform.slug])).json()["scorecard"]
 
     assert page.context["stats"].scorecard.is_rated is False
     assert "score-unrated" in page.content.decode()
@@ -193,7 +193,7 @@ def test_rated_platform_shows_its_score(api_client, platform, settings):
 
     (row,) = [
         row
-        for row in api_client.get(reverse("registry-api-list")).json()["results"]
+        for row in api_client.get(reverse("regulation_api:registry-list")).json()["results"]
         if row["slug"] == "xingchen"
     ]
 
@@ -213,13 +213,13 @@ def test_scorecard_is_served_from_the_cache(client, platform):
 def test_registry_api_is_throttled_for_anonymous_clients(api_client, platform, monkeypatch):
     monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "2/minute"})
 
-    statuses = [api_client.get(reverse("registry-api-list")).status_code for _ in range(3)]
+    statuses = [api_client.get(reverse("regulation_api:registry-list")).status_code for _ in range(3)]
 
     assert statuses == [200, 200, 429]
 
 
 def test_registry_pages_have_no_inline_styles_or_scripts(client, platform):
-    for url in (reverse("registry-list"), reverse("registry-detail", args=[platform.slug])):
+    for url in (reverse("regulation:registry-list"), reverse("regulation:registry-detail", args=[platform.slug])):
         html = client.get(url).content.decode()
         assert "style=" not in html
         assert "<script>" not in html
@@ -232,7 +232,7 @@ def platforms_with_complaints(count: int) -> None:
         issued_penalty(platform, number=f"市监罚〔2026〕{platform.pk:03d}")
 
 
-@pytest.mark.parametrize("url_name", ["registry-list", "registry-api-list"])
+@pytest.mark.parametrize("url_name", ["regulation:registry-list", "regulation_api:registry-list"])
 def test_registry_list_query_count_does_not_grow(client, url_name, django_assert_max_num_queries):
     platforms_with_complaints(3)
     with CaptureQueriesContext(connection) as few:

@@ -347,7 +347,7 @@ def test_stats_api_returns_the_hand_computed_figures(
     settings.PORTAL_SCORECARD_MIN_COMPLAINTS = 5
 
     with django_assert_max_num_queries(10):
-        response = client_for(regulator).get(reverse("stats-platforms"), {"days": 30})
+        response = client_for(regulator).get(reverse("regulation_api:stats-platforms"), {"days": 30})
 
     assert response.status_code == 200
     body = response.json()
@@ -365,7 +365,7 @@ def test_stats_api_hides_rates_below_the_minimum(market, regulator, settings):
 
     rows = {
         row["slug"]: row
-        for row in client_for(regulator).get(reverse("stats-platforms"), {"days": 30}).json()["results"]
+        for row in client_for(regulator).get(reverse("regulation_api:stats-platforms"), {"days": 30}).json()["results"]
     }
 
     b_row = rows[market["b"].slug]
@@ -375,7 +375,9 @@ def test_stats_api_hides_rates_below_the_minimum(market, regulator, settings):
 
 
 def test_repeat_offenders_api_lists_platforms_and_operators(market, regulator):
-    response = client_for(regulator).get(reverse("stats-repeat-offenders"), {"days": 30, "min_complaints": 4})
+    response = client_for(regulator).get(
+        reverse("regulation_api:stats-repeat-offenders"), {"days": 30, "min_complaints": 4}
+    )
 
     assert response.status_code == 200
     body = response.json()
@@ -400,7 +402,7 @@ def test_repeat_offender_rows_match_their_declared_schema_fields(market):
 
 
 def test_operators_api_returns_operator_rows(market, regulator):
-    response = client_for(regulator).get(reverse("stats-operators"), {"days": 30})
+    response = client_for(regulator).get(reverse("regulation_api:stats-operators"), {"days": 30})
 
     assert response.status_code == 200
     rows = [(row["operator"], row["complaints"]) for row in response.json()["results"]]
@@ -408,7 +410,7 @@ def test_operators_api_returns_operator_rows(market, regulator):
 
 
 def test_trend_api_returns_weeks_oldest_first(market, regulator):
-    response = client_for(regulator).get(reverse("stats-trend"), {"weeks": 12})
+    response = client_for(regulator).get(reverse("regulation_api:stats-trend"), {"weeks": 12})
 
     assert response.status_code == 200
     weeks = response.json()["results"]
@@ -419,20 +421,23 @@ def test_trend_api_returns_weeks_oldest_first(market, regulator):
 
 @pytest.mark.parametrize("days", ["0", "731", "-5", "ninety"])
 def test_stats_api_rejects_a_window_out_of_range(regulator, days):
-    response = client_for(regulator).get(reverse("stats-platforms"), {"days": days})
+    response = client_for(regulator).get(reverse("regulation_api:stats-platforms"), {"days": days})
 
     assert response.status_code == 400
     assert "days" in response.json()
 
 
 def test_trend_api_rejects_an_unknown_platform(regulator):
-    response = client_for(regulator).get(reverse("stats-trend"), {"platform": "no-such-platform"})
+    response = client_for(regulator).get(reverse("regulation_api:stats-trend"), {"platform": "no-such-platform"})
 
     assert response.status_code == 400
     assert "platform" in response.json()
 
 
-STATS_URLS = ["stats-platforms", "stats-operators", "stats-repeat-offenders", "stats-trend"]
+STATS_URLS = [
+    "regulation_api:stats-platforms", "regulation_api:stats-operators", "regulation_api:stats-repeat-offenders",
+    "regulation_api:stats-trend",
+]
 
 
 @pytest.mark.parametrize("url_name", STATS_URLS)
@@ -449,7 +454,7 @@ def test_stats_api_is_forbidden_to_non_regulators(request, url_name, role):
 
 
 def test_stats_api_is_forbidden_to_platform_api_keys(api_key):
-    assert client_for(api_key=api_key).get(reverse("stats-platforms")).status_code == 403
+    assert client_for(api_key=api_key).get(reverse("regulation_api:stats-platforms")).status_code == 403
 
 
 def queries_for(callable_) -> int:

@@ -78,160 +78,160 @@ SKIPPED_PREFIXES = ("admin/", "i18n/", "api/schema/", "api/docs/", "api/redoc/")
 #                                               ano own oco agt mgr oag key oky rvk reg su
 EXPECTED: dict[tuple[str, str], str] = {
     # Token endpoint: no authentication at all (wrong credentials → 400 for everyone; lockout: hardening).
-    ("api-token", "POST"):                          "400 400 400 400 400 400 400 400 400 400 400",
-    ("api-me", "GET"):                              "401 200 200 200 200 200 200 200 401 200 200",
-    ("api-complaint-list", "GET"):                  "401 200 200 200 200 200 200 200 401 200 200",
+    ("portal_api:token", "POST"):                          "400 400 400 400 400 400 400 400 400 400 400",
+    ("portal_api:me", "GET"):                              "401 200 200 200 200 200 200 200 401 200 200",
+    ("complaints_api:complaint-list", "GET"):                  "401 200 200 200 200 200 200 200 401 200 200",
     # Filing is for consumers; the superuser (createsuperuser) is a regulator, so it answers as one throughout.
-    ("api-complaint-list", "POST"):                 "401 201 201 403 403 403 403 403 401 403 403",
-    ("api-complaint-detail", "GET"):                "401 200 404 200 200 404 200 404 401 200 200",
-    ("api-complaint-events", "GET"):                "401 200 404 200 200 404 200 404 401 200 200",
+    ("complaints_api:complaint-list", "POST"):                 "401 201 201 403 403 403 403 403 401 403 403",
+    ("complaints_api:complaint-detail", "GET"):                "401 200 404 200 200 404 200 404 401 200 200",
+    ("complaints_api:complaint-events", "GET"):                "401 200 404 200 200 404 200 404 401 200 200",
     # Evidence may be added by the consumer, the platform concerned and regulators (party recorded).
-    ("api-complaint-evidence", "POST"):             "401 201 404 201 201 404 201 404 401 201 201",
-    ("api-evidence-download", "GET"):               "401 200 404 200 200 404 200 404 401 200 200",
-    ("api-complaint-withdraw", "POST"):             "401 200 404 403 403 404 403 404 401 403 403",
-    ("api-complaint-accept", "POST"):               "401 200 404 403 403 404 403 404 401 403 403",
-    ("api-complaint-dispute", "POST"):              "401 200 404 403 403 404 403 404 401 403 403",
-    ("api-complaint-escalate", "POST"):             "401 200 404 403 403 404 403 404 401 403 403",
-    ("api-complaint-supply-info", "POST"):          "401 200 404 403 403 404 403 404 401 403 403",
-    ("api-complaint-publication", "POST"):          "401 200 404 403 403 404 403 404 401 403 403",
-    ("api-complaint-respond", "POST"):              "401 403 404 201 201 404 201 404 401 403 403",
-    ("api-complaint-request-info", "POST"):         "401 403 404 200 200 404 200 404 401 403 403",
-    ("api-complaint-assign", "POST"):               "401 403 404 200 200 404 200 404 401 403 403",
+    ("complaints_api:complaint-evidence", "POST"):             "401 201 404 201 201 404 201 404 401 201 201",
+    ("complaints_api:evidence-download", "GET"):               "401 200 404 200 200 404 200 404 401 200 200",
+    ("complaints_api:complaint-withdraw", "POST"):             "401 200 404 403 403 404 403 404 401 403 403",
+    ("complaints_api:complaint-accept", "POST"):               "401 200 404 403 403 404 403 404 401 403 403",
+    ("complaints_api:complaint-dispute", "POST"):              "401 200 404 403 403 404 403 404 401 403 403",
+    ("complaints_api:complaint-escalate", "POST"):             "401 200 404 403 403 404 403 404 401 403 403",
+    ("complaints_api:complaint-supply-info", "POST"):          "401 200 404 403 403 404 403 404 401 403 403",
+    ("complaints_api:complaint-publication", "POST"):          "401 200 404 403 403 404 403 404 401 403 403",
+    ("complaints_api:complaint-respond", "POST"):              "401 403 404 201 201 404 201 404 401 403 403",
+    ("complaints_api:complaint-request-info", "POST"):         "401 403 404 200 200 404 200 404 401 403 403",
+    ("complaints_api:complaint-assign", "POST"):               "401 403 404 200 200 404 200 404 401 403 403",
     # Internal notes do not exist for consumers at all: 404 even for the owner.
-    ("api-complaint-notes", "GET"):                 "401 404 404 200 200 404 200 404 401 200 200",
-    ("api-complaint-notes", "POST"):                "401 404 404 201 201 404 201 404 401 201 201",
+    ("complaints_api:complaint-notes", "GET"):                 "401 404 404 200 200 404 200 404 401 200 200",
+    ("complaints_api:complaint-notes", "POST"):                "401 404 404 201 201 404 201 404 401 201 201",
     # Lists: 200 with the caller's own rows only (the leak check below looks for the other tenant's).
-    ("api-platform-inbox", "GET"):                  "401 403 403 200 200 200 200 200 401 403 403",
-    ("dossier-api-download", "GET"):                "401 200 404 200 200 404 200 404 401 200 200",
-    ("dossier-api-export-status", "GET"):           "401 200 404 200 200 404 200 404 401 200 200",
-    ("dossier-api-export-download", "GET"):         "401 200 404 200 200 404 200 404 401 200 200",
+    ("complaints_api:platform-inbox", "GET"):                  "401 403 403 200 200 200 200 200 401 403 403",
+    ("complaints_api:dossier-download", "GET"):                "401 200 404 200 200 404 200 404 401 200 200",
+    ("complaints_api:dossier-export-status", "GET"):           "401 200 404 200 200 404 200 404 401 200 200",
+    ("complaints_api:dossier-export-download", "GET"):         "401 200 404 200 200 404 200 404 401 200 200",
     # Public registry: open to all; a revoked key is a bad credential and is refused even here.
-    ("registry-api-list", "GET"):                   "200 200 200 200 200 200 200 200 401 200 200",
-    ("registry-api-detail", "GET"):                 "200 200 200 200 200 200 200 200 401 200 200",
+    ("regulation_api:registry-list", "GET"):                   "200 200 200 200 200 200 200 200 401 200 200",
+    ("regulation_api:registry-detail", "GET"):                 "200 200 200 200 200 200 200 200 401 200 200",
     # Penalties: platform staff see their own, regulators all; consumers are refused (403) —
     # decisions are public only through the registry.
-    ("penalty-api-list", "GET"):                    "401 403 403 200 200 200 200 200 401 200 200",
-    ("penalty-api-list", "POST"):                   "401 403 403 403 403 403 403 403 401 201 201",
-    ("penalty-api-detail", "GET"):                  "401 403 403 200 200 404 200 404 401 200 200",
-    ("penalty-api-notice", "GET"):                  "401 403 403 200 200 404 200 404 401 200 200",
+    ("regulation_api:penalty-list", "GET"):                    "401 403 403 200 200 200 200 200 401 200 200",
+    ("regulation_api:penalty-list", "POST"):                   "401 403 403 403 403 403 403 403 401 201 201",
+    ("regulation_api:penalty-detail", "GET"):                  "401 403 403 200 200 404 200 404 401 200 200",
+    ("regulation_api:penalty-notice", "GET"):                  "401 403 403 200 200 404 200 404 401 200 200",
     # Webhooks: managers only, like the workspace pages. A key is refused although it acts as an agent: a leaked
     # key must not redirect the platform's signed events (another platform's id: the workspace check below).
-    ("webhook-api-list", "GET"):                    "401 403 403 403 200 403 403 403 401 403 403",
-    ("webhook-api-list", "POST"):                   "401 403 403 403 201 403 403 403 401 403 403",
-    ("webhook-api-deactivate", "POST"):             "401 403 403 403 200 403 403 403 401 403 403",
-    ("webhook-api-test", "POST"):                   "401 403 403 403 202 403 403 403 401 403 403",
-    ("webhook-api-deliveries", "GET"):              "401 403 403 403 200 403 403 403 401 403 403",
-    ("stats-platforms", "GET"):                     "401 403 403 403 403 403 403 403 401 200 200",
-    ("stats-operators", "GET"):                     "401 403 403 403 403 403 403 403 401 200 200",
-    ("stats-repeat-offenders", "GET"):              "401 403 403 403 403 403 403 403 401 200 200",
-    ("stats-trend", "GET"):                         "401 403 403 403 403 403 403 403 401 200 200",
+    ("platforms_api:webhook-list", "GET"):                    "401 403 403 403 200 403 403 403 401 403 403",
+    ("platforms_api:webhook-list", "POST"):                   "401 403 403 403 201 403 403 403 401 403 403",
+    ("platforms_api:webhook-deactivate", "POST"):             "401 403 403 403 200 403 403 403 401 403 403",
+    ("complaints_api:webhook-test", "POST"):                   "401 403 403 403 202 403 403 403 401 403 403",
+    ("complaints_api:webhook-deliveries", "GET"):              "401 403 403 403 200 403 403 403 401 403 403",
+    ("regulation_api:stats-platforms", "GET"):                     "401 403 403 403 403 403 403 403 401 200 200",
+    ("regulation_api:stats-operators", "GET"):                     "401 403 403 403 403 403 403 403 401 200 200",
+    ("regulation_api:stats-repeat-offenders", "GET"):              "401 403 403 403 403 403 403 403 401 200 200",
+    ("regulation_api:stats-trend", "GET"):                         "401 403 403 403 403 403 403 403 401 200 200",
     # --- web pages: API keys are not a browser session, so their columns read like anonymous ---------------
     # Auth pages: a signed-in user is sent on from login / register (302 to home).
-    ("home", "GET"):                                "200 200 200 200 200 200 200 200 200 200 200",
-    ("login", "GET"):                               "200 302 302 302 302 302 200 200 200 302 302",
-    ("login", "POST"):                              "200 302 302 302 302 302 200 200 200 302 302",
-    ("login", "PUT"):                               "200 302 302 302 302 302 200 200 200 302 302",
-    ("logout", "POST"):                             "302 302 302 302 302 302 302 302 302 302 302",
-    ("register", "GET"):                            "200 302 302 302 302 302 200 200 200 302 302",
-    ("register", "POST"):                           "200 302 302 302 302 302 200 200 200 302 302",
-    ("register", "PUT"):                            "200 302 302 302 302 302 200 200 200 302 302",
-    ("password_change", "GET"):                     "log 200 200 200 200 200 log log log 200 200",
-    ("password_change", "POST"):                    "log 200 200 200 200 200 log log log 200 200",
-    ("password_change", "PUT"):                     "log 200 200 200 200 200 log log log 200 200",
-    ("password_change_done", "GET"):                "log 200 200 200 200 200 log log log 200 200",
-    ("password_reset", "GET"):                      "200 200 200 200 200 200 200 200 200 200 200",
-    ("password_reset", "POST"):                     "200 200 200 200 200 200 200 200 200 200 200",
-    ("password_reset", "PUT"):                      "200 200 200 200 200 200 200 200 200 200 200",
-    ("password_reset_done", "GET"):                 "200 200 200 200 200 200 200 200 200 200 200",
+    ("portal:home", "GET"):                                "200 200 200 200 200 200 200 200 200 200 200",
+    ("portal:login", "GET"):                               "200 302 302 302 302 302 200 200 200 302 302",
+    ("portal:login", "POST"):                              "200 302 302 302 302 302 200 200 200 302 302",
+    ("portal:login", "PUT"):                               "200 302 302 302 302 302 200 200 200 302 302",
+    ("portal:logout", "POST"):                             "302 302 302 302 302 302 302 302 302 302 302",
+    ("portal:register", "GET"):                            "200 302 302 302 302 302 200 200 200 302 302",
+    ("portal:register", "POST"):                           "200 302 302 302 302 302 200 200 200 302 302",
+    ("portal:register", "PUT"):                            "200 302 302 302 302 302 200 200 200 302 302",
+    ("portal:password_change", "GET"):                     "log 200 200 200 200 200 log log log 200 200",
+    ("portal:password_change", "POST"):                    "log 200 200 200 200 200 log log log 200 200",
+    ("portal:password_change", "PUT"):                     "log 200 200 200 200 200 log log log 200 200",
+    ("portal:password_change_done", "GET"):                "log 200 200 200 200 200 log log log 200 200",
+    ("portal:password_reset", "GET"):                      "200 200 200 200 200 200 200 200 200 200 200",
+    ("portal:password_reset", "POST"):                     "200 200 200 200 200 200 200 200 200 200 200",
+    ("portal:password_reset", "PUT"):                      "200 200 200 200 200 200 200 200 200 200 200",
+    ("portal:password_reset_done", "GET"):                 "200 200 200 200 200 200 200 200 200 200 200",
     # Reset link of the owner: valid (302 to the set-password form) until the owner logs in again, which
     # invalidates it (200: "link no longer valid").
-    ("password_reset_confirm", "GET"):              "302 200 302 302 302 302 302 302 302 302 302",
-    ("password_reset_confirm", "POST"):             "302 200 302 302 302 302 302 302 302 302 302",
-    ("password_reset_confirm", "PUT"):              "302 200 302 302 302 302 302 302 302 302 302",
-    ("password_reset_complete", "GET"):             "200 200 200 200 200 200 200 200 200 200 200",
+    ("portal:password_reset_confirm", "GET"):              "302 200 302 302 302 302 302 302 302 302 302",
+    ("portal:password_reset_confirm", "POST"):             "302 200 302 302 302 302 302 302 302 302 302",
+    ("portal:password_reset_confirm", "PUT"):              "302 200 302 302 302 302 302 302 302 302 302",
+    ("portal:password_reset_complete", "GET"):             "200 200 200 200 200 200 200 200 200 200 200",
     # Staff and regulators are sent on to their own lists (302 to the inbox / dashboard).
-    ("complaint-list", "GET"):                      "log 200 200 302 302 302 log log log 302 302",
-    ("complaint-new", "GET"):                       "log 200 200 403 403 403 log log log 403 403",
-    ("complaint-new", "POST"):                      "log 200 200 403 403 403 log log log 403 403",
-    ("complaint-payment-not-taken", "GET"):         "200 200 200 200 200 200 200 200 200 200 200",
-    ("complaint-detail", "GET"):                    "log 200 404 200 200 404 log log log 200 200",
+    ("complaints:complaint-list", "GET"):                      "log 200 200 302 302 302 log log log 302 302",
+    ("complaints:complaint-new", "GET"):                       "log 200 200 403 403 403 log log log 403 403",
+    ("complaints:complaint-new", "POST"):                      "log 200 200 403 403 403 log log log 403 403",
+    ("complaints:complaint-payment-not-taken", "GET"):         "200 200 200 200 200 200 200 200 200 200 200",
+    ("complaints:complaint-detail", "GET"):                    "log 200 404 200 200 404 log log log 200 200",
     # Consumer actions redirect back to the detail page (302) with the outcome as a message.
-    ("complaint-evidence-add", "POST"):             "log 302 404 302 302 404 log log log 302 302",
-    ("complaint-withdraw", "POST"):                 "log 302 404 403 403 404 log log log 403 403",
-    ("complaint-accept", "POST"):                   "log 302 404 403 403 404 log log log 403 403",
-    ("complaint-dispute", "POST"):                  "log 302 404 403 403 404 log log log 403 403",
-    ("complaint-escalate", "POST"):                 "log 302 404 403 403 404 log log log 403 403",
-    ("complaint-supply-info", "POST"):              "log 302 404 403 403 404 log log log 403 403",
-    ("complaint-publication", "POST"):              "log 302 404 403 403 404 log log log 403 403",
-    ("complaint-evidence-download", "GET"):         "log 200 404 200 200 404 log log log 200 200",
-    ("complaint-evidence-thumbnail", "GET"):        "log 200 404 200 200 404 log log log 200 200",
+    ("complaints:complaint-evidence-add", "POST"):             "log 302 404 302 302 404 log log log 302 302",
+    ("complaints:complaint-withdraw", "POST"):                 "log 302 404 403 403 404 log log log 403 403",
+    ("complaints:complaint-accept", "POST"):                   "log 302 404 403 403 404 log log log 403 403",
+    ("complaints:complaint-dispute", "POST"):                  "log 302 404 403 403 404 log log log 403 403",
+    ("complaints:complaint-escalate", "POST"):                 "log 302 404 403 403 404 log log log 403 403",
+    ("complaints:complaint-supply-info", "POST"):              "log 302 404 403 403 404 log log log 403 403",
+    ("complaints:complaint-publication", "POST"):              "log 302 404 403 403 404 log log log 403 403",
+    ("complaints:complaint-evidence-download", "GET"):         "log 200 404 200 200 404 log log log 200 200",
+    ("complaints:complaint-evidence-thumbnail", "GET"):        "log 200 404 200 200 404 log log log 200 200",
     # Platform pages: consumers and regulators are refused by role (403) before any lookup, so an id
     # cannot be probed; another platform's complaint is a 404.
-    ("inbox-list", "GET"):                          "log 403 403 200 200 200 log log log 403 403",
-    ("inbox-assign", "POST"):                       "log 403 403 302 302 302 log log log 403 403",
-    ("respond-complaint", "GET"):                   "log 403 403 200 200 404 log log log 403 403",
-    ("respond-complaint", "POST"):                  "log 403 403 302 302 404 log log log 403 403",
-    ("respond-evidence", "POST"):                   "log 403 403 302 302 404 log log log 403 403",
-    ("respond-request-info", "POST"):               "log 403 403 302 302 404 log log log 403 403",
-    ("respond-note", "POST"):                       "log 403 403 302 302 404 log log log 403 403",
-    ("respond-assign", "POST"):                     "log 403 403 302 302 404 log log log 403 403",
-    ("dossier-download", "GET"):                    "log 200 404 200 200 404 log log log 200 200",
+    ("complaints:inbox-list", "GET"):                          "log 403 403 200 200 200 log log log 403 403",
+    ("complaints:inbox-assign", "POST"):                       "log 403 403 302 302 302 log log log 403 403",
+    ("complaints:respond-complaint", "GET"):                   "log 403 403 200 200 404 log log log 403 403",
+    ("complaints:respond-complaint", "POST"):                  "log 403 403 302 302 404 log log log 403 403",
+    ("complaints:respond-evidence", "POST"):                   "log 403 403 302 302 404 log log log 403 403",
+    ("complaints:respond-request-info", "POST"):               "log 403 403 302 302 404 log log log 403 403",
+    ("complaints:respond-note", "POST"):                       "log 403 403 302 302 404 log log log 403 403",
+    ("complaints:respond-assign", "POST"):                     "log 403 403 302 302 404 log log log 403 403",
+    ("complaints:dossier-download", "GET"):                    "log 200 404 200 200 404 log log log 200 200",
     # Downloads and dossiers are GET-only (require_GET).
-    ("dossier-download", "POST"):                   "405 405 405 405 405 405 405 405 405 405 405",
-    ("dossier-status", "GET"):                      "log 200 404 200 200 404 log log log 200 200",
-    ("dossier-status", "POST"):                     "405 405 405 405 405 405 405 405 405 405 405",
-    ("dossier-status-json", "GET"):                 "log 200 404 200 200 404 log log log 200 200",
-    ("dossier-status-json", "POST"):                "405 405 405 405 405 405 405 405 405 405 405",
-    ("dossier-export-download", "GET"):             "log 200 404 200 200 404 log log log 200 200",
-    ("dossier-export-download", "POST"):            "405 405 405 405 405 405 405 405 405 405 405",
-    ("registry-list", "GET"):                       "200 200 200 200 200 200 200 200 200 200 200",
-    ("registry-detail", "GET"):                     "200 200 200 200 200 200 200 200 200 200 200",
+    ("complaints:dossier-download", "POST"):                   "405 405 405 405 405 405 405 405 405 405 405",
+    ("complaints:dossier-status", "GET"):                      "log 200 404 200 200 404 log log log 200 200",
+    ("complaints:dossier-status", "POST"):                     "405 405 405 405 405 405 405 405 405 405 405",
+    ("complaints:dossier-status-json", "GET"):                 "log 200 404 200 200 404 log log log 200 200",
+    ("complaints:dossier-status-json", "POST"):                "405 405 405 405 405 405 405 405 405 405 405",
+    ("complaints:dossier-export-download", "GET"):             "log 200 404 200 200 404 log log log 200 200",
+    ("complaints:dossier-export-download", "POST"):            "405 405 405 405 405 405 405 405 405 405 405",
+    ("regulation:registry-list", "GET"):                       "200 200 200 200 200 200 200 200 200 200 200",
+    ("regulation:registry-detail", "GET"):                     "200 200 200 200 200 200 200 200 200 200 200",
     # Workspace: managers only, agents of any platform 403 (managers acting on another platform's
     # objects: test_manager_cannot_reach_another_platforms_workspace_objects).
-    ("workspace-home", "GET"):                      "log 403 403 200 200 200 log log log 403 403",
-    ("workspace-staff-invite", "GET"):              "log 403 403 403 200 403 log log log 403 403",
-    ("workspace-staff-invite", "POST"):             "log 403 403 403 200 403 log log log 403 403",
-    ("workspace-staff-deactivate", "POST"):         "log 403 403 403 302 403 log log log 403 403",
-    ("workspace-api-keys", "GET"):                  "log 403 403 403 200 403 log log log 403 403",
-    ("workspace-api-keys", "POST"):                 "log 403 403 403 200 403 log log log 403 403",
-    ("workspace-api-key-revoke", "POST"):           "log 403 403 403 302 403 log log log 403 403",
-    ("workspace-webhooks", "GET"):                  "log 403 403 403 200 403 log log log 403 403",
-    ("workspace-webhooks", "POST"):                 "log 403 403 403 200 403 log log log 403 403",
-    ("workspace-webhook-deactivate", "POST"):       "log 403 403 403 302 403 log log log 403 403",
-    ("workspace-webhook-test", "POST"):             "log 403 403 403 302 403 log log log 403 403",
-    ("workspace-webhook-deliveries", "GET"):        "log 403 403 403 200 403 log log log 403 403",
-    ("penalty-list", "GET"):                        "log 403 403 200 200 200 log log log 200 200",
-    ("penalty-new", "GET"):                         "log 403 403 403 403 403 log log log 200 200",
-    ("penalty-new", "POST"):                        "log 403 403 403 403 403 log log log 200 200",
-    ("penalty-new", "PUT"):                         "log 403 403 403 403 403 log log log 200 200",
-    ("penalty-detail", "GET"):                      "log 403 403 200 200 404 log log log 200 200",
-    ("penalty-notice", "GET"):                      "log 403 403 200 200 404 log log log 200 200",
-    ("dashboard-home", "GET"):                      "log 403 403 403 403 403 log log log 200 200",
-    ("dashboard-scorecard", "GET"):                 "log 403 403 403 403 403 log log log 200 200",
-    ("dashboard-export-platforms", "GET"):          "log 403 403 403 403 403 log log log 200 200",
-    ("dashboard-export-repeat-offenders", "GET"):   "log 403 403 403 403 403 log log log 200 200",
+    ("complaints:workspace-home", "GET"):                      "log 403 403 200 200 200 log log log 403 403",
+    ("platforms:workspace-staff-invite", "GET"):              "log 403 403 403 200 403 log log log 403 403",
+    ("platforms:workspace-staff-invite", "POST"):             "log 403 403 403 200 403 log log log 403 403",
+    ("platforms:workspace-staff-deactivate", "POST"):         "log 403 403 403 302 403 log log log 403 403",
+    ("platforms:workspace-api-keys", "GET"):                  "log 403 403 403 200 403 log log log 403 403",
+    ("platforms:workspace-api-keys", "POST"):                 "log 403 403 403 200 403 log log log 403 403",
+    ("platforms:workspace-api-key-revoke", "POST"):           "log 403 403 403 302 403 log log log 403 403",
+    ("platforms:workspace-webhooks", "GET"):                  "log 403 403 403 200 403 log log log 403 403",
+    ("platforms:workspace-webhooks", "POST"):                 "log 403 403 403 200 403 log log log 403 403",
+    ("platforms:workspace-webhook-deactivate", "POST"):       "log 403 403 403 302 403 log log log 403 403",
+    ("complaints:workspace-webhook-test", "POST"):             "log 403 403 403 302 403 log log log 403 403",
+    ("complaints:workspace-webhook-deliveries", "GET"):        "log 403 403 403 200 403 log log log 403 403",
+    ("regulation:penalty-list", "GET"):                        "log 403 403 200 200 200 log log log 200 200",
+    ("regulation:penalty-new", "GET"):                         "log 403 403 403 403 403 log log log 200 200",
+    ("regulation:penalty-new", "POST"):                        "log 403 403 403 403 403 log log log 200 200",
+    ("regulation:penalty-new", "PUT"):                         "log 403 403 403 403 403 log log log 200 200",
+    ("regulation:penalty-detail", "GET"):                      "log 403 403 200 200 404 log log log 200 200",
+    ("regulation:penalty-notice", "GET"):                      "log 403 403 200 200 404 log log log 200 200",
+    ("regulation:dashboard-home", "GET"):                      "log 403 403 403 403 403 log log log 200 200",
+    ("regulation:dashboard-scorecard", "GET"):                 "log 403 403 403 403 403 log log log 200 200",
+    ("regulation:dashboard-export-platforms", "GET"):          "log 403 403 403 403 403 log log log 200 200",
+    ("regulation:dashboard-export-repeat-offenders", "GET"):   "log 403 403 403 403 403 log log log 200 200",
 }
 
 # Which object each URL keyword names, when it is not complaint A.
 ROUTE_OBJECTS: dict[str, dict[str, str]] = {
-    "complaint-evidence-download": {"pk": "evidence"},
-    "complaint-evidence-thumbnail": {"pk": "evidence"},
-    "api-evidence-download": {"id": "evidence"},
-    "penalty-detail": {"pk": "penalty"},
-    "penalty-notice": {"pk": "penalty"},
-    "penalty-api-detail": {"pk": "penalty"},
-    "penalty-api-notice": {"pk": "penalty"},
-    "workspace-staff-deactivate": {"pk": "colleague"},
-    "workspace-api-key-revoke": {"pk": "api_key_row"},
-    "workspace-webhook-deactivate": {"pk": "webhook"},
-    "workspace-webhook-test": {"pk": "webhook"},
-    "workspace-webhook-deliveries": {"pk": "webhook"},
-    "webhook-api-deactivate": {"pk": "webhook"},
-    "webhook-api-test": {"pk": "webhook"},
-    "webhook-api-deliveries": {"pk": "webhook"},
-    "registry-detail": {"slug": "platform_slug"},
-    "registry-api-detail": {"slug": "platform_slug"},
-    "password_reset_confirm": {"uidb64": "reset_uid", "token": "reset_token"},
+    "complaints:complaint-evidence-download": {"pk": "evidence"},
+    "complaints:complaint-evidence-thumbnail": {"pk": "evidence"},
+    "complaints_api:evidence-download": {"id": "evidence"},
+    "regulation:penalty-detail": {"pk": "penalty"},
+    "regulation:penalty-notice": {"pk": "penalty"},
+    "regulation_api:penalty-detail": {"pk": "penalty"},
+    "regulation_api:penalty-notice": {"pk": "penalty"},
+    "platforms:workspace-staff-deactivate": {"pk": "colleague"},
+    "platforms:workspace-api-key-revoke": {"pk": "api_key_row"},
+    "platforms:workspace-webhook-deactivate": {"pk": "webhook"},
+    "complaints:workspace-webhook-test": {"pk": "webhook"},
+    "complaints:workspace-webhook-deliveries": {"pk": "webhook"},
+    "platforms_api:webhook-deactivate": {"pk": "webhook"},
+    "complaints_api:webhook-test": {"pk": "webhook"},
+    "complaints_api:webhook-deliveries": {"pk": "webhook"},
+    "regulation:registry-detail": {"slug": "platform_slug"},
+    "regulation_api:registry-detail": {"slug": "platform_slug"},
+    "portal:password_reset_confirm": {"uidb64": "reset_uid", "token": "reset_token"},
 }
 
 
@@ -399,20 +399,22 @@ def view_methods(callback) -> tuple[str, ...]:
     return tuple(sorted(name.upper() for name in names if hasattr(view_class, name)))
 
 
-def walk_patterns(patterns, prefix: str = ""):
+def walk_patterns(patterns, prefix: str = "", namespace: str = ""):
+    """(path, pattern, name as ``reverse`` takes it: with its namespaces) of every route."""
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
-            yield from walk_patterns(pattern.url_patterns, prefix + str(pattern.pattern))
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from walk_patterns(pattern.url_patterns, prefix + str(pattern.pattern), inner)
         elif isinstance(pattern, URLPattern):
-            yield prefix + str(pattern.pattern), pattern
+            yield prefix + str(pattern.pattern), pattern, f"{namespace}{pattern.name}" if pattern.name else None
 
 
 def url_conf_routes() -> list[Route]:
     routes = []
-    for path, pattern in walk_patterns(get_resolver().url_patterns):
+    for path, pattern, name in walk_patterns(get_resolver().url_patterns):
         if path.startswith(SKIPPED_PREFIXES):
             continue
-        routes.append(Route(name=pattern.name, pattern=path, methods=view_methods(pattern.callback)))
+        routes.append(Route(name=name, pattern=path, methods=view_methods(pattern.callback)))
     return routes
 
 
@@ -424,7 +426,7 @@ def openapi_operations() -> set[tuple[str, str]]:
     operations = set()
     for path, path_item in schema["paths"].items():
         concrete = re.sub(r"\{(\w+)\}", lambda match: "slug-x" if match.group(1) == "slug" else "1", path)
-        name = resolve(concrete).url_name
+        name = resolve(concrete).view_name
         operations.update((name, method.upper()) for method in path_item if method != "parameters")
     return operations
 
@@ -523,41 +525,41 @@ def _upload(name: str = "receipt.png"):
 
 
 REQUEST_BODIES = {
-    ("api-token", "POST"): lambda world: {"username": "nobody", "password": "wrong-password-x"},
-    ("api-complaint-list", "POST"): _filing_body,
-    ("api-complaint-evidence", "POST"): lambda world: {"file": _upload(), "kind": "order_screenshot"},
-    ("api-complaint-withdraw", "POST"): lambda world: {"reason": "已自行解决"},
-    ("api-complaint-accept", "POST"): lambda world: {"rating": 5},
-    ("api-complaint-dispute", "POST"): lambda world: {"reason": "退款金额不对"},
-    ("api-complaint-escalate", "POST"): lambda world: {"reason": "平台拖延"},
-    ("api-complaint-supply-info", "POST"): lambda world: {"message": "订单截图已补充"},
-    ("api-complaint-publication", "POST"): lambda world: {"consent": True},
-    ("api-complaint-respond", "POST"): _respond_body,
-    ("api-complaint-request-info", "POST"): lambda world: {"message": "请提供支付截图"},
-    ("api-complaint-assign", "POST"): lambda world: {"assignee": world.users["agent"].username},
-    ("api-complaint-notes", "POST"): lambda world: {"text": "已联系供货商"},
-    ("webhook-api-list", "POST"): lambda world: {
+    ("portal_api:token", "POST"): lambda world: {"username": "nobody", "password": "wrong-password-x"},
+    ("complaints_api:complaint-list", "POST"): _filing_body,
+    ("complaints_api:complaint-evidence", "POST"): lambda world: {"file": _upload(), "kind": "order_screenshot"},
+    ("complaints_api:complaint-withdraw", "POST"): lambda world: {"reason": "已自行解决"},
+    ("complaints_api:complaint-accept", "POST"): lambda world: {"rating": 5},
+    ("complaints_api:complaint-dispute", "POST"): lambda world: {"reason": "退款金额不对"},
+    ("complaints_api:complaint-escalate", "POST"): lambda world: {"reason": "平台拖延"},
+    ("complaints_api:complaint-supply-info", "POST"): lambda world: {"message": "订单截图已补充"},
+    ("complaints_api:complaint-publication", "POST"): lambda world: {"consent": True},
+    ("complaints_api:complaint-respond", "POST"): _respond_body,
+    ("complaints_api:complaint-request-info", "POST"): lambda world: {"message": "请提供支付截图"},
+    ("complaints_api:complaint-assign", "POST"): lambda world: {"assignee": world.users["agent"].username},
+    ("complaints_api:complaint-notes", "POST"): lambda world: {"text": "已联系供货商"},
+    ("platforms_api:webhook-list", "POST"): lambda world: {
         "url": "https://hooks.platform-a.example.cn/km-new", "events": ["complaint.created"],
     },
-    ("penalty-api-list", "POST"): lambda world: {
+    ("regulation_api:penalty-list", "POST"): lambda world: {
         "platform": world.objects["platform_slug"], "kind": "warning", "legal_basis": "《电子商务法》",
         "facts": "逾期未发货", "decision": "警告",
     },
-    ("complaint-evidence-add", "POST"): lambda world: {
+    ("complaints:complaint-evidence-add", "POST"): lambda world: {
         "evidence_files": _upload(), "evidence_kind": "order_screenshot",
     },
-    ("respond-evidence", "POST"): lambda world: {"file": _upload(), "kind": "delivery_proof"},
-    ("complaint-withdraw", "POST"): lambda world: {"reason": "已自行解决"},
-    ("complaint-accept", "POST"): lambda world: {"rating": "5"},
-    ("complaint-dispute", "POST"): lambda world: {"reason": "退款金额不对，差了一半"},
-    ("complaint-escalate", "POST"): lambda world: {"reason": "平台拖延，请监管介入"},
-    ("complaint-supply-info", "POST"): lambda world: {"message": "订单截图已补充"},
-    ("complaint-publication", "POST"): lambda world: {"consent": "on"},
-    ("respond-complaint", "POST"): _respond_body,
-    ("respond-request-info", "POST"): lambda world: {"message": "请提供支付截图"},
-    ("respond-note", "POST"): lambda world: {"text": "已联系供货商"},
-    ("respond-assign", "POST"): lambda world: {"assignee": world.users["agent"].pk},
-    ("inbox-assign", "POST"): lambda world: {
+    ("complaints:respond-evidence", "POST"): lambda world: {"file": _upload(), "kind": "delivery_proof"},
+    ("complaints:complaint-withdraw", "POST"): lambda world: {"reason": "已自行解决"},
+    ("complaints:complaint-accept", "POST"): lambda world: {"rating": "5"},
+    ("complaints:complaint-dispute", "POST"): lambda world: {"reason": "退款金额不对，差了一半"},
+    ("complaints:complaint-escalate", "POST"): lambda world: {"reason": "平台拖延，请监管介入"},
+    ("complaints:complaint-supply-info", "POST"): lambda world: {"message": "订单截图已补充"},
+    ("complaints:complaint-publication", "POST"): lambda world: {"consent": "on"},
+    ("complaints:respond-complaint", "POST"): _respond_body,
+    ("complaints:respond-request-info", "POST"): lambda world: {"message": "请提供支付截图"},
+    ("complaints:respond-note", "POST"): lambda world: {"text": "已联系供货商"},
+    ("complaints:respond-assign", "POST"): lambda world: {"assignee": world.users["agent"].pk},
+    ("complaints:inbox-assign", "POST"): lambda world: {
         "assignee": world.users["agent"].pk, "complaints": [world.objects["complaint"].pk],
     },
 }
@@ -582,14 +584,14 @@ def _info_requested(world: World) -> None:
 
 # Complaint A starts awaiting the platform's answer; these actions need it elsewhere first.
 STATE_BEFORE = {
-    "api-complaint-accept": _answered,
-    "api-complaint-dispute": _answered,
-    "complaint-accept": _answered,
-    "complaint-dispute": _answered,
-    "api-complaint-escalate": _disputed,
-    "complaint-escalate": _disputed,
-    "api-complaint-supply-info": _info_requested,
-    "complaint-supply-info": _info_requested,
+    "complaints_api:complaint-accept": _answered,
+    "complaints_api:complaint-dispute": _answered,
+    "complaints:complaint-accept": _answered,
+    "complaints:complaint-dispute": _answered,
+    "complaints_api:complaint-escalate": _disputed,
+    "complaints:complaint-escalate": _disputed,
+    "complaints_api:complaint-supply-info": _info_requested,
+    "complaints:complaint-supply-info": _info_requested,
 }
 
 
@@ -675,14 +677,14 @@ def test_out_of_scope_object_answers_exactly_like_a_missing_one(world, db, name,
 
 
 WORKSPACE_OBJECT_ROUTES = [
-    ("workspace-staff-deactivate", "POST"),
-    ("workspace-api-key-revoke", "POST"),
-    ("workspace-webhook-deactivate", "POST"),
-    ("workspace-webhook-test", "POST"),
-    ("workspace-webhook-deliveries", "GET"),
-    ("webhook-api-deactivate", "POST"),
-    ("webhook-api-test", "POST"),
-    ("webhook-api-deliveries", "GET"),
+    ("platforms:workspace-staff-deactivate", "POST"),
+    ("platforms:workspace-api-key-revoke", "POST"),
+    ("platforms:workspace-webhook-deactivate", "POST"),
+    ("complaints:workspace-webhook-test", "POST"),
+    ("complaints:workspace-webhook-deliveries", "GET"),
+    ("platforms_api:webhook-deactivate", "POST"),
+    ("complaints_api:webhook-test", "POST"),
+    ("complaints_api:webhook-deliveries", "GET"),
 ]
 
 

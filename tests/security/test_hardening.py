@@ -44,14 +44,14 @@ def media_root(settings, tmp_path):
 
 def fail_web_login(client, username: str, times: int) -> None:
     for _attempt in range(times):
-        client.post(reverse("login"), {"username": username, "password": "wrong-password"})
+        client.post(reverse("portal:login"), {"username": username, "password": "wrong-password"})
 
 
 def test_web_lockout_also_refuses_the_token_endpoint(client, api_client, consumer):
     fail_web_login(client, consumer.username, 5)
 
     response = api_client.post(
-        reverse("api-token"), {"username": consumer.username, "password": DEFAULT_PASSWORD}
+        reverse("portal_api:token"), {"username": consumer.username, "password": DEFAULT_PASSWORD}
     )
 
     assert response.status_code == 429
@@ -60,9 +60,9 @@ def test_web_lockout_also_refuses_the_token_endpoint(client, api_client, consume
 
 def test_token_endpoint_failures_lock_the_web_login(client, api_client, consumer):
     for _attempt in range(5):
-        api_client.post(reverse("api-token"), {"username": consumer.username, "password": "wrong"})
+        api_client.post(reverse("portal_api:token"), {"username": consumer.username, "password": "wrong"})
 
-    response = client.post(reverse("login"), {"username": consumer.username, "password": DEFAULT_PASSWORD})
+    response = client.post(reverse("portal:login"), {"username": consumer.username, "password": DEFAULT_PASSWORD})
 
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
@@ -72,7 +72,7 @@ def test_lockout_of_one_user_does_not_lock_another(client, consumer, other_consu
     fail_web_login(client, consumer.username, 5)
 
     response = client.post(
-        reverse("login"), {"username": other_consumer.username, "password": DEFAULT_PASSWORD}
+        reverse("portal:login"), {"username": other_consumer.username, "password": DEFAULT_PASSWORD}
     )
 
     assert response.status_code == 302
@@ -144,7 +144,7 @@ def test_reading_is_not_throttled_by_the_upload_budget(
     ids=["short", "common", "numeric", "like-the-username"],
 )
 def test_registration_refuses_weak_passwords(client, password, code):
-    response = client.post(reverse("register"), {
+    response = client.post(reverse("portal:register"), {
         "username": "xiaoming", "email": "xiaoming@example.cn", "password1": password, "password2": password,
     })
 
@@ -154,7 +154,7 @@ def test_registration_refuses_weak_passwords(client, password, code):
 
 
 def test_registration_accepts_a_long_uncommon_password(client):
-    response = client.post(reverse("register"), {
+    response = client.post(reverse("portal:register"), {
         "username": "xiaoming", "email": "xiaoming@example.cn",
         "password1": STRONG_PASSWORD, "password2": STRONG_PASSWORD,
     })
