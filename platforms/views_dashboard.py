@@ -28,6 +28,7 @@ from .statistics import (
     DEFAULT_WINDOW_DAYS,
     MAX_WINDOW_DAYS,
     market_totals,
+    oldest_as_of,
     operator_statistics,
     platform_statistics,
     ranked_by_scorecard,
@@ -42,9 +43,7 @@ OFFENDERS_SHOWN = 25
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def query_int(
-    request: HttpRequest, name: str, default: int, *, minimum: int = 1, maximum: int | None = None
-) -> int:
+def query_int(request: HttpRequest, name: str, default: int, *, minimum: int = 1, maximum: int | None = None) -> int:
     """A whole-number query parameter within bounds; anything else (a typo in a bookmarked URL) → default."""
     try:
         value = int(request.GET.get(name, default))
@@ -78,6 +77,8 @@ class DashboardView(RegulatorRequiredMixin, TemplateView):
         days, min_complaints = window_days(self.request), threshold(self.request)
         now = timezone.now()
         platform_rows = platform_statistics(days=days, now=now)
+        operator_rows = operator_statistics(days=days, now=now)
+        totals = market_totals(days=days, now=now)
         trend = weekly_trend(weeks=DEFAULT_TREND_WEEKS, now=now)
         summary = trend_summary(trend)
         ranking = Paginator(ranked_by_scorecard(platform_rows), RANKING_PAGE_SIZE).get_page(
@@ -87,7 +88,8 @@ class DashboardView(RegulatorRequiredMixin, TemplateView):
             days=days,
             windows=DASHBOARD_WINDOWS,
             min_complaints=min_complaints,
-            totals=market_totals(days=days, now=now),
+            totals=totals,
+            as_of=oldest_as_of([totals.as_of, trend.as_of, *(row.as_of for row in (*platform_rows, *operator_rows))]),
             trend=trend,
             trend_summary=summary,
             trend_chart=weekly_trend_svg(
@@ -95,9 +97,7 @@ class DashboardView(RegulatorRequiredMixin, TemplateView):
             ),
             ranking=ranking,
             platform_offenders=repeat_offenders(platform_rows, min_complaints=min_complaints),
-            operator_offenders=repeat_offenders(
-                operator_statistics(days=days, now=now), min_complaints=min_complaints
-            ),
+            operator_offenders=repeat_offenders(operator_rows, min_complaints=min_complaints),
             offenders_shown=OFFENDERS_SHOWN,
             scorecard_version=SCORECARD_VERSION,
             scorecard_min_complaints=settings.PORTAL_SCORECARD_MIN_COMPLAINTS,

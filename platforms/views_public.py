@@ -10,6 +10,7 @@ from django.views.generic import ListView, TemplateView
 from .models import Platform
 from .scorecard import COMPONENTS, SCORECARD_WINDOW_DAYS
 from .statistics import (
+    oldest_as_of,
     platform_scorecards,
     public_penalties,
     published_narratives,
@@ -41,6 +42,7 @@ class RegistryListView(ListView):
         scorecards = platform_scorecards(platform.pk for platform in context["platforms"])
         context.update(
             rows=[(platform, scorecards[platform.pk].scorecard) for platform in context["platforms"]],
+            as_of=oldest_as_of(row.as_of for row in scorecards.values()),
             q=self.search(),
             verified=self.verified_only(),
             window_days=SCORECARD_WINDOW_DAYS,

@@ -253,9 +253,6 @@ PORTAL_EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 10
 PORTAL_EVIDENCE_MAX_FILES = env.int("EVIDENCE_MAX_FILES", default=20)
 PORTAL_AMOUNT_MAX = env.int("COMPLAINT_AMOUNT_MAX_CNY", default=1_000_000)
 PORTAL_SCORECARD_MIN_COMPLAINTS = env.int("SCORECARD_MIN_COMPLAINTS", default=5)
-# Statistics read their sums from the daily rollup (platforms.rollup, refreshed by Celery beat every 10 minutes)
-# instead of aggregating every complaint of the window: set STATS_FROM_ROLLUP=true in production.
-PORTAL_STATS_FROM_ROLLUP = env.bool("STATS_FROM_ROLLUP", default=False)
 PORTAL_WEBHOOK_TIMEOUT = 5
 PORTAL_DOSSIER_ASYNC_EVIDENCE = env.int("DOSSIER_ASYNC_EVIDENCE", default=8)
 PORTAL_SHOW_DEMO_LOGINS = env.bool("SHOW_DEMO_LOGINS", default=not IS_PRODUCTION)

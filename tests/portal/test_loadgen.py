@@ -8,6 +8,7 @@ from django.db.models import Count
 from complaints.deadlines import sync_platform_due
 from complaints.events import verify_chain
 from complaints.models import Complaint, Evidence, Status
+from platforms import statistics
 from platforms.models import Penalty, Platform
 from platforms.statistics import market_totals
 from portal.loadgen import generate
@@ -47,10 +48,7 @@ def test_references_are_unique_and_gap_free_per_year(generated):
 @needs_postgres
 def test_complaints_are_skewed_towards_a_few_platforms(generated):
     counts = list(
-        Complaint.objects.values("platform")
-        .annotate(n=Count("id"))
-        .values_list("n", flat=True)
-        .order_by("-n")
+        Complaint.objects.values("platform").annotate(n=Count("id")).values_list("n", flat=True).order_by("-n")
     )
     assert counts[0] > 5 * (sum(counts) / len(counts))
 
@@ -91,12 +89,13 @@ def test_refuses_to_run_without_postgres(db, monkeypatch):
 
 
 @needs_postgres
-def test_the_statistics_rollup_is_filled_and_equals_the_direct_count(generated, settings):
-    settings.PORTAL_STATS_FROM_ROLLUP = False
-    direct = market_totals(days=365)
-    settings.PORTAL_STATS_FROM_ROLLUP = True
+def test_the_statistics_rollup_is_filled_and_equals_the_direct_count(generated, monkeypatch):
+    with monkeypatch.context() as never_refreshed:
+        never_refreshed.setattr(statistics, "rollup_state", lambda: None)
+        direct = market_totals(days=365)
 
     from_rollup = market_totals(days=365)
 
     assert from_rollup.complaints > 0
+    assert from_rollup.as_of is not None and direct.as_of is None
     assert from_rollup == direct
