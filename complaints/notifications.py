@@ -115,14 +115,6 @@ def queue_email(
     return message
 
 
-def queue_emails(complaint: Complaint, messages: list[tuple[str, list[str]]]) -> list[OutboxMessage]:
-    """Several e-mails about one complaint in one INSERT: (template, recipients) pairs; empty lists are skipped."""
-    rows = [outbox_message(template, recipients, complaint) for template, recipients in messages]
-    rows = OutboxMessage.objects.bulk_create([row for row in rows if row is not None])
-    _send_after_commit([row.pk for row in rows], [])
-    return rows
-
-
 def webhook_payload(complaint: Complaint) -> dict:
     """What every webhook tells about its complaint, whichever service or sweep sends it."""
     return {

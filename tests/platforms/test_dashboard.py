@@ -16,6 +16,7 @@ from complaints import services
 from complaints.models import Finding
 from complaints.sweep import deadlines_sweep
 from platforms import views_dashboard
+from platforms.api.stats import RepeatOffenderSerializer
 from platforms.rollup import refresh_daily_stats
 from platforms.scorecard import SCORECARD_VERSION
 from tests.factories import ConsumerFactory, PlatformFactory, file_complaint
@@ -128,7 +129,8 @@ def test_offender_tables_show_the_worst_and_point_to_the_csv_for_the_rest(client
 
 
 def read_csv(response) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    content = b"".join(response.streaming_content)
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
 
 
 def test_platforms_csv_lists_every_platform_and_neutralises_formulas(client, regulator, offender, settings):
@@ -230,3 +232,10 @@ def test_dashboard_gives_the_date_of_figures_counted_on_an_earlier_day(client, r
     page = client.get(reverse("dashboard-home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     assert "Figures as of 2026-03-18 09:05" in page
+def test_an_empty_csv_export_still_names_its_columns(client, regulator):
+    client.force_login(regulator)
+
+    response = client.get(reverse("dashboard-export-repeat-offenders"))
+
+    content = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert content.splitlines() == [",".join(RepeatOffenderSerializer().fields)]
