@@ -155,6 +155,14 @@ REGULATOR_NOTIFICATION_EMAILS = env.list("REGULATOR_NOTIFICATION_EMAILS", defaul
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal")}
 
+# --- Health checks and Prometheus metrics (docs/operations.md, "Health checks and metrics") -------------
+INSTALLED_APPS += ["health_check"]  # for `manage.py health_check readyz --no-http`
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # An unreachable Redis fails in seconds instead of hanging requests (and /readyz) on the TCP connect.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("socket_connect_timeout", 2)
+# Probes and scrapers come over plain HTTP from inside the network: no redirect to HTTPS for these paths.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
 # --- Celery -----------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")
 # Without a broker the tasks run inline, so a laptop needs nothing else running.
