@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from portal.health import ReadinessView, healthz
+from portal.metrics import metrics_view
 
 api_v1 = [
     path("", include("portal.api_urls")),
@@ -12,9 +13,10 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    # For probes: no trailing slash, no redirect (SECURE_REDIRECT_EXEMPT), no login.
+    # For probes and Prometheus: no trailing slash, no redirect (SECURE_REDIRECT_EXEMPT), no login.
     path("healthz", healthz, name="healthz"),
     path("readyz", login_not_required(ReadinessView.as_view()), name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
