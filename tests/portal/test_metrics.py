@@ -137,8 +137,8 @@ def test_metrics_count_requests_by_view_and_database_queries(client):
 
 
 @pytest.mark.django_db
-def test_a_scrape_runs_three_queries(client, django_assert_max_num_queries):
-    with django_assert_max_num_queries(3):
+def test_a_scrape_runs_four_queries(client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(4):
         client.get("/metrics")
 
 
