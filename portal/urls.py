@@ -1,6 +1,10 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from portal.health import ReadinessView, healthz
+from portal.metrics import metrics_view
 
 api_v1 = [
     path("", include("portal.api_urls")),
@@ -9,6 +13,10 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # For probes and Prometheus: no trailing slash, no redirect (SECURE_REDIRECT_EXEMPT), no login.
+    path("healthz", healthz, name="healthz"),
+    path("readyz", login_not_required(ReadinessView.as_view()), name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -23,4 +31,3 @@ urlpatterns = [
 handler403 = "portal.views.permission_denied"
 handler404 = "portal.views.page_not_found"
 handler500 = "portal.views.server_error"
-
