@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('platforms', '0004_daily_stats'),
+        ('platforms', '0005_daily_stats_refresh'),
     ]
 
     operations = [
