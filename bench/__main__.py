@@ -2,6 +2,9 @@
 
 Times every scenario against the PostgreSQL database of ``DATABASE_URL``, prints the table and appends it,
 with the machine, the data size, the command and the date, to docs/benchmarks.md.
+
+``python -m bench generate --complaints 1000000 --platforms 2000 [--seed N] [--force]`` first fills that
+database with load data (see ``bench/generate``).
 """
 
 import argparse
@@ -33,10 +36,33 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["generate"]:
+        return generate(argv[1:])
+    args = parse_args(argv)
+    if not setup_django():
+        return 2
+    from .runner import run_benchmark
+
+    command = "python -m bench " + shlex.join(argv)
+    return run_benchmark(args, command=command.strip())
+
+
+def generate(argv: list[str]) -> int:
+    from .generate.cli import generate_from_args
+    from .generate.cli import parse_args as parse_generate_args
+
+    args = parse_generate_args(argv)
+    if not setup_django():
+        return 2
+    return generate_from_args(args)
+
+
+def setup_django() -> bool:
+    """Django set up against the PostgreSQL of ``DATABASE_URL``; False (with the reason on stderr) without one."""
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         print("python -m bench needs DATABASE_URL=postgres://… (a generated load database).", file=sys.stderr)
-        return 2
+        return False
     # Production-like: no query log kept in memory, no debug pages. Still overridable from the environment.
     os.environ.setdefault("DEBUG", "false")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
@@ -49,10 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message="No directory at")
 
     django.setup()
-    from .runner import run_benchmark
-
-    command = "python -m bench " + shlex.join(argv if argv is not None else sys.argv[1:])
-    return run_benchmark(args, command=command.strip())
+    return True
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db.models import Count
 from rest_framework.authtoken.models import Token
 
+from bench.generate.marks import generated_complaints
 from complaints.models import Complaint
 from platforms.authentication import hash_api_key
 from platforms.models import ApiKey, Platform
@@ -49,9 +50,10 @@ class NoData(RuntimeError):
 
 def source_complaints():
     """Complaints to pick actors from: generated ones if there are any, never the benchmark's own filings."""
-    complaints = Complaint.objects.exclude(consumer__username__startswith=HELPER_PREFIX)
-    generated = complaints.filter(is_generated=True)
-    return generated if generated.exists() else complaints
+    generated = generated_complaints()
+    if generated.exists():
+        return generated
+    return Complaint.objects.exclude(consumer__username__startswith=HELPER_PREFIX)
 
 
 def pick_actors() -> Actors:

@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 
 from complaints.models import Complaint, Deadline, Event
 from platforms.models import Platform
 from portal.models import User
-from regulation.statistics import reads_rollup, warm_rollup_figures
+from regulation.statistics import rollup_state, warm_rollup_figures
 
 from . import counter, filing, scenarios, schema, sweep
 from .actors import pick_actors
@@ -104,14 +105,15 @@ def run_benchmark(args: argparse.Namespace, *, command: str) -> int:
         "per scenario, DEBUG off, percentiles interpolated linearly."
     )
     say(run.notes[-2])
-    if reads_rollup():
+    rollup = rollup_state()
+    if rollup is not None:
         warm_rollup_figures()
         run.notes.append(
-            "Statistics read the daily rollup (STATS_FROM_ROLLUP=true); its figures were warmed first, as the "
-            "beat's refresh task does after every refresh."
+            f"Statistics read the daily rollup (refreshed {timezone.localtime(rollup.refreshed_at):%Y-%m-%d %H:%M}); "
+            "its figures were warmed first, as the beat's refresh task does after every refresh."
         )
     else:
-        run.notes.append("Statistics count the complaints directly (STATS_FROM_ROLLUP off).")
+        run.notes.append("Statistics count the complaints directly: the daily rollup has never been refreshed.")
     say(run.notes[-1])
     # What portal/wsgi.py does once the application is loaded, so requests here meet the collector as served ones.
     gc.freeze()

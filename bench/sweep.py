@@ -12,7 +12,6 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from complaints.models import Deadline
 from complaints.sweep import deadlines_sweep
 
 from .measure import Target, Timing
@@ -31,10 +30,6 @@ class SweepRun:
     reminded: int
     escalated: int
     auto_accepted: int
-
-
-def open_clocks() -> int:
-    return Deadline.objects.running().count()
 
 
 def sweep_once() -> SweepRun:

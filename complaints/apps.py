@@ -8,8 +8,11 @@ class ComplaintsConfig(AppConfig):
 
     def ready(self) -> None:
         from platforms.signals import staff_deactivated, webhook_deactivated
+        from portal.metrics import register_scrape_collector
 
         from . import receivers
+        from .metrics import BacklogCollector
 
+        register_scrape_collector(BacklogCollector())
         staff_deactivated.connect(receivers.unassign_deactivated_staff, dispatch_uid="complaints.unassign_staff")
         webhook_deactivated.connect(receivers.fail_pending_deliveries, dispatch_uid="complaints.fail_deliveries")

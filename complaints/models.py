@@ -150,7 +150,6 @@ class Complaint(models.Model):
 
     event_count = models.PositiveIntegerField(default=0, editable=False)
     last_event_hash = models.CharField(max_length=64, blank=True, editable=False)
-    is_generated = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

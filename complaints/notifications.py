@@ -111,11 +111,6 @@ def queue_email(
     )
 
 
-def queue_emails(complaint: Complaint, messages: list[tuple[str, list[str]]]) -> list[OutboxMessage]:
-    """Several e-mails about one complaint in one INSERT: (template, recipients) pairs; empty lists are skipped."""
-    return outbox.queue_emails(outbox_message(template, recipients, complaint) for template, recipients in messages)
-
-
 def webhook_payload(complaint: Complaint) -> dict:
     """What every webhook tells about its complaint, whichever service or sweep sends it."""
     return {

@@ -29,21 +29,9 @@ def complaints_visible_to(user) -> QuerySet[Complaint]:
     return Complaint.objects.none()
 
 
-def complaints_for_platform(platform_id: int) -> QuerySet[Complaint]:
-    """A platform's complaints, for callers authenticated as the platform itself (API keys)."""
-    if not platform_id:
-        raise MissingUserContext("complaints_for_platform needs a platform")
-    return Complaint.objects.filter(platform_id=platform_id)
-
-
 def unscoped_complaints_for_system() -> QuerySet[Complaint]:
     """Every complaint, for system jobs (sweeps, statistics, load tools). Never use it for a user's request."""
     return Complaint.objects.all()
-
-
-def complaint_get_for(user, pk) -> Complaint:
-    """One complaint in ``user``'s scope; another tenant's complaint is exactly as missing as a wrong id."""
-    return complaints_visible_to(user).select_related("platform", "consumer").get(pk=pk)
 
 
 def evidence_visible_to(user) -> QuerySet[Evidence]:

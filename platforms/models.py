@@ -61,7 +61,6 @@ class Platform(models.Model):
     reported_monthly_orders = models.PositiveIntegerField(
         _("reported orders per month"), null=True, blank=True
     )
-    is_generated = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

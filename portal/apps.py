@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Portal accounts")
+
+    def ready(self) -> None:
+        from . import metrics  # also registers its system check
+
+        metrics.connect_task_signals()

@@ -1,6 +1,6 @@
 """Pagination shared by every list endpoint."""
 
-from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.pagination import PageNumberPagination
 
 
 class StandardPagination(PageNumberPagination):
@@ -10,15 +10,3 @@ class StandardPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
 
-
-class KeysetPagination(CursorPagination):
-    """Opaque-cursor pages for very long lists: no COUNT(*) and no deep OFFSET scans.
-
-    The ``id`` tie-breaker keeps the order total, so rows created in the same instant are never skipped
-    or repeated between pages.
-    """
-
-    page_size = 25
-    page_size_query_param = "page_size"
-    max_page_size = 100
-    ordering = ("-created_at", "-id")

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "platforms",
     "complaints",
     "regulation",
+    "bench",  # for its generate_load command only: no models, and no app imports it
 ]
 
 MIDDLEWARE = [
@@ -156,6 +157,35 @@ REGULATOR_NOTIFICATION_EMAILS = env.list("REGULATOR_NOTIFICATION_EMAILS", defaul
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal")}
 
+# --- Health checks and Prometheus metrics (docs/operations.md, "Health checks and metrics") -------------
+INSTALLED_APPS += ["health_check"]  # for `manage.py health_check readyz --no-http`
+# Outermost and innermost: total time including middlewares, then latency and counts by view.
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    *MIDDLEWARE,
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+# The same engines wrapped to count queries, errors and connections (django_db_* metrics); vendor-specific
+# options above were chosen on the plain names and carry over unchanged.
+DATABASES["default"]["ENGINE"] = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # An unreachable Redis fails in seconds instead of hanging requests (and /readyz) on the TCP connect.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("socket_connect_timeout", 2)
+# Probes and scrapers come over plain HTTP from inside the network: no redirect to HTTPS for these paths.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# /metrics answers callers in these networks, or any caller sending "Authorization: Bearer <METRICS_TOKEN>".
+# Closed by default in production: behind a local reverse proxy every caller looks like 127.0.0.1.
+PORTAL_METRICS_ALLOWED_NETWORKS = env.list(
+    "METRICS_ALLOWED_NETWORKS", default=[] if IS_PRODUCTION else ["127.0.0.1/32", "::1/128"]
+)
+PORTAL_METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# A Celery worker serves its own task metrics here (0: off); plain HTTP without a token, so loopback by default.
+PORTAL_WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=0)
+PORTAL_WORKER_METRICS_ADDRESS = env.str("WORKER_METRICS_ADDRESS", default="127.0.0.1")
+
 # --- Celery -----------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")
 # Without a broker the tasks run inline, so a laptop needs nothing else running.
@@ -254,9 +284,6 @@ PORTAL_EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 10
 PORTAL_EVIDENCE_MAX_FILES = env.int("EVIDENCE_MAX_FILES", default=20)
 PORTAL_AMOUNT_MAX = env.int("COMPLAINT_AMOUNT_MAX_CNY", default=1_000_000)
 PORTAL_SCORECARD_MIN_COMPLAINTS = env.int("SCORECARD_MIN_COMPLAINTS", default=5)
-# Statistics read their sums from the daily rollup (regulation.rollup, refreshed by Celery beat every 10 minutes)
-# instead of aggregating every complaint of the window: set STATS_FROM_ROLLUP=true in production.
-PORTAL_STATS_FROM_ROLLUP = env.bool("STATS_FROM_ROLLUP", default=False)
 PORTAL_WEBHOOK_TIMEOUT = 5
 PORTAL_DOSSIER_ASYNC_EVIDENCE = env.int("DOSSIER_ASYNC_EVIDENCE", default=8)
 PORTAL_SHOW_DEMO_LOGINS = env.bool("SHOW_DEMO_LOGINS", default=not IS_PRODUCTION)

@@ -1,7 +1,11 @@
 """The root URLconf: the one place that wires the apps together (each app's URLs live in its namespace)."""
 
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+
+from portal.health import ReadinessView, healthz
+from portal.metrics import metrics_view
 
 api_v1 = [
     path("", include("portal.api_urls")),
@@ -11,6 +15,10 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # For probes and Prometheus: no trailing slash, no redirect (SECURE_REDIRECT_EXEMPT), no login.
+    path("healthz", healthz, name="healthz"),
+    path("readyz", login_not_required(ReadinessView.as_view()), name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),

@@ -112,3 +112,30 @@ class PlatformDailyStats(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform_id or '-'} {self.day}"
+
+
+class DailyStatsRefresh(models.Model):
+    """When the daily rollup was last refreshed, and from which filing day on it holds every day.
+
+    A single row (pk 1), written by every refresh. Its presence is what makes the statistics read the rollup:
+    kept in the database, not only in the cache, so a flushed cache never sends them back to counting every
+    complaint. ``generation`` changes at every refresh and names the figures cached from it.
+    """
+
+    SINGLETON_PK = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_PK)
+    refreshed_at = models.DateTimeField(_("refreshed at"))
+    covers_from = models.DateField(_("holds every filing day from"))
+    generation = models.BigIntegerField()
+
+    class Meta:
+        db_table = "platforms_dailystatsrefresh"
+        verbose_name = _("daily statistics refresh")
+        verbose_name_plural = _("daily statistics refreshes")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="daily_stats_refresh_single_row"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.refreshed_at:%Y-%m-%d %H:%M} (from {self.covers_from})"

@@ -1,12 +1,16 @@
-"""The daily per-platform rollup the statistics read their sums from (``settings.PORTAL_STATS_FROM_ROLLUP``).
+"""The daily per-platform rollup the statistics read their sums from once it has been refreshed.
 
 A complaint's figures change after it is filed (answers, sweeps, findings, ratings), so the rollup is not
 updated incrementally: every refresh recomputes the rows of the last ``days`` filing dates from the complaints
 and their clocks, with the very aggregates the direct statistics use, so both give the same numbers. Celery
-beat runs it every 10 minutes; between two runs the rollup lags the complaints by at most that.
+beat runs it every 10 minutes; between two runs the rollup lags the complaints by at most that, today's
+filing day included (its row holds the complaints filed up to the refresh), and the figures carry the time of
+the refresh they were read from. Each refresh records itself in the ``DailyStatsRefresh`` row: from the first
+one on, the statistics read the rollup.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from time import time_ns
 
 from django.db import connection, transaction
 from django.db.models import F, QuerySet
@@ -16,7 +20,7 @@ from django.utils import timezone
 from complaints.models import Deadline
 from complaints.selectors import unscoped_complaints_for_system
 
-from .models import PlatformDailyStats
+from .models import DailyStatsRefresh, PlatformDailyStats
 from .statistics import (
     CLOCK_AGGREGATES,
     COMPLAINT_AGGREGATES,
@@ -24,9 +28,9 @@ from .statistics import (
     RATED_CLOCKS,
     ROLLUP_FIELDS,
     SHANGHAI,
+    RollupState,
     StatsWindow,
-    bump_rollup_generation,
-    reads_rollup,
+    publish_rollup_state,
     warm_rollup_figures,
 )
 
@@ -50,9 +54,7 @@ def _clock_days(window: StatsWindow) -> QuerySet:
         Deadline.objects.filter(
             kind__in=RATED_CLOCKS, started_at__gte=window.since, complaint__created_at__gte=window.since
         )
-        .annotate(
-            platform_key=F("complaint__platform_id"), day=TruncDate("complaint__created_at", tzinfo=SHANGHAI)
-        )
+        .annotate(platform_key=F("complaint__platform_id"), day=TruncDate("complaint__created_at", tzinfo=SHANGHAI))
         .values("platform_key", "day")
         .annotate(**CLOCK_AGGREGATES)
         .order_by()
@@ -114,14 +116,41 @@ def refresh_daily_stats(*, days: int | None = None, now: datetime | None = None)
     """
     window = StatsWindow(days=days or MAX_WINDOW_DAYS, now=now or timezone.now())
     refreshed = _refresh_postgresql(window) if connection.vendor == "postgresql" else _refresh_portable(window)
-    # Bumped at once rather than on commit: a refresh that then rolls back only costs one recomputed median.
-    bump_rollup_generation()
+    # Published at once rather than on commit: the task and the command run in autocommit, so the row is
+    # committed by now; inside a caller's transaction that then rolls back, readers would find the previous
+    # row within a minute (ROLLUP_STATE_SECONDS).
+    publish_rollup_state(_record_refresh(window))
     return refreshed
 
 
+def _record_refresh(window: StatsWindow) -> RollupState:
+    """Write the refresh's row: its time, and the first filing day the rollup now holds without a gap.
+
+    Rows of days before this refresh's window stay as an earlier refresh left them, so they still count when
+    that refresh reached up to this window; otherwise (the first refresh, or a short one after a long pause)
+    the rollup holds only this window, and longer windows are counted directly until a refresh covers them.
+    """
+    with transaction.atomic():
+        previous = DailyStatsRefresh.objects.select_for_update().filter(pk=DailyStatsRefresh.SINGLETON_PK).first()
+        covers_from = window.first_day
+        if previous is not None:
+            previous_last_day = timezone.localtime(previous.refreshed_at, SHANGHAI).date()
+            if window.first_day <= previous_last_day + timedelta(days=1):
+                covers_from = min(previous.covers_from, window.first_day)
+        state = RollupState(refreshed_at=window.now, covers_from=covers_from, generation=time_ns())
+        DailyStatsRefresh.objects.update_or_create(
+            pk=DailyStatsRefresh.SINGLETON_PK,
+            defaults={
+                "refreshed_at": state.refreshed_at,
+                "covers_from": state.covers_from,
+                "generation": state.generation,
+            },
+        )
+    return state
+
+
 def refresh_statistics() -> int:
-    """What the beat runs: the rollup, then, when the statistics read it, the figures read from it."""
+    """What the beat runs: the rollup, then the figures people open, read from it once for all of them."""
     rows = refresh_daily_stats()
-    if reads_rollup():
-        warm_rollup_figures()
+    warm_rollup_figures()
     return rows

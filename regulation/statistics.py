@@ -10,11 +10,13 @@ number of complaints or platforms: the platforms, one grouped aggregate over the
 to first response included; SQLite needs a fifth query for it), one over their clocks, one over the penalties.
 Rows are then merged per platform (or operator) in Python — per group, never per complaint.
 
-With ``settings.PORTAL_STATS_FROM_ROLLUP`` the sums (counts, rates, mean rating) are read from the daily rollup
-``PlatformDailyStats`` instead (regulation.rollup): one grouped sum over (groups × days) rows replaces the two
-aggregates over the complaints and their clocks. The window is whole filing days on both paths, so after a
-refresh the two are exactly equal. The median is not additive:
-it is read from the complaints once per refresh and cached.
+Once the daily rollup ``PlatformDailyStats`` has been refreshed (regulation.rollup; the refresh leaves a
+``DailyStatsRefresh`` row), the sums (counts, rates, mean rating) are read from it instead: one grouped sum over
+(groups × days) rows replaces the two aggregates over the complaints and their clocks. The window is whole
+filing days on both paths, so the rollup equals a direct count made at its last refresh, today's filing day
+included as it stood then; the figures say so in ``as_of``. The median is not additive: it is read from the
+complaints once per refresh and cached. Before any refresh (a new installation), or for a window reaching
+back before the days the rollup holds, the complaints are counted directly and ``as_of`` is None.
 """
 
 from collections import defaultdict
@@ -22,10 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
-from time import time_ns
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
@@ -50,7 +50,7 @@ from complaints.models import ClockKind, Complaint, Deadline, Finding, Status
 from complaints.selectors import unscoped_complaints_for_system
 from platforms.models import Operator, Platform
 
-from .models import Penalty, PenaltyKind, PenaltyStatus, PlatformDailyStats
+from .models import DailyStatsRefresh, Penalty, PenaltyKind, PenaltyStatus, PlatformDailyStats
 from .scorecard import (
     SCORECARD_CACHE_SECONDS,
     SCORECARD_VERSION,
@@ -123,6 +123,9 @@ class Figures:
     resolution_on_time: int = 0
     resolution_decided: int = 0
     median_first_response_hours: float | None = None
+    # The rollup refresh the figures were read from; None when the complaints were counted just now. Not part
+    # of equality: the same figures are equal whichever way they were counted.
+    as_of: datetime | None = field(default=None, compare=False)
 
     @property
     def mean_rating(self) -> float | None:
@@ -261,6 +264,22 @@ class TrendWeek:
     overdue: int = 0
 
 
+class WeeklyTrend(list[TrendWeek]):
+    """The weeks of a trend, oldest first, and the rollup refresh they were read from (``as_of``, as Figures)."""
+
+    def __init__(self, weeks: Iterable[TrendWeek] = (), *, as_of: datetime | None = None) -> None:
+        super().__init__(weeks)
+        self.as_of = as_of
+
+
+def oldest_as_of(moments: Iterable[datetime | None]) -> datetime | None:
+    """When figures shown together were all current: the oldest refresh behind them; None if all were live.
+
+    A live count (None) is as of now, newer than any refresh, so it never lowers the answer.
+    """
+    return min((moment for moment in moments if moment is not None), default=None)
+
+
 # --- The window -------------------------------------------------------------------------------------------
 
 
@@ -352,10 +371,6 @@ ROLLUP_FIELDS = (*COMPLAINT_AGGREGATES, *CLOCK_AGGREGATES)
 ROLLUP_SUMS = {name: Sum(name, default=0) for name in ROLLUP_FIELDS}
 
 
-def reads_rollup() -> bool:
-    return settings.PORTAL_STATS_FROM_ROLLUP
-
-
 def _complaint_aggregates() -> dict:
     """COMPLAINT_AGGREGATES and, on PostgreSQL, the median: one scan of the window's complaints for both."""
     if connection.vendor != "postgresql":
@@ -399,19 +414,52 @@ def _medians(complaints: QuerySet[Complaint], group: str | None) -> dict[int | N
     return {key: sum(values) / len(values) for key, values in middles.items() if values}
 
 
-ROLLUP_GENERATION_KEY = "stats-rollup-generation"
+ROLLUP_STATE_KEY = "stats-rollup-state"
+# The last refresh is read from its row at most once a minute per cache: the refresh writes the new state into
+# the cache itself, so with a shared cache every process sees it at once, and with per-process caches (a laptop)
+# within a minute. A flushed cache costs one small query, never a switch to counting the complaints.
+ROLLUP_STATE_SECONDS = 60
+NEVER_REFRESHED = "never-refreshed"
 ROLLUP_FIGURES_SECONDS = 60 * 60
 # The paths that group complaints and rollup rows per platform and per operator; None is the whole market.
 GROUPS = ("platform_id", "platform__operator_id")
 
 
-def rollup_generation() -> int:
-    """Changes at every rollup refresh; figures derived from one refresh are cached under it."""
-    return cache.get_or_set(ROLLUP_GENERATION_KEY, time_ns, None)
+@dataclass(frozen=True)
+class RollupState:
+    """The last refresh of the rollup (a ``DailyStatsRefresh`` row)."""
+
+    refreshed_at: datetime
+    covers_from: date
+    generation: int
+
+    def covers(self, first_day: date) -> bool:
+        return first_day >= self.covers_from
 
 
-def bump_rollup_generation() -> None:
-    cache.set(ROLLUP_GENERATION_KEY, time_ns(), None)
+def rollup_state() -> RollupState | None:
+    """The rollup's last refresh, or None when it has never run (the statistics then count directly)."""
+    state = cache.get(ROLLUP_STATE_KEY)
+    if state is None:
+        row = DailyStatsRefresh.objects.filter(pk=DailyStatsRefresh.SINGLETON_PK).first()
+        state = (
+            RollupState(refreshed_at=row.refreshed_at, covers_from=row.covers_from, generation=row.generation)
+            if row
+            else NEVER_REFRESHED
+        )
+        cache.set(ROLLUP_STATE_KEY, state, ROLLUP_STATE_SECONDS)
+    return None if state == NEVER_REFRESHED else state
+
+
+def publish_rollup_state(state: RollupState) -> None:
+    """Called by the refresh once its row is written, so readers switch to the new figures at once."""
+    cache.set(ROLLUP_STATE_KEY, state, ROLLUP_STATE_SECONDS)
+
+
+def _rollup_for(first_day: date) -> RollupState | None:
+    """The refresh to read figures from when the rollup holds every filing day from ``first_day``, else None."""
+    state = rollup_state()
+    return state if state is not None and state.covers(first_day) else None
 
 
 def _grouped_complaints(window: StatsWindow, group: str | None) -> QuerySet[Complaint]:
@@ -438,7 +486,9 @@ def _compute_rollup_figures(window: StatsWindow, group: str | None, keys: list[i
     return figures
 
 
-def _rollup_figures(window: StatsWindow, group: str | None, keys: Iterable[int] | None = None) -> dict:
+def _rollup_figures(
+    window: StatsWindow, state: RollupState, group: str | None, keys: Iterable[int] | None = None
+) -> dict:
     """Figures per group from the rollup, computed once per refresh and window for every group together.
 
     Summing the window's daily rows and finding the medians on every request cost most of a dashboard view at a
@@ -447,7 +497,7 @@ def _rollup_figures(window: StatsWindow, group: str | None, keys: Iterable[int] 
     groups; before those are cached, only the subset's are computed, and not kept.
     """
     keys = None if keys is None else list(keys)
-    cache_key = f"stats-figures:{rollup_generation()}:{group}:{window.first_day}:{window.last_day}"
+    cache_key = f"stats-figures:{state.generation}:{group}:{window.first_day}:{window.last_day}"
     figures = cache.get(cache_key)
     if figures is None:
         if keys is not None:
@@ -464,21 +514,20 @@ def warm_rollup_figures(*, now: datetime | None = None) -> None:
     that no request pays for them."""
     for days in sorted({*DASHBOARD_WINDOWS, SCORECARD_WINDOW_DAYS}):
         window = _window(days, now)
+        state = _rollup_for(window.first_day)
+        if state is None:
+            continue
         for group in (*GROUPS, None):
-            _rollup_figures(window, group)
+            _rollup_figures(window, state, group)
 
 
-def _penalty_records(
-    window: StatsWindow, group: str, keys: Iterable[int] | None = None
-) -> dict[int, PenaltyRecord]:
+def _penalty_records(window: StatsWindow, group: str, keys: Iterable[int] | None = None) -> dict[int, PenaltyRecord]:
     penalties = window.penalties_decided_by_now()
     if keys is not None:
         penalties = penalties.filter(**{f"{group}__in": list(keys)})
     rows = (
         penalties.values(group, "kind")
-        .annotate(
-            total=Count("pk"), in_window=Count("pk", filter=Q(decided_on__gte=window.first_penalty_day))
-        )
+        .annotate(total=Count("pk"), in_window=Count("pk", filter=Q(decided_on__gte=window.first_penalty_day)))
         .order_by()
     )
     records: dict[int, PenaltyRecord] = defaultdict(PenaltyRecord)
@@ -489,15 +538,18 @@ def _penalty_records(
     return records
 
 
-def _figures(window: StatsWindow, complaint_group: str, keys: Iterable[int] | None = None) -> dict[int, dict]:
-    """Complaint, clock and median figures per group key, in two queries (three on SQLite).
+def _figures(
+    window: StatsWindow, complaint_group: str, keys: Iterable[int] | None = None
+) -> tuple[dict[int, dict], datetime | None]:
+    """Complaint, clock and median figures per group key, in two queries (three on SQLite), and their ``as_of``.
 
     From the rollup: one grouped sum over its rows and the median, in two queries on every database, once per
     refresh. The group paths (``platform_id``, ``platform__operator_id``) mean the same on complaints and rollup
     rows.
     """
-    if reads_rollup():
-        return _rollup_figures(window, complaint_group, keys)
+    state = _rollup_for(window.first_day)
+    if state is not None:
+        return _rollup_figures(window, state, complaint_group, keys), state.refreshed_at
     complaints = _grouped_complaints(window, complaint_group)
     if keys is not None:
         complaints = complaints.filter(**{f"{complaint_group}__in": list(keys)})
@@ -513,7 +565,7 @@ def _figures(window: StatsWindow, complaint_group: str, keys: Iterable[int] | No
     if "median_first_response_hours" not in aggregates:
         for key, median in _medians(complaints, complaint_group).items():
             figures[key]["median_first_response_hours"] = median
-    return figures
+    return figures, None
 
 
 # --- Selectors --------------------------------------------------------------------------------------------
@@ -532,12 +584,13 @@ def platform_statistics(
     platforms = Platform.objects.select_related("operator").only(*STATS_PLATFORM_FIELDS).order_by("name", "pk")
     if keys is not None:
         platforms = platforms.filter(pk__in=keys)
-    figures = _figures(window, "platform_id", keys)
+    figures, as_of = _figures(window, "platform_id", keys)
     penalties = _penalty_records(window, "platform_id", keys)
     return [
         PlatformStats(
             platform=platform,
             days=days,
+            as_of=as_of,
             penalties=penalties.get(platform.pk, PenaltyRecord()),
             **figures.get(platform.pk, {}),
         )
@@ -545,18 +598,17 @@ def platform_statistics(
     ]
 
 
-def operator_statistics(
-    *, days: int = DEFAULT_WINDOW_DAYS, now: datetime | None = None
-) -> list[OperatorStats]:
+def operator_statistics(*, days: int = DEFAULT_WINDOW_DAYS, now: datetime | None = None) -> list[OperatorStats]:
     """Figures per operator: all complaints against all of an operator's platforms."""
     window = _window(days, now)
     operators = Operator.objects.annotate(platform_count=Count("platforms")).order_by("name", "pk")
-    figures = _figures(window, "platform__operator_id")
+    figures, as_of = _figures(window, "platform__operator_id")
     penalties = _penalty_records(window, "platform__operator_id")
     return [
         OperatorStats(
             operator=operator,
             days=days,
+            as_of=as_of,
             platform_count=operator.platform_count,
             penalties=penalties.get(operator.pk, PenaltyRecord()),
             **figures.get(operator.pk, {}),
@@ -568,8 +620,9 @@ def operator_statistics(
 def market_totals(*, days: int = DEFAULT_WINDOW_DAYS, now: datetime | None = None) -> MarketTotals:
     """The whole market in the window, complaints against unregistered platforms included."""
     window = _window(days, now)
-    if reads_rollup():
-        return MarketTotals(days=days, **_rollup_figures(window, None)[None])
+    state = _rollup_for(window.first_day)
+    if state is not None:
+        return MarketTotals(days=days, as_of=state.refreshed_at, **_rollup_figures(window, state, None)[None])
     complaints = window.complaints()
     aggregates = _complaint_aggregates()
     totals = complaints.aggregate(**aggregates, platforms=Count("platform_id", distinct=True))
@@ -592,9 +645,7 @@ def ranked_by_scorecard(rows: list[PlatformStats]) -> list[PlatformStats]:
     )
 
 
-def repeat_offenders(
-    rows: Iterable[PlatformStats | OperatorStats], *, min_complaints: int
-) -> list[RepeatOffender]:
+def repeat_offenders(rows: Iterable[PlatformStats | OperatorStats], *, min_complaints: int) -> list[RepeatOffender]:
     """Platforms (or operators) whose upheld + overdue complaints in the window reach ``min_complaints``.
 
     Takes the rows of ``platform_statistics`` / ``operator_statistics`` so a page that shows both the ranking
@@ -610,7 +661,7 @@ def repeat_offenders(
 
 def weekly_trend(
     *, weeks: int = DEFAULT_TREND_WEEKS, now: datetime | None = None, platform_id: int | None = None
-) -> list[TrendWeek]:
+) -> WeeklyTrend:
     """Complaints filed, upheld and overdue per ISO week (from Monday, Asia/Shanghai), oldest first.
 
     Weeks without complaints are included with zeros, so a chart's x axis is regular.
@@ -619,11 +670,12 @@ def weekly_trend(
     today = timezone.localtime(now, SHANGHAI).date()
     first_monday = today - timedelta(days=today.weekday(), weeks=weeks - 1)
     by_week: dict[date, dict] = defaultdict(lambda: dict.fromkeys(TREND_FIGURES, 0))
-    for day, row in _trend_days(first_monday, now, platform_id).items():
+    state = _rollup_for(first_monday)
+    for day, row in _trend_days(first_monday, now, platform_id, from_rollup=state is not None).items():
         week = by_week[day - timedelta(days=day.weekday())]
         for name in TREND_FIGURES:
             week[name] += row[name]
-    trend = []
+    trend = WeeklyTrend(as_of=state.refreshed_at if state else None)
     for offset in range(weeks):
         monday = first_monday + timedelta(weeks=offset)
         row = by_week[monday]
@@ -636,9 +688,9 @@ def weekly_trend(
 TREND_FIGURES = ("complaints", "upheld", "overdue")
 
 
-def _trend_days(first_day: date, now: datetime, platform_id: int | None) -> dict[date, dict]:
+def _trend_days(first_day: date, now: datetime, platform_id: int | None, *, from_rollup: bool) -> dict[date, dict]:
     """The trend's figures per filing day (Asia/Shanghai) from ``first_day`` to ``now``: at most a row a day."""
-    if reads_rollup():
+    if from_rollup:
         rows = PlatformDailyStats.objects.filter(day__gte=first_day)
         if platform_id is not None:
             rows = rows.filter(platform_id=platform_id)
@@ -722,17 +774,12 @@ def platform_scorecards(platform_ids: Iterable[int]) -> dict[int, PlatformStats]
     """
     platform_ids = list(platform_ids)
     cached = cache.get_many([_scorecard_cache_key(pk) for pk in platform_ids])
-    found = {
-        pk: cached[_scorecard_cache_key(pk)] for pk in platform_ids if _scorecard_cache_key(pk) in cached
-    }
+    found = {pk: cached[_scorecard_cache_key(pk)] for pk in platform_ids if _scorecard_cache_key(pk) in cached}
     missing = [pk for pk in platform_ids if pk not in found]
     if missing:
         computed = {
-            row.platform.pk: row
-            for row in platform_statistics(days=SCORECARD_WINDOW_DAYS, platform_ids=missing)
+            row.platform.pk: row for row in platform_statistics(days=SCORECARD_WINDOW_DAYS, platform_ids=missing)
         }
-        cache.set_many(
-            {_scorecard_cache_key(pk): row for pk, row in computed.items()}, SCORECARD_CACHE_SECONDS
-        )
+        cache.set_many({_scorecard_cache_key(pk): row for pk, row in computed.items()}, SCORECARD_CACHE_SECONDS)
         found.update(computed)
     return found

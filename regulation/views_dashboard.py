@@ -1,15 +1,15 @@
 """The regulators' dashboard: market totals, weekly trend, ranking, repeat offenders and CSV exports."""
 
-import csv
-
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
+
+from portal.csv_export import csv_response
 
 from .api.stats import PlatformStatsSerializer, RepeatOffenderSerializer
 from .charts import trend_summary, weekly_trend_svg
@@ -28,6 +28,7 @@ from .statistics import (
     DEFAULT_WINDOW_DAYS,
     MAX_WINDOW_DAYS,
     market_totals,
+    oldest_as_of,
     operator_statistics,
     platform_statistics,
     ranked_by_scorecard,
@@ -38,13 +39,9 @@ from .statistics import (
 RANKING_PAGE_SIZE = 50
 # The worst offenders of each table; the CSV export has all of them.
 OFFENDERS_SHOWN = 25
-# Spreadsheet programs run cells that start with these characters as formulas.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def query_int(
-    request: HttpRequest, name: str, default: int, *, minimum: int = 1, maximum: int | None = None
-) -> int:
+def query_int(request: HttpRequest, name: str, default: int, *, minimum: int = 1, maximum: int | None = None) -> int:
     """A whole-number query parameter within bounds; anything else (a typo in a bookmarked URL) → default."""
     try:
         value = int(request.GET.get(name, default))
@@ -78,6 +75,8 @@ class DashboardView(RegulatorRequiredMixin, TemplateView):
         days, min_complaints = window_days(self.request), threshold(self.request)
         now = timezone.now()
         platform_rows = platform_statistics(days=days, now=now)
+        operator_rows = operator_statistics(days=days, now=now)
+        totals = market_totals(days=days, now=now)
         trend = weekly_trend(weeks=DEFAULT_TREND_WEEKS, now=now)
         summary = trend_summary(trend)
         ranking = Paginator(ranked_by_scorecard(platform_rows), RANKING_PAGE_SIZE).get_page(
@@ -87,7 +86,8 @@ class DashboardView(RegulatorRequiredMixin, TemplateView):
             days=days,
             windows=DASHBOARD_WINDOWS,
             min_complaints=min_complaints,
-            totals=market_totals(days=days, now=now),
+            totals=totals,
+            as_of=oldest_as_of([totals.as_of, trend.as_of, *(row.as_of for row in (*platform_rows, *operator_rows))]),
             trend=trend,
             trend_summary=summary,
             trend_chart=weekly_trend_svg(
@@ -95,9 +95,7 @@ class DashboardView(RegulatorRequiredMixin, TemplateView):
             ),
             ranking=ranking,
             platform_offenders=repeat_offenders(platform_rows, min_complaints=min_complaints),
-            operator_offenders=repeat_offenders(
-                operator_statistics(days=days, now=now), min_complaints=min_complaints
-            ),
+            operator_offenders=repeat_offenders(operator_rows, min_complaints=min_complaints),
             offenders_shown=OFFENDERS_SHOWN,
             scorecard_version=SCORECARD_VERSION,
             scorecard_min_complaints=settings.PORTAL_SCORECARD_MIN_COMPLAINTS,
@@ -123,34 +121,27 @@ class ScorecardMethodView(RegulatorRequiredMixin, TemplateView):
         )
 
 
-def _csv_cell(value) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return "" if value is None else value
-
-
 class CsvExportView(RegulatorRequiredMixin, View):
     """A download of serializer rows: the same names and hidden figures as the statistics API."""
 
     filename: str
+    serializer_class: type
 
     def rows(self) -> list[dict]:
         raise NotImplementedError
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: HttpRequest) -> StreamingHttpResponse:
         rows = self.rows()
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{self.filename}"'
-        response.write("\ufeff")  # a BOM, so spreadsheet programs read the Chinese names as UTF-8
-        writer = csv.writer(response)
-        if rows:
-            writer.writerow(rows[0].keys())
-            writer.writerows([_csv_cell(value) for value in row.values()] for row in rows)
-        return response
+        # The header comes from the serializer, so an empty export still names its columns.
+        header = list(self.serializer_class().fields)
+        return csv_response(
+            filename=self.filename, header=header, rows=([row.get(name) for name in header] for row in rows)
+        )
 
 
 class PlatformsCsvView(CsvExportView):
     filename = "platforms.csv"
+    serializer_class = PlatformStatsSerializer
 
     def rows(self) -> list[dict]:
         rows = ranked_by_scorecard(platform_statistics(days=window_days(self.request)))
@@ -159,6 +150,7 @@ class PlatformsCsvView(CsvExportView):
 
 class RepeatOffendersCsvView(CsvExportView):
     filename = "repeat-offenders.csv"
+    serializer_class = RepeatOffenderSerializer
 
     def rows(self) -> list[dict]:
         days, min_complaints = window_days(self.request), threshold(self.request)

@@ -11,6 +11,7 @@ from platforms.models import Platform
 
 from .scorecard import COMPONENTS, SCORECARD_WINDOW_DAYS
 from .statistics import (
+    oldest_as_of,
     platform_scorecards,
     public_penalties,
     published_narratives,
@@ -42,6 +43,7 @@ class RegistryListView(ListView):
         scorecards = platform_scorecards(platform.pk for platform in context["platforms"])
         context.update(
             rows=[(platform, scorecards[platform.pk].scorecard) for platform in context["platforms"]],
+            as_of=oldest_as_of(row.as_of for row in scorecards.values()),
             q=self.search(),
             verified=self.verified_only(),
             window_days=SCORECARD_WINDOW_DAYS,

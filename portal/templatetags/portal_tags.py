@@ -1,7 +1,8 @@
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django import template
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -25,3 +26,13 @@ def in_minutes(value: timedelta | None) -> int:
     if not value:
         return 0
     return max(1, math.ceil(value.total_seconds() / 60))
+
+
+@register.filter
+def clock_time(value: datetime | None) -> str:
+    """HH:MM of a moment in local time, with its date when that was not today: an old time must not pass for
+    today's (a statistics refresh that stopped days ago)."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    return local.strftime("%H:%M" if local.date() == timezone.localdate() else "%Y-%m-%d %H:%M")

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
 from platforms.models import Platform
-from regulation.api.stats import FiguresSerializer, MinimumSampleMixin
+from regulation.api.stats import FiguresSerializer, MinimumSampleMixin, as_of_field
 from regulation.scorecard import SCORECARD_WINDOW_DAYS
 from regulation.statistics import (
     platform_scorecards,
@@ -48,6 +48,7 @@ class PublicScorecardSerializer(MinimumSampleMixin, FiguresSerializer):
     score = serializers.FloatField(source="scorecard.score", allow_null=True)
     grade = serializers.CharField(source="scorecard.grade", allow_blank=True, allow_null=True)
     version = serializers.CharField(source="scorecard.version")
+    as_of = as_of_field()
 
 
 class OperatorRefSerializer(serializers.Serializer):

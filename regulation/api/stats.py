@@ -4,6 +4,9 @@ Everyone else gets 403 (401 without credentials). The serializers here also shap
 exports, so the API and the files always agree on names and on which figures are hidden.
 """
 
+from collections.abc import Iterable
+from datetime import datetime
+
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -26,6 +29,7 @@ from regulation.statistics import (
     NextStep,
     PlatformStats,
     market_totals,
+    oldest_as_of,
     operator_statistics,
     platform_statistics,
     ranked_by_scorecard,
@@ -88,6 +92,17 @@ class TrendQuery(serializers.Serializer):
 
 def _rate_field(help_text: str) -> serializers.FloatField:
     return serializers.FloatField(allow_null=True, read_only=True, help_text=help_text)
+
+
+AS_OF_HELP = _(
+    "When the figures were counted: the time of the statistics rollup refresh they were read from (ISO 8601, "
+    "Asia/Shanghai). Complaints filed or changed since then count from the next refresh (every 10 minutes). Null "
+    "when the complaints were counted directly, as before the rollup's first refresh."
+)
+
+
+def as_of_field() -> serializers.DateTimeField:
+    return serializers.DateTimeField(allow_null=True, read_only=True, help_text=AS_OF_HELP)
 
 
 class FiguresSerializer(serializers.Serializer):
@@ -204,9 +219,7 @@ class RepeatOffenderSerializer(serializers.Serializer):
         return "platform" if isinstance(offender.stats, PlatformStats) else "operator"
 
     def get_name(self, offender) -> str:
-        subject = (
-            offender.stats.platform if isinstance(offender.stats, PlatformStats) else offender.stats.operator
-        )
+        subject = offender.stats.platform if isinstance(offender.stats, PlatformStats) else offender.stats.operator
         return subject.name
 
     def get_slug(self, offender) -> str | None:
@@ -228,6 +241,7 @@ class PageSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     days = serializers.IntegerField()
+    as_of = as_of_field()
 
 
 class PlatformStatsPageSerializer(PageSerializer):
@@ -243,6 +257,7 @@ class OperatorStatsPageSerializer(PageSerializer):
 
 class RepeatOffendersSerializer(serializers.Serializer):
     days = serializers.IntegerField()
+    as_of = as_of_field()
     min_complaints = serializers.IntegerField()
     platforms = RepeatOffenderSerializer(many=True)
     operators = RepeatOffenderSerializer(many=True)
@@ -250,6 +265,7 @@ class RepeatOffendersSerializer(serializers.Serializer):
 
 class TrendSerializer(serializers.Serializer):
     weeks = serializers.IntegerField()
+    as_of = as_of_field()
     platform = serializers.CharField(allow_null=True)
     results = TrendWeekSerializer(many=True)
 
@@ -286,6 +302,12 @@ class RegulatorStatsView(APIView):
         }
 
 
+def as_of_value(moments: Iterable[datetime | None]) -> str | None:
+    """``as_of`` of a response built as a dict: the oldest refresh behind its figures, as the field renders it."""
+    moment = oldest_as_of(moments)
+    return None if moment is None else serializers.DateTimeField().to_representation(moment)
+
+
 class PlatformStatsView(RegulatorStatsView):
     @extend_schema(
         operation_id="stats_platforms",
@@ -299,15 +321,17 @@ class PlatformStatsView(RegulatorStatsView):
     def get(self, request: Request) -> Response:
         days = self.parse_query(request)["days"]
         rows = ranked_by_scorecard(platform_statistics(days=days))
+        market = market_totals(days=days)
         return Response(
             self.paginated(
                 request,
                 rows,
                 PlatformStatsSerializer,
                 days=days,
+                as_of=as_of_value([market.as_of, *(row.as_of for row in rows)]),
                 scorecard_version=SCORECARD_VERSION,
                 min_complaints=settings.PORTAL_SCORECARD_MIN_COMPLAINTS,
-                market=MarketTotalsSerializer(market_totals(days=days)).data,
+                market=MarketTotalsSerializer(market).data,
             )
         )
 
@@ -324,7 +348,8 @@ class OperatorStatsView(RegulatorStatsView):
     def get(self, request: Request) -> Response:
         days = self.parse_query(request)["days"]
         rows = sorted(operator_statistics(days=days), key=lambda row: -row.upheld_and_overdue)
-        return Response(self.paginated(request, rows, OperatorStatsSerializer, days=days))
+        as_of = as_of_value(row.as_of for row in rows)
+        return Response(self.paginated(request, rows, OperatorStatsSerializer, days=days, as_of=as_of))
 
 
 class RepeatOffendersView(RegulatorStatsView):
@@ -342,13 +367,15 @@ class RepeatOffendersView(RegulatorStatsView):
     def get(self, request: Request) -> Response:
         query = self.parse_query(request)
         days, threshold = query["days"], query["min_complaints"]
+        platforms, operators = platform_statistics(days=days), operator_statistics(days=days)
         return Response(
             RepeatOffendersSerializer(
                 {
                     "days": days,
+                    "as_of": oldest_as_of(row.as_of for row in (*platforms, *operators)),
                     "min_complaints": threshold,
-                    "platforms": repeat_offenders(platform_statistics(days=days), min_complaints=threshold),
-                    "operators": repeat_offenders(operator_statistics(days=days), min_complaints=threshold),
+                    "platforms": repeat_offenders(platforms, min_complaints=threshold),
+                    "operators": repeat_offenders(operators, min_complaints=threshold),
                 }
             ).data
         )
@@ -373,6 +400,7 @@ class TrendView(RegulatorStatsView):
             TrendSerializer(
                 {
                     "weeks": query["weeks"],
+                    "as_of": weeks.as_of,
                     "platform": platform.slug if platform else None,
                     "results": weeks,
                 }

@@ -1,5 +1,5 @@
-# The penalties and the daily statistics moved here from the platforms app. Their tables keep their names
-# (Meta.db_table), so this migration changes the migration state only; platforms 0005 removes them from the
+# The penalties, the daily statistics and their refresh marker moved here from the platforms app. Their tables keep their names
+# (Meta.db_table), so this migration changes the migration state only; platforms 0007 removes them from the
 # platforms app's state, and the content types follow the models so permissions keep pointing at them.
 
 import django.db.models.deletion
@@ -15,8 +15,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('complaints', '0008_webhook_delivery_test_event'),
-        ('platforms', '0004_daily_stats'),
+        ('complaints', '0009_remove_is_generated'),
+        ('platforms', '0006_remove_is_generated'),
         ('contenttypes', '0002_remove_content_type_name'),
         ('auth', '0012_alter_user_first_name_max_length'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
@@ -84,7 +84,22 @@ class Migration(migrations.Migration):
                         'constraints': [models.UniqueConstraint(django.db.models.functions.comparison.Coalesce('platform', models.Value(0)), models.F('day'), name='daily_stats_platform_day')],
                     },
                 ),
+                migrations.CreateModel(
+                    name='DailyStatsRefresh',
+                    fields=[
+                        ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
+                        ('refreshed_at', models.DateTimeField(verbose_name='refreshed at')),
+                        ('covers_from', models.DateField(verbose_name='holds every filing day from')),
+                        ('generation', models.BigIntegerField()),
+                    ],
+                    options={
+                        'verbose_name': 'daily statistics refresh',
+                        'verbose_name_plural': 'daily statistics refreshes',
+                        'db_table': 'platforms_dailystatsrefresh',
+                        'constraints': [models.CheckConstraint(condition=models.Q(('id', 1)), name='daily_stats_refresh_single_row')],
+                    },
+                ),
             ],
         ),
-        move_content_types('platforms', 'regulation', 'penalty', 'platformdailystats'),
+        move_content_types('platforms', 'regulation', 'penalty', 'platformdailystats', 'dailystatsrefresh'),
     ]

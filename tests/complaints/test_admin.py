@@ -185,6 +185,30 @@ def test_csv_export_lists_the_selected_complaints(admin_client, platform):
     assert rows[1][1] == platform.name and rows[1][4] == "199.00"
 
 
+def exported_rows(admin_client, complaints) -> list[list[str]]:
+    response = run_action(admin_client, "export_csv", complaints)
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+
+
+def test_csv_export_shows_a_formula_typed_as_order_number_as_text(admin_client):
+    complaint = file_complaint(order_number='=HYPERLINK("http://x","y")')
+
+    (_header, row) = exported_rows(admin_client, [complaint])
+
+    assert row[6] == '\'=HYPERLINK("http://x","y")'
+
+
+def test_csv_export_shows_a_formula_typed_as_unregistered_platform_name_as_text(admin_client):
+    complaint = file_complaint(
+        platform=False, unregistered_platform_name="@SUM(1+1)*cmd|' /C calc'!A0",
+        unregistered_platform_url="https://kameng.example.cn",
+    )
+
+    (_header, row) = exported_rows(admin_client, [complaint])
+
+    assert row[1] == "'@SUM(1+1)*cmd|' /C calc'!A0"
+
+
 # --- calendar --------------------------------------------------------------------------------------------
 
 

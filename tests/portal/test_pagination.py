@@ -1,7 +1,7 @@
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from portal.pagination import KeysetPagination, StandardPagination
+from portal.pagination import StandardPagination
 
 
 def page_size_for(query: str) -> int:
@@ -20,7 +20,3 @@ def test_clients_may_ask_for_smaller_pages():
 def test_page_size_is_capped_at_100():
     assert page_size_for("?page_size=1000") == 100
 
-
-def test_keyset_pagination_orders_newest_first_with_a_tie_breaker():
-    assert KeysetPagination.ordering == ("-created_at", "-id")
-    assert KeysetPagination.page_size == 25

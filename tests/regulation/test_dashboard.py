@@ -3,7 +3,8 @@
 import csv
 import io
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -15,6 +16,8 @@ from complaints import services
 from complaints.models import Finding
 from complaints.sweep import deadlines_sweep
 from regulation import views_dashboard
+from regulation.api.stats import RepeatOffenderSerializer
+from regulation.rollup import refresh_daily_stats
 from regulation.scorecard import SCORECARD_VERSION
 from tests.factories import ConsumerFactory, PlatformFactory, file_complaint
 
@@ -120,13 +123,14 @@ def test_offender_tables_show_the_worst_and_point_to_the_csv_for_the_rest(client
     response = client.get(reverse("regulation:dashboard-home"), {"min_complaints": 1}, HTTP_ACCEPT_LANGUAGE="en")
     page = response.content.decode()
 
-    offenders_section = page[page.index('id="offenders-title"'):]
+    offenders_section = page[page.index('id="offenders-title"') :]
     assert offender.name in offenders_section and "第二个卡盟" not in offenders_section
     assert "the 1 worst of 2" in offenders_section
 
 
 def read_csv(response) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    content = b"".join(response.streaming_content)
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
 
 
 def test_platforms_csv_lists_every_platform_and_neutralises_formulas(client, regulator, offender, settings):
@@ -178,3 +182,60 @@ def test_dashboard_query_count_does_not_grow_with_platforms(client, regulator, d
         response = client.get(reverse("regulation:dashboard-home"))
 
     assert len(response.context["ranking"]) == 15
+
+
+# --- When the figures were counted ----------------------------------------------------------------------------
+
+MORNING = datetime(2026, 3, 20, 9, 5, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+def at(monkeypatch):
+    """Pins timezone.now() (what the dashboard and the refresh read) to the moment given."""
+
+    def set_now(moment: datetime) -> None:
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+
+    return set_now
+
+
+def test_dashboard_says_nothing_of_a_refresh_before_the_first_one(client, regulator):
+    file_complaint(platform=PlatformFactory())
+    client.force_login(regulator)
+
+    response = client.get(reverse("regulation:dashboard-home"), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.context["as_of"] is None
+    assert response.context["totals"].complaints == 1
+    assert "Figures as of" not in response.content.decode()
+
+
+def test_dashboard_shows_when_its_figures_were_counted(client, regulator, at):
+    at(MORNING)
+    refresh_daily_stats()
+    at(MORNING + timedelta(minutes=4))
+    client.force_login(regulator)
+
+    english = client.get(reverse("regulation:dashboard-home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    chinese = client.get(reverse("regulation:dashboard-home"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert '<time datetime="2026-03-20T09:05:00+08:00">Figures as of 09:05</time>' in english
+    assert "数据截至 09:05" in chinese
+
+
+def test_dashboard_gives_the_date_of_figures_counted_on_an_earlier_day(client, regulator, at):
+    at(MORNING - timedelta(days=2))
+    refresh_daily_stats()
+    at(MORNING)
+    client.force_login(regulator)
+
+    page = client.get(reverse("regulation:dashboard-home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Figures as of 2026-03-18 09:05" in page
+def test_an_empty_csv_export_still_names_its_columns(client, regulator):
+    client.force_login(regulator)
+
+    response = client.get(reverse("regulation:dashboard-export-repeat-offenders"))
+
+    content = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert content.splitlines() == [",".join(RepeatOffenderSerializer().fields)]

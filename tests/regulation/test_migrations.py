@@ -1,6 +1,6 @@
-"""Moving models between apps loses nothing: the penalties and daily statistics (platforms → regulation), the
-webhook endpoints (complaints → platforms) and the e-mail outbox (complaints → portal) keep their tables, rows,
-numbers, links and permissions.
+"""Moving models between apps loses nothing: the penalties and daily statistics with their refresh marker
+(platforms → regulation), the webhook endpoints (complaints → platforms) and the e-mail outbox (complaints →
+portal) keep their tables, rows, numbers, links and permissions.
 
 The test migrates the test database back to the migrations that came before the move, writes rows with the
 models as they were then, migrates forward and reads them with today's models.
@@ -18,13 +18,13 @@ from django.db.migrations.executor import MigrationExecutor
 from complaints.models import WebhookDelivery
 from platforms.models import WebhookEndpoint
 from portal.models import OutboxMessage, User
-from regulation.models import Penalty, PenaltyKind, PenaltyStatus, PlatformDailyStats
+from regulation.models import DailyStatsRefresh, Penalty, PenaltyKind, PenaltyStatus, PlatformDailyStats
 
 # The latest migration of each app before the models moved; ``None``: the regulation app did not exist yet.
 BEFORE_THE_MOVE = [
     ("portal", "0002_user_manager"),
-    ("platforms", "0004_daily_stats"),
-    ("complaints", "0008_webhook_delivery_test_event"),
+    ("platforms", "0006_remove_is_generated"),
+    ("complaints", "0009_remove_is_generated"),
     ("regulation", None),
 ]
 PAID_AT = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
@@ -67,6 +67,9 @@ def write_rows_the_old_way(apps) -> dict:
     penalties[1].complaints.add(complaint)
     apps.get_model("platforms", "PlatformDailyStats").objects.create(
         platform=platform, day=date(2026, 11, 20), complaints=3, upheld=1, rating_sum=9, rating_count=2
+    )
+    apps.get_model("platforms", "DailyStatsRefresh").objects.create(
+        refreshed_at=PAID_AT, covers_from=date(2024, 11, 20), generation=7
     )
     endpoint = apps.get_model("complaints", "WebhookEndpoint").objects.create(
         platform=platform, url="https://hooks.example.cn/km", secret="s" * 64, events=["complaint.created"]
@@ -112,6 +115,8 @@ def test_moving_models_between_apps_keeps_every_row_number_and_permission():
     ]
     stats = PlatformDailyStats.objects.get()
     assert (stats.platform_id, stats.complaints, stats.upheld, stats.rating_sum) == (before["platform"], 3, 1, 9)
+    refresh = DailyStatsRefresh.objects.get()
+    assert (refresh.pk, refresh.covers_from, refresh.generation) == (1, date(2024, 11, 20), 7)
     delivery = WebhookDelivery.objects.select_related("endpoint").get()
     assert (delivery.pk, delivery.endpoint.pk) == (before["delivery"], before["endpoint"])
     assert isinstance(delivery.endpoint, WebhookEndpoint) and delivery.endpoint.platform_id == before["platform"]

@@ -15,6 +15,7 @@ from rest_framework.throttling import AnonRateThrottle
 from complaints import services
 from platforms.models import Operator
 from regulation.models import Penalty, PenaltyKind
+from regulation.rollup import refresh_daily_stats
 from tests.factories import ConsumerFactory, PlatformFactory, file_complaint
 
 pytestmark = pytest.mark.django_db
@@ -208,6 +209,33 @@ def test_scorecard_is_served_from_the_cache(client, platform):
         detail_html(client, platform)
 
     assert not any("GROUP BY" in query["sql"] for query in second.captured_queries)
+
+
+def test_scorecards_counted_directly_have_no_as_of(client, api_client, platform):
+    file_complaint(platform=platform)
+
+    page = client.get(reverse("regulation:registry-detail", args=[platform.slug]), HTTP_ACCEPT_LANGUAGE="en")
+    scorecard = api_client.get(reverse("regulation_api:registry-detail", args=[platform.slug])).json()["scorecard"]
+
+    assert "Figures as of" not in page.content.decode()
+    assert (scorecard["complaints"], scorecard["as_of"]) == (1, None)
+
+
+def test_scorecards_read_from_the_rollup_say_when_it_was_refreshed(client, api_client, platform, monkeypatch):
+    morning = timezone.localtime().replace(hour=8, minute=30, second=0, microsecond=0)
+    monkeypatch.setattr(timezone, "now", lambda: morning)
+    file_complaint(platform=platform, now=morning - timedelta(hours=1))
+    refresh_daily_stats()
+
+    detail = client.get(reverse("regulation:registry-detail", args=[platform.slug]), HTTP_ACCEPT_LANGUAGE="en")
+    listing = client.get(reverse("regulation:registry-list"), HTTP_ACCEPT_LANGUAGE="en")
+    results = api_client.get(reverse("regulation_api:registry-list")).json()["results"]
+    (row,) = [row for row in results if row["slug"] == "xingchen"]
+
+    assert "Figures as of 08:30" in detail.content.decode()
+    assert "Figures as of 08:30" in listing.content.decode()
+    assert row["scorecard"]["as_of"] == morning.isoformat()
+    assert row["scorecard"]["complaints"] == 1
 
 
 def test_registry_api_is_throttled_for_anonymous_clients(api_client, platform, monkeypatch):

@@ -2,7 +2,8 @@
 
 Checked on the hand-computed market of test_statistics and on a randomised market driven through the services
 (several platforms, an unregistered one, filing days over six weeks, answers, ratings, disputes, requests for
-information, sweeps and findings).
+information, sweeps and findings). The statistics read the rollup as soon as it has been refreshed once, and
+count the complaints directly before that.
 """
 
 import io
@@ -12,15 +13,25 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
 
 from complaints import services
 from complaints.models import PLATFORM_TURN_STATUSES, Complaint, Finding, Status
 from complaints.sweep import deadlines_sweep
 from platforms.models import Operator
-from regulation.models import PlatformDailyStats
+from regulation import statistics
+from regulation.models import DailyStatsRefresh, PlatformDailyStats
 from regulation.rollup import refresh_daily_stats
-from regulation.statistics import Figures, market_totals, operator_statistics, platform_statistics, weekly_trend
+from regulation.statistics import (
+    MAX_WINDOW_DAYS,
+    Figures,
+    market_totals,
+    operator_statistics,
+    platform_statistics,
+    weekly_trend,
+)
 from regulation.tasks import refresh_daily_stats_task
 from tests.factories import ConsumerFactory, PlatformFactory, StaffFactory, file_complaint
 from tests.regulation import test_statistics as hand_computed
@@ -29,7 +40,7 @@ pytestmark = pytest.mark.django_db
 
 NOW = hand_computed.NOW
 WINDOWS = (1, 7, 30, 90, 365)
-FIGURES = [field.name for field in fields(Figures)]
+FIGURES = [field.name for field in fields(Figures) if field.name != "as_of"]
 RATES = ("first_response_on_time_rate", "resolution_on_time_rate", "acceptance_rate", "upheld_rate", "mean_rating")
 clock = hand_computed.clock
 market = hand_computed.market
@@ -39,14 +50,21 @@ def figures(row) -> dict:
     return {name: getattr(row, name) for name in (*FIGURES, *RATES)}
 
 
-def every_statistic(days: int) -> dict:
+def every_statistic(days: int) -> tuple[dict, set]:
+    """Every statistic of the window, and the ``as_of`` values they came with."""
     totals = market_totals(days=days, now=NOW)
-    return {
-        "trend": weekly_trend(weeks=max(days // 7, 1), now=NOW),
-        "platforms": {row.platform.pk: figures(row) for row in platform_statistics(days=days, now=NOW)},
-        "operators": {row.operator.pk: figures(row) for row in operator_statistics(days=days, now=NOW)},
-        "market": (figures(totals), totals.platforms),
-    }
+    trend = weekly_trend(weeks=max(days // 7, 1), now=NOW)
+    platforms = platform_statistics(days=days, now=NOW)
+    operators = operator_statistics(days=days, now=NOW)
+    return (
+        {
+            "trend": trend,
+            "platforms": {row.platform.pk: figures(row) for row in platforms},
+            "operators": {row.operator.pk: figures(row) for row in operators},
+            "market": (figures(totals), totals.platforms),
+        },
+        {totals.as_of, trend.as_of, *(row.as_of for row in (*platforms, *operators))},
+    )
 
 
 def rollup_rows() -> list[dict]:
@@ -54,19 +72,22 @@ def rollup_rows() -> list[dict]:
     return list(PlatformDailyStats.objects.order_by("day", "platform_id").values(*columns))
 
 
-def assert_rollup_equals_direct(settings) -> None:
+def assert_rollup_equals_direct(monkeypatch) -> None:
+    """Every window read from the last refresh equals a direct count (the rollup hidden, as before any refresh)."""
+    refreshed_at = DailyStatsRefresh.objects.get().refreshed_at
     for days in WINDOWS:
-        settings.PORTAL_STATS_FROM_ROLLUP = False
-        direct = every_statistic(days)
-        settings.PORTAL_STATS_FROM_ROLLUP = True
-        assert every_statistic(days) == direct, f"{days} days"
+        with monkeypatch.context() as never_refreshed:
+            never_refreshed.setattr(statistics, "rollup_state", lambda: None)
+            direct, direct_as_of = every_statistic(days)
+        from_rollup, rollup_as_of = every_statistic(days)
+        assert (direct_as_of, rollup_as_of) == ({None}, {refreshed_at}), f"{days} days"
+        assert from_rollup == direct, f"{days} days"
 
 
-def test_rollup_equals_the_hand_computed_figures(market, settings):
+def test_rollup_equals_the_hand_computed_figures(market, monkeypatch):
     refresh_daily_stats(now=NOW)
 
-    assert_rollup_equals_direct(settings)
-    settings.PORTAL_STATS_FROM_ROLLUP = True
+    assert_rollup_equals_direct(monkeypatch)
     row = {row.platform.slug: row for row in platform_statistics(days=30, now=NOW)}[market["a"].slug]
     assert (row.complaints, row.upheld, row.overdue, row.compensation_breaches) == (6, 2, 2, 4)
     assert (row.first_response_on_time, row.first_response_decided) == (3, 6)
@@ -103,8 +124,7 @@ def test_refresh_covers_only_the_days_asked_for(market):
     assert not PlatformDailyStats.objects.filter(day__year=2026, day__month=1).exists()
 
 
-def test_a_change_after_a_refresh_shows_after_the_next_one(market, clock, regulator, settings):
-    settings.PORTAL_STATS_FROM_ROLLUP = True
+def test_a_change_after_a_refresh_shows_after_the_next_one(market, clock, regulator, monkeypatch):
     escalated = _escalated_complaint(market, clock)
     refresh_daily_stats(now=NOW)
     upheld_before = market_totals(days=30, now=NOW).upheld
@@ -114,7 +134,7 @@ def test_a_change_after_a_refresh_shows_after_the_next_one(market, clock, regula
     refresh_daily_stats(now=NOW)
 
     assert market_totals(days=30, now=NOW).upheld == upheld_before + 1
-    assert_rollup_equals_direct(settings)
+    assert_rollup_equals_direct(monkeypatch)
 
 
 def _escalated_complaint(market, clock) -> Complaint:
@@ -139,8 +159,7 @@ def test_days_without_complaints_any_more_lose_their_row(market):
     assert not PlatformDailyStats.objects.filter(day=NOW.date() - timedelta(days=2)).exists()
 
 
-def test_rollup_statistics_take_a_fixed_number_of_queries(market, settings, django_assert_num_queries):
-    settings.PORTAL_STATS_FROM_ROLLUP = True
+def test_rollup_statistics_take_a_fixed_number_of_queries(market, django_assert_num_queries):
     refresh_daily_stats(now=NOW)
     # The platforms, the rollup's sums, the median, the penalties — on every database.
     with django_assert_num_queries(4):
@@ -155,8 +174,7 @@ def test_rollup_statistics_take_a_fixed_number_of_queries(market, settings, djan
         market_totals(days=30, now=NOW)
 
 
-def test_figures_are_read_once_per_refresh(market, settings, django_assert_num_queries):
-    settings.PORTAL_STATS_FROM_ROLLUP = True
+def test_figures_are_read_once_per_refresh(market, django_assert_num_queries):
     refresh_daily_stats(now=NOW)
     first = platform_statistics(days=30, now=NOW)
     # The platforms and the penalties: sums and medians come from the cache until the next refresh.
@@ -165,20 +183,21 @@ def test_figures_are_read_once_per_refresh(market, settings, django_assert_num_q
     assert [figures(row) for row in again] == [figures(row) for row in first]
 
 
-def test_a_refresh_makes_the_next_read_compute_afresh(market, settings):
-    settings.PORTAL_STATS_FROM_ROLLUP = True
+def test_todays_complaints_count_as_of_the_last_refresh(market):
     refresh_daily_stats(now=NOW)
     before = market_totals(days=30, now=NOW).complaints
-    file_complaint(ConsumerFactory(), market["a"], now=NOW, order_number="after-the-refresh")
+    later = NOW + timedelta(hours=1)
+    file_complaint(ConsumerFactory(), market["a"], now=later, order_number="after-the-refresh")
 
-    assert market_totals(days=30, now=NOW).complaints == before
-    refresh_daily_stats(now=NOW)
+    stale = market_totals(days=30, now=later)
+    assert (stale.complaints, stale.as_of) == (before, NOW)
+    refresh_daily_stats(now=later)
 
-    assert market_totals(days=30, now=NOW).complaints == before + 1
+    fresh = market_totals(days=30, now=later)
+    assert (fresh.complaints, fresh.as_of) == (before + 1, later)
 
 
-def test_one_platforms_figures_read_the_cached_figures_of_all(market, settings, django_assert_num_queries):
-    settings.PORTAL_STATS_FROM_ROLLUP = True
+def test_one_platforms_figures_read_the_cached_figures_of_all(market, django_assert_num_queries):
     refresh_daily_stats(now=NOW)
     everyone = {row.platform.pk: row for row in platform_statistics(days=30, now=NOW)}
 
@@ -190,10 +209,7 @@ def test_one_platforms_figures_read_the_cached_figures_of_all(market, settings, 
     assert one.median_first_response_hours == pytest.approx(4.0)
 
 
-def test_the_beat_task_warms_the_figures_when_the_statistics_read_the_rollup(
-    market, clock, settings, django_assert_num_queries
-):
-    settings.PORTAL_STATS_FROM_ROLLUP = True
+def test_the_beat_task_warms_the_figures_it_refreshed(market, clock, django_assert_num_queries):
     clock.set(NOW)
 
     refresh_daily_stats_task()
@@ -214,6 +230,85 @@ def test_task_and_command_refresh_the_rollup(market, clock):
 
     assert PlatformDailyStats.objects.count() == 3
     assert output.getvalue() == "daily statistics rows: 3\n"
+
+
+# --- When the statistics read the rollup -------------------------------------------------------------------
+
+
+def test_before_any_refresh_the_statistics_count_the_complaints(market, django_assert_num_queries):
+    # The last refresh (none), then the complaints' and the clocks' aggregates (and SQLite's median query).
+    with django_assert_num_queries(3 if connection.vendor == "postgresql" else 4):
+        totals = market_totals(days=30, now=NOW)
+
+    assert (totals.complaints, totals.upheld, totals.as_of) == (11, 3, None)
+    assert not PlatformDailyStats.objects.exists()
+    assert {row.as_of for row in platform_statistics(days=30, now=NOW)} == {None}
+    assert weekly_trend(weeks=4, now=NOW).as_of is None
+
+
+def test_a_refresh_records_when_it_ran_and_which_days_the_rollup_holds(market):
+    refresh_daily_stats(now=NOW)
+
+    row = DailyStatsRefresh.objects.get()
+    assert row.refreshed_at == NOW
+    assert row.covers_from == NOW.date() - timedelta(days=MAX_WINDOW_DAYS - 1)
+
+
+def test_after_a_refresh_the_statistics_read_the_rollup(market, django_assert_num_queries):
+    refresh_daily_stats(now=NOW)
+    file_complaint(ConsumerFactory(), market["a"], now=NOW, order_number="not-in-the-rollup-yet")
+
+    # The rollup's sums and the median; the last refresh is in the cache. A direct count would see 12.
+    with django_assert_num_queries(2):
+        totals = market_totals(days=30, now=NOW)
+
+    assert (totals.complaints, totals.as_of) == (11, NOW)
+
+
+def test_a_flushed_cache_does_not_send_the_statistics_back_to_counting(market, django_assert_num_queries):
+    refresh_daily_stats(now=NOW)
+    file_complaint(ConsumerFactory(), market["a"], now=NOW, order_number="not-in-the-rollup-yet")
+    cache.clear()
+
+    # The refresh row, the rollup's sums, the median.
+    with django_assert_num_queries(3):
+        totals = market_totals(days=30, now=NOW)
+
+    assert (totals.complaints, totals.as_of) == (11, NOW)
+
+
+def test_a_window_reaching_before_the_first_refresh_is_counted_directly(market):
+    refresh_daily_stats(days=30, now=NOW)
+
+    month, quarter = market_totals(days=30, now=NOW), market_totals(days=90, now=NOW)
+
+    assert (month.complaints, month.as_of) == (11, NOW)
+    # The rollup holds no row of January's complaint: a sum over it would miss it.
+    assert (quarter.complaints, quarter.as_of) == (12, None)
+
+
+def test_a_short_refresh_after_a_full_one_keeps_every_day_readable(market):
+    refresh_daily_stats(now=NOW)
+    later = NOW + timedelta(minutes=10)
+
+    refresh_daily_stats(days=1, now=later)
+
+    row = DailyStatsRefresh.objects.get()
+    assert (row.refreshed_at, row.covers_from) == (later, NOW.date() - timedelta(days=MAX_WINDOW_DAYS - 1))
+    assert market_totals(days=90, now=later).as_of == later
+
+
+def test_a_short_refresh_after_a_long_pause_holds_only_its_own_days(market):
+    refresh_daily_stats(now=NOW - timedelta(days=40))
+
+    refresh_daily_stats(days=30, now=NOW)
+
+    assert DailyStatsRefresh.objects.get().covers_from == NOW.date() - timedelta(days=29)
+    assert market_totals(days=90, now=NOW).as_of is None
+
+
+def test_there_is_no_setting_to_choose_where_the_statistics_come_from(settings):
+    assert not hasattr(settings, "PORTAL_STATS_FROM_ROLLUP")
 
 
 # --- A randomised market ----------------------------------------------------------------------------------
@@ -293,11 +388,11 @@ def random_market(clock, regulator):
     return filed
 
 
-def test_rollup_equals_the_direct_count_on_a_random_market(random_market, settings):
+def test_rollup_equals_the_direct_count_on_a_random_market(random_market, monkeypatch):
     statuses = set(Complaint.objects.values_list("status", flat=True))
     assert {Status.RESOLVED, Status.CLOSED, Status.DISPUTED, Status.INFO_REQUESTED} <= statuses, statuses
     assert Complaint.objects.filter(is_overdue=True).exists()
 
     refresh_daily_stats(now=NOW)
 
-    assert_rollup_equals_direct(settings)
+    assert_rollup_equals_direct(monkeypatch)

@@ -26,6 +26,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.serializers import Serializer
 
 from complaints import services
@@ -34,6 +35,7 @@ from complaints.sweep import deadlines_sweep
 from platforms.models import Operator
 from regulation.api.stats import RepeatOffenderSerializer
 from regulation.models import Penalty, PenaltyKind, PenaltyStatus
+from regulation.rollup import refresh_daily_stats
 from regulation.scorecard import SCORECARD_VERSION
 from regulation.statistics import (
     NextStep,
@@ -333,17 +335,17 @@ def test_weekly_trend_of_one_platform(market):
 
 
 def test_platform_statistics_take_a_fixed_number_of_queries_whatever_the_data(market, django_assert_num_queries):
-    # PostgreSQL computes the median in the complaints' aggregate; SQLite needs a query of its own for it.
-    with django_assert_num_queries(4 if connection.vendor == "postgresql" else 5):
+    # The rollup's last refresh (there is none: the complaints are counted), then the platforms, the complaints,
+    # the clocks and the penalties. PostgreSQL computes the median in the complaints' aggregate; SQLite needs a
+    # query of its own for it.
+    with django_assert_num_queries(5 if connection.vendor == "postgresql" else 6):
         platform_statistics(days=30, now=NOW)
 
 
 # --- The statistics API -----------------------------------------------------------------------------------
 
 
-def test_stats_api_returns_the_hand_computed_figures(
-    market, regulator, settings, django_assert_max_num_queries
-):
+def test_stats_api_returns_the_hand_computed_figures(market, regulator, settings, django_assert_max_num_queries):
     settings.PORTAL_SCORECARD_MIN_COMPLAINTS = 5
 
     with django_assert_max_num_queries(10):
@@ -451,6 +453,42 @@ def test_stats_api_is_forbidden_to_non_regulators(request, url_name, role):
     user = request.getfixturevalue(role)
 
     assert client_for(user).get(reverse(url_name)).status_code == 403
+
+
+@pytest.mark.parametrize("url_name", STATS_URLS)
+def test_stats_api_figures_have_no_as_of_before_the_rollup_is_refreshed(market, regulator, url_name):
+    body = client_for(regulator).get(reverse(url_name)).json()
+
+    assert body["as_of"] is None
+
+
+@pytest.mark.parametrize("url_name", STATS_URLS)
+def test_stats_api_gives_the_time_of_the_refresh_its_figures_were_read_from(market, regulator, url_name):
+    refresh_daily_stats(now=NOW - timedelta(minutes=7))
+
+    body = client_for(regulator).get(reverse(url_name)).json()
+
+    assert body["as_of"] == "2026-03-20T11:53:00+08:00"
+
+
+@pytest.mark.parametrize(
+    "component", ["PlatformStatsPage", "OperatorStatsPage", "RepeatOffenders", "Trend", "PublicScorecard"]
+)
+def test_schema_documents_as_of(component):
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+
+    as_of = schema["components"]["schemas"][component]["properties"]["as_of"]
+
+    assert (as_of["format"], as_of["nullable"]) == ("date-time", True)
+
+
+def test_stats_api_figures_after_a_refresh_leave_out_what_came_later(market, regulator):
+    refresh_daily_stats(now=NOW)
+    file_complaint(ConsumerFactory(), market["a"], now=NOW, order_number="after-the-refresh")
+
+    body = client_for(regulator).get(reverse("regulation_api:stats-platforms"), {"days": 30}).json()
+
+    assert (body["market"]["complaints"], body["as_of"]) == (11, "2026-03-20T12:00:00+08:00")
 
 
 def test_stats_api_is_forbidden_to_platform_api_keys(api_key):

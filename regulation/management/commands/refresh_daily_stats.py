@@ -5,7 +5,7 @@ from regulation.statistics import MAX_WINDOW_DAYS
 
 
 class Command(BaseCommand):
-    help = "Recompute the daily per-platform statistics rollup the statistics read when STATS_FROM_ROLLUP is on."
+    help = "Recompute the daily per-platform statistics rollup; from the first refresh on, the statistics read it."
 
     def add_arguments(self, parser):
         parser.add_argument(

@@ -1,5 +1,5 @@
 # WebhookEndpoint moved here from the complaints app (a platform's registry, like its API keys). Its table keeps the
-# name complaints_webhookendpoint (Meta.db_table): this changes the migration state only, complaints 0009 removes
+# name complaints_webhookendpoint (Meta.db_table): this changes the migration state only, complaints 0010 removes
 # the model from the complaints app's state, and the content type follows the model.
 
 import django.db.models.deletion
@@ -11,8 +11,8 @@ from portal.content_types import move_content_types
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('platforms', '0005_penalties_and_stats_to_regulation'),
-        ('complaints', '0008_webhook_delivery_test_event'),
+        ('platforms', '0007_penalties_and_stats_to_regulation'),
+        ('complaints', '0009_remove_is_generated'),
         ('contenttypes', '0002_remove_content_type_name'),
         ('auth', '0012_alter_user_first_name_max_length'),
     ]

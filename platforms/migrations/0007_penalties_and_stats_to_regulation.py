@@ -1,4 +1,4 @@
-# Penalty and PlatformDailyStats now belong to the regulation app (regulation 0001), which keeps their tables:
+# Penalty, PlatformDailyStats and DailyStatsRefresh now belong to the regulation app (regulation 0001), which keeps their tables:
 # they leave this app's migration state only, and no table is dropped.
 
 from django.db import migrations
@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('platforms', '0004_daily_stats'),
+        ('platforms', '0006_remove_is_generated'),
         ('regulation', '0001_initial'),
     ]
 
@@ -16,6 +16,7 @@ class Migration(migrations.Migration):
             state_operations=[
                 migrations.DeleteModel(name='Penalty'),
                 migrations.DeleteModel(name='PlatformDailyStats'),
+                migrations.DeleteModel(name='DailyStatsRefresh'),
             ],
         ),
     ]

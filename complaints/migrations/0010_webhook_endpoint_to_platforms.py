@@ -1,4 +1,4 @@
-# WebhookEndpoint now belongs to the platforms app (platforms 0006), which keeps its table: the deliveries' foreign
+# WebhookEndpoint now belongs to the platforms app (platforms 0008), which keeps its table: the deliveries' foreign
 # key points at the same table as before, so both operations change the migration state only.
 
 import django.db.models.deletion
@@ -8,8 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0008_webhook_delivery_test_event'),
-        ('platforms', '0006_webhookendpoint'),
+        ('complaints', '0009_remove_is_generated'),
+        ('platforms', '0008_webhookendpoint'),
     ]
 
     operations = [

@@ -5,14 +5,18 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count
 
+from bench.__main__ import main as bench_main
+from bench.generate.cli import generate_from_args, parse_args
+from bench.generate.marks import generated_complaints, generated_platforms, real_data_present
+from bench.generate.run import RealDataPresent, ensure_only_generated_data, generate
 from complaints.deadlines import sync_platform_due
 from complaints.events import verify_chain
 from complaints.models import Complaint, Evidence, Status
 from platforms.models import Platform
-from portal.loadgen import generate
+from regulation import statistics
 from regulation.models import Penalty
 from regulation.statistics import market_totals
-from tests.factories import file_complaint
+from tests.factories import ConsumerFactory, PlatformFactory, file_complaint
 
 needs_postgres = pytest.mark.postgres
 
@@ -27,6 +31,17 @@ def test_generates_the_requested_numbers(generated):
     assert (Complaint.objects.count(), Platform.objects.count()) == (1200, 30)
     assert generated.events > 2 * 1200 and generated.deadlines >= 3 * 1200
     assert Penalty.objects.exists() and Evidence.objects.exists()
+
+
+@needs_postgres
+def test_every_generated_row_is_recognised_as_generated(generated):
+    assert (generated_complaints().count(), generated_platforms().count()) == (1200, 30)
+    assert not real_data_present()
+
+
+@needs_postgres
+def test_a_second_run_over_generated_data_is_allowed(generated):
+    ensure_only_generated_data(force=False)
 
 
 @needs_postgres
@@ -48,10 +63,7 @@ def test_references_are_unique_and_gap_free_per_year(generated):
 @needs_postgres
 def test_complaints_are_skewed_towards_a_few_platforms(generated):
     counts = list(
-        Complaint.objects.values("platform")
-        .annotate(n=Count("id"))
-        .values_list("n", flat=True)
-        .order_by("-n")
+        Complaint.objects.values("platform").annotate(n=Count("id")).values_list("n", flat=True).order_by("-n")
     )
     assert counts[0] > 5 * (sum(counts) / len(counts))
 
@@ -85,19 +97,60 @@ def test_refuses_a_database_with_real_complaints(db):
         call_command("generate_load", complaints=10, platforms=2)
 
 
+@needs_postgres
+def test_refuses_a_database_with_a_real_complaint_against_a_generated_platform(generated):
+    file_complaint(platform=generated_platforms().first())
+    with pytest.raises(RealDataPresent, match="not generated"):
+        ensure_only_generated_data(force=False)
+
+
 def test_refuses_to_run_without_postgres(db, monkeypatch):
     monkeypatch.setattr(connection, "vendor", "sqlite")
     with pytest.raises(CommandError, match="needs PostgreSQL"):
         call_command("generate_load", complaints=10, platforms=2)
 
 
+def test_the_bench_command_line_refuses_to_run_without_postgres(db, monkeypatch, capsys):
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    assert generate_from_args(parse_args(["--complaints", "10", "--platforms", "2"])) == 2
+    assert "needs PostgreSQL" in capsys.readouterr().err
+
+
+def test_the_bench_command_line_needs_a_postgres_url(monkeypatch, capsys):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert bench_main(["generate", "--complaints", "10"]) == 2
+    assert "DATABASE_URL=postgres://" in capsys.readouterr().err
+
+
+def test_non_positive_sizes_are_refused(db):
+    with pytest.raises(CommandError, match="must be positive"):
+        call_command("generate_load", complaints=0, platforms=2)
+
+
+def test_complaints_of_generated_consumers_on_generated_platforms_are_not_real_data(db):
+    platform = PlatformFactory(slug="load-00001")
+    file_complaint(ConsumerFactory(username="load-consumer-1"), platform)
+    assert not real_data_present()
+
+
+def test_a_real_consumer_s_complaint_is_real_even_against_a_generated_platform(db):
+    file_complaint(platform=PlatformFactory(slug="load-00001"))
+    assert real_data_present()
+
+
+def test_a_real_platform_without_complaints_is_real(db):
+    PlatformFactory()
+    assert real_data_present()
+
+
 @needs_postgres
-def test_the_statistics_rollup_is_filled_and_equals_the_direct_count(generated, settings):
-    settings.PORTAL_STATS_FROM_ROLLUP = False
-    direct = market_totals(days=365)
-    settings.PORTAL_STATS_FROM_ROLLUP = True
+def test_the_statistics_rollup_is_filled_and_equals_the_direct_count(generated, monkeypatch):
+    with monkeypatch.context() as never_refreshed:
+        never_refreshed.setattr(statistics, "rollup_state", lambda: None)
+        direct = market_totals(days=365)
 
     from_rollup = market_totals(days=365)
 
     assert from_rollup.complaints > 0
+    assert from_rollup.as_of is not None and direct.as_of is None
     assert from_rollup == direct

@@ -1,0 +1,106 @@
+"""Rows the generator writes through the ORM: the few hundred platforms and penalties, and the id and reference
+sequences that later filings continue.
+"""
+
+import random
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.db import connection, models
+from django.utils import timezone
+
+from platforms.models import Operator, Platform
+from portal.models import NumberSequence
+from regulation.models import Penalty, PenaltyKind
+
+from .marks import PLATFORM_SLUG_PREFIX
+
+
+def next_id(model) -> int:
+    return (model.objects.aggregate(top=models.Max("pk"))["top"] or 0) + 1
+
+
+def reset_sequences(*model_classes) -> None:
+    """Move each table's id sequence past the ids the generator chose itself."""
+    with connection.cursor() as cursor:
+        for model in model_classes:
+            table = model._meta.db_table
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "  # noqa: S608 - model table names
+                f'COALESCE((SELECT MAX(id) FROM "{table}"), 1))'
+            )
+
+
+def insert_platforms(rng: random.Random, count: int, now: datetime) -> range:
+    """Platforms in rank order: the first gets the most complaints (see ``staging.stage_complaints``)."""
+    first_id = next_id(Platform)
+    operators = Operator.objects.bulk_create(
+        [Operator(name=f"负载运营主体{i:04d}") for i in range(max(count // 30, 1))]
+    )
+    # A few operators run three platforms each, as repeat offenders often do.
+    rows = [
+        _platform(rng, first_id + i, operators[i // 3] if i // 3 < len(operators) else None, now) for i in range(count)
+    ]
+    Platform.objects.bulk_create(rows, batch_size=2000)
+    return range(first_id, first_id + count)
+
+
+def _platform(rng: random.Random, pid: int, operator: Operator | None, now: datetime) -> Platform:
+    slug = f"{PLATFORM_SLUG_PREFIX}{pid:05d}"
+    return Platform(
+        id=pid,
+        name=f"负载卡盟{pid:05d}",
+        slug=slug,
+        website=f"https://{slug}.example.cn",
+        domain=f"{slug}.example.cn",
+        icp_filing_number=f"京ICP备{30000000 + pid}号",
+        telecom_licence_number=f"京B2-{30000000 + pid}" if rng.random() < 0.7 else "",
+        business_licence_code=f"9111{pid:014d}",
+        operator=operator,
+        is_verified=rng.random() < 0.6,
+        verified_at=now - timedelta(days=rng.randint(1, 700)),
+        contact_email=f"kefu@{slug}.example.cn",
+        compensation_standard="未在2小时内发货自动退款" if rng.random() < 0.4 else "",
+        compensation_hours=2 if rng.random() < 0.4 else None,
+        reported_monthly_orders=rng.randint(2_000, 500_000) if rng.random() < 0.5 else None,
+    )
+
+
+def advance_reference_sequences(cursor) -> None:
+    """Later filings continue each year's gap-free reference sequence after the generated ones."""
+    cursor.execute("SELECT local_year, count(*) FROM gen GROUP BY local_year")
+    for year, count in cursor.fetchall():
+        sequence, _created = NumberSequence.objects.get_or_create(scope="complaint", year=year)
+        NumberSequence.objects.filter(pk=sequence.pk).update(last_value=models.F("last_value") + count)
+
+
+def insert_penalties(rng: random.Random, platform_ids: range, now: datetime) -> int:
+    """Penalties for the platforms with the most complaints (the first ranks)."""
+    year = timezone.localtime(now).year
+    sequence, _created = NumberSequence.objects.get_or_create(scope="penalty", year=year)
+    first = sequence.last_value + 1
+    penalties = [
+        _penalty(rng, platform_id, year, number, decided=(now - timedelta(days=rng.randint(5, 300))).date())
+        for number, platform_id in enumerate(platform_ids, start=first)
+    ]
+    Penalty.objects.bulk_create(penalties)
+    NumberSequence.objects.filter(pk=sequence.pk).update(last_value=first + len(penalties) - 1)
+    return len(penalties)
+
+
+def _penalty(rng: random.Random, platform_id: int, year: int, number: int, *, decided: date) -> Penalty:
+    kind = (PenaltyKind.WARNING, PenaltyKind.FINE, PenaltyKind.RECTIFICATION)[rng.randrange(3)]
+    return Penalty(
+        platform_id=platform_id,
+        year=year,
+        sequence=number,
+        number=f"〔{year}〕第{number:04d}号",
+        kind=kind,
+        fine_amount=Decimal(rng.choice([5000, 10000, 50000])) if kind == PenaltyKind.FINE else None,
+        rectification_deadline=decided + timedelta(days=30) if kind == PenaltyKind.RECTIFICATION else None,
+        legal_basis="《网络交易监督管理办法》",
+        facts="多次未按时处理消费者投诉。",
+        decision="依法作出处罚。",
+        decided_on=decided,
+        appeal_deadline=decided + timedelta(days=60),
+    )
