@@ -2,6 +2,7 @@
 (``Complaint.platform_due_at``) kept in step with them. The sweep that breaches them is in sweep.py."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -24,39 +25,75 @@ def build_clock(complaint: Complaint, kind: str, start: datetime) -> Deadline:
     return Deadline(complaint=complaint, kind=kind, started_at=start, due_at=due_at, explanation=explanation)
 
 
+# What a restart resets: a restarted clock forgets its earlier run.
+_RESTART_FIELDS = [
+    "started_at",
+    "due_at",
+    "explanation",
+    "met_at",
+    "breached_at",
+    "reminded_at",
+    "paused_at",
+    "paused_seconds",
+    "cancelled_at",
+]
+
+
 def start_clocks(complaint: Complaint, kinds, start: datetime) -> list[Deadline]:
     """Start (or restart) clocks; a restarted clock forgets its earlier run."""
-    clocks = []
-    for kind in kinds:
-        clock = build_clock(complaint, kind, start)
-        Deadline.objects.update_or_create(
-            complaint=complaint,
-            kind=kind,
-            defaults={
-                "started_at": clock.started_at,
-                "due_at": clock.due_at,
-                "explanation": clock.explanation,
-                "met_at": None,
-                "breached_at": None,
-                "reminded_at": None,
-                "paused_at": None,
-                "paused_seconds": 0,
-                "cancelled_at": None,
-            },
-        )
-        clocks.append(clock)
+    clocks = start_clocks_of([complaint], kinds, start)
     _sync_if_platform_clocks(complaint, kinds)
+    return clocks
+
+
+def start_clocks_of(complaints: Iterable[Complaint], kinds, start: datetime) -> list[Deadline]:
+    """``start_clocks`` for any number of complaints in one INSERT … ON CONFLICT; ``platform_due_at`` is left to
+    the caller."""
+    clocks = [build_clock(complaint, kind, start) for complaint in complaints for kind in kinds]
+    if clocks:
+        Deadline.objects.bulk_create(
+            clocks, update_conflicts=True, unique_fields=["complaint", "kind"], update_fields=_RESTART_FIELDS
+        )
     return clocks
 
 
 def meet_clocks(complaint: Complaint, kinds, at: datetime) -> int:
     """Stop the running clocks of these kinds. A clock already missed is still met (late), for statistics."""
-    met = Deadline.objects.filter(
-        complaint=complaint, kind__in=kinds, met_at__isnull=True, cancelled_at__isnull=True
-    ).update(met_at=at, paused_at=None)
+    met = meet_clocks_of([complaint.pk], kinds, at)
     if met:
         _sync_if_platform_clocks(complaint, kinds)
     return met
+
+
+def meet_clocks_of(complaint_ids: Iterable[int], kinds, at: datetime) -> int:
+    """``meet_clocks`` for any number of complaints in one UPDATE; ``platform_due_at`` is left to the caller."""
+    return Deadline.objects.filter(
+        complaint_id__in=complaint_ids, kind__in=kinds, met_at__isnull=True, cancelled_at__isnull=True
+    ).update(met_at=at, paused_at=None)
+
+
+@dataclass(frozen=True)
+class ClockChanges:
+    """What a move does to a complaint's clocks: the kinds it meets, whether the paused ones count again, and the
+    kinds it starts. One move, one description, whether it is made for one complaint or for a set."""
+
+    meet: tuple[str, ...] = ()
+    unpause: bool = False
+    start: tuple[str, ...] = ()
+
+
+def change_clocks(complaints: list[Complaint], changes: ClockChanges, at: datetime) -> None:
+    """Make ``changes`` to the clocks of ``complaints``: a fixed number of queries whatever their number.
+
+    ``platform_due_at`` is left to the caller, who may have more clock changes to fold into the same UPDATE.
+    """
+    ids = [complaint.pk for complaint in complaints]
+    if changes.meet:
+        meet_clocks_of(ids, changes.meet, at)
+    if changes.unpause:
+        Deadline.objects.filter(complaint_id__in=ids, paused_at__isnull=False).update(paused_at=None)
+    if changes.start:
+        start_clocks_of(complaints, changes.start, at)
 
 
 def pause_clocks(complaint: Complaint, kinds, at: datetime) -> int:

@@ -25,7 +25,7 @@ from portal.pdf import image_data_uri, render_pdf
 
 from .calendar import SHANGHAI
 from .events import verify_chain
-from .models import Complaint, Deadline, DossierExport, DossierExportStatus, Event, Evidence, Response
+from .models import ClockKind, Complaint, Deadline, DossierExport, DossierExportStatus, Event, Evidence, Response
 
 logger = logging.getLogger(__name__)
 
@@ -76,13 +76,22 @@ def _clock_facts(clock: Deadline) -> dict:
     }
 
 
+# Event data keys whose values are clock codes: shown with the clock's name beside them.
+CLOCK_KEYS = ("clock", "clocks", "clocks_paused")
+
+
 def _data_summary(data: dict) -> list[tuple[str, str]]:
     """An event's data as (key, value) pairs, lists joined, so every recorded fact can be read in the PDF."""
-    return [
-        (key, ", ".join(str(item) for item in value) if isinstance(value, list) else str(value))
-        for key, value in sorted(data.items())
-        if value not in (None, "", [])
-    ]
+    return [(key, _data_value(key, value)) for key, value in sorted(data.items()) if value not in (None, "", [])]
+
+
+def _data_value(key: str, value) -> str:
+    """The stored value as it is; a clock's code has the clock's name before it: 处理时限（resolution）."""
+    if isinstance(value, list):
+        return ", ".join(_data_value(key, item) for item in value)
+    if key in CLOCK_KEYS and value in ClockKind.values:
+        return f"{ClockKind(value).label}（{value}）"
+    return str(value)
 
 
 def _image_uri(evidence: Evidence) -> str | None:
@@ -157,7 +166,8 @@ def dossier_export_request(*, complaint: Complaint, by) -> DossierExport:
     requested_by = by if getattr(by, "pk", None) else None
     with transaction.atomic():
         export = DossierExport.objects.filter(
-            complaint=complaint, requested_by=requested_by,
+            complaint=complaint,
+            requested_by=requested_by,
             status__in=[DossierExportStatus.PENDING, DossierExportStatus.RUNNING],
         ).first()
         if export is None:
@@ -176,8 +186,10 @@ def dossier_export_run(export_id: int) -> DossierExport | None:
     A finished export is left as it is; a failed or interrupted one is rendered again from the start.
     Returns None when the export no longer exists.
     """
-    claimed = DossierExport.objects.filter(pk=export_id).exclude(status=DossierExportStatus.DONE).update(
-        status=DossierExportStatus.RUNNING, progress=PROGRESS_STARTED, error=""
+    claimed = (
+        DossierExport.objects.filter(pk=export_id)
+        .exclude(status=DossierExportStatus.DONE)
+        .update(status=DossierExportStatus.RUNNING, progress=PROGRESS_STARTED, error="")
     )
     export = DossierExport.objects.select_related("complaint").filter(pk=export_id).first()
     if not claimed or export is None:

@@ -10,6 +10,7 @@ import logging
 import secrets
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -19,7 +20,7 @@ from platforms.models import WebhookEndpoint
 from portal import outbox
 from portal.models import OutboxMessage
 
-from .models import Complaint, WebhookDelivery
+from .models import ClockKind, Complaint, Deadline, WebhookDelivery, WebhookEvent
 
 logger = logging.getLogger(__name__)
 
@@ -66,9 +67,7 @@ def regulator_recipients() -> list[str]:
     User = get_user_model()
     emails = set(settings.REGULATOR_NOTIFICATION_EMAILS)
     emails.update(
-        User.objects.filter(role="regulator", is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
+        User.objects.filter(role="regulator", is_active=True).exclude(email="").values_list("email", flat=True)
     )
     return sorted(emails)
 
@@ -136,9 +135,7 @@ def webhook_deliveries(targets: Iterable[tuple[int | None, str, dict]]) -> list[
     for endpoint in WebhookEndpoint.objects.filter(platform_id__in={t[0] for t in targets}, is_active=True):
         endpoints[endpoint.platform_id].append(endpoint)
     return [
-        WebhookDelivery(
-            endpoint=endpoint, event=event, payload={"event": event, "id": secrets.token_hex(8), **payload}
-        )
+        WebhookDelivery(endpoint=endpoint, event=event, payload={"event": event, "id": secrets.token_hex(8), **payload})
         for platform_id, event, payload in targets
         for endpoint in endpoints[platform_id]
         if event in endpoint.events
@@ -156,6 +153,74 @@ def queue_many(messages: list[OutboxMessage], deliveries: list[WebhookDelivery])
     outbox.queue_emails(messages)
     WebhookDelivery.objects.bulk_create(deliveries)
     _send_after_commit([d.pk for d in deliveries])
+
+
+# --- what each move tells whom ----------------------------------------------------------------------------
+# Built unsaved from the move's event data, so a service telling of one complaint and the sweep telling of many
+# send the same messages; the recipients are looked up by the caller (the sweep, once for all its complaints).
+
+
+@dataclass
+class Notices:
+    """E-mails and webhooks (as ``webhook_deliveries`` targets) built unsaved, written by ``queue_notices``."""
+
+    emails: list[OutboxMessage] = field(default_factory=list)
+    webhooks: list[tuple[int | None, str, dict]] = field(default_factory=list)
+
+    def add_email(self, message: OutboxMessage | None) -> None:
+        if message is not None:
+            self.emails.append(message)
+
+    def extend(self, other: "Notices") -> None:
+        self.emails += other.emails
+        self.webhooks += other.webhooks
+
+
+def queue_notices(notices: Notices) -> None:
+    """Write ``notices``: one INSERT per table and one endpoint query, whatever their number."""
+    queue_many(notices.emails, webhook_deliveries(notices.webhooks))
+
+
+# What an escalation's e-mail and webhook repeat of its event: codes, put into words by the e-mail template.
+ESCALATION_FACTS = ("trigger", "clock", "reason")
+
+
+def escalation_notices(complaint: Complaint, event_data: dict, *, regulators: list[str]) -> Notices:
+    """The regulators' e-mail and the platform's ``complaint.escalated`` webhook of an escalation."""
+    facts = {key: event_data[key] for key in ESCALATION_FACTS if event_data.get(key) is not None}
+    notices = Notices(
+        webhooks=[(complaint.platform_id, WebhookEvent.ESCALATED, {**webhook_payload(complaint), **facts})]
+    )
+    notices.add_email(
+        outbox_message("complaint_escalated", regulators, complaint, {**complaint_context(complaint), **facts})
+    )
+    return notices
+
+
+def deadline_context(complaint: Complaint, clock: Deadline) -> dict:
+    return {**complaint_context(complaint), "clock": clock.kind, "due_at": clock.due_at.isoformat()}
+
+
+def reminder_message(
+    complaint: Complaint, clock: Deadline, *, regulators: list[str], platform_staff: list[str]
+) -> OutboxMessage | None:
+    """The reminder before ``clock`` falls due, to whoever owes the next step: the regulators or the platform."""
+    recipients = regulators if clock.kind == ClockKind.REGULATOR_ACCEPTANCE else platform_staff
+    return outbox_message("deadline_reminder", recipients, complaint, deadline_context(complaint, clock))
+
+
+def overdue_notices(
+    complaint: Complaint, clock: Deadline, *, regulators: list[str], platform_staff: list[str], first: bool
+) -> Notices:
+    """The e-mail of a missed platform clock, and the ``complaint.overdue`` webhook when it is the ``first``."""
+    notices = Notices()
+    if first:
+        payload = {**webhook_payload(complaint), "clock": clock.kind, "due_at": clock.due_at.isoformat()}
+        notices.webhooks.append((complaint.platform_id, WebhookEvent.OVERDUE, payload))
+    notices.add_email(
+        outbox_message("deadline_overdue", regulators + platform_staff, complaint, deadline_context(complaint, clock))
+    )
+    return notices
 
 
 def _send_after_commit(delivery_ids: list[int]) -> None:

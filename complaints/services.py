@@ -23,9 +23,10 @@ from django.utils.translation import gettext as _
 from portal.errors import Conflict, IllegalTransition
 from portal.sequences import sequence_next
 
-from . import notifications
+from . import notifications, transitions
 from .deadlines import (
     build_clock,
+    change_clocks,
     meet_clocks,
     pause_clocks,
     resume_clocks,
@@ -55,6 +56,7 @@ from .models import (
     WebhookEvent,
 )
 from .selectors import complaints_visible_to
+from .transitions import Trigger
 
 UNDELIVERED_PROBLEMS = (
     Problem.CARD_KEY_MISSING,
@@ -75,11 +77,7 @@ def _lock(by, complaint_id) -> Complaint:
 
 
 def _require_status(complaint: Complaint, allowed: Sequence[str], action: str) -> None:
-    if complaint.status not in allowed:
-        raise IllegalTransition(
-            _("Complaint %(reference)s is “%(status)s”: it cannot be %(action)s now.")
-            % {"reference": complaint.reference, "status": complaint.get_status_display(), "action": action}
-        )
+    transitions.require(transitions.status_refusal(complaint, allowed, action))
 
 
 def _require_consumer_owner(by, complaint: Complaint) -> None:
@@ -126,9 +124,7 @@ def _validate_filing(data: dict, now: datetime) -> None:
         )
     support_at = data.get("support_contacted_at")
     if support_at and support_at > now:
-        errors.setdefault("support_contacted_at", []).append(
-            _("The time of contact cannot be in the future.")
-        )
+        errors.setdefault("support_contacted_at", []).append(_("The time of contact cannot be in the future."))
     if errors:
         raise ValidationError(errors)
 
@@ -249,8 +245,7 @@ def _open_complaint_for_order(consumer_id: int, platform, order_number: str) -> 
 
 def _duplicate_error(existing: Complaint) -> Conflict:
     return Conflict(
-        _("You already have an open complaint %(reference)s for this order.")
-        % {"reference": existing.reference},
+        _("You already have an open complaint %(reference)s for this order.") % {"reference": existing.reference},
         code="duplicate_open_complaint",
         link=f"/complaints/{existing.pk}/",
     )
@@ -399,9 +394,7 @@ def complaint_forward(*, complaint_id: int, by, platform) -> Complaint:
 # --- evidence ------------------------------------------------------------------------------------------
 
 
-def complaint_add_evidence(
-    *, complaint_id: int, by, files: Sequence[tuple[UploadedFile, str]]
-) -> list[Evidence]:
+def complaint_add_evidence(*, complaint_id: int, by, files: Sequence[tuple[UploadedFile, str]]) -> list[Evidence]:
     """Store evidence files; all of them or none. Bytes are kept exactly; their SHA-256 goes into the chain."""
     from .uploads import inspect_upload, make_thumbnail, validate_evidence_count
 
@@ -494,20 +487,14 @@ RESPONSE_FIELDS = (
 def _validate_response(complaint: Complaint, outcome: str, message: str, fields: dict, now: datetime) -> None:
     errors: dict[str, list[str]] = {}
     if outcome not in ResponseOutcome.values:
-        errors["outcome"] = [
-            _("Choose one of: %(choices)s.") % {"choices": ", ".join(ResponseOutcome.values)}
-        ]
+        errors["outcome"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(ResponseOutcome.values)}]
         raise ValidationError(errors)
     if not (message or "").strip():
         errors["message"] = [_("Explain the answer to the consumer.")]
     for name in RESPONSE_REQUIRED_FIELDS[outcome]:
         if fields.get(name) in (None, ""):
             errors.setdefault(name, []).append(_("This field is required for this outcome."))
-    if (
-        outcome == ResponseOutcome.REJECTED
-        and fields.get("rejection_reason") == "other"
-        and len(message or "") < 20
-    ):
+    if outcome == ResponseOutcome.REJECTED and fields.get("rejection_reason") == "other" and len(message or "") < 20:
         errors.setdefault("message", []).append(_("Explain the rejection in at least 20 characters."))
     delivered_at = fields.get("delivered_at")
     if delivered_at and delivered_at > now:
@@ -515,15 +502,12 @@ def _validate_response(complaint: Complaint, outcome: str, message: str, fields:
     refund = fields.get("refund_amount")
     if refund is not None and refund != "" and not (0 < Decimal(refund) <= complaint.amount):
         errors.setdefault("refund_amount", []).append(
-            _("The refund must be more than 0 and at most the amount paid (%(amount)s).")
-            % {"amount": complaint.amount}
+            _("The refund must be more than 0 and at most the amount paid (%(amount)s).") % {"amount": complaint.amount}
         )
     record = fields.get("delivery_record") or ""
     if outcome == ResponseOutcome.DELIVERED and record and not any(ch in record for ch in "*＊•"):
         errors.setdefault("delivery_record", []).append(
-            _(
-                "Mask the card key or activation record (e.g. ABCD-****-****-1234): never send it in full here."
-            )
+            _("Mask the card key or activation record (e.g. ABCD-****-****-1234): never send it in full here.")
         )
     if outcome == ResponseOutcome.IN_PROGRESS:
         promised_by = fields.get("promised_by")
@@ -690,25 +674,18 @@ def complaint_accept(*, complaint_id: int, by, rating: int, comment: str = "") -
     with transaction.atomic():
         complaint = _lock(by, complaint_id)
         _require_consumer_owner(by, complaint)
-        _require_status(complaint, [Status.AWAITING_CONSUMER], _("accepted"))
-        _resolve(complaint, now=now, actor=by, rating=rating, comment=comment, automatically=False)
+        transitions.require(transitions.acceptance_refusal(complaint, trigger=Trigger.CONSUMER))
+        move = transitions.accept(complaint, now=now, trigger=Trigger.CONSUMER, rating=rating, comment=comment)
+        _make(complaint, move, now=now, actor=by)
     return complaint
 
 
-def _resolve(complaint: Complaint, *, now, actor, rating, comment, automatically: bool) -> None:
-    meet_clocks(complaint, [ClockKind.CONSUMER_REPLY, ClockKind.HARD_LIMIT], now)
-    complaint.status = Status.RESOLVED
-    complaint.rating = rating
-    complaint.accepted_automatically = automatically
-    complaint.closed_at = now
-    _save(complaint, "status", "rating", "accepted_automatically", "closed_at")
-    record_event(
-        complaint,
-        kind=EventKind.ACCEPTED,
-        actor=actor,
-        at=now,
-        data={"rating": rating, "comment": comment, "automatic": automatically},
-    )
+def _make(complaint: Complaint, move: transitions.Move, *, now: datetime, actor) -> None:
+    """Write a move made in memory on one locked complaint: what the sweep writes in bulk for many."""
+    _save(complaint, *move.fields)
+    change_clocks([complaint], move.clocks, now)
+    sync_complaint_platform_due(complaint)
+    record_event(complaint, kind=move.event_kind, actor=actor, at=now, data=move.event_data)
 
 
 def complaint_dispute(*, complaint_id: int, by, reason: str) -> Complaint:
@@ -736,9 +713,6 @@ def complaint_dispute(*, complaint_id: int, by, reason: str) -> Complaint:
     return complaint
 
 
-ESCALATABLE_BY_CONSUMER = (Status.DISPUTED, Status.AWAITING_PLATFORM, Status.INFO_REQUESTED)
-
-
 def complaint_escalate(*, complaint_id: int, by, reason: str) -> Complaint:
     """The consumer takes a disputed or overdue complaint to the regulator."""
     if len((reason or "").strip()) < 2:
@@ -747,33 +721,15 @@ def complaint_escalate(*, complaint_id: int, by, reason: str) -> Complaint:
     with transaction.atomic():
         complaint = _lock(by, complaint_id)
         _require_consumer_owner(by, complaint)
-        _require_status(complaint, ESCALATABLE_BY_CONSUMER, _("escalated"))
-        if complaint.status != Status.DISPUTED and not complaint.is_overdue:
-            raise IllegalTransition(
-                _(
-                    "The platform still has time to answer: you can escalate once it disputes or misses a deadline."
-                )
+        transitions.require(transitions.escalation_refusal(complaint, trigger=Trigger.CONSUMER))
+        move = transitions.escalate(complaint, now=now, trigger=Trigger.CONSUMER, reason=reason)
+        _make(complaint, move, now=now, actor=by)
+        notifications.queue_notices(
+            notifications.escalation_notices(
+                complaint, move.event_data, regulators=notifications.regulator_recipients()
             )
-        escalate(complaint, now=now, actor=by, reason=reason)
+        )
     return complaint
-
-
-def escalate(complaint: Complaint, *, now: datetime, actor, reason: str) -> None:
-    """Shared by the consumer's escalation and the sweep's automatic one. The complaint must be locked."""
-    meet_clocks(complaint, [ClockKind.HARD_LIMIT], now)
-    if Deadline.objects.filter(complaint=complaint, paused_at__isnull=False).update(paused_at=None):
-        sync_complaint_platform_due(complaint)
-    start_clocks(complaint, [ClockKind.REGULATOR_ACCEPTANCE], now)
-    complaint.status = Status.ESCALATED
-    complaint.escalated_at = now
-    _save(complaint, "status", "escalated_at")
-    record_event(complaint, kind=EventKind.ESCALATED, actor=actor, at=now, data={"reason": reason})
-    notifications.queue_email(
-        "complaint_escalated", notifications.regulator_recipients(), complaint, extra={"reason": reason}
-    )
-    notifications.queue_webhooks(
-        complaint.platform_id, WebhookEvent.ESCALATED, {**notifications.webhook_payload(complaint), "reason": reason}
-    )
 
 
 def complaint_withdraw(*, complaint_id: int, by, reason: str = "") -> Complaint:
@@ -805,9 +761,7 @@ def complaint_set_publication(*, complaint_id: int, by, consent: bool) -> Compla
         complaint.publish_consent = bool(consent)
         complaint.public_narrative = redact_personal_data(complaint.description) if consent else ""
         _save(complaint, "publish_consent", "public_narrative")
-        record_event(
-            complaint, kind=EventKind.PUBLICATION_CHANGED, actor=by, at=now, data={"consent": bool(consent)}
-        )
+        record_event(complaint, kind=EventKind.PUBLICATION_CHANGED, actor=by, at=now, data={"consent": bool(consent)})
     return complaint
 
 

@@ -3,6 +3,9 @@
 One pass is a fixed number of set-based queries, whatever the number of open complaints: the candidates come
 from the partial index on open clocks, the affected complaints are locked with SKIP LOCKED (two sweeps at once
 split the work instead of doing it twice), and events, clocks, complaints and notifications are written in bulk.
+
+Escalation and acceptance are the services' own moves (``transitions.py``: same guard, same event data, same
+clock changes) and tell whom the services tell (``notifications.escalation_notices``); only the writing differs.
 """
 
 from collections import defaultdict
@@ -13,27 +16,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from portal.models import OutboxMessage
-
-from . import notifications
-from .deadlines import build_clock, sync_platform_due
+from . import notifications, transitions
+from .deadlines import ClockChanges, change_clocks, sync_platform_due
 from .events import SYSTEM_ACTOR, build_event
-from .models import (
-    PLATFORM_CLOCKS,
-    ClockKind,
-    Complaint,
-    Deadline,
-    Event,
-    EventKind,
-    Status,
-    WebhookEvent,
-)
+from .models import PLATFORM_CLOCKS, ClockKind, Complaint, Deadline, Event, EventKind
+from .transitions import Trigger
 
 BATCH_SIZE = 5000
-AUTO_ESCALATING = {
-    ClockKind.RESOLUTION: (Status.AWAITING_PLATFORM,),
-    ClockKind.HARD_LIMIT: (Status.AWAITING_PLATFORM, Status.DISPUTED),
-}
 
 
 @dataclass
@@ -72,9 +61,9 @@ def deadlines_sweep(*, now: datetime | None = None) -> SweepResult:
         # The ids first, from the small index of running clocks: "id IN (…) OR id IN (…)" inside the locking
         # query made PostgreSQL filter every complaint ever filed instead.
         candidate_ids = list(
-            due.order_by().values_list("complaint_id", flat=True).union(
-                reminder.order_by().values_list("complaint_id", flat=True)
-            )
+            due.order_by()
+            .values_list("complaint_id", flat=True)
+            .union(reminder.order_by().values_list("complaint_id", flat=True))
         )
         if not candidate_ids:
             return result
@@ -88,149 +77,117 @@ def deadlines_sweep(*, now: datetime | None = None) -> SweepResult:
         if not complaints:
             return result
         # Re-read the clocks after locking: a sweep that finished meanwhile has already handled them.
-        clocks = list(
-            (due | reminder).filter(complaint_id__in=complaints.keys()).order_by("complaint_id", "due_at")
-        )
+        clocks = list((due | reminder).filter(complaint_id__in=complaints.keys()).order_by("complaint_id", "due_at"))
         _apply(now, complaints, clocks, result)
     return result
 
 
-def _apply(
-    now: datetime, complaints: dict[int, Complaint], clocks: list[Deadline], result: SweepResult
-) -> None:
-    events: list[Event] = []
-    outbox: list[OutboxMessage] = []
-    webhook_targets: list[tuple[int | None, str, dict]] = []
-    breached_ids, reminded_ids, met_hard_limits, new_clocks = [], [], [], []
-    # Complaints whose running clocks change (a breach, and the clocks met after it): their platform_due_at too.
-    breached_complaints: set[int] = set()
-    changed: dict[int, set[str]] = defaultdict(set)
-    regulators = notifications.regulator_recipients()
-    by_complaint: dict[int, list[Deadline]] = defaultdict(list)
+@dataclass
+class _Pass:
+    """What one pass is to write, gathered complaint by complaint, then written in bulk by ``_write``."""
+
+    now: datetime
+    result: SweepResult
+    regulators: list[str]
+    platform_staff: dict[int, list[str]]
+    events: list[Event] = field(default_factory=list)
+    notices: notifications.Notices = field(default_factory=notifications.Notices)
+    reminded: list[int] = field(default_factory=list)
+    breached: list[int] = field(default_factory=list)
+    breached_complaints: set[int] = field(default_factory=set)
+    # Complaints that made a move, by the clock changes it makes (one set of queries per kind of move).
+    moved: dict[ClockChanges, list[Complaint]] = field(default_factory=lambda: defaultdict(list))
+    # The complaint fields each complaint changed; every complaint touched changes its chain head.
+    changed: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def record(self, complaint: Complaint, kind: str, data: dict) -> None:
+        self.events.append(build_event(complaint, kind=kind, actor_label=SYSTEM_ACTOR, at=self.now, data=data))
+        self.changed[complaint.pk].update({"event_count", "last_event_hash"})
+
+    def staff_of(self, complaint: Complaint) -> list[str]:
+        return self.platform_staff.get(complaint.platform_id, [])
+
+
+def _apply(now: datetime, complaints: dict[int, Complaint], clocks: list[Deadline], result: SweepResult) -> None:
+    sweep = _Pass(
+        now=now,
+        result=result,
+        regulators=notifications.regulator_recipients(),
+        platform_staff=notifications.platform_recipients_by_platform(
+            {c.platform_id for c in complaints.values() if c.platform_id}
+        ),
+    )
+    # The clocks come ordered by complaint, then due time: the first missed clock that escalates a complaint
+    # is the one its escalation names.
     for clock in clocks:
-        by_complaint[clock.complaint_id].append(clock)
-    platform_emails = notifications.platform_recipients_by_platform(
-        {c.platform_id for c in complaints.values() if c.platform_id}
+        complaint = complaints[clock.complaint_id]
+        if clock.due_at > now:
+            _remind(sweep, complaint, clock)
+        else:
+            _breach(sweep, complaint, clock)
+    _write(sweep, complaints)
+
+
+def _remind(sweep: _Pass, complaint: Complaint, clock: Deadline) -> None:
+    sweep.reminded.append(clock.pk)
+    sweep.result.reminded += 1
+    sweep.record(complaint, EventKind.DEADLINE_REMINDED, transitions.deadline_event_data(clock))
+    sweep.notices.add_email(
+        notifications.reminder_message(
+            complaint, clock, regulators=sweep.regulators, platform_staff=sweep.staff_of(complaint)
+        )
     )
 
-    for complaint_id, complaint_clocks in by_complaint.items():
-        complaint = complaints[complaint_id]
-        for clock in complaint_clocks:
-            context = {
-                **notifications.complaint_context(complaint),
-                "clock": clock.kind,
-                "due_at": clock.due_at.isoformat(),
-            }
-            if clock.due_at > now:
-                reminded_ids.append(clock.pk)
-                result.reminded += 1
-                events.append(
-                    build_event(
-                        complaint,
-                        kind=EventKind.DEADLINE_REMINDED,
-                        actor_label=SYSTEM_ACTOR,
-                        at=now,
-                        data={"clock": clock.kind, "due_at": clock.due_at},
-                    )
-                )
-                recipients = (
-                    regulators
-                    if clock.kind == ClockKind.REGULATOR_ACCEPTANCE
-                    else platform_emails.get(complaint.platform_id, [])
-                )
-                outbox.append(notifications.outbox_message("deadline_reminder", recipients, complaint, context))
-                continue
-            breached_ids.append(clock.pk)
-            breached_complaints.add(complaint_id)
-            result.breached += 1
-            events.append(
-                build_event(
-                    complaint,
-                    kind=EventKind.DEADLINE_BREACHED,
-                    actor_label=SYSTEM_ACTOR,
-                    at=now,
-                    data={"clock": clock.kind, "due_at": clock.due_at},
-                )
-            )
-            if clock.kind in PLATFORM_CLOCKS:
-                if not complaint.is_overdue:
-                    complaint.is_overdue = True
-                    changed[complaint.pk].add("is_overdue")
-                    webhook_targets.append((
-                        complaint.platform_id,
-                        WebhookEvent.OVERDUE,
-                        {**notifications.webhook_payload(complaint), "clock": clock.kind, "due_at": context["due_at"]},
-                    ))
-                outbox.append(
-                    notifications.outbox_message(
-                        "deadline_overdue",
-                        regulators + platform_emails.get(complaint.platform_id, []),
-                        complaint,
-                        context,
-                    )
-                )
-            if complaint.status in AUTO_ESCALATING.get(clock.kind, ()):
-                complaint.status = Status.ESCALATED
-                complaint.escalated_at = now
-                changed[complaint.pk].update({"status", "escalated_at"})
-                met_hard_limits.append(complaint.pk)
-                new_clocks.append(build_clock(complaint, ClockKind.REGULATOR_ACCEPTANCE, now))
-                result.escalated += 1
-                reason = f"{clock.kind} deadline missed"
-                events.append(
-                    build_event(
-                        complaint,
-                        kind=EventKind.ESCALATED,
-                        actor_label=SYSTEM_ACTOR,
-                        at=now,
-                        data={"reason": reason, "automatic": True},
-                    )
-                )
-                outbox.append(
-                    notifications.outbox_message(
-                        "complaint_escalated", regulators, complaint, {**context, "reason": reason}
-                    )
-                )
-                webhook_targets.append((
-                    complaint.platform_id,
-                    WebhookEvent.ESCALATED,
-                    {**notifications.webhook_payload(complaint), "reason": reason},
-                ))
-            elif clock.kind == ClockKind.CONSUMER_REPLY and complaint.status == Status.AWAITING_CONSUMER:
-                complaint.status = Status.RESOLVED
-                complaint.accepted_automatically = True
-                complaint.closed_at = now
-                changed[complaint.pk].update({"status", "accepted_automatically", "closed_at"})
-                met_hard_limits.append(complaint.pk)
-                result.auto_accepted += 1
-                events.append(
-                    build_event(
-                        complaint,
-                        kind=EventKind.ACCEPTED,
-                        actor_label=SYSTEM_ACTOR,
-                        at=now,
-                        data={"automatic": True, "reason": "7 days without a reply"},
-                    )
-                )
-        changed[complaint.pk].update({"event_count", "last_event_hash"})
 
-    Event.objects.bulk_create(events, batch_size=BATCH_SIZE)
-    Deadline.objects.filter(pk__in=breached_ids).update(breached_at=now)
-    Deadline.objects.filter(pk__in=reminded_ids).update(reminded_at=now)
-    Deadline.objects.filter(
-        complaint_id__in=met_hard_limits, kind=ClockKind.HARD_LIMIT, met_at__isnull=True
-    ).update(met_at=now)
-    Deadline.objects.filter(
-        complaint_id__in=met_hard_limits, kind=ClockKind.CONSUMER_REPLY, met_at__isnull=True
-    ).update(met_at=now)
-    Deadline.objects.bulk_create(new_clocks, batch_size=BATCH_SIZE)
-    if breached_complaints:
-        sync_platform_due(breached_complaints)
-    fields = sorted(set().union(*changed.values()) | {"updated_at"})
+def _breach(sweep: _Pass, complaint: Complaint, clock: Deadline) -> None:
+    sweep.breached.append(clock.pk)
+    sweep.breached_complaints.add(complaint.pk)
+    sweep.result.breached += 1
+    sweep.record(complaint, EventKind.DEADLINE_BREACHED, transitions.deadline_event_data(clock))
+    if clock.kind in PLATFORM_CLOCKS:
+        first = not complaint.is_overdue
+        if first:
+            complaint.is_overdue = True
+            sweep.changed[complaint.pk].add("is_overdue")
+        sweep.notices.extend(
+            notifications.overdue_notices(
+                complaint, clock, regulators=sweep.regulators, platform_staff=sweep.staff_of(complaint), first=first
+            )
+        )
+    _move_on(sweep, complaint, clock)
+
+
+def _move_on(sweep: _Pass, complaint: Complaint, clock: Deadline) -> None:
+    """Escalate or accept when the missed ``clock`` makes the complaint move: with the guards, moves and
+    notifications of ``services.complaint_escalate`` and ``complaint_accept``, written later in bulk."""
+    if transitions.escalation_refusal(complaint, trigger=Trigger.DEADLINE, clock=clock.kind) is None:
+        move = transitions.escalate(complaint, now=sweep.now, trigger=Trigger.DEADLINE, clock=clock.kind)
+        sweep.notices.extend(notifications.escalation_notices(complaint, move.event_data, regulators=sweep.regulators))
+        sweep.result.escalated += 1
+    elif transitions.acceptance_refusal(complaint, trigger=Trigger.DEADLINE, clock=clock.kind) is None:
+        move = transitions.accept(complaint, now=sweep.now, trigger=Trigger.DEADLINE, clock=clock.kind)
+        sweep.result.auto_accepted += 1
+    else:
+        return
+    sweep.changed[complaint.pk].update(move.fields)
+    sweep.moved[move.clocks].append(complaint)
+    sweep.record(complaint, move.event_kind, move.event_data)
+
+
+def _write(sweep: _Pass, complaints: dict[int, Complaint]) -> None:
+    """Write what the pass gathered: a fixed number of queries, whatever the number of complaints."""
+    now = sweep.now
+    Event.objects.bulk_create(sweep.events, batch_size=BATCH_SIZE)
+    Deadline.objects.filter(pk__in=sweep.breached).update(breached_at=now)
+    Deadline.objects.filter(pk__in=sweep.reminded).update(reminded_at=now)
+    for changes, moved in sweep.moved.items():
+        change_clocks(moved, changes, now)
+    # A breach stops a clock, and so may the move it leads to: platform_due_at again, in one UPDATE.
+    if sweep.breached_complaints:
+        sync_platform_due(sweep.breached_complaints)
     for complaint in complaints.values():
         complaint.updated_at = now
-    Complaint.objects.bulk_update([complaints[pk] for pk in changed], fields, batch_size=BATCH_SIZE)
-    notifications.queue_many(
-        [message for message in outbox if message is not None], notifications.webhook_deliveries(webhook_targets)
-    )
-    result.complaints = set(changed)
+    fields = sorted(set().union(*sweep.changed.values()) | {"updated_at"})
+    Complaint.objects.bulk_update([complaints[pk] for pk in sweep.changed], fields, batch_size=BATCH_SIZE)
+    notifications.queue_notices(sweep.notices)
+    sweep.result.complaints = set(sweep.changed)

@@ -17,7 +17,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
@@ -27,7 +26,7 @@ from portal.audit import log_access
 from portal.errors import Conflict, IllegalTransition
 from portal.web import add_service_errors
 
-from . import services
+from . import services, transitions
 from .api.base import CallerScopedRateThrottle
 from .events import verify_chain
 from .files import evidence_download_response
@@ -44,20 +43,18 @@ from .forms import (
 from .models import (
     OPEN_STATUSES,
     PLATFORM_TURN_STATUSES,
-    ClockKind,
     Complaint,
     Deadline,
     Event,
     EventKind,
     Evidence,
-    EvidenceKind,
-    Finding,
     InternalNote,
     Response,
-    ResponseOutcome,
     Status,
 )
 from .selectors import complaints_visible_to, evidence_visible_to
+from .timeline import event_summary
+from .transitions import Trigger
 
 PLATFORM_INBOX_PATH = "/complaints/inbox/"
 REGULATOR_DASHBOARD_PATH = "/dashboard/"
@@ -112,7 +109,8 @@ class ComplaintCreateView(ConsumerRequiredMixin, View):
                     "You have filed many complaints in a short time. Try again in %(minutes)d minute.",
                     "You have filed many complaints in a short time. Try again in %(minutes)d minutes.",
                     minutes,
-                ) % {"minutes": minutes},
+                )
+                % {"minutes": minutes},
             )
             return self.render_form(form, status=429)
         try:
@@ -136,14 +134,20 @@ class ComplaintCreateView(ConsumerRequiredMixin, View):
                     _(
                         "Your complaint was filed, but the evidence files were not stored: %(reason)s "
                         "Add them again in “Add evidence” below."
-                    ) % {"reason": " ".join(error.messages)},
+                    )
+                    % {"reason": " ".join(error.messages)},
                 )
         return redirect("complaints:complaint-detail", pk=complaint.pk)
 
-    def render_form(self, form: ComplaintFilingForm, *, conflict: Conflict | None = None,
-                    status: int = 200) -> HttpResponse:
-        return render(request=self.request, template_name=self.form_template, status=status,
-                      context={"form": form, "conflict": conflict})
+    def render_form(
+        self, form: ComplaintFilingForm, *, conflict: Conflict | None = None, status: int = 200
+    ) -> HttpResponse:
+        return render(
+            request=self.request,
+            template_name=self.form_template,
+            status=status,
+            context={"form": form, "conflict": conflict},
+        )
 
 
 # --- my complaints -----------------------------------------------------------------------------------
@@ -161,7 +165,7 @@ def next_due_subquery() -> Subquery:
 
 
 class ComplaintListView(LoginRequiredMixin, ListView):
-    """"My complaints". Platform staff and regulators have their own lists and are sent there."""
+    """ "My complaints". Platform staff and regulators have their own lists and are sent there."""
 
     template_name = "complaints/list.html"
     context_object_name = "complaints"
@@ -192,11 +196,11 @@ class ComplaintListView(LoginRequiredMixin, ListView):
         context = super().get_context_data(**kwargs)
         context["status_filter"] = self.status_filter()
         context["status_filters"] = [
-            (OPEN_FILTER, _("Open")), (ALL_FILTER, _("All")), *Status.choices,
+            (OPEN_FILTER, _("Open")),
+            (ALL_FILTER, _("All")),
+            *Status.choices,
         ]
-        context["has_any_complaint"] = bool(context["complaints"]) or complaints_visible_to(
-            self.request.user
-        ).exists()
+        context["has_any_complaint"] = bool(context["complaints"]) or complaints_visible_to(self.request.user).exists()
         return context
 
 
@@ -282,64 +286,6 @@ def clock_row(clock: Deadline, now: datetime) -> ClockRow:
     )
 
 
-def _choice_label(choices, value) -> str:
-    return str(dict(choices).get(value, value or ""))
-
-
-def event_summary(event: Event, platform=None) -> str:
-    """One readable line about what an event recorded (its full data stays in the hashed chain).
-
-    ``platform``: the complaint's platform, so that its name is shown where the event recorded its slug.
-    """
-    data = event.data
-    match event.kind:
-        case EventKind.FILED:
-            return _("Order %(order)s: %(product)s, %(amount)s yuan") % {
-                "order": data.get("order_number"), "product": data.get("product_name"),
-                "amount": data.get("amount"),
-            }
-        case EventKind.FORWARDED | EventKind.TRIAGED:
-            slug = data.get("platform")
-            name = platform.name if platform is not None and platform.slug == slug else slug
-            return _("Platform: %(platform)s") % {"platform": name}
-        case EventKind.EVIDENCE_ADDED:
-            return _("%(name)s (%(kind)s, %(size)s bytes)") % {
-                "name": data.get("file_name"), "kind": _choice_label(EvidenceKind.choices, data.get("kind")),
-                "size": number_format(data.get("size") or 0, force_grouping=True),
-            }
-        case EventKind.ANSWERED:
-            return f"{_choice_label(ResponseOutcome.choices, data.get('outcome'))}: {data.get('message', '')}"
-        case EventKind.INFO_REQUESTED | EventKind.INFO_SUPPLIED:
-            return data.get("message", "")
-        case EventKind.ACCEPTED:
-            if data.get("automatic"):
-                return _("Accepted automatically: no reply within 7 days.")
-            return _("Rating %(rating)s of 5. %(comment)s") % {
-                "rating": data.get("rating"), "comment": data.get("comment", "")
-            }
-        case EventKind.DEADLINE_REMINDED | EventKind.DEADLINE_BREACHED:
-            return _choice_label(ClockKind.choices, data.get("clock"))
-        case EventKind.CLOSED | EventKind.REFUSED:
-            finding = _choice_label(Finding.choices, data.get("finding"))
-            return " ".join(filter(None, [finding, data.get("note")]))
-        case EventKind.PUBLICATION_CHANGED:
-            if data.get("consent"):
-                return _("Consented to publication")
-            return _("Withdrew consent to publication")
-        case EventKind.ESCALATED if data.get("automatic"):
-            # The sweep records "<clock> deadline missed"; show the clock's name instead of its code.
-            clock = str(data.get("reason", "")).removesuffix(" deadline missed")
-            if clock in ClockKind.values:
-                return _("Escalated automatically: the “%(clock)s” deadline was missed.") % {
-                    "clock": _choice_label(ClockKind.choices, clock)
-                }
-            return _("Escalated automatically after a missed deadline.")
-        case EventKind.PENALTY_LINKED:
-            return _("Penalty decision %(number)s") % {"number": data.get("penalty")}
-        case _:
-            return data.get("reason") or data.get("note") or ""
-
-
 def actor_display(event: Event) -> str:
     """Who acted, by role; ``actor_label`` is "consumer:<id>", "platform:<id>:<name>", "regulator:<name>"."""
     role = event.actor_label.split(":", 1)[0]
@@ -409,8 +355,7 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_add_evidence": is_owner and complaint.is_open,
         "can_withdraw": is_owner and complaint.is_open,
         "can_accept_or_dispute": is_owner and status == Status.AWAITING_CONSUMER,
-        "can_escalate": is_owner and status in services.ESCALATABLE_BY_CONSUMER
-        and (status == Status.DISPUTED or complaint.is_overdue),
+        "can_escalate": is_owner and transitions.escalation_refusal(complaint, trigger=Trigger.CONSUMER) is None,
         "can_supply_info": is_owner and status == Status.INFO_REQUESTED,
         "can_answer": user.is_platform_staff and status in PLATFORM_TURN_STATUSES,
         "evidence_form": EvidenceUploadForm(),
@@ -466,8 +411,7 @@ class WithdrawView(ComplaintActionView):
     success_message = gettext_lazy("You withdrew the complaint. Its clocks are stopped.")
 
     def perform(self, complaint_id, form):
-        services.complaint_withdraw(complaint_id=complaint_id, by=self.request.user,
-                                    reason=form.cleaned_data["reason"])
+        services.complaint_withdraw(complaint_id=complaint_id, by=self.request.user, reason=form.cleaned_data["reason"])
 
 
 class AcceptView(ComplaintActionView):
@@ -475,8 +419,12 @@ class AcceptView(ComplaintActionView):
     success_message = gettext_lazy("Thank you. The complaint is resolved.")
 
     def perform(self, complaint_id, form):
-        services.complaint_accept(complaint_id=complaint_id, by=self.request.user,
-                                  rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"])
+        services.complaint_accept(
+            complaint_id=complaint_id,
+            by=self.request.user,
+            rating=form.cleaned_data["rating"],
+            comment=form.cleaned_data["comment"],
+        )
 
 
 class DisputeView(ComplaintActionView):
@@ -484,20 +432,17 @@ class DisputeView(ComplaintActionView):
     success_message = gettext_lazy("Your objection was sent to the platform, which must answer again.")
 
     def perform(self, complaint_id, form):
-        services.complaint_dispute(complaint_id=complaint_id, by=self.request.user,
-                                   reason=form.cleaned_data["reason"])
+        services.complaint_dispute(complaint_id=complaint_id, by=self.request.user, reason=form.cleaned_data["reason"])
 
 
 class EscalateView(ComplaintActionView):
     form_class = EscalateForm
     success_message = gettext_lazy(
-        "The complaint is now with the market regulator, "
-        "who decides within 7 working days whether to take it up."
+        "The complaint is now with the market regulator, who decides within 7 working days whether to take it up."
     )
 
     def perform(self, complaint_id, form):
-        services.complaint_escalate(complaint_id=complaint_id, by=self.request.user,
-                                    reason=form.cleaned_data["reason"])
+        services.complaint_escalate(complaint_id=complaint_id, by=self.request.user, reason=form.cleaned_data["reason"])
 
 
 class SupplyInfoView(ComplaintActionView):
@@ -505,8 +450,9 @@ class SupplyInfoView(ComplaintActionView):
     success_message = gettext_lazy("Your answer was sent; the platform's clocks run again.")
 
     def perform(self, complaint_id, form):
-        services.complaint_supply_info(complaint_id=complaint_id, by=self.request.user,
-                                       message=form.cleaned_data["message"])
+        services.complaint_supply_info(
+            complaint_id=complaint_id, by=self.request.user, message=form.cleaned_data["message"]
+        )
 
 
 class PublicationView(ComplaintActionView):
@@ -514,8 +460,9 @@ class PublicationView(ComplaintActionView):
     success_message = gettext_lazy("Your publication choice was saved.")
 
     def perform(self, complaint_id, form):
-        services.complaint_set_publication(complaint_id=complaint_id, by=self.request.user,
-                                           consent=form.cleaned_data["consent"])
+        services.complaint_set_publication(
+            complaint_id=complaint_id, by=self.request.user, consent=form.cleaned_data["consent"]
+        )
 
 
 class EvidenceUploadView(ComplaintActionView):
@@ -545,9 +492,7 @@ class EvidenceUploadView(ComplaintActionView):
         return JsonResponse({"evidence": [evidence_json(item) for item in stored]}, status=201)
 
     def perform(self, complaint_id, form):
-        services.complaint_add_evidence(
-            complaint_id=complaint_id, by=self.request.user, files=form.evidence()
-        )
+        services.complaint_add_evidence(complaint_id=complaint_id, by=self.request.user, files=form.evidence())
 
 
 def evidence_json(evidence: Evidence) -> dict:
@@ -577,4 +522,3 @@ def evidence_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
     # Files without a thumbnail answer 404 rather than the original: a page of thumbnails is not a download.
     evidence = get_object_or_404(evidence_visible_to(request.user).exclude(thumbnail=""), pk=pk)
     return evidence_download_response(request, evidence, thumbnail=True)
-
