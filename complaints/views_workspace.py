@@ -24,9 +24,15 @@ class WorkspaceHomeView(PlatformStaffRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         overview = workspace_overview(user)
-        return render(request, "complaints/workspace/home.html", {
-            "platform": user.platform, "overview": overview, "staff": platform_staff(user),
-        })
+        return render(
+            request,
+            "complaints/workspace/home.html",
+            {
+                "platform": user.platform,
+                "overview": overview,
+                "staff": platform_staff(user),
+            },
+        )
 
 
 class WebhookTestView(ManagerRequiredMixin, View):
@@ -43,8 +49,6 @@ class WebhookTestView(ManagerRequiredMixin, View):
 class WebhookDeliveriesView(ManagerRequiredMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         endpoint = get_object_or_404(platform_webhooks(request.user), pk=pk)
-        page = Paginator(webhook_delivery_log(endpoint), DELIVERY_PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
+        page = Paginator(webhook_delivery_log(endpoint), DELIVERY_PAGE_SIZE).get_page(request.GET.get("page"))
         context = {"webhook": endpoint, "page": page}
         return render(request, "complaints/workspace/webhook_deliveries.html", context)

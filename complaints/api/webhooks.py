@@ -20,8 +20,15 @@ class WebhookDeliveryOut(serializers.ModelSerializer):
     class Meta:
         model = WebhookDelivery
         fields = [
-            "id", "event", "status", "attempts", "last_status_code", "last_error", "next_attempt_at",
-            "delivered_at", "created_at",
+            "id",
+            "event",
+            "status",
+            "attempts",
+            "last_status_code",
+            "last_error",
+            "next_attempt_at",
+            "delivered_at",
+            "created_at",
         ]
         read_only_fields = fields
 

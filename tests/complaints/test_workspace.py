@@ -32,8 +32,13 @@ def agent_client(client, agent):
 
 
 def make_webhook(platform, **fields):
-    return WebhookEndpoint.objects.create(platform=platform, url=fields.pop("url", HTTPS_HOOK),
-                                          secret="s" * 64, events=fields.pop("events", ALL_EVENTS), **fields)
+    return WebhookEndpoint.objects.create(
+        platform=platform,
+        url=fields.pop("url", HTTPS_HOOK),
+        secret="s" * 64,
+        events=fields.pop("events", ALL_EVENTS),
+        **fields,
+    )
 
 
 def test_agent_sees_profile_and_platform_overview_without_management(agent_client, agent, platform):
@@ -45,8 +50,9 @@ def test_agent_sees_profile_and_platform_overview_without_management(agent_clien
     assert "/workspace/api-keys/" not in html
 
 
-def test_deactivate_switches_off_the_account_and_unassigns_its_open_complaints(manager_client, manager, agent,
-                                                                               platform):
+def test_deactivate_switches_off_the_account_and_unassigns_its_open_complaints(
+    manager_client, manager, agent, platform
+):
     complaint = file_complaint(platform=platform)
     complaint_services.complaint_assign(complaint_ids=[complaint.pk], by=manager, assignee=agent)
     response = manager_client.post(f"/workspace/staff/{agent.pk}/deactivate/")
@@ -58,8 +64,10 @@ def test_deactivate_switches_off_the_account_and_unassigns_its_open_complaints(m
 def test_deactivation_rolls_back_when_its_complaints_cannot_be_unassigned(manager, agent, platform):
     complaint = file_complaint(platform=platform)
     complaint_services.complaint_assign(complaint_ids=[complaint.pk], by=manager, assignee=agent)
-    with mock.patch("complaints.receivers.complaint_assign", side_effect=RuntimeError("database gone")), \
-            pytest.raises(RuntimeError):
+    with (
+        mock.patch("complaints.receivers.complaint_assign", side_effect=RuntimeError("database gone")),
+        pytest.raises(RuntimeError),
+    ):
         services.staff_deactivate(by=manager, user_id=agent.pk)
     agent.refresh_from_db(), complaint.refresh_from_db()
     assert agent.is_active is True and complaint.assigned_to == agent
@@ -95,8 +103,7 @@ def test_send_test_to_a_deactivated_webhook_is_refused(manager, platform):
         webhook_send_test(by=manager, webhook_id=endpoint.pk)
 
 
-def test_delivery_log_is_paginated_with_constant_queries(manager_client, platform,
-                                                         django_assert_max_num_queries):
+def test_delivery_log_is_paginated_with_constant_queries(manager_client, platform, django_assert_max_num_queries):
     endpoint = make_webhook(platform)
     WebhookDelivery.objects.create(endpoint=endpoint, event="complaint.created", payload={})
     url = f"/workspace/webhooks/{endpoint.pk}/deliveries/"

@@ -46,17 +46,36 @@ def write_rows_the_old_way(apps) -> dict:
     regulator = UserThen.objects.create(username="regulator-then", role="regulator", is_staff=True)
     consumer = UserThen.objects.create(username="consumer-then", role="consumer")
     complaint = apps.get_model("complaints", "Complaint").objects.create(
-        reference="KM-2026-000001", consumer=consumer, platform=platform, order_number="SO-1", paid_at=PAID_AT,
-        amount=Decimal("199.00"), payment_channel="alipay", payment_reference="P-1", product_name="月卡",
-        problem="card_key_missing", platform_order_status="paid", description="没有发卡", desired_outcome="refund",
+        reference="KM-2026-000001",
+        consumer=consumer,
+        platform=platform,
+        order_number="SO-1",
+        paid_at=PAID_AT,
+        amount=Decimal("199.00"),
+        payment_channel="alipay",
+        payment_reference="P-1",
+        product_name="月卡",
+        problem="card_key_missing",
+        platform_order_status="paid",
+        description="没有发卡",
+        desired_outcome="refund",
         created_at=PAID_AT,
     )
     PenaltyThen = apps.get_model("platforms", "Penalty")
     penalties = [
         PenaltyThen.objects.create(
-            platform=platform, year=2026, sequence=sequence, number=f"市监罚〔2026〕{sequence}号",
-            kind=kind, fine_amount=fine, legal_basis="《电子商务法》第七十七条", facts="逾期未处理投诉",
-            decision="警告", decided_on=date(2026, 11, 25), appeal_deadline=date(2027, 1, 24), issued_by=regulator,
+            platform=platform,
+            year=2026,
+            sequence=sequence,
+            number=f"市监罚〔2026〕{sequence}号",
+            kind=kind,
+            fine_amount=fine,
+            legal_basis="《电子商务法》第七十七条",
+            facts="逾期未处理投诉",
+            decision="警告",
+            decided_on=date(2026, 11, 25),
+            appeal_deadline=date(2027, 1, 24),
+            issued_by=regulator,
             status=status,
         )
         for sequence, kind, fine, status in [
@@ -91,8 +110,13 @@ def write_rows_the_old_way(apps) -> dict:
     regulator.user_permissions.add(*granted)
     return {
         "penalties": [(p.pk, p.number, p.kind, p.fine_amount, p.status) for p in penalties],
-        "cited": penalties[1].pk, "complaint": complaint.pk, "regulator": regulator.pk, "endpoint": endpoint.pk,
-        "delivery": delivery.pk, "message": message.pk, "platform": platform.pk,
+        "cited": penalties[1].pk,
+        "complaint": complaint.pk,
+        "regulator": regulator.pk,
+        "endpoint": endpoint.pk,
+        "delivery": delivery.pk,
+        "message": message.pk,
+        "platform": platform.pk,
     }
 
 
