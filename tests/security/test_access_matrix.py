@@ -128,6 +128,11 @@ EXPECTED: dict[tuple[str, str], str] = {
     # --- web pages: API keys are not a browser session, so their columns read like anonymous ---------------
     # Auth pages: a signed-in user is sent on from login / register (302 to home).
     ("portal:home", "GET"):                                "200 200 200 200 200 200 200 200 200 200 200",
+    # Probes and Prometheus: no login, the same answer for every role (/metrics decides by the caller's address
+    # or its bearer token, never by who is signed in; the test client calls from 127.0.0.1, which may read it).
+    ("healthz", "GET"):                             "200 200 200 200 200 200 200 200 200 200 200",
+    ("readyz", "GET"):                              "200 200 200 200 200 200 200 200 200 200 200",
+    ("metrics", "GET"):                             "200 200 200 200 200 200 200 200 200 200 200",
     ("portal:login", "GET"):                               "200 302 302 302 302 302 200 200 200 302 302",
     ("portal:login", "POST"):                              "200 302 302 302 302 302 200 200 200 302 302",
     ("portal:login", "PUT"):                               "200 302 302 302 302 302 200 200 200 302 302",
