@@ -46,6 +46,20 @@ def manager(platform):
 
 
 @pytest.fixture
+def agent_client(client, agent):
+    """Django's test client signed in as ``agent`` (web pages)."""
+    client.force_login(agent)
+    return client
+
+
+@pytest.fixture
+def manager_client(client, manager):
+    """Django's test client signed in as ``manager`` (web pages)."""
+    client.force_login(manager)
+    return client
+
+
+@pytest.fixture
 def other_agent(other_platform):
     return StaffFactory(platform=other_platform)
 

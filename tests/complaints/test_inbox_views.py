@@ -18,12 +18,6 @@ pytestmark = pytest.mark.django_db
 INBOX = "/complaints/inbox/"
 
 
-@pytest.fixture
-def agent_client(client, agent):
-    client.force_login(agent)
-    return client
-
-
 def set_next_due(complaint, delta: timedelta) -> None:
     """Move all of the complaint's clocks to ``now + delta``: the inbox shows the earliest one."""
     Deadline.objects.filter(complaint=complaint).update(due_at=timezone.now() + delta)

@@ -10,35 +10,10 @@ from complaints import services as complaint_services
 from complaints.models import DeliveryStatus, WebhookDelivery
 from complaints.webhooks import webhook_send_test
 from platforms import services
-from platforms.models import WEBHOOK_TEST_EVENT, WebhookEndpoint, WebhookEvent
-from tests.factories import file_complaint
+from platforms.models import WEBHOOK_TEST_EVENT, WebhookEvent
+from tests.factories import WebhookEndpointFactory, file_complaint
 
 pytestmark = pytest.mark.django_db
-
-HTTPS_HOOK = "https://hooks.example.cn/complaints"
-ALL_EVENTS = ["complaint.created", "complaint.disputed", "complaint.escalated", "complaint.overdue"]
-
-
-@pytest.fixture
-def manager_client(client, manager):
-    client.force_login(manager)
-    return client
-
-
-@pytest.fixture
-def agent_client(client, agent):
-    client.force_login(agent)
-    return client
-
-
-def make_webhook(platform, **fields):
-    return WebhookEndpoint.objects.create(
-        platform=platform,
-        url=fields.pop("url", HTTPS_HOOK),
-        secret="s" * 64,
-        events=fields.pop("events", ALL_EVENTS),
-        **fields,
-    )
 
 
 def test_agent_sees_profile_and_platform_overview_without_management(agent_client, agent, platform):
@@ -74,7 +49,7 @@ def test_deactivation_rolls_back_when_its_complaints_cannot_be_unassigned(manage
 
 
 def test_deactivating_a_webhook_also_cancels_its_pending_deliveries(manager_client, platform):
-    endpoint = make_webhook(platform)
+    endpoint = WebhookEndpointFactory(platform=platform)
     pending = WebhookDelivery.objects.create(endpoint=endpoint, event="complaint.created", payload={})
     manager_client.post(f"/workspace/webhooks/{endpoint.pk}/deactivate/")
     endpoint.refresh_from_db(), pending.refresh_from_db()
@@ -82,7 +57,7 @@ def test_deactivating_a_webhook_also_cancels_its_pending_deliveries(manager_clie
 
 
 def test_send_test_queues_a_ping_delivery_and_shows_the_log(manager_client, platform):
-    endpoint = make_webhook(platform)
+    endpoint = WebhookEndpointFactory(platform=platform)
     response = manager_client.post(f"/workspace/webhooks/{endpoint.pk}/test/", follow=True)
     delivery = WebhookDelivery.objects.get()
     assert (delivery.endpoint, delivery.event) == (endpoint, WEBHOOK_TEST_EVENT)
@@ -90,7 +65,7 @@ def test_send_test_queues_a_ping_delivery_and_shows_the_log(manager_client, plat
 
 
 def test_a_ping_delivery_is_a_valid_row_but_not_an_event_to_subscribe_to(manager, platform):
-    endpoint = make_webhook(platform)
+    endpoint = WebhookEndpointFactory(platform=platform)
     webhook_send_test(by=manager, webhook_id=endpoint.pk)
 
     WebhookDelivery.objects.get().full_clean()
@@ -98,13 +73,13 @@ def test_a_ping_delivery_is_a_valid_row_but_not_an_event_to_subscribe_to(manager
 
 
 def test_send_test_to_a_deactivated_webhook_is_refused(manager, platform):
-    endpoint = make_webhook(platform, is_active=False)
+    endpoint = WebhookEndpointFactory(platform=platform, is_active=False)
     with pytest.raises(ValidationError):
         webhook_send_test(by=manager, webhook_id=endpoint.pk)
 
 
 def test_delivery_log_is_paginated_with_constant_queries(manager_client, platform, django_assert_max_num_queries):
-    endpoint = make_webhook(platform)
+    endpoint = WebhookEndpointFactory(platform=platform)
     WebhookDelivery.objects.create(endpoint=endpoint, event="complaint.created", payload={})
     url = f"/workspace/webhooks/{endpoint.pk}/deliveries/"
     with django_assert_max_num_queries(10) as few:

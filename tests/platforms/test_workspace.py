@@ -21,18 +21,6 @@ HTTPS_HOOK = "https://hooks.example.cn/complaints"
 ALL_EVENTS = ["complaint.created", "complaint.disputed", "complaint.escalated", "complaint.overdue"]
 
 
-@pytest.fixture
-def manager_client(client, manager):
-    client.force_login(manager)
-    return client
-
-
-@pytest.fixture
-def agent_client(client, agent):
-    client.force_login(agent)
-    return client
-
-
 def make_webhook(platform, **fields):
     return WebhookEndpoint.objects.create(platform=platform, url=fields.pop("url", HTTPS_HOOK),
                                           secret="s" * 64, events=fields.pop("events", ALL_EVENTS), **fields)
