@@ -187,6 +187,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "portal.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "portal.pagination.StandardPagination",
     "PAGE_SIZE": 25,
@@ -200,6 +205,12 @@ REST_FRAMEWORK = {
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# --- JSON request bodies (portal.parsers.BoundedJSONParser): over either cap is a 400, never a 500 ---------
+# DRF reads the body as a stream, which DATA_UPLOAD_MAX_MEMORY_SIZE (for request.body and forms) does not
+# cover; the largest valid API body (a filing with every text field full) is a few tens of KB.
+PORTAL_JSON_MAX_BYTES = env.int("JSON_MAX_BYTES", default=1024 * 1024)
+# Python's json recurses per level (RecursionError near 1 000); no API input nests more than a few levels.
+PORTAL_JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=64)
 SPECTACULAR_SETTINGS = {
     "TITLE": "卡盟 Complaint Portal API",
     "DESCRIPTION": "Undelivered virtual-goods order complaints: consumers, platforms and regulators.",
