@@ -1,3 +1,4 @@
+import logging
 import os
 
 from celery import Celery
@@ -7,3 +8,19 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue(task, *args) -> bool:
+    """Publish ``task(*args)`` once, without retrying; a broker error is logged and gives False.
+
+    For work that is already recorded in the database and sent again by something else (the outbox flush, a
+    person's "try again"): a broker outage must not hold up, or fail, the request that queued it.
+    """
+    try:
+        task.apply_async(args, retry=False)
+    except Exception as error:  # kombu, redis-py and socket errors alike: the broker is out of reach
+        logger.warning("could not queue %s%r, the broker is unavailable: %s", task.name, args, error)
+        return False
+    return True

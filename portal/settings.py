@@ -160,8 +160,17 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")
 # Without a broker the tasks run inline, so a laptop needs nothing else running.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL == "memory://")
 CELERY_TASK_EAGER_PROPAGATES = False
-CELERY_BROKER_TRANSPORT_OPTIONS = env.json("CELERY_BROKER_TRANSPORT_OPTIONS", default={})
-CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# Publishing gives up at once when the broker is down: every task a request queues is written down first
+# (outbox rows, exports) and sent again by the beat's flush_outbox_task, so waiting helps nobody. Without
+# "max_retries": 0 kombu reconnects for broker_connection_timeout with sleeps between tries (a filing took 6 s
+# during an outage, docs/benchmarks.md); socket_connect_timeout bounds a broker host that does not answer at
+# all. Workers are unaffected: they reconnect with broker_connection_max_retries.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 0,
+    "socket_connect_timeout": 1,
+    **env.json("CELERY_BROKER_TRANSPORT_OPTIONS", default={}),
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None) or None
