@@ -12,6 +12,14 @@ app.autodiscover_tasks()
 logger = logging.getLogger(__name__)
 
 
+def time_limits(name: str) -> dict[str, int]:
+    """``shared_task`` keywords for a task with limits of its own (settings.PORTAL_TASK_TIME_LIMITS)."""
+    from django.conf import settings
+
+    soft, hard = settings.PORTAL_TASK_TIME_LIMITS[name]
+    return {"soft_time_limit": soft, "time_limit": hard}
+
+
 def enqueue(task, *args) -> bool:
     """Publish ``task(*args)`` once, without retrying; a broker error is logged and gives False.
 

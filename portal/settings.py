@@ -174,6 +174,26 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None) or None
+# Time limits, in seconds. At the soft one SoftTimeLimitExceeded is raised inside the task, which leaves its
+# row for a retry (an outbox e-mail or webhook unsent for flush_outbox_task, a dossier export failed with a
+# "try again"); at the hard one the worker process is killed (its transaction rolls back; an export is marked
+# failed). Defaults as cookiecutter-django's; tasks with longer work take theirs from PORTAL_TASK_TIME_LIMITS
+# (portal.celery.time_limits). Enforced by the prefork pool (production workers), not by --pool=solo.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=5 * 60)
+PORTAL_TASK_TIME_LIMITS = {  # task: (soft, hard)
+    # WeasyPrint with every evidence image inlined: minutes for the largest complaints.
+    "render_dossier": (
+        env.int("DOSSIER_SOFT_TIME_LIMIT", default=5 * 60),
+        env.int("DOSSIER_TIME_LIMIT", default=6 * 60),
+    ),
+    # Beat every 2 minutes, one pass ~0.2-3 s on 1 M complaints: over before the next one is due.
+    "sweep_deadlines": (90, 110),
+    # Beat every 10 minutes, a refresh 14-21 s on 1 M complaints (docs/benchmarks.md).
+    "refresh_daily_stats": (5 * 60, 6 * 60),
+    # Beat every minute: a flush that stops at its soft limit leaves the rest to the next one.
+    "flush_outbox": (45, 55),
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

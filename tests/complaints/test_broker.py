@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from django.core import mail
 from django.core.mail.backends.filebased import EmailBackend as FileEmailBackend
+from django.test import Client
 from django.utils import timezone
 
-from complaints.models import Complaint, EventKind, OutboxMessage
+from complaints.models import Complaint, DossierExport, DossierExportStatus, EventKind, OutboxMessage
 from complaints.tasks import flush_outbox_task
 from portal.celery import enqueue
 from portal.tasks import ping_db_task
@@ -97,6 +98,24 @@ def test_once_the_broker_is_back_the_flush_sends_each_waiting_e_mail_exactly_onc
     assert (first["emails"], second["emails"]) == (2, 0)
     assert not OutboxMessage.objects.filter(complaint=complaint, sent_at__isnull=True).exists()
     assert len(mail.outbox) == 2 and all(complaint.reference in m.subject for m in mail.outbox)
+
+
+@pytest.mark.django_db
+def test_a_dossier_export_that_cannot_be_queued_fails_at_once_with_a_way_to_try_again(
+    broker_down, consumer, platform, agent, settings, django_capture_on_commit_callbacks
+):
+    settings.PORTAL_DOSSIER_ASYNC_EVIDENCE = -1  # every dossier is exported in the background
+    complaint = file_complaint(consumer, platform)
+    client = Client()
+    client.force_login(consumer)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(f"/complaints/{complaint.pk}/dossier.pdf")
+
+    export = DossierExport.objects.get(complaint=complaint)
+    assert (export.status, export.error) == (DossierExportStatus.FAILED, DossierExport.NOT_QUEUED)
+    page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "could not be queued" in page and f'href="/complaints/{complaint.pk}/dossier.pdf"' in page
 
 
 # --- a broker that was running and has stopped: publishing gives up at once ------------------------------
