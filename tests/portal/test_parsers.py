@@ -3,9 +3,16 @@
 import io
 
 import pytest
+from django.utils import translation
 from rest_framework.exceptions import ParseError
 
 from portal.parsers import BoundedJSONParser, json_nesting_exceeds
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    with translation.override("en"):
+        yield
 
 
 @pytest.mark.parametrize(
