@@ -13,6 +13,7 @@ from datetime import date
 from functools import lru_cache
 
 import holidays
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -21,6 +22,7 @@ from django.http import FileResponse
 from django.utils import timezone, translation
 
 from portal.audit import log_access
+from portal.celery import enqueue
 from portal.pdf import image_data_uri, render_pdf
 
 from .calendar import SHANGHAI
@@ -161,8 +163,6 @@ def dossier_export_request(*, complaint: Complaint, by) -> DossierExport:
 
     A second click while the first export is still pending reuses it instead of rendering twice.
     """
-    from .tasks import render_dossier_task
-
     requested_by = by if getattr(by, "pk", None) else None
     with transaction.atomic():
         export = DossierExport.objects.filter(
@@ -172,8 +172,24 @@ def dossier_export_request(*, complaint: Complaint, by) -> DossierExport:
         ).first()
         if export is None:
             export = DossierExport.objects.create(complaint=complaint, requested_by=requested_by)
-            transaction.on_commit(lambda: render_dossier_task.delay(export.pk))
+            transaction.on_commit(lambda: _queue_render(export.pk))
     return export
+
+
+def _queue_render(export_id: int) -> None:
+    from .tasks import render_dossier_task
+
+    # Nothing else would ever pick a pending export up: with the broker down, say so at once.
+    if not enqueue(render_dossier_task, export_id):
+        dossier_export_failed(export_id, reason=DossierExport.NOT_QUEUED)
+
+
+def dossier_export_failed(export_id: int, *, reason: str) -> None:
+    """Mark an unfinished export failed; ``reason`` is kept in ``error`` (a ``DossierExport`` failure code or
+    an exception's text). Its requester sees why and can ask again, which starts a new export."""
+    DossierExport.objects.filter(pk=export_id).exclude(status=DossierExportStatus.DONE).update(
+        status=DossierExportStatus.FAILED, error=reason[:500], finished_at=timezone.now()
+    )
 
 
 def _set_progress(export_id: int, percent: int) -> None:
@@ -198,10 +214,14 @@ def dossier_export_run(export_id: int) -> DossierExport | None:
         pdf = render_dossier(export.complaint, on_progress=lambda percent: _set_progress(export_id, percent))
         _set_progress(export_id, PROGRESS_RENDERED)
         export.file.save(dossier_filename(export.complaint), ContentFile(pdf), save=False)
+    except SoftTimeLimitExceeded:
+        # The task's soft time limit: rendering again at once would hit it again, so the requester decides.
+        logger.warning("dossier export %s stopped at its time limit", export_id)
+        dossier_export_failed(export_id, reason=DossierExport.TIMED_OUT)
+        export.refresh_from_db()
+        return export
     except Exception as error:
-        DossierExport.objects.filter(pk=export_id).update(
-            status=DossierExportStatus.FAILED, error=str(error)[:500], finished_at=timezone.now()
-        )
+        dossier_export_failed(export_id, reason=str(error))
         raise
     export.status = DossierExportStatus.DONE
     export.progress = 100

@@ -643,5 +643,25 @@ class DossierExport(models.Model):
             models.CheckConstraint(name="dossier_export_progress_0_100", condition=Q(progress__lte=100)),
         ]
 
+    # Failures the requester is told about in plain words, kept in ``error`` (any other failure keeps the
+    # exception's text there, for whoever reads the logs, and shows the general message).
+    TIMED_OUT = "timed_out"
+    NOT_QUEUED = "not_queued"
+    FAILURE_MESSAGES = {
+        TIMED_OUT: _(
+            "Preparing the dossier took longer than allowed and was stopped. Please try again; if it stops "
+            "again, contact us."
+        ),
+        NOT_QUEUED: _("The dossier could not be queued just now. Please try again in a minute."),
+    }
+    GENERAL_FAILURE_MESSAGE = _("The dossier could not be prepared. Please try again; if it fails again, contact us.")
+
     def __str__(self) -> str:
         return f"dossier {self.complaint_id} ({self.status})"
+
+    @property
+    def failure_message(self) -> str:
+        """Why the export failed, for its requester; empty unless it failed."""
+        if self.status != DossierExportStatus.FAILED:
+            return ""
+        return str(self.FAILURE_MESSAGES.get(self.error, self.GENERAL_FAILURE_MESSAGE))

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from portal.celery import enqueue
+
 from .models import ClockKind, Complaint, Deadline, OutboxMessage, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -228,21 +230,16 @@ def overdue_notices(
 
 
 def _send_after_commit(outbox_ids: list[int], delivery_ids: list[int]) -> None:
-    def enqueue():
+    def send():
         from .tasks import deliver_outbox_task, deliver_webhook_task
 
-        try:
-            for outbox_id in outbox_ids:
-                deliver_outbox_task.delay(outbox_id)
-            for delivery_id in delivery_ids:
-                deliver_webhook_task.delay(delivery_id)
-        except Exception:
-            logger.warning(
-                "broker unavailable; %s e-mails and %s webhooks wait for the outbox flush",
-                len(outbox_ids),
-                len(delivery_ids),
-                exc_info=True,
-            )
+        # The rows are committed: a broker outage leaves them to flush_outbox_task. One failed publish is
+        # enough to know the broker is down, so the rest are not tried (each try costs up to a connect timeout).
+        queued = all(enqueue(deliver_outbox_task, pk) for pk in outbox_ids) and all(
+            enqueue(deliver_webhook_task, pk) for pk in delivery_ids
+        )
+        if not queued:
+            logger.warning("%s e-mails and %s webhooks wait for the outbox flush", len(outbox_ids), len(delivery_ids))
 
     if outbox_ids or delivery_ids:
-        transaction.on_commit(enqueue)
+        transaction.on_commit(send)

@@ -63,6 +63,7 @@ def dossier_status_json(request, pk: int, export_id: int):
     return JsonResponse({
         "status": export.status,
         "progress": export.progress,
+        "failure_message": export.failure_message,
         "download_url": urls["download_url"] if export.status == DossierExportStatus.DONE else None,
     })
 

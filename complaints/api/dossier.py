@@ -35,6 +35,9 @@ class DossierExportSerializer(serializers.Serializer):
     export_id = serializers.IntegerField(source="pk")
     status = serializers.ChoiceField(choices=DossierExportStatus.choices)
     progress = serializers.IntegerField(min_value=0, max_value=100)
+    failure_message = serializers.CharField(
+        read_only=True, help_text="Why the export failed (empty unless it did); request the dossier again to retry."
+    )
     status_url = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()
 

@@ -2,8 +2,10 @@
 
 import re
 import subprocess
+from unittest import mock
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -12,6 +14,7 @@ from drf_spectacular.generators import SchemaGenerator
 from complaints import services
 from complaints.dossier import dossier_context, dossier_export_run, render_dossier
 from complaints.models import DossierExport, DossierExportStatus
+from complaints.tasks import render_dossier_task
 from portal.models import AccessLog
 from tests.factories import add_evidence, file_complaint, image_upload
 from tests.fixtures_roles import client_for
@@ -243,7 +246,7 @@ def test_web_download_of_large_complaint_is_exported_in_the_background(
 
     status = client.get(f"/complaints/{large_complaint.pk}/dossier/{export.pk}/status.json").json()
     assert status == {
-        "status": "done", "progress": 100,
+        "status": "done", "progress": 100, "failure_message": "",
         "download_url": f"/complaints/{large_complaint.pk}/dossier/{export.pk}/download/",
     }
     download = client.get(status["download_url"])
@@ -360,3 +363,111 @@ def test_failed_export_records_the_error_and_can_be_run_again(consumer, large_co
     assert (export.status, export.error) == (DossierExportStatus.FAILED, "disk full")
     monkeypatch.undo()
     assert dossier_export_run(export.pk).status == DossierExportStatus.DONE
+
+
+# --- time limits: an export stopped by one is failed, says why, and can be asked for again -----------------
+
+
+@pytest.fixture
+def render_stopped_by_the_time_limit():
+    with mock.patch("complaints.dossier.render_pdf", side_effect=SoftTimeLimitExceeded()) as render:
+        yield render
+
+
+def test_an_export_stopped_by_the_soft_time_limit_is_failed_not_left_running(
+    consumer, large_complaint, render_stopped_by_the_time_limit
+):
+    export = DossierExport.objects.create(complaint=large_complaint, requested_by=consumer)
+
+    assert render_dossier_task.delay(export.pk).get() == DossierExportStatus.FAILED
+
+    export.refresh_from_db()
+    assert (export.status, export.error) == (DossierExportStatus.FAILED, DossierExport.TIMED_OUT)
+    assert export.finished_at is not None and not export.file
+
+
+def test_the_status_page_of_a_timed_out_export_says_so_and_offers_to_try_again(
+    consumer, large_complaint, render_stopped_by_the_time_limit
+):
+    export = DossierExport.objects.create(complaint=large_complaint, requested_by=consumer)
+    render_dossier_task.delay(export.pk)
+
+    client = web_client(consumer)
+    html = client.get(f"/complaints/{large_complaint.pk}/dossier/{export.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    status = client.get(f"/complaints/{large_complaint.pk}/dossier/{export.pk}/status.json").json()
+
+    assert "took longer than allowed" in html.content.decode()
+    assert f'href="/complaints/{large_complaint.pk}/dossier.pdf"' in html.content.decode()
+    assert (status["status"], status["download_url"]) == ("failed", None)
+    assert status["failure_message"] == str(DossierExport.FAILURE_MESSAGES[DossierExport.TIMED_OUT])
+
+
+def test_the_api_tells_why_an_export_failed(consumer, large_complaint, render_stopped_by_the_time_limit):
+    export = DossierExport.objects.create(complaint=large_complaint, requested_by=consumer)
+    render_dossier_task.delay(export.pk)
+
+    body = client_for(consumer).get(
+        f"/api/v1/complaints/{large_complaint.pk}/dossier/{export.pk}/", HTTP_ACCEPT_LANGUAGE="en"
+    ).json()
+
+    assert body["status"] == "failed" and "took longer than allowed" in body["failure_message"]
+
+
+def test_a_later_run_completes_an_export_stopped_by_the_time_limit(consumer, large_complaint):
+    export = DossierExport.objects.create(complaint=large_complaint, requested_by=consumer)
+    with mock.patch("complaints.dossier.render_pdf", side_effect=SoftTimeLimitExceeded()):
+        render_dossier_task.delay(export.pk)
+
+    assert render_dossier_task.delay(export.pk).get() == DossierExportStatus.DONE
+
+    export.refresh_from_db()
+    assert (export.status, export.progress, export.error) == (DossierExportStatus.DONE, 100, "")
+    assert export.file.open("rb").read(4) == b"%PDF"
+
+
+def test_trying_again_after_a_time_out_prepares_a_new_export(
+    consumer, large_complaint, django_capture_on_commit_callbacks
+):
+    client = web_client(consumer)
+    with mock.patch("complaints.dossier.render_pdf", side_effect=SoftTimeLimitExceeded()), \
+            django_capture_on_commit_callbacks(execute=True):
+        client.get(f"/complaints/{large_complaint.pk}/dossier.pdf")
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.get(f"/complaints/{large_complaint.pk}/dossier.pdf")  # the page's "Try again" link
+
+    timed_out, retried = DossierExport.objects.order_by("pk")
+    assert timed_out.status == DossierExportStatus.FAILED
+    assert retried.status == DossierExportStatus.DONE
+    assert again["Location"] == f"/complaints/{large_complaint.pk}/dossier/{retried.pk}/"
+
+
+def test_the_hard_time_limit_marks_the_running_export_failed(consumer, large_complaint):
+    export = DossierExport.objects.create(
+        complaint=large_complaint, requested_by=consumer, status=DossierExportStatus.RUNNING, progress=40
+    )
+
+    # What the worker's main process calls once it has killed the child that was rendering.
+    render_dossier_task.on_failure(TimeLimitExceeded(360), "task-id", (export.pk,), {}, None)
+
+    export.refresh_from_db()
+    assert (export.status, export.error) == (DossierExportStatus.FAILED, DossierExport.TIMED_OUT)
+
+
+def test_a_soft_time_limit_outside_the_render_still_marks_the_export_failed(consumer, large_complaint):
+    export = DossierExport.objects.create(complaint=large_complaint, requested_by=consumer)
+
+    with mock.patch("complaints.dossier.dossier_export_run", side_effect=SoftTimeLimitExceeded()):
+        assert render_dossier_task.apply(args=(export.pk,)).failed()
+
+    export.refresh_from_db()
+    assert (export.status, export.error) == (DossierExportStatus.FAILED, DossierExport.TIMED_OUT)
+
+
+def test_the_hard_time_limit_leaves_a_finished_export_alone(consumer, large_complaint):
+    export = DossierExport.objects.create(complaint=large_complaint, requested_by=consumer)
+    dossier_export_run(export.pk)
+
+    render_dossier_task.on_failure(TimeLimitExceeded(360), "task-id", (export.pk,), {}, None)
+
+    export.refresh_from_db()
+    assert export.status == DossierExportStatus.DONE
