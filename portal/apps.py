@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Portal accounts")
+
+    def ready(self) -> None:
+        # Registers the system check that warns when PDFs would be rendered with slow font subsetting.
+        from . import pdf  # noqa: F401

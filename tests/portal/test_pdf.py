@@ -3,6 +3,7 @@
 import base64
 import contextlib
 import io
+import logging
 import re
 import socket
 import zlib
@@ -13,7 +14,16 @@ from django.conf import settings as django_settings
 from django.test import override_settings
 from PIL import Image
 
-from portal.pdf import BlockedURL, StaticOnlyURLFetcher, image_data_uri, render_pdf
+from portal import pdf as portal_pdf
+from portal.pdf import (
+    SLOW_SUBSETTING_HINT,
+    BlockedURL,
+    StaticOnlyURLFetcher,
+    check_font_subsetting,
+    fast_font_subsetting,
+    image_data_uri,
+    render_pdf,
+)
 from tests.pdf_reading import compact, noto_cjk_fonts, page_count, pdf_images, pdf_text
 
 TEST_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -126,6 +136,35 @@ def test_external_image_is_skipped_without_any_network_connection(monkeypatch):
 
     assert pdf.startswith(b"%PDF-")
     assert attempts == []
+
+
+# --- font subsetting: HarfBuzz, not the fontTools fallback ---------------------------------------------------
+
+
+def test_weasyprint_subsets_fonts_with_harfbuzz():
+    # Fails on a machine without libharfbuzz-subset0: every dossier would then take ~30 s instead of < 1 s.
+    assert fast_font_subsetting(), SLOW_SUBSETTING_HINT
+
+
+def test_rendering_a_chinese_pdf_does_not_fall_back_to_fonttools(caplog):
+    caplog.set_level(logging.WARNING, logger="weasyprint")
+
+    render_sample()
+
+    fallbacks = [record.getMessage() for record in caplog.records if "fontTools" in record.getMessage()]
+    assert not fallbacks, SLOW_SUBSETTING_HINT
+
+
+def test_system_check_warns_when_pdfs_would_be_slow(monkeypatch):
+    monkeypatch.setattr(portal_pdf.weasyprint_ffi, "harfbuzz_subset", None)
+
+    assert [message.id for message in check_font_subsetting()] == ["portal.W001"]
+
+
+def test_system_check_is_quiet_with_harfbuzz_subset():
+    if not fast_font_subsetting():
+        pytest.skip("HarfBuzz-Subset is not installed (test_weasyprint_subsets_fonts_with_harfbuzz fails)")
+    assert check_font_subsetting() == []
 
 
 # --- the fetcher --------------------------------------------------------------------------------------------
