@@ -3,11 +3,16 @@ or a lawyer, with every fact, clock, timeline event and evidence hash needed to 
 independently.
 
 Small complaints are rendered in the request; complaints with many evidence files are rendered by a Celery
-task into a ``DossierExport`` whose progress the requester can follow.
+task into a ``DossierExport`` whose progress the requester can follow. Either way the PDF is kept as a finished
+``DossierExport`` stamped with the chain head it was rendered from: while the complaint's head has not moved
+(no event since), every download serves that file instead of rendering again. Everything in the dossier that can
+change is recorded by an event, and the PDF does not depend on who downloads it, so the head is the whole key.
+Only the newest finished dossier of a complaint is kept.
 """
 
 import io
 import logging
+import re
 from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
@@ -30,6 +35,8 @@ from .models import Complaint, Deadline, DossierExport, DossierExportStatus, Eve
 logger = logging.getLogger(__name__)
 
 DOSSIER_LANGUAGE = "zh-hans"
+READY_COOKIE = "dossier_ready"
+READY_TOKEN = re.compile(r"[a-z0-9]{8,40}")
 ProgressCallback = Callable[[int], None]
 
 # Progress milestones of a background export, in percent.
@@ -142,6 +149,48 @@ def dossier_filename(complaint: Complaint) -> str:
     return f"{complaint.reference}-dossier.pdf"
 
 
+def dossier_stored(complaint: Complaint) -> DossierExport | None:
+    """The finished dossier rendered at the complaint's current chain head, if one is kept; else None."""
+    if not complaint.last_event_hash:
+        return None
+    return (
+        complaint.dossier_exports.filter(status=DossierExportStatus.DONE, head_hash=complaint.last_event_hash)
+        .exclude(file="")
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+
+
+def dossier_render_and_store(*, complaint: Complaint, by) -> DossierExport:
+    """Render ``complaint``'s dossier in the request and keep it for the next download at the same head."""
+    head_hash = complaint.last_event_hash  # what the PDF prints as the head: read before rendering
+    pdf = render_dossier(complaint)
+    export = DossierExport(
+        complaint=complaint,
+        requested_by=by if getattr(by, "pk", None) else None,
+        status=DossierExportStatus.DONE,
+        progress=100,
+        head_hash=head_hash,
+        finished_at=timezone.now(),
+    )
+    export.file.save(dossier_filename(complaint), ContentFile(pdf), save=False)
+    export.save()
+    _forget_superseded(export)
+    return export
+
+
+def _forget_superseded(export: DossierExport) -> None:
+    """Delete the complaint's dossiers finished before ``export`` (an older head, or a concurrent render of the
+    same one). The files go once the rows' deletion is committed, so a rollback never leaves a row without one."""
+    older = DossierExport.objects.filter(
+        complaint_id=export.complaint_id, status=DossierExportStatus.DONE, pk__lt=export.pk
+    )
+    names = [name for name in older.values_list("file", flat=True) if name]
+    older.delete()
+    storage = export.file.storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+
 def needs_background_export(complaint: Complaint) -> bool:
     """Complaints with many evidence files take too long to render within a request."""
     return complaint.evidence.count() > settings.PORTAL_DOSSIER_ASYNC_EVIDENCE
@@ -157,13 +206,25 @@ def dossier_export_request(*, complaint: Complaint, by) -> DossierExport:
     requested_by = by if getattr(by, "pk", None) else None
     with transaction.atomic():
         export = DossierExport.objects.filter(
-            complaint=complaint, requested_by=requested_by,
+            complaint=complaint,
+            requested_by=requested_by,
             status__in=[DossierExportStatus.PENDING, DossierExportStatus.RUNNING],
         ).first()
         if export is None:
             export = DossierExport.objects.create(complaint=complaint, requested_by=requested_by)
             transaction.on_commit(lambda: render_dossier_task.delay(export.pk))
     return export
+
+
+def dossier_for_download(*, complaint: Complaint, by) -> DossierExport:
+    """The dossier a download request gets: the one kept at the current chain head, else a fresh render (small
+    complaints, rendered here and kept), else a background export to follow (status PENDING or RUNNING)."""
+    stored = dossier_stored(complaint)
+    if stored is not None:
+        return stored
+    if needs_background_export(complaint):
+        return dossier_export_request(complaint=complaint, by=by)
+    return dossier_render_and_store(complaint=complaint, by=by)
 
 
 def _set_progress(export_id: int, percent: int) -> None:
@@ -176,12 +237,15 @@ def dossier_export_run(export_id: int) -> DossierExport | None:
     A finished export is left as it is; a failed or interrupted one is rendered again from the start.
     Returns None when the export no longer exists.
     """
-    claimed = DossierExport.objects.filter(pk=export_id).exclude(status=DossierExportStatus.DONE).update(
-        status=DossierExportStatus.RUNNING, progress=PROGRESS_STARTED, error=""
+    claimed = (
+        DossierExport.objects.filter(pk=export_id)
+        .exclude(status=DossierExportStatus.DONE)
+        .update(status=DossierExportStatus.RUNNING, progress=PROGRESS_STARTED, error="")
     )
     export = DossierExport.objects.select_related("complaint").filter(pk=export_id).first()
     if not claimed or export is None:
         return export
+    head_hash = export.complaint.last_event_hash
     try:
         pdf = render_dossier(export.complaint, on_progress=lambda percent: _set_progress(export_id, percent))
         _set_progress(export_id, PROGRESS_RENDERED)
@@ -193,8 +257,10 @@ def dossier_export_run(export_id: int) -> DossierExport | None:
         raise
     export.status = DossierExportStatus.DONE
     export.progress = 100
+    export.head_hash = head_hash
     export.finished_at = timezone.now()
-    export.save(update_fields=["file", "status", "progress", "finished_at"])
+    export.save(update_fields=["file", "status", "progress", "head_hash", "finished_at"])
+    _forget_superseded(export)
     return export
 
 
@@ -212,4 +278,11 @@ def dossier_download_response(request, complaint: Complaint, pdf: bytes | Dossie
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    token = request.GET.get("ready", "")
+    if READY_TOKEN.fullmatch(token):
+        # Tells the complaint page's script that the download has started, so it can stop showing "being
+        # prepared" (the browser gives a page no other sign of a finished attachment download).
+        response.set_cookie(
+            READY_COOKIE, token, max_age=120, path="/", samesite="Strict", secure=request.is_secure(), httponly=False
+        )
     return response

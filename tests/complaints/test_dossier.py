@@ -1,5 +1,7 @@
 """The dossier PDF: what it shows, who may download it, and the background export of large complaints."""
 
+from pathlib import Path
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -106,6 +108,11 @@ def test_cjk_font_is_embedded(documented):
     assert all(font.embedded for font in cjk_fonts)
 
 
+def test_typical_dossier_stays_under_one_megabyte(documented):
+    # Fonts are subsets and screenshots are inlined as thumbnails: a dossier fits an e-mail or a 12315 upload.
+    assert len(render_dossier(documented)) < 1_000_000
+
+
 def test_markup_in_the_description_is_printed_as_text(consumer, platform):
     complaint = file_complaint(consumer, platform, description="客服说<script>alert(1)</script>会补发")
     text = compact(pdf_text(render_dossier(complaint)))
@@ -203,6 +210,134 @@ def test_schema_documents_the_dossier_as_a_pdf():
         "type": "string", "format": "binary",
     }
     assert "202" in operation["responses"]
+
+
+# --- the dossier kept at its chain head ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """The template names the dossier module renders, one per PDF made."""
+    from complaints import dossier
+
+    made = []
+    render = dossier.render_pdf
+
+    def counting(template_name, *args, **kwargs):
+        made.append(template_name)
+        return render(template_name, *args, **kwargs)
+
+    monkeypatch.setattr(dossier, "render_pdf", counting)
+    return made
+
+
+def download(client, complaint) -> bytes:
+    response = client.get(f"/complaints/{complaint.pk}/dossier.pdf")
+    assert response.status_code == 200
+    return b"".join(response.streaming_content)
+
+
+def test_second_download_at_the_same_chain_head_is_not_rendered_again(consumer, documented, renders):
+    client = web_client(consumer)
+    first = download(client, documented)
+
+    second = download(client, documented)
+
+    assert renders == ["pdf/dossier.html"]
+    assert second == first
+
+
+def test_the_kept_dossier_serves_every_reader(consumer, regulator, agent, documented, renders):
+    download(web_client(consumer), documented)
+
+    download(web_client(regulator), documented)
+    download(web_client(agent), documented)
+
+    assert len(renders) == 1
+
+
+def test_a_new_event_renders_the_dossier_again(consumer, documented, renders):
+    client = web_client(consumer)
+    download(client, documented)
+    services.complaint_supply_info(complaint_id=documented.pk, by=consumer, message="充值账号是 13800000000。")
+    documented.refresh_from_db()
+
+    pdf = download(client, documented)
+
+    assert len(renders) == 2
+    assert documented.last_event_hash in compact(pdf_text(pdf))
+
+
+def test_only_the_dossier_at_the_newest_head_is_kept(consumer, documented, django_capture_on_commit_callbacks):
+    client = web_client(consumer)
+    download(client, documented)
+    old_file = DossierExport.objects.get(complaint=documented).file.path
+    services.complaint_supply_info(complaint_id=documented.pk, by=consumer, message="已补充。")
+    documented.refresh_from_db()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        download(client, documented)
+
+    kept = DossierExport.objects.get(complaint=documented)
+    assert (kept.status, kept.head_hash) == (DossierExportStatus.DONE, documented.last_event_hash)
+    assert not Path(old_file).exists()
+
+
+def test_api_download_serves_the_kept_dossier(consumer, documented, renders):
+    download(web_client(consumer), documented)
+
+    response = client_for(consumer).get(
+        f"/api/v1/complaints/{documented.pk}/dossier.pdf", HTTP_ACCEPT="application/pdf"
+    )
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert len(renders) == 1
+
+
+def test_kept_export_of_a_large_complaint_is_downloaded_at_once(consumer, large_complaint, renders):
+    export = DossierExport.objects.create(complaint=large_complaint, requested_by=consumer)
+    dossier_export_run(export.pk)
+
+    pdf = download(web_client(consumer), large_complaint)
+
+    assert pdf.startswith(b"%PDF")
+    assert len(renders) == 1
+
+
+def test_large_complaint_with_a_new_event_is_exported_again(consumer, large_complaint):
+    export = DossierExport.objects.create(complaint=large_complaint, requested_by=consumer)
+    dossier_export_run(export.pk)
+    services.complaint_supply_info(complaint_id=large_complaint.pk, by=consumer, message="已补充。")
+
+    response = web_client(consumer).get(f"/complaints/{large_complaint.pk}/dossier.pdf")
+
+    assert response.status_code == 302
+    pending = DossierExport.objects.exclude(pk=export.pk).get(complaint=large_complaint)
+    assert response["Location"] == f"/complaints/{large_complaint.pk}/dossier/{pending.pk}/"
+
+
+def test_complaint_page_shows_progress_while_the_dossier_is_made(consumer, documented):
+    html = web_client(consumer).get(f"/complaints/{documented.pk}/").content.decode()
+
+    assert 'class="btn btn-secondary js-dossier-link"' in html
+    assert "js-dossier-preparing" in html and "<progress" in html
+    assert "js/dossier.js" in html
+
+
+def test_download_tells_the_page_it_has_started(consumer, documented):
+    response = web_client(consumer).get(f"/complaints/{documented.pk}/dossier.pdf?ready=k3x9q2m7ab")
+
+    assert response.cookies["dossier_ready"].value == "k3x9q2m7ab"
+    assert response.cookies["dossier_ready"]["samesite"] == "Strict"
+
+
+@pytest.mark.parametrize("token", ["", "x", "<script>", "a" * 41])
+def test_download_ignores_a_malformed_ready_token(token, consumer, documented):
+    response = web_client(consumer).get(f"/complaints/{documented.pk}/dossier.pdf", {"ready": token})
+
+    assert response.status_code == 200
+    assert "dossier_ready" not in response.cookies
 
 
 # --- large complaints: background export -------------------------------------------------------------------
