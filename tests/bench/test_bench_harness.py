@@ -193,6 +193,7 @@ def test_pdf_scenarios_render_every_document_and_leave_no_trace(small_market, se
     assert [row.name for row in rows] == [pdf.SMALL_DOSSIER, pdf.STORED_DOSSIER, pdf.NOTICE, pdf.LARGE_DOSSIER]
     assert [row.error for row in rows] == ["", "", "", ""]
     assert "50 events, 20 images" in rows[-1].note
+    assert all("CPU p50" in row.note for row in rows)
     assert Complaint.objects.count() == complaints_before
     assert not Penalty.objects.exists() and not DossierExport.objects.exists()
     assert not User.objects.filter(username__startswith="bench-pdf").exists()
