@@ -5,8 +5,9 @@ independently.
 Small complaints are rendered in the request; complaints with many evidence files are rendered by a Celery
 task into a ``DossierExport`` whose progress the requester can follow. Either way the PDF is kept as a finished
 ``DossierExport`` stamped with the chain head it was rendered from: while the complaint's head has not moved
-(no event since), every download serves that file instead of rendering again. Everything in the dossier that can
-change is recorded by an event, and the PDF does not depend on who downloads it, so the head is the whole key.
+(no event since), every download serves that file instead of rendering again. Everything the dossier shows about
+the complaint changes only with an event, and the PDF does not depend on who downloads it, so the head is the
+whole key (the platform's registry details are shown as they were at the render, whose time the PDF prints).
 Only the newest finished dossier of a complaint is kept.
 """
 
