@@ -620,7 +620,8 @@ def dossier_upload_to(instance: "DossierExport", filename: str) -> str:
 
 
 class DossierExport(models.Model):
-    """A dossier PDF prepared in the background for a complaint with many evidence files."""
+    """A rendered dossier PDF: prepared in the background for a complaint with many evidence files, or kept
+    after a download so the next one, while the chain head has not moved, is served without rendering."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="dossier_exports")
     requested_by = models.ForeignKey(
@@ -632,6 +633,9 @@ class DossierExport(models.Model):
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     file = models.FileField(upload_to=dossier_upload_to, max_length=200, blank=True)
     error = models.CharField(_("error"), max_length=500, blank=True)
+    # The complaint's last_event_hash the PDF was rendered from (and prints): a finished export with the current
+    # head is the dossier as it stands, so it is served again instead of rendered.
+    head_hash = models.CharField(_("chain head"), max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
