@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0008_webhook_delivery_test_event'),
+        ('complaints', '0009_remove_is_generated'),
     ]
 
     operations = [
