@@ -1,4 +1,4 @@
-"""``python -m bench [--requests 20] [--warmup 3] [--only inbox] [--no-filing] [--no-sweep] [--dry-run]``.
+"""``python -m bench [--requests 20] [--warmup 3] [--only inbox] [--no-pdf] [--no-filing] [--no-sweep] [--dry-run]``.
 
 Times every scenario against the PostgreSQL database of ``DATABASE_URL``, prints the table and appends it,
 with the machine, the data size, the command and the date, to docs/benchmarks.md.
@@ -21,6 +21,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=20, help="timed requests per scenario (≥ 20 for p95)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed requests first")
     parser.add_argument("--only", action="append", default=[], help="scenarios whose name contains this")
+    parser.add_argument("--no-pdf", action="store_true", help="skip the dossier and notice PDFs")
+    parser.add_argument("--pdf-requests", type=int, default=10, help="timed renders per PDF scenario")
+    parser.add_argument("--pdf-warmup", type=int, default=1, help="untimed renders first")
     parser.add_argument("--no-sweep", action="store_true")
     parser.add_argument("--sweep-repeats", type=int, default=3)
     parser.add_argument("--no-filing", action="store_true")

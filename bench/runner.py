@@ -13,9 +13,10 @@ from django.utils import timezone
 from complaints.models import Complaint, Deadline, Event
 from platforms.models import Platform
 from portal.models import User
+from portal.pdf import fast_font_subsetting
 from regulation.statistics import rollup_state, warm_rollup_figures
 
-from . import counter, filing, scenarios, schema, sweep
+from . import counter, filing, pdf, scenarios, schema, sweep
 from .actors import pick_actors
 from .measure import format_number
 from .report import Row, Run, append_run, machine_info
@@ -132,6 +133,15 @@ def run_benchmark(args: argparse.Namespace, *, command: str) -> int:
             row = Row(scenario.name, None, scenario.target, note=scenario.note, error=str(failure))
         run.rows.append(row)
         say(row.markdown())
+    if not args.no_pdf:
+        pdf_rows = pdf.run(actors, selected=selected, requests=args.pdf_requests, warmup=args.pdf_warmup, say=say)
+        if pdf_rows:
+            run.rows += pdf_rows
+            subsetting = "HarfBuzz" if fast_font_subsetting() else "fontTools (slow: libharfbuzz-subset0 missing)"
+            run.notes.append(
+                f"PDFs: {args.pdf_warmup} warm-up + {args.pdf_requests} timed renders per scenario; "
+                f"WeasyPrint subsets fonts with {subsetting}."
+            )
     if not args.no_sweep and selected("deadline sweep"):
         timing, last = sweep.run(repeats=args.sweep_repeats)
         row = Row(

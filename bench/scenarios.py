@@ -183,7 +183,8 @@ def request_once(client: Client, url: str) -> tuple[float, int]:
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
         response = client.get(url)
-        content = response.content  # the whole body: streaming or lazy responses are rendered here
+        # The whole body: lazy responses are rendered and streamed ones (a PDF's FileResponse) read here.
+        content = b"".join(response.streaming_content) if response.streaming else response.content
         elapsed = (time.perf_counter() - started) * 1000
     if response.status_code != 200:
         raise ScenarioFailed(f"{url} answered {response.status_code}: {content[:200]!r}")

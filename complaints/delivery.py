@@ -8,6 +8,7 @@ import urllib.error
 import urllib.request
 from datetime import timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -68,6 +69,7 @@ def send_webhook(delivery_id: int) -> str:
             },
         )
         delivery.attempts += 1
+        stopped = None
         try:
             with _webhook_opener.open(request, timeout=settings.PORTAL_WEBHOOK_TIMEOUT) as answer:
                 delivery.last_status_code = answer.status
@@ -75,7 +77,11 @@ def send_webhook(delivery_id: int) -> str:
             delivery.delivered_at = timezone.now()
             delivery.last_error = ""
             delivery.next_attempt_at = None
-        except (urllib.error.URLError, OSError, ValueError) as error:
+        except (urllib.error.URLError, OSError, ValueError, SoftTimeLimitExceeded) as error:
+            # A receiver that keeps the task past its soft time limit has failed this attempt like one that
+            # does not answer: counted, and retried after the backoff rather than hammered at every flush.
+            if isinstance(error, SoftTimeLimitExceeded):
+                stopped, error = error, TimeoutError("the sending task reached its time limit")
             delivery.last_status_code = getattr(error, "code", None)
             delivery.last_error = str(error)[:500]
             if delivery.attempts >= WEBHOOK_MAX_ATTEMPTS:
@@ -84,4 +90,7 @@ def send_webhook(delivery_id: int) -> str:
             else:
                 delivery.next_attempt_at = timezone.now() + webhook_backoff(delivery.attempts)
         delivery.save()
+    # Raised after the commit, so the attempt stays recorded; the task (or the flush) stops there.
+    if stopped is not None:
+        raise stopped
     return delivery.status

@@ -3,16 +3,23 @@ or a lawyer, with every fact, clock, timeline event and evidence hash needed to 
 independently.
 
 Small complaints are rendered in the request; complaints with many evidence files are rendered by a Celery
-task into a ``DossierExport`` whose progress the requester can follow.
+task into a ``DossierExport`` whose progress the requester can follow. Either way the PDF is kept as a finished
+``DossierExport`` stamped with the chain head it was rendered from: while the complaint's head has not moved
+(no event since), every download serves that file instead of rendering again. Everything the dossier shows about
+the complaint changes only with an event, and the PDF does not depend on who downloads it, so the head is the
+whole key (the platform's registry details are shown as they were at the render, whose time the PDF prints).
+Only the newest finished dossier of a complaint is kept.
 """
 
 import io
 import logging
+import re
 from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 
 import holidays
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -21,6 +28,7 @@ from django.http import FileResponse
 from django.utils import timezone, translation
 
 from portal.audit import log_access
+from portal.celery import enqueue
 from portal.pdf import image_data_uri, render_pdf
 
 from .calendar import SHANGHAI
@@ -30,6 +38,8 @@ from .models import ClockKind, Complaint, Deadline, DossierExport, DossierExport
 logger = logging.getLogger(__name__)
 
 DOSSIER_LANGUAGE = "zh-hans"
+READY_COOKIE = "dossier_ready"
+READY_TOKEN = re.compile(r"[a-z0-9]{8,40}")
 ProgressCallback = Callable[[int], None]
 
 # Progress milestones of a background export, in percent.
@@ -151,6 +161,48 @@ def dossier_filename(complaint: Complaint) -> str:
     return f"{complaint.reference}-dossier.pdf"
 
 
+def dossier_stored(complaint: Complaint) -> DossierExport | None:
+    """The finished dossier rendered at the complaint's current chain head, if one is kept; else None."""
+    if not complaint.last_event_hash:
+        return None
+    return (
+        complaint.dossier_exports.filter(status=DossierExportStatus.DONE, head_hash=complaint.last_event_hash)
+        .exclude(file="")
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+
+
+def dossier_render_and_store(*, complaint: Complaint, by) -> DossierExport:
+    """Render ``complaint``'s dossier in the request and keep it for the next download at the same head."""
+    head_hash = complaint.last_event_hash  # what the PDF prints as the head: read before rendering
+    pdf = render_dossier(complaint)
+    export = DossierExport(
+        complaint=complaint,
+        requested_by=by if getattr(by, "pk", None) else None,
+        status=DossierExportStatus.DONE,
+        progress=100,
+        head_hash=head_hash,
+        finished_at=timezone.now(),
+    )
+    export.file.save(dossier_filename(complaint), ContentFile(pdf), save=False)
+    export.save()
+    _forget_superseded(export)
+    return export
+
+
+def _forget_superseded(export: DossierExport) -> None:
+    """Delete the complaint's dossiers finished before ``export`` (an older head, or a concurrent render of the
+    same one). The files go once the rows' deletion is committed, so a rollback never leaves a row without one."""
+    older = DossierExport.objects.filter(
+        complaint_id=export.complaint_id, status=DossierExportStatus.DONE, pk__lt=export.pk
+    )
+    names = [name for name in older.values_list("file", flat=True) if name]
+    older.delete()
+    storage = export.file.storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+
 def needs_background_export(complaint: Complaint) -> bool:
     """Complaints with many evidence files take too long to render within a request."""
     return complaint.evidence.count() > settings.PORTAL_DOSSIER_ASYNC_EVIDENCE
@@ -161,8 +213,6 @@ def dossier_export_request(*, complaint: Complaint, by) -> DossierExport:
 
     A second click while the first export is still pending reuses it instead of rendering twice.
     """
-    from .tasks import render_dossier_task
-
     requested_by = by if getattr(by, "pk", None) else None
     with transaction.atomic():
         export = DossierExport.objects.filter(
@@ -172,8 +222,35 @@ def dossier_export_request(*, complaint: Complaint, by) -> DossierExport:
         ).first()
         if export is None:
             export = DossierExport.objects.create(complaint=complaint, requested_by=requested_by)
-            transaction.on_commit(lambda: render_dossier_task.delay(export.pk))
+            transaction.on_commit(lambda: _queue_render(export.pk))
     return export
+
+
+def _queue_render(export_id: int) -> None:
+    from .tasks import render_dossier_task
+
+    # Nothing else would ever pick a pending export up: with the broker down, say so at once.
+    if not enqueue(render_dossier_task, export_id):
+        dossier_export_failed(export_id, reason=DossierExport.NOT_QUEUED)
+
+
+def dossier_export_failed(export_id: int, *, reason: str) -> None:
+    """Mark an unfinished export failed; ``reason`` is kept in ``error`` (a ``DossierExport`` failure code or
+    an exception's text). Its requester sees why and can ask again, which starts a new export."""
+    DossierExport.objects.filter(pk=export_id).exclude(status=DossierExportStatus.DONE).update(
+        status=DossierExportStatus.FAILED, error=reason[:500], finished_at=timezone.now()
+    )
+
+
+def dossier_for_download(*, complaint: Complaint, by) -> DossierExport:
+    """The dossier a download request gets: the one kept at the current chain head, else a fresh render (small
+    complaints, rendered here and kept), else a background export to follow (status PENDING or RUNNING)."""
+    stored = dossier_stored(complaint)
+    if stored is not None:
+        return stored
+    if needs_background_export(complaint):
+        return dossier_export_request(complaint=complaint, by=by)
+    return dossier_render_and_store(complaint=complaint, by=by)
 
 
 def _set_progress(export_id: int, percent: int) -> None:
@@ -194,19 +271,26 @@ def dossier_export_run(export_id: int) -> DossierExport | None:
     export = DossierExport.objects.select_related("complaint").filter(pk=export_id).first()
     if not claimed or export is None:
         return export
+    head_hash = export.complaint.last_event_hash
     try:
         pdf = render_dossier(export.complaint, on_progress=lambda percent: _set_progress(export_id, percent))
         _set_progress(export_id, PROGRESS_RENDERED)
         export.file.save(dossier_filename(export.complaint), ContentFile(pdf), save=False)
+    except SoftTimeLimitExceeded:
+        # The task's soft time limit: rendering again at once would hit it again, so the requester decides.
+        logger.warning("dossier export %s stopped at its time limit", export_id)
+        dossier_export_failed(export_id, reason=DossierExport.TIMED_OUT)
+        export.refresh_from_db()
+        return export
     except Exception as error:
-        DossierExport.objects.filter(pk=export_id).update(
-            status=DossierExportStatus.FAILED, error=str(error)[:500], finished_at=timezone.now()
-        )
+        dossier_export_failed(export_id, reason=str(error))
         raise
     export.status = DossierExportStatus.DONE
     export.progress = 100
+    export.head_hash = head_hash
     export.finished_at = timezone.now()
-    export.save(update_fields=["file", "status", "progress", "finished_at"])
+    export.save(update_fields=["file", "status", "progress", "head_hash", "finished_at"])
+    _forget_superseded(export)
     return export
 
 
@@ -224,4 +308,11 @@ def dossier_download_response(request, complaint: Complaint, pdf: bytes | Dossie
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    token = request.GET.get("ready", "")
+    if READY_TOKEN.fullmatch(token):
+        # Tells the complaint page's script that the download has started, so it can stop showing "being
+        # prepared" (the browser gives a page no other sign of a finished attachment download).
+        response.set_cookie(
+            READY_COOKIE, token, max_age=120, path="/", samesite="Strict", secure=request.is_secure(), httponly=False
+        )
     return response

@@ -565,7 +565,8 @@ def dossier_upload_to(instance: "DossierExport", filename: str) -> str:
 
 
 class DossierExport(models.Model):
-    """A dossier PDF prepared in the background for a complaint with many evidence files."""
+    """A rendered dossier PDF: prepared in the background for a complaint with many evidence files, or kept
+    after a download so the next one, while the chain head has not moved, is served without rendering."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="dossier_exports")
     requested_by = models.ForeignKey(
@@ -577,6 +578,9 @@ class DossierExport(models.Model):
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     file = models.FileField(upload_to=dossier_upload_to, max_length=200, blank=True)
     error = models.CharField(_("error"), max_length=500, blank=True)
+    # The complaint's last_event_hash the PDF was rendered from (and prints): a finished export with the current
+    # head is the dossier as it stands, so it is served again instead of rendered.
+    head_hash = models.CharField(_("chain head"), max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
@@ -588,5 +592,25 @@ class DossierExport(models.Model):
             models.CheckConstraint(name="dossier_export_progress_0_100", condition=Q(progress__lte=100)),
         ]
 
+    # Failures the requester is told about in plain words, kept in ``error`` (any other failure keeps the
+    # exception's text there, for whoever reads the logs, and shows the general message).
+    TIMED_OUT = "timed_out"
+    NOT_QUEUED = "not_queued"
+    FAILURE_MESSAGES = {
+        TIMED_OUT: _(
+            "Preparing the dossier took longer than allowed and was stopped. Please try again; if it stops "
+            "again, contact us."
+        ),
+        NOT_QUEUED: _("The dossier could not be queued just now. Please try again in a minute."),
+    }
+    GENERAL_FAILURE_MESSAGE = _("The dossier could not be prepared. Please try again; if it fails again, contact us.")
+
     def __str__(self) -> str:
         return f"dossier {self.complaint_id} ({self.status})"
+
+    @property
+    def failure_message(self) -> str:
+        """Why the export failed, for its requester; empty unless it failed."""
+        if self.status != DossierExportStatus.FAILED:
+            return ""
+        return str(self.FAILURE_MESSAGES.get(self.error, self.GENERAL_FAILURE_MESSAGE))

@@ -18,6 +18,7 @@ from django.db import transaction
 
 from platforms.models import WebhookEndpoint
 from portal import outbox
+from portal.celery import enqueue
 from portal.models import OutboxMessage
 
 from .models import ClockKind, Complaint, Deadline, WebhookDelivery, WebhookEvent
@@ -144,15 +145,15 @@ def webhook_deliveries(targets: Iterable[tuple[int | None, str, dict]]) -> list[
 
 def queue_webhooks(platform_id: int | None, event: str, payload: dict) -> list[WebhookDelivery]:
     deliveries = WebhookDelivery.objects.bulk_create(webhook_deliveries([(platform_id, event, payload)]))
-    _send_after_commit([d.pk for d in deliveries])
+    _send_after_commit([], [d.pk for d in deliveries])
     return deliveries
 
 
 def queue_many(messages: list[OutboxMessage], deliveries: list[WebhookDelivery]) -> None:
     """Write e-mails and webhook deliveries built unsaved: one INSERT per table, whatever their number."""
-    outbox.queue_emails(messages)
+    OutboxMessage.objects.bulk_create(messages)
     WebhookDelivery.objects.bulk_create(deliveries)
-    _send_after_commit([d.pk for d in deliveries])
+    _send_after_commit([m.pk for m in messages], [d.pk for d in deliveries])
 
 
 # --- what each move tells whom ----------------------------------------------------------------------------
@@ -223,17 +224,17 @@ def overdue_notices(
     return notices
 
 
-def _send_after_commit(delivery_ids: list[int]) -> None:
-    def enqueue():
+def _send_after_commit(outbox_ids: list[int], delivery_ids: list[int]) -> None:
+    def send():
         from .tasks import deliver_webhook_task
 
-        try:
-            for delivery_id in delivery_ids:
-                deliver_webhook_task.delay(delivery_id)
-        except Exception:
-            logger.warning(
-                "broker unavailable; %s webhooks wait for the outbox flush", len(delivery_ids), exc_info=True
-            )
+        # The rows are committed: a broker outage leaves them to flush_outbox_task. One failed publish is
+        # enough to know the broker is down, so the rest are not tried (each try costs up to a connect timeout).
+        queued = outbox.enqueue_emails(outbox_ids) and all(
+            enqueue(deliver_webhook_task, pk) for pk in delivery_ids
+        )
+        if not queued:
+            logger.warning("%s e-mails and %s webhooks wait for the outbox flush", len(outbox_ids), len(delivery_ids))
 
-    if delivery_ids:
-        transaction.on_commit(enqueue)
+    if outbox_ids or delivery_ids:
+        transaction.on_commit(send)

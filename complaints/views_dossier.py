@@ -6,13 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from .dossier import (
-    dossier_download_response,
-    dossier_export_for,
-    dossier_export_request,
-    needs_background_export,
-    render_dossier,
-)
+from .dossier import dossier_download_response, dossier_export_for, dossier_for_download
 from .models import DossierExport, DossierExportStatus
 from .selectors import complaints_visible_to
 
@@ -37,22 +31,26 @@ def _export_urls(complaint_id: int, export_id: int) -> dict[str, str]:
 @login_required
 def dossier_download(request, pk: int):
     complaint = get_object_or_404(complaints_visible_to(request.user), pk=pk)
-    if needs_background_export(complaint):
-        export = dossier_export_request(complaint=complaint, by=request.user)
+    export = dossier_for_download(complaint=complaint, by=request.user)
+    if export.status != DossierExportStatus.DONE:
         return redirect("complaints:dossier-status", pk=complaint.pk, export_id=export.pk)
-    return dossier_download_response(request, complaint, render_dossier(complaint))
+    return dossier_download_response(request, complaint, export)
 
 
 @require_GET
 @login_required
 def dossier_status(request, pk: int, export_id: int):
     complaint, export = _complaint_and_export(request, pk, export_id)
-    return render(request, "complaints/dossier_status.html", {
-        "complaint": complaint,
-        "export": export,
-        "is_unfinished": export.status in (DossierExportStatus.PENDING, DossierExportStatus.RUNNING),
-        **_export_urls(complaint.pk, export.pk),
-    })
+    return render(
+        request,
+        "complaints/dossier_status.html",
+        {
+            "complaint": complaint,
+            "export": export,
+            "is_unfinished": export.status in (DossierExportStatus.PENDING, DossierExportStatus.RUNNING),
+            **_export_urls(complaint.pk, export.pk),
+        },
+    )
 
 
 @require_GET
@@ -63,6 +61,7 @@ def dossier_status_json(request, pk: int, export_id: int):
     return JsonResponse({
         "status": export.status,
         "progress": export.progress,
+        "failure_message": export.failure_message,
         "download_url": urls["download_url"] if export.status == DossierExportStatus.DONE else None,
     })
 

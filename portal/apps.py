@@ -10,3 +10,5 @@ class PortalConfig(AppConfig):
         from . import metrics  # also registers its system check
 
         metrics.connect_task_signals()
+        # Registers the system check that warns when PDFs would be rendered with slow font subsetting.
+        from . import pdf  # noqa: F401

@@ -10,12 +10,14 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from .celery import enqueue
 from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -63,11 +65,12 @@ def queue_email(
     return message
 
 
-def queue_emails(messages: Iterable[OutboxMessage | None]) -> list[OutboxMessage]:
-    """Write e-mails built unsaved in one INSERT (None, nobody to tell, is skipped); sent after commit."""
-    rows = OutboxMessage.objects.bulk_create([message for message in messages if message is not None])
-    send_after_commit([row.pk for row in rows])
-    return rows
+def enqueue_emails(outbox_ids: list[int]) -> bool:
+    """Publish a delivery task per committed e-mail; False at the first failed publish (the broker is down, and
+    each further try would cost a connect timeout): the rows wait for the flush."""
+    from .tasks import deliver_outbox_task
+
+    return all(enqueue(deliver_outbox_task, pk) for pk in outbox_ids)
 
 
 def send_after_commit(outbox_ids: list[int]) -> None:
@@ -75,16 +78,11 @@ def send_after_commit(outbox_ids: list[int]) -> None:
     if not outbox_ids:
         return
 
-    def enqueue():
-        from .tasks import deliver_outbox_task
+    def send():
+        if not enqueue_emails(outbox_ids):
+            logger.warning("%s e-mails wait for the outbox flush", len(outbox_ids))
 
-        try:
-            for outbox_id in outbox_ids:
-                deliver_outbox_task.delay(outbox_id)
-        except Exception:
-            logger.warning("broker unavailable; %s e-mails wait for the outbox flush", len(outbox_ids), exc_info=True)
-
-    transaction.on_commit(enqueue)
+    transaction.on_commit(send)
 
 
 def send_outbox_message(outbox_id: int) -> bool:
@@ -116,19 +114,21 @@ def send_outbox_message(outbox_id: int) -> bool:
     return True
 
 
-def flush_emails(*, created_before: datetime) -> int:
-    """Send the e-mails left behind (their task never ran, or failed) written before ``created_before``."""
-    outbox_ids = list(
+def unsent_email_ids(*, created_before: datetime) -> list[int]:
+    """The e-mails left behind (their task never ran, or failed) written before ``created_before``, for the flush."""
+    return list(
         OutboxMessage.objects.filter(
             sent_at__isnull=True, created_at__lte=created_before, attempts__lt=FLUSH_MAX_ATTEMPTS
         ).values_list("pk", flat=True)[:FLUSH_BATCH]
     )
-    return sum(1 for outbox_id in outbox_ids if _send_quietly(outbox_id))
 
 
-def _send_quietly(outbox_id: int) -> bool:
+def send_quietly(outbox_id: int) -> bool:
+    """``send_outbox_message`` for the flush: a failure is logged and the e-mail stays queued."""
     try:
         return send_outbox_message(outbox_id)
+    except SoftTimeLimitExceeded:
+        raise  # the flush's own time is up: stop, do not go on to the next e-mail
     except Exception:
         logger.warning("outbox message %s failed; it stays queued", outbox_id, exc_info=True)
         return False

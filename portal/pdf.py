@@ -16,9 +16,11 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
+from django.core import checks
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from weasyprint import HTML
+from weasyprint.text import ffi as weasyprint_ffi
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -27,6 +29,38 @@ FONT_CONFIG = FontConfiguration()
 
 #: Image types that may be inlined. Raster only: an SVG is a document that could reference other resources.
 INLINE_IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+
+
+#: What to install when WeasyPrint cannot subset fonts with HarfBuzz (Debian / Ubuntu package name).
+HARFBUZZ_SUBSET_PACKAGE = "libharfbuzz-subset0"
+SLOW_SUBSETTING_HINT = (
+    f"Install HarfBuzz-Subset >= 4.1.0 (sudo apt-get install -y {HARFBUZZ_SUBSET_PACKAGE}, or `make sysdeps`; "
+    "harfbuzz on Homebrew) and restart: without it WeasyPrint subsets the Noto CJK fonts with fontTools, and a "
+    "dossier takes about 30 s instead of well under one."
+)
+
+
+def fast_font_subsetting() -> bool:
+    """Whether WeasyPrint will subset fonts with HarfBuzz, by the test ``weasyprint.pdf.fonts`` makes.
+
+    Otherwise it falls back to fontTools, which needs 10-30 s per CJK font in every PDF (and logs "Using fontTools
+    instead of HarfBuzz-Subset"): the library is loaded with ``dlopen`` at import, and version 4.1.0 is needed.
+    """
+    return weasyprint_ffi.harfbuzz_subset is not None and bool(weasyprint_ffi.harfbuzz.hb_version_atleast(4, 1, 0))
+
+
+@checks.register(checks.Tags.compatibility)
+def check_font_subsetting(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """portal.W001 at start-up (runserver, migrate, check) rather than a slow first dossier."""
+    if fast_font_subsetting():
+        return []
+    return [
+        checks.Warning(
+            "WeasyPrint cannot load HarfBuzz-Subset: every PDF (dossiers, penalty notices) will take 10-30 s.",
+            hint=SLOW_SUBSETTING_HINT,
+            id="portal.W001",
+        )
+    ]
 
 
 class BlockedURL(ValueError):

@@ -191,11 +191,40 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")
 # Without a broker the tasks run inline, so a laptop needs nothing else running.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL == "memory://")
 CELERY_TASK_EAGER_PROPAGATES = False
-CELERY_BROKER_TRANSPORT_OPTIONS = env.json("CELERY_BROKER_TRANSPORT_OPTIONS", default={})
-CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# Publishing gives up at once when the broker is down: every task a request queues is written down first
+# (outbox rows, exports) and sent again by the beat's flush_outbox_task, so waiting helps nobody. Without
+# "max_retries": 0 kombu reconnects for broker_connection_timeout with sleeps between tries (a filing took 6 s
+# during an outage, docs/benchmarks.md); socket_connect_timeout bounds a broker host that does not answer at
+# all. Workers are unaffected: they reconnect with broker_connection_max_retries.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 0,
+    "socket_connect_timeout": 1,
+    **env.json("CELERY_BROKER_TRANSPORT_OPTIONS", default={}),
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None) or None
+# Time limits, in seconds. At the soft one SoftTimeLimitExceeded is raised inside the task, which leaves its
+# row for a retry (an outbox e-mail or webhook unsent for flush_outbox_task, a dossier export failed with a
+# "try again"); at the hard one the worker process is killed (its transaction rolls back; an export is marked
+# failed). Defaults as cookiecutter-django's; tasks with longer work take theirs from PORTAL_TASK_TIME_LIMITS
+# (portal.celery.time_limits). Enforced by the prefork pool (production workers), not by --pool=solo.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=5 * 60)
+PORTAL_TASK_TIME_LIMITS = {  # task: (soft, hard)
+    # WeasyPrint with every evidence image inlined: minutes for the largest complaints.
+    "render_dossier": (
+        env.int("DOSSIER_SOFT_TIME_LIMIT", default=5 * 60),
+        env.int("DOSSIER_TIME_LIMIT", default=6 * 60),
+    ),
+    # Beat every 2 minutes, one pass ~0.2-3 s on 1 M complaints: over before the next one is due.
+    "sweep_deadlines": (90, 110),
+    # Beat every 10 minutes, a refresh 14-21 s on 1 M complaints (docs/benchmarks.md).
+    "refresh_daily_stats": (5 * 60, 6 * 60),
+    # Beat every minute: a flush that stops at its soft limit leaves the rest to the next one.
+    "flush_outbox": (45, 55),
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -218,6 +247,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "portal.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "portal.pagination.StandardPagination",
     "PAGE_SIZE": 25,
@@ -231,6 +265,12 @@ REST_FRAMEWORK = {
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# --- JSON request bodies (portal.parsers.BoundedJSONParser): over either cap is a 400, never a 500 ---------
+# DRF reads the body as a stream, which DATA_UPLOAD_MAX_MEMORY_SIZE (for request.body and forms) does not
+# cover; the largest valid API body (a filing with every text field full) is a few tens of KB.
+PORTAL_JSON_MAX_BYTES = env.int("JSON_MAX_BYTES", default=1024 * 1024)
+# Python's json recurses per level (RecursionError near 1 000); no API input nests more than a few levels.
+PORTAL_JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=64)
 SPECTACULAR_SETTINGS = {
     "TITLE": "卡盟 Complaint Portal API",
     "DESCRIPTION": "Undelivered virtual-goods order complaints: consumers, platforms and regulators.",

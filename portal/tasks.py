@@ -19,7 +19,8 @@ def ping_db_task() -> int:
 def deliver_outbox_task(self, outbox_id: int) -> bool:
     """Send one queued e-mail; on failure retry with backoff on a worker, or leave it to the flush.
 
-    Inline (eager) tasks must not retry: that would repeat the failing send inside the user's request.
+    Inline (eager) tasks must not retry: that would repeat the failing send inside the user's request. A send
+    stopped by the soft time limit counts as a failed attempt like any other.
     """
     try:
         return send_outbox_message(outbox_id)

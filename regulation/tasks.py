@@ -4,14 +4,19 @@ import logging
 
 from celery import shared_task
 
+from portal.celery import time_limits
+
 from .rollup import refresh_statistics
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task
+@shared_task(**time_limits("refresh_daily_stats"))
 def refresh_daily_stats_task() -> int:
-    """Beat runs it every 10 minutes (settings.CELERY_BEAT_SCHEDULE): the rollup lags by at most that."""
+    """Beat runs it every 10 minutes (settings.CELERY_BEAT_SCHEDULE): the rollup lags by at most that.
+
+    A refresh stopped by its time limit is rolled back whole; the next one recomputes the same days.
+    """
     rows = refresh_statistics()
     logger.info("daily statistics refreshed: %s rows", rows)
     return rows

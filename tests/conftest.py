@@ -104,6 +104,37 @@ def reset_celery_connections(app) -> None:
     app._local.__dict__.pop("backend", None)
 
 
+REDIS_SERVER = Path("/usr/bin/redis-server")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_private_redis(port: int) -> subprocess.Popen:
+    """A throwaway ``redis-server`` on 127.0.0.1:``port`` (no persistence), returned once it accepts
+    connections. Tests that need a broker to go down stop this one, never the shared server."""
+    server = subprocess.Popen(
+        [str(REDIS_SERVER), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return server
+        except OSError:
+            if server.poll() is not None:
+                break
+            time.sleep(0.05)
+    server.kill()
+    server.wait()
+    raise RuntimeError(f"redis-server did not listen on port {port}")
+
+
 @pytest.fixture(autouse=True, scope="session")
 def celery_eager_by_default() -> Iterator[None]:
     """Tasks run inline in tests even when CELERY_BROKER_URL points at Redis (as in CI): only tests that

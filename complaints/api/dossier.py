@@ -9,13 +9,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from complaints.api.base import ComplaintEndpoint
-from complaints.dossier import (
-    dossier_download_response,
-    dossier_export_for,
-    dossier_export_request,
-    needs_background_export,
-    render_dossier,
-)
+from complaints.dossier import dossier_download_response, dossier_export_for, dossier_for_download
 from complaints.models import DossierExport, DossierExportStatus
 
 
@@ -35,6 +29,9 @@ class DossierExportSerializer(serializers.Serializer):
     export_id = serializers.IntegerField(source="pk")
     status = serializers.ChoiceField(choices=DossierExportStatus.choices)
     progress = serializers.IntegerField(min_value=0, max_value=100)
+    failure_message = serializers.CharField(
+        read_only=True, help_text="Why the export failed (empty unless it did); request the dossier again to retry."
+    )
     status_url = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()
 
@@ -80,7 +77,9 @@ class DossierPdfView(PdfDownloadEndpoint):
         summary="Download the complaint dossier (PDF)",
         description=(
             "The dossier PDF (facts, clocks, hash-chained timeline, evidence manifest). Complaints with more "
-            "evidence files than the synchronous limit answer 202 with an export to poll instead."
+            "evidence files than the synchronous limit answer 202 with an export to poll instead, unless the "
+            "dossier at the complaint's current chain head is already kept: it is served at once, not rendered "
+            "again, until a new event moves the head."
         ),
         responses={
             (200, PdfRenderer.media_type): OpenApiResponse(
@@ -94,11 +93,11 @@ class DossierPdfView(PdfDownloadEndpoint):
     )
     def get(self, request, *args, **kwargs):
         complaint = self.get_complaint()
-        if needs_background_export(complaint):
-            export = dossier_export_request(complaint=complaint, by=request.user)
+        export = dossier_for_download(complaint=complaint, by=request.user)
+        if export.status != DossierExportStatus.DONE:
             body = DossierExportSerializer(export, context={"request": request}).data
             return Response(body, status=status.HTTP_202_ACCEPTED)
-        return dossier_download_response(request, complaint, render_dossier(complaint))
+        return dossier_download_response(request, complaint, export)
 
 
 class DossierExportStatusView(DossierEndpoint):

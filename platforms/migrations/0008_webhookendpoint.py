@@ -1,5 +1,5 @@
 # WebhookEndpoint moved here from the complaints app (a platform's registry, like its API keys). Its table keeps the
-# name complaints_webhookendpoint (Meta.db_table): this changes the migration state only, complaints 0010 removes
+# name complaints_webhookendpoint (Meta.db_table): this changes the migration state only, complaints 0011 removes
 # the model from the complaints app's state, and the content type follows the model.
 
 import django.db.models.deletion

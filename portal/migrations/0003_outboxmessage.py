@@ -1,4 +1,4 @@
-# OutboxMessage moved here from the complaints app (complaints 0011 dropped its foreign-key constraint). Its table
+# OutboxMessage moved here from the complaints app (complaints 0012 dropped its foreign-key constraint). Its table
 # keeps the name complaints_outboxmessage and complaint_id is the same bigint column with the same index: this
 # changes the migration state only, and the content type follows the model.
 
@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('portal', '0002_user_manager'),
-        ('complaints', '0011_outbox_to_portal'),
+        ('complaints', '0012_outbox_to_portal'),
         ('contenttypes', '0002_remove_content_type_name'),
         ('auth', '0012_alter_user_first_name_max_length'),
     ]

@@ -6,14 +6,15 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from bench import scenarios, sweep
+from bench import pdf, scenarios, sweep
 from bench.actors import FILER_USERNAME, HELPER_KEY_NAME, pick_actors
 from bench.filing import delete_filed
 from bench.measure import MISS, PASS, Target, Timing, percentile, verdict
 from bench.report import FilingResult, Row, Run, append_run
-from complaints.models import Complaint, Deadline, Event
+from complaints.models import Complaint, Deadline, DossierExport, Event
 from platforms.models import ApiKey
 from portal.models import User
+from regulation.models import Penalty
 from tests.factories import ConsumerFactory, PlatformFactory, file_complaint
 
 # --- percentiles and verdicts ------------------------------------------------------------------------------
@@ -182,3 +183,19 @@ def test_sweep_measurement_leaves_the_clocks_as_they_were(small_market):
     assert set(Deadline.objects.running().values_list("pk", flat=True)) == running_before
     late.refresh_from_db()
     assert late.is_overdue is False
+
+
+def test_pdf_scenarios_render_every_document_and_leave_no_trace(small_market, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    complaints_before = Complaint.objects.count()
+
+    rows = pdf.run(pick_actors(), selected=lambda name: True, requests=1, warmup=0, say=lambda line: None)
+
+    assert [row.name for row in rows] == [pdf.SMALL_DOSSIER, pdf.STORED_DOSSIER, pdf.NOTICE, pdf.LARGE_DOSSIER]
+    assert [row.error for row in rows] == ["", "", "", ""]
+    assert "50 events, 20 images" in rows[-1].note
+    assert all("CPU p50" in row.note for row in rows)
+    assert Complaint.objects.count() == complaints_before
+    assert not Penalty.objects.exists() and not DossierExport.objects.exists()
+    assert not User.objects.filter(username__startswith="bench-pdf").exists()
+    assert not any(tmp_path.iterdir())

@@ -13,13 +13,17 @@ from pathlib import Path
 import pytest
 from django.core import mail
 from django.core.mail.backends.filebased import EmailBackend as FileEmailBackend
+from django.test import Client
 from django.utils import timezone
 
-from complaints.models import Complaint, EventKind
+from complaints.models import Complaint, DossierExport, DossierExportStatus, EventKind
 from complaints.tasks import flush_outbox_task
+from portal.celery import enqueue
 from portal.models import OutboxMessage
+from portal.tasks import ping_db_task
 from tests import conftest as infra
-from tests.factories import file_complaint
+from tests.factories import ConsumerFactory, file_complaint
+from tests.fixtures_roles import client_for
 
 UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
 
@@ -95,6 +99,89 @@ def test_once_the_broker_is_back_the_flush_sends_each_waiting_e_mail_exactly_onc
     assert (first["emails"], second["emails"]) == (2, 0)
     assert not OutboxMessage.objects.filter(complaint_id=complaint.pk, sent_at__isnull=True).exists()
     assert len(mail.outbox) == 2 and all(complaint.reference in m.subject for m in mail.outbox)
+
+
+@pytest.mark.django_db
+def test_a_dossier_export_that_cannot_be_queued_fails_at_once_with_a_way_to_try_again(
+    broker_down, consumer, platform, agent, settings, django_capture_on_commit_callbacks
+):
+    settings.PORTAL_DOSSIER_ASYNC_EVIDENCE = -1  # every dossier is exported in the background
+    complaint = file_complaint(consumer, platform)
+    client = Client()
+    client.force_login(consumer)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(f"/complaints/{complaint.pk}/dossier.pdf")
+
+    export = DossierExport.objects.get(complaint=complaint)
+    assert (export.status, export.error) == (DossierExportStatus.FAILED, DossierExport.NOT_QUEUED)
+    page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "could not be queued" in page and f'href="/complaints/{complaint.pk}/dossier.pdf"' in page
+
+
+# --- a broker that was running and has stopped: publishing gives up at once ------------------------------
+
+# Filing publishes its e-mail tasks after the commit: with the project's settings a stopped broker must cost
+# well under a second (it cost ~6 s of kombu reconnecting before). The margin is for a loaded CI machine.
+GIVES_UP_WITHIN_SECONDS = 2.5
+
+
+@pytest.fixture
+def stopped_broker(monkeypatch):
+    """Celery publishing for real to a private redis-server that was up (the app holds a pooled connection to
+    it) and has been stopped; the connection settings are the project's own, none shortened here."""
+    from portal.celery import app
+
+    if not infra.REDIS_SERVER.exists():
+        infra.skip_or_fail(f"needs {infra.REDIS_SERVER} (apt-get install redis-server)")
+    port = infra.free_port()
+    server = infra.start_private_redis(port)
+    broker_url = f"redis://127.0.0.1:{port}/0"
+    point_celery_at(monkeypatch, broker_url)
+    changed = {"broker_url": broker_url, "task_always_eager": False}
+    saved = {key: app.conf[key] for key in changed}
+    infra.reset_celery_connections(app)
+    app.conf.update(changed)
+    try:
+        assert enqueue(ping_db_task), "the private broker did not take a task while running"
+        server.terminate()
+        server.wait(timeout=10)
+        yield broker_url
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+        infra.reset_celery_connections(app)
+        app.conf.update(saved)
+
+
+@pytest.mark.broker
+def test_publishing_to_a_stopped_broker_gives_up_quickly(stopped_broker):
+    # The first try fails on the dead pooled connection; the later ones are where kombu used to reconnect.
+    for _ in range(3):
+        started = time.monotonic()
+        queued = enqueue(ping_db_task)
+        assert time.monotonic() - started < GIVES_UP_WITHIN_SECONDS
+        assert queued is False
+
+
+@pytest.mark.broker
+@pytest.mark.django_db
+def test_filing_through_the_api_with_the_broker_stopped_is_quick_and_leaves_the_e_mails_for_the_flush(
+    stopped_broker, platform, agent, django_capture_on_commit_callbacks
+):
+    from tests.complaints.test_api_consumer import filing
+
+    for consumer in (ConsumerFactory(), ConsumerFactory()):
+        started = time.monotonic()
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client_for(consumer).post("/api/v1/complaints/", filing(platform), format="json")
+        assert time.monotonic() - started < GIVES_UP_WITHIN_SECONDS
+        assert response.status_code == 201
+
+    assert Complaint.objects.count() == 2
+    assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == OutboxMessage.objects.count() >= 2
+    assert mail.outbox == []
 
 
 # --- a real worker -------------------------------------------------------------------------------------

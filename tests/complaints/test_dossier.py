@@ -1,9 +1,10 @@
 """The dossier PDF: what it shows, who may download it, and the background export of large complaints."""
 
-import re
-import subprocess
+from pathlib import Path
+from unittest import mock
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -12,9 +13,11 @@ from drf_spectacular.generators import SchemaGenerator
 from complaints import services
 from complaints.dossier import dossier_context, dossier_export_run, render_dossier
 from complaints.models import DossierExport, DossierExportStatus
+from complaints.tasks import render_dossier_task
 from portal.models import AccessLog
 from tests.factories import add_evidence, file_complaint, image_upload
 from tests.fixtures_roles import client_for
+from tests.pdf_reading import compact, noto_cjk_fonts, pdf_images, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -43,22 +46,6 @@ def large_complaint(documented, settings):
     return documented
 
 
-def poppler(tool: str, pdf: bytes, tmp_path, *args: str) -> str:
-    """Run a poppler-utils tool on ``pdf``; ``args`` follow the file name (pdftotext's "-" means stdout)."""
-    path = tmp_path / "dossier.pdf"
-    path.write_bytes(pdf)
-    return subprocess.run([tool, str(path), *args], capture_output=True, text=True, check=True).stdout
-
-
-def pdf_text(pdf: bytes, tmp_path) -> str:
-    return poppler("pdftotext", pdf, tmp_path, "-")
-
-
-def without_whitespace(text: str) -> str:
-    """Hashes wrap at the column edge; joining the lines back makes each one findable whole."""
-    return re.sub(r"\s+", "", text)
-
-
 def web_client(user) -> Client:
     client = Client()
     client.force_login(user)
@@ -72,16 +59,16 @@ def test_dossier_is_a_pdf(documented):
     assert render_dossier(documented).startswith(b"%PDF")
 
 
-def test_dossier_shows_reference_order_number_and_chinese_product(documented, tmp_path):
-    text = pdf_text(render_dossier(documented), tmp_path)
+def test_dossier_shows_reference_order_number_and_chinese_product(documented):
+    text = compact(pdf_text(render_dossier(documented)))
     assert documented.reference in text
     assert documented.order_number in text
-    assert "王者荣耀 648 点券" in text
+    assert "王者荣耀648点券" in text
     assert "投诉证据材料" in text
 
 
-def test_dossier_shows_every_event_hash_and_prev_hash(documented, tmp_path):
-    text = without_whitespace(pdf_text(render_dossier(documented), tmp_path))
+def test_dossier_shows_every_event_hash_and_prev_hash(documented):
+    text = compact(pdf_text(render_dossier(documented)))
     links = list(documented.events.values_list("hash", "prev_hash"))
     assert len(links) == 5  # filed, forwarded, two evidence_added, info_requested
     for event_hash, prev_hash in links:
@@ -89,47 +76,49 @@ def test_dossier_shows_every_event_hash_and_prev_hash(documented, tmp_path):
         assert prev_hash in text
 
 
-def test_dossier_lists_each_evidence_sha256(documented, tmp_path):
-    text = without_whitespace(pdf_text(render_dossier(documented), tmp_path))
+def test_dossier_lists_each_evidence_sha256(documented):
+    text = compact(pdf_text(render_dossier(documented)))
     for evidence in documented.evidence.all():
         assert evidence.sha256 in text
         assert evidence.original_name in text
 
 
-def test_dossier_shows_head_hash_and_intact_chain(documented, tmp_path):
-    text = without_whitespace(pdf_text(render_dossier(documented), tmp_path))
+def test_dossier_shows_head_hash_and_intact_chain(documented):
+    text = compact(pdf_text(render_dossier(documented)))
     assert documented.last_event_hash in text
     assert "链完整" in text
 
 
-def test_dossier_names_the_first_broken_link(documented, tmp_path):
+def test_dossier_names_the_first_broken_link(documented):
     documented.events.filter(sequence=2).update(data={"platform": "forged"})
-    text = without_whitespace(pdf_text(render_dossier(documented), tmp_path))
+    text = compact(pdf_text(render_dossier(documented)))
     assert "链断裂于第2条" in text
 
 
-def test_dossier_shows_how_the_deadline_was_computed(documented, tmp_path):
-    text = pdf_text(render_dossier(documented), tmp_path)
+def test_dossier_shows_how_the_deadline_was_computed(documented):
+    text = compact(pdf_text(render_dossier(documented)))
     assert "计算方法" in text
     assert "个工作日" in text
 
 
-def test_image_evidence_is_inlined(documented, tmp_path):
-    images = poppler("pdfimages", render_dossier(documented), tmp_path, "-list").splitlines()[2:]
-    assert len(images) == 2
-    assert all(line.split()[2] == "image" for line in images)
+def test_image_evidence_is_inlined(documented):
+    assert len(pdf_images(render_dossier(documented))) == 2
 
 
-def test_cjk_font_is_embedded(documented, tmp_path):
-    fonts = poppler("pdffonts", render_dossier(documented), tmp_path).splitlines()[2:]
-    cjk_fonts = [line.split() for line in fonts if re.search(r"Noto-Sans(-Mono)?-CJK-SC", line)]
-    assert cjk_fonts
-    assert all(columns[-5] == "yes" for columns in cjk_fonts)  # the "emb" column
+def test_cjk_font_is_embedded(documented):
+    cjk_fonts = noto_cjk_fonts(render_dossier(documented))
+    assert any(font.name.replace("-", "").endswith("CJKSC") for font in cjk_fonts)  # the Simplified Chinese cut
+    assert all(font.embedded for font in cjk_fonts)
 
 
-def test_markup_in_the_description_is_printed_as_text(consumer, platform, tmp_path):
+def test_typical_dossier_stays_under_one_megabyte(documented):
+    # Fonts are subsets and screenshots are inlined as thumbnails: a dossier fits an e-mail or a 12315 upload.
+    assert len(render_dossier(documented)) < 1_000_000
+
+
+def test_markup_in_the_description_is_printed_as_text(consumer, platform):
     complaint = file_complaint(consumer, platform, description="客服说<script>alert(1)</script>会补发")
-    text = pdf_text(render_dossier(complaint), tmp_path)
+    text = compact(pdf_text(render_dossier(complaint)))
     assert "<script>alert(1)</script>" in text
 
 
@@ -226,6 +215,134 @@ def test_schema_documents_the_dossier_as_a_pdf():
     assert "202" in operation["responses"]
 
 
+# --- the dossier kept at its chain head ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """The template names the dossier module renders, one per PDF made."""
+    from complaints import dossier
+
+    made = []
+    render = dossier.render_pdf
+
+    def counting(template_name, *args, **kwargs):
+        made.append(template_name)
+        return render(template_name, *args, **kwargs)
+
+    monkeypatch.setattr(dossier, "render_pdf", counting)
+    return made
+
+
+def download(client, complaint) -> bytes:
+    response = client.get(f"/complaints/{complaint.pk}/dossier.pdf")
+    assert response.status_code == 200
+    return b"".join(response.streaming_content)
+
+
+def test_second_download_at_the_same_chain_head_is_not_rendered_again(consumer, documented, renders):
+    client = web_client(consumer)
+    first = download(client, documented)
+
+    second = download(client, documented)
+
+    assert renders == ["pdf/dossier.html"]
+    assert second == first
+
+
+def test_the_kept_dossier_serves_every_reader(consumer, regulator, agent, documented, renders):
+    download(web_client(consumer), documented)
+
+    download(web_client(regulator), documented)
+    download(web_client(agent), documented)
+
+    assert len(renders) == 1
+
+
+def test_a_new_event_renders_the_dossier_again(consumer, documented, renders):
+    client = web_client(consumer)
+    download(client, documented)
+    services.complaint_supply_info(complaint_id=documented.pk, by=consumer, message="充值账号是 13800000000。")
+    documented.refresh_from_db()
+
+    pdf = download(client, documented)
+
+    assert len(renders) == 2
+    assert documented.last_event_hash in compact(pdf_text(pdf))
+
+
+def test_only_the_dossier_at_the_newest_head_is_kept(consumer, documented, django_capture_on_commit_callbacks):
+    client = web_client(consumer)
+    download(client, documented)
+    old_file = DossierExport.objects.get(complaint=documented).file.path
+    services.complaint_supply_info(complaint_id=documented.pk, by=consumer, message="已补充。")
+    documented.refresh_from_db()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        download(client, documented)
+
+    kept = DossierExport.objects.get(complaint=documented)
+    assert (kept.status, kept.head_hash) == (DossierExportStatus.DONE, documented.last_event_hash)
+    assert not Path(old_file).exists()
+
+
+def test_api_download_serves_the_kept_dossier(consumer, documented, renders):
+    download(web_client(consumer), documented)
+
+    response = client_for(consumer).get(
+        f"/api/v1/complaints/{documented.pk}/dossier.pdf", HTTP_ACCEPT="application/pdf"
+    )
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert len(renders) == 1
+
+
+def test_kept_export_of_a_large_complaint_is_downloaded_at_once(consumer, large_complaint, renders):
+    export = DossierExport.objects.create(complaint=large_complaint, requested_by=consumer)
+    dossier_export_run(export.pk)
+
+    pdf = download(web_client(consumer), large_complaint)
+
+    assert pdf.startswith(b"%PDF")
+    assert len(renders) == 1
+
+
+def test_large_complaint_with_a_new_event_is_exported_again(consumer, large_complaint):
+    export = DossierExport.objects.create(complaint=large_complaint, requested_by=consumer)
+    dossier_export_run(export.pk)
+    services.complaint_supply_info(complaint_id=large_complaint.pk, by=consumer, message="已补充。")
+
+    response = web_client(consumer).get(f"/complaints/{large_complaint.pk}/dossier.pdf")
+
+    assert response.status_code == 302
+    pending = DossierExport.objects.exclude(pk=export.pk).get(complaint=large_complaint)
+    assert response["Location"] == f"/complaints/{large_complaint.pk}/dossier/{pending.pk}/"
+
+
+def test_complaint_page_shows_progress_while_the_dossier_is_made(consumer, documented):
+    html = web_client(consumer).get(f"/complaints/{documented.pk}/").content.decode()
+
+    assert 'class="btn btn-secondary js-dossier-link"' in html
+    assert "js-dossier-preparing" in html and "<progress" in html
+    assert "js/dossier.js" in html
+
+
+def test_download_tells_the_page_it_has_started(consumer, documented):
+    response = web_client(consumer).get(f"/complaints/{documented.pk}/dossier.pdf?ready=k3x9q2m7ab")
+
+    assert response.cookies["dossier_ready"].value == "k3x9q2m7ab"
+    assert response.cookies["dossier_ready"]["samesite"] == "Strict"
+
+
+@pytest.mark.parametrize("token", ["", "x", "<script>", "a" * 41])
+def test_download_ignores_a_malformed_ready_token(token, consumer, documented):
+    response = web_client(consumer).get(f"/complaints/{documented.pk}/dossier.pdf", {"ready": token})
+
+    assert response.status_code == 200
+    assert "dossier_ready" not in response.cookies
+
+
 # --- large complaints: background export -------------------------------------------------------------------
 
 
@@ -243,7 +360,7 @@ def test_web_download_of_large_complaint_is_exported_in_the_background(
 
     status = client.get(f"/complaints/{large_complaint.pk}/dossier/{export.pk}/status.json").json()
     assert status == {
-        "status": "done", "progress": 100,
+        "status": "done", "progress": 100, "failure_message": "",
         "download_url": f"/complaints/{large_complaint.pk}/dossier/{export.pk}/download/",
     }
     download = client.get(status["download_url"])
@@ -360,3 +477,111 @@ def test_failed_export_records_the_error_and_can_be_run_again(consumer, large_co
     assert (export.status, export.error) == (DossierExportStatus.FAILED, "disk full")
     monkeypatch.undo()
     assert dossier_export_run(export.pk).status == DossierExportStatus.DONE
+
+
+# --- time limits: an export stopped by one is failed, says why, and can be asked for again -----------------
+
+
+@pytest.fixture
+def render_stopped_by_the_time_limit():
+    with mock.patch("complaints.dossier.render_pdf", side_effect=SoftTimeLimitExceeded()) as render:
+        yield render
+
+
+def test_an_export_stopped_by_the_soft_time_limit_is_failed_not_left_running(
+    consumer, large_complaint, render_stopped_by_the_time_limit
+):
+    export = DossierExport.objects.create(complaint=large_complaint, requested_by=consumer)
+
+    assert render_dossier_task.delay(export.pk).get() == DossierExportStatus.FAILED
+
+    export.refresh_from_db()
+    assert (export.status, export.error) == (DossierExportStatus.FAILED, DossierExport.TIMED_OUT)
+    assert export.finished_at is not None and not export.file
+
+
+def test_the_status_page_of_a_timed_out_export_says_so_and_offers_to_try_again(
+    consumer, large_complaint, render_stopped_by_the_time_limit
+):
+    export = DossierExport.objects.create(complaint=large_complaint, requested_by=consumer)
+    render_dossier_task.delay(export.pk)
+
+    client = web_client(consumer)
+    html = client.get(f"/complaints/{large_complaint.pk}/dossier/{export.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    status = client.get(f"/complaints/{large_complaint.pk}/dossier/{export.pk}/status.json").json()
+
+    assert "took longer than allowed" in html.content.decode()
+    assert f'href="/complaints/{large_complaint.pk}/dossier.pdf"' in html.content.decode()
+    assert (status["status"], status["download_url"]) == ("failed", None)
+    assert status["failure_message"] == str(DossierExport.FAILURE_MESSAGES[DossierExport.TIMED_OUT])
+
+
+def test_the_api_tells_why_an_export_failed(consumer, large_complaint, render_stopped_by_the_time_limit):
+    export = DossierExport.objects.create(complaint=large_complaint, requested_by=consumer)
+    render_dossier_task.delay(export.pk)
+
+    body = client_for(consumer).get(
+        f"/api/v1/complaints/{large_complaint.pk}/dossier/{export.pk}/", HTTP_ACCEPT_LANGUAGE="en"
+    ).json()
+
+    assert body["status"] == "failed" and "took longer than allowed" in body["failure_message"]
+
+
+def test_a_later_run_completes_an_export_stopped_by_the_time_limit(consumer, large_complaint):
+    export = DossierExport.objects.create(complaint=large_complaint, requested_by=consumer)
+    with mock.patch("complaints.dossier.render_pdf", side_effect=SoftTimeLimitExceeded()):
+        render_dossier_task.delay(export.pk)
+
+    assert render_dossier_task.delay(export.pk).get() == DossierExportStatus.DONE
+
+    export.refresh_from_db()
+    assert (export.status, export.progress, export.error) == (DossierExportStatus.DONE, 100, "")
+    assert export.file.open("rb").read(4) == b"%PDF"
+
+
+def test_trying_again_after_a_time_out_prepares_a_new_export(
+    consumer, large_complaint, django_capture_on_commit_callbacks
+):
+    client = web_client(consumer)
+    with mock.patch("complaints.dossier.render_pdf", side_effect=SoftTimeLimitExceeded()), \
+            django_capture_on_commit_callbacks(execute=True):
+        client.get(f"/complaints/{large_complaint.pk}/dossier.pdf")
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.get(f"/complaints/{large_complaint.pk}/dossier.pdf")  # the page's "Try again" link
+
+    timed_out, retried = DossierExport.objects.order_by("pk")
+    assert timed_out.status == DossierExportStatus.FAILED
+    assert retried.status == DossierExportStatus.DONE
+    assert again["Location"] == f"/complaints/{large_complaint.pk}/dossier/{retried.pk}/"
+
+
+def test_the_hard_time_limit_marks_the_running_export_failed(consumer, large_complaint):
+    export = DossierExport.objects.create(
+        complaint=large_complaint, requested_by=consumer, status=DossierExportStatus.RUNNING, progress=40
+    )
+
+    # What the worker's main process calls once it has killed the child that was rendering.
+    render_dossier_task.on_failure(TimeLimitExceeded(360), "task-id", (export.pk,), {}, None)
+
+    export.refresh_from_db()
+    assert (export.status, export.error) == (DossierExportStatus.FAILED, DossierExport.TIMED_OUT)
+
+
+def test_a_soft_time_limit_outside_the_render_still_marks_the_export_failed(consumer, large_complaint):
+    export = DossierExport.objects.create(complaint=large_complaint, requested_by=consumer)
+
+    with mock.patch("complaints.dossier.dossier_export_run", side_effect=SoftTimeLimitExceeded()):
+        assert render_dossier_task.apply(args=(export.pk,)).failed()
+
+    export.refresh_from_db()
+    assert (export.status, export.error) == (DossierExportStatus.FAILED, DossierExport.TIMED_OUT)
+
+
+def test_the_hard_time_limit_leaves_a_finished_export_alone(consumer, large_complaint):
+    export = DossierExport.objects.create(complaint=large_complaint, requested_by=consumer)
+    dossier_export_run(export.pk)
+
+    render_dossier_task.on_failure(TimeLimitExceeded(360), "task-id", (export.pk,), {}, None)
+
+    export.refresh_from_db()
+    assert export.status == DossierExportStatus.DONE

@@ -6,6 +6,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core import mail
 from django.template.loader import render_to_string
@@ -108,3 +109,42 @@ def test_the_flush_retries_a_failed_message_and_sends_it_once(complaint, agent,
     message.refresh_from_db()
     assert message.sent_at is not None and message.last_error == ""
     assert len([m for m in sent_to(complaint.consumer.email) if "请提供付款截图" in m.body]) == 1
+
+
+# --- time limits: a send stopped by the task's soft limit stays unsent, and the flush sends it -------------
+
+
+def test_an_e_mail_stopped_by_the_soft_time_limit_stays_unsent_and_the_flush_sends_it_once(
+    complaint, agent, django_capture_on_commit_callbacks
+):
+    with mock.patch("portal.outbox.EmailMultiAlternatives.send", side_effect=SoftTimeLimitExceeded()), \
+            django_capture_on_commit_callbacks(execute=True):
+        services.complaint_request_info(complaint_id=complaint.pk, by=agent, message="请提供付款截图")
+    message = OutboxMessage.objects.get(template="complaint_info_requested")
+    assert (message.sent_at, message.attempts) == (None, 1)
+    assert "SoftTimeLimitExceeded" in message.last_error
+    OutboxMessage.objects.update(created_at=timezone.now() - timedelta(minutes=5))  # past the flush's grace
+
+    flush_outbox_task.delay()
+
+    message.refresh_from_db()
+    assert message.sent_at is not None
+    assert len([m for m in sent_to(complaint.consumer.email) if "请提供付款截图" in m.body]) == 1
+
+
+def test_a_flush_stopped_by_its_soft_time_limit_leaves_the_rest_to_the_next_flush(consumer, platform, agent):
+    for _ in range(2):
+        file_complaint(consumer, platform)  # on_commit never runs here: the e-mails wait, as with the broker down
+    OutboxMessage.objects.update(created_at=timezone.now() - timedelta(minutes=5))
+    waiting = OutboxMessage.objects.count()
+    assert waiting >= 3
+
+    with mock.patch("portal.outbox.EmailMultiAlternatives.send", side_effect=[1, SoftTimeLimitExceeded()]):
+        stopped = flush_outbox_task.delay().get()
+
+    assert stopped == {"emails": 1, "webhooks": 0}
+    assert sorted(OutboxMessage.objects.values_list("attempts", flat=True)) == [0] * (waiting - 2) + [1, 1]
+    assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == waiting - 1
+
+    assert flush_outbox_task.delay().get()["emails"] == waiting - 1
+    assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()

@@ -8,8 +8,10 @@ import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from unittest import mock
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone, translation
 
 from complaints import services as complaint_services
@@ -220,3 +222,36 @@ def test_automatic_and_consumer_escalations_send_the_same_complaint_payload(mana
 def test_a_delivered_webhook_and_delivered_goods_read_differently_in_chinese():
     with translation.override("zh-hans"):
         assert str(DeliveryStatus.DELIVERED.label) != str(ResponseOutcome.DELIVERED.label)
+
+
+# --- time limits -------------------------------------------------------------------------------------------
+
+
+def test_a_webhook_stopped_by_the_soft_time_limit_is_a_failed_attempt_the_flush_retries(
+    receiver, endpoint, platform, django_capture_on_commit_callbacks
+):
+    with mock.patch("complaints.delivery._webhook_opener.open", side_effect=SoftTimeLimitExceeded()):
+        file_and_deliver(platform, django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get(event="complaint.created")
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 1)
+    assert delivery.next_attempt_at is not None and "time limit" in delivery.last_error
+    assert receiver.requests == []
+
+    make_retry_due(delivery)
+    flush_outbox_task.delay()
+
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.DELIVERED, 2)
+    assert len(receiver.requests) == 1
+
+
+def test_the_soft_time_limit_stops_the_send_after_recording_the_attempt(receiver, endpoint, platform):
+    file_complaint(platform=platform)  # on_commit never runs here: the delivery waits to be sent
+    delivery = WebhookDelivery.objects.get(event="complaint.created")
+
+    with mock.patch("complaints.delivery._webhook_opener.open", side_effect=SoftTimeLimitExceeded()), \
+            pytest.raises(SoftTimeLimitExceeded):
+        send_webhook(delivery.pk)
+
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 1)

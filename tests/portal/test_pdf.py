@@ -3,10 +3,9 @@
 import base64
 import contextlib
 import io
+import logging
 import re
-import shutil
 import socket
-import subprocess
 import zlib
 from pathlib import Path
 
@@ -15,7 +14,17 @@ from django.conf import settings as django_settings
 from django.test import override_settings
 from PIL import Image
 
-from portal.pdf import BlockedURL, StaticOnlyURLFetcher, image_data_uri, render_pdf
+from portal import pdf as portal_pdf
+from portal.pdf import (
+    SLOW_SUBSETTING_HINT,
+    BlockedURL,
+    StaticOnlyURLFetcher,
+    check_font_subsetting,
+    fast_font_subsetting,
+    image_data_uri,
+    render_pdf,
+)
+from tests.pdf_reading import compact, noto_cjk_fonts, page_count, pdf_images, pdf_text
 
 TEST_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 SCRIPT = "<script>alert('x')</script>"
@@ -52,13 +61,6 @@ def render_sample(**overrides) -> bytes:
         return render_pdf("pdf_test/sample.html", sample_context(**overrides))
 
 
-def poppler(tool: str, pdf: bytes, *args: str) -> str:
-    if shutil.which(tool) is None:
-        pytest.skip(f"{tool} (poppler-utils) is not installed")
-    completed = subprocess.run([tool, *args, "-", "-"], input=pdf, capture_output=True, check=True)
-    return completed.stdout.decode("utf-8")
-
-
 @pytest.fixture(scope="module")
 def sample_pdf() -> bytes:
     return render_sample()
@@ -66,7 +68,7 @@ def sample_pdf() -> bytes:
 
 @pytest.fixture(scope="module")
 def sample_text(sample_pdf) -> str:
-    return poppler("pdftotext", sample_pdf, "-layout")
+    return pdf_text(sample_pdf)
 
 
 # --- rendering ----------------------------------------------------------------------------------------------
@@ -77,20 +79,14 @@ def test_render_returns_pdf_bytes(sample_pdf):
 
 
 def test_pdf_embeds_a_noto_cjk_font(sample_pdf):
-    if shutil.which("pdffonts") is None:
-        pytest.skip("pdffonts (poppler-utils) is not installed")
-    fonts = subprocess.run(
-        ["pdffonts", "-"], input=sample_pdf, capture_output=True, check=True
-    ).stdout.decode()
-    # Subset names look like "TSPJMR+Noto-Sans-CJK-SC"; other producers write "NotoSansCJKsc-Regular".
-    cjk_fonts = [line for line in fonts.splitlines() if "NotoSansCJK" in line.replace("-", "")]
+    cjk_fonts = noto_cjk_fonts(sample_pdf)
 
     assert cjk_fonts
-    assert all(" yes " in line for line in cjk_fonts)  # the "emb" column: subset embedded in the file
+    assert all(font.embedded for font in cjk_fonts)  # the font program (a subset) is in the file
 
 
 def test_pdf_font_names_are_in_the_pdf_bytes(sample_pdf):
-    # The check that needs no poppler. WeasyPrint writes font dictionaries into compressed object streams,
+    # The same fact without a PDF parser: WeasyPrint writes font dictionaries into compressed object streams,
     # so every Flate stream is inflated and searched too.
     inflated = [sample_pdf]
     for stream in re.finditer(rb"(?<!end)stream\r?\n", sample_pdf):
@@ -102,24 +98,20 @@ def test_pdf_font_names_are_in_the_pdf_bytes(sample_pdf):
 
 
 def test_chinese_text_is_rendered_as_extractable_text(sample_text):
-    assert "投诉证据材料" in sample_text
-    assert "卡密一直没有发货" in sample_text
+    assert "投诉证据材料" in compact(sample_text)
+    assert "卡密一直没有发货" in compact(sample_text)
 
 
 def test_user_text_with_markup_appears_literally(sample_text):
-    assert SCRIPT in sample_text
-
-
-def without_spaces(text: str) -> str:
-    return "".join(text.split())  # pdftotext drops or keeps the spaces around CJK text unpredictably
+    assert compact(SCRIPT) in compact(sample_text)
 
 
 def test_footer_numbers_the_pages(sample_text):
-    assert "第1页/共1页" in without_spaces(sample_text)
+    assert "第1页/共1页" in compact(sample_text)
 
 
 def test_inlined_image_is_drawn(sample_pdf):
-    assert b"/Subtype /Image" in sample_pdf
+    assert pdf_images(sample_pdf) == [(40, 20)]
 
 
 def test_pdf_tables_use_the_fixed_layout():
@@ -131,7 +123,8 @@ def test_pdf_tables_use_the_fixed_layout():
 def test_long_chinese_text_in_a_table_cell_flows_onto_more_pages():
     pdf = render_sample(narrative="很长的陈述。" * 400)
 
-    assert "第2页/共" in without_spaces(poppler("pdftotext", pdf))
+    assert page_count(pdf) >= 2
+    assert f"第2页/共{page_count(pdf)}页" in compact(pdf_text(pdf))
 
 
 def test_external_image_is_skipped_without_any_network_connection(monkeypatch):
@@ -143,6 +136,35 @@ def test_external_image_is_skipped_without_any_network_connection(monkeypatch):
 
     assert pdf.startswith(b"%PDF-")
     assert attempts == []
+
+
+# --- font subsetting: HarfBuzz, not the fontTools fallback ---------------------------------------------------
+
+
+def test_weasyprint_subsets_fonts_with_harfbuzz():
+    # Fails on a machine without libharfbuzz-subset0: every dossier would then take ~30 s instead of < 1 s.
+    assert fast_font_subsetting(), SLOW_SUBSETTING_HINT
+
+
+def test_rendering_a_chinese_pdf_does_not_fall_back_to_fonttools(caplog):
+    caplog.set_level(logging.WARNING, logger="weasyprint")
+
+    render_sample()
+
+    fallbacks = [record.getMessage() for record in caplog.records if "fontTools" in record.getMessage()]
+    assert not fallbacks, SLOW_SUBSETTING_HINT
+
+
+def test_system_check_warns_when_pdfs_would_be_slow(monkeypatch):
+    monkeypatch.setattr(portal_pdf.weasyprint_ffi, "harfbuzz_subset", None)
+
+    assert [message.id for message in check_font_subsetting()] == ["portal.W001"]
+
+
+def test_system_check_is_quiet_with_harfbuzz_subset():
+    if not fast_font_subsetting():
+        pytest.skip("HarfBuzz-Subset is not installed (test_weasyprint_subsets_fonts_with_harfbuzz fails)")
+    assert check_font_subsetting() == []
 
 
 # --- the fetcher --------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from regulation.models import DailyStatsRefresh, Penalty, PenaltyKind, PenaltySt
 BEFORE_THE_MOVE = [
     ("portal", "0002_user_manager"),
     ("platforms", "0006_remove_is_generated"),
-    ("complaints", "0009_remove_is_generated"),
+    ("complaints", "0010_dossierexport_head_hash"),
     ("regulation", None),
 ]
 PAID_AT = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)

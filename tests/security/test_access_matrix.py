@@ -376,8 +376,7 @@ STUB_PDF = b"%PDF-1.4\n% stub\n%%EOF\n"
 def stub_pdf_rendering(monkeypatch):
     """Who may download a PDF is what this module checks; rendering one takes seconds and is tested in
     tests/complaints/test_dossier.py, tests/platforms/test_penalties.py and test_hostile_input.py."""
-    for module in ("complaints.views_dossier", "complaints.api.dossier"):
-        monkeypatch.setattr(f"{module}.render_dossier", lambda complaint, **kwargs: STUB_PDF)
+    monkeypatch.setattr("complaints.dossier.render_dossier", lambda complaint, **kwargs: STUB_PDF)
     for module in ("regulation.views_penalties", "regulation.api.penalties"):
         monkeypatch.setattr(f"{module}.penalty_notice_pdf", lambda penalty: STUB_PDF)
 

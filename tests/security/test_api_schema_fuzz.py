@@ -97,8 +97,7 @@ def fast_and_unthrottled(monkeypatch):
     from rest_framework.throttling import AnonRateThrottle
 
     monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "100000/minute"})
-    for module in ("complaints.views_dossier", "complaints.api.dossier"):
-        monkeypatch.setattr(f"{module}.render_dossier", lambda complaint, **kwargs: STUB_PDF)
+    monkeypatch.setattr("complaints.dossier.render_dossier", lambda complaint, **kwargs: STUB_PDF)
     for module in ("regulation.views_penalties", "regulation.api.penalties"):
         monkeypatch.setattr(f"{module}.penalty_notice_pdf", lambda penalty: STUB_PDF)
 

@@ -6,18 +6,19 @@ does: a clear 400 with a field message and nothing stored, or an inert file serv
 attachment. Markup typed into every text field must come out escaped on every page and in the PDF.
 """
 
+import json
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from complaints.models import Evidence
+from complaints.models import Complaint, Evidence
 from complaints.services import complaint_add_note, complaint_dispute, complaint_respond, complaint_set_publication
 from tests.complaints.test_uploads import image_bytes, pdf_bytes, png_declaring
 from tests.factories import file_complaint
 from tests.fixtures_roles import client_for
+from tests.pdf_reading import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -287,14 +288,11 @@ def test_markup_in_the_published_narrative_is_escaped_in_the_public_registry(cli
     assert_escaped(html)
 
 
-def test_markup_in_text_fields_is_literal_text_in_the_dossier_pdf(client, consumer, hostile_complaint, tmp_path):
+def test_markup_in_text_fields_is_literal_text_in_the_dossier_pdf(client, consumer, hostile_complaint):
     client.force_login(consumer)
     response = client.get(f"/complaints/{hostile_complaint.pk}/dossier.pdf")
-    pdf = tmp_path / "dossier.pdf"
-    pdf.write_bytes(b"".join(response.streaming_content))
 
-    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
-                          check=True, timeout=60).stdout
+    text = pdf_text(b"".join(response.streaming_content))
 
     assert '<script>alert("km-xss")' in re.sub(r"\s+", " ", text).replace("“", '"').replace("”", '"')
 
@@ -320,3 +318,107 @@ def test_nul_character_in_a_looked_up_name_is_a_field_error(request, complaint, 
 
     assert response.status_code == 400
     assert field in response.json()
+
+
+# --- Hostile JSON bodies: nested too deep for Python's json, or too large (portal.parsers) ------------------
+
+DEEP_LEVELS = 50_000  # ~100 KB: far past the interpreter's recursion limit
+
+
+def deep_list() -> str:
+    return "[" * DEEP_LEVELS + "]" * DEEP_LEVELS
+
+
+def deep_object() -> str:
+    return '{"a":' * (DEEP_LEVELS // 3) + "1" + "}" * (DEEP_LEVELS // 3)
+
+
+def with_deep_field(valid: dict, field: str) -> str:
+    """``valid`` as JSON with ``field`` holding a deeply nested value: the rest of the body is fine."""
+    return json.dumps(valid)[:-1] + f', "{field}": {deep_object()}}}'
+
+
+def oversized(valid: dict) -> str:
+    from django.conf import settings
+
+    return json.dumps({**valid, "description": "x" * settings.PORTAL_JSON_MAX_BYTES})
+
+
+def hostile_bodies(valid: dict, field: str) -> list[tuple[str, str, str]]:
+    """(case, body, what the message says) for each way a JSON body can be too much."""
+    return [
+        ("deep list", deep_list(), "nest deeper than 64 levels"),
+        ("deep object", deep_object(), "nest deeper than 64 levels"),
+        ("deep inside a valid field", with_deep_field(valid, field), "nest deeper than 64 levels"),
+        ("oversized", oversized(valid), "larger than 1,048,576 bytes"),
+    ]
+
+
+@pytest.fixture
+def json_endpoints(request, complaint, platform, consumer, regulator, api_key):
+    """(name, client, url, a valid body, a field to nest in) for each audience's JSON endpoints."""
+    from tests.complaints.test_api_consumer import filing
+
+    return [
+        ("consumer filing", client_for(consumer), "/api/v1/complaints/", filing(platform), "support_contact"),
+        ("consumer dispute", client_for(consumer), f"/api/v1/complaints/{complaint.pk}/dispute/",
+         {"reason": "没有收到"}, "reason"),
+        ("platform answer with an API key", client_for(api_key=api_key),
+         f"/api/v1/complaints/{complaint.pk}/respond/", {"outcome": "refunded", "message": "已退款"}, "message"),
+        ("regulator penalty", client_for(regulator), "/api/v1/penalties/",
+         {"platform": platform.slug, "kind": "warning"}, "facts"),
+        ("regulator note", client_for(regulator), f"/api/v1/complaints/{complaint.pk}/notes/",
+         {"text": "核查中"}, "text"),
+        ("token, anonymous", client_for(), "/api/v1/auth/token/", {"username": "a", "password": "b"}, "password"),
+    ]  # fmt: skip
+
+
+def test_hostile_json_bodies_answer_400_with_a_message_on_every_audience_s_endpoints(json_endpoints):
+    answers = {}
+    for name, client, url, valid, field in json_endpoints:
+        for case, body, expected in hostile_bodies(valid, field):
+            response = client.post(url, body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+            answers[f"{name}: {case}"] = (response.status_code, expected in response.json().get("detail", ""))
+
+    assert answers == dict.fromkeys(answers, (400, True))
+
+
+def test_a_deep_body_changes_nothing(consumer, platform):
+    response = client_for(consumer).post("/api/v1/complaints/", deep_list(), content_type="application/json")
+
+    assert response.status_code == 400
+    assert not Complaint.objects.exists()
+
+
+def test_json_nested_up_to_the_cap_reaches_the_serializer(consumer, platform, settings):
+    from tests.complaints.test_api_consumer import filing
+
+    settings.PORTAL_JSON_MAX_DEPTH = 3
+    nested = {**filing(platform), "support_contact": {"agent_id": "KF-007", "promise": "24小时内补发"}}
+
+    response = client_for(consumer).post("/api/v1/complaints/", nested, format="json")
+
+    assert response.status_code == 201, response.json()
+
+
+def test_json_nested_one_level_past_the_cap_is_refused(consumer, platform, settings):
+    from tests.complaints.test_api_consumer import filing
+
+    settings.PORTAL_JSON_MAX_DEPTH = 3
+    nested = {**filing(platform), "support_contact": {"agent_id": {"id": ["KF-007"]}}}
+
+    response = client_for(consumer).post("/api/v1/complaints/", nested, format="json", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 400
+    assert "nest deeper than 3 levels" in response.json()["detail"]
+
+
+def test_a_body_at_the_size_cap_is_parsed(consumer, platform, settings):
+    from tests.complaints.test_api_consumer import filing
+
+    body = json.dumps(filing(platform)).encode()
+    settings.PORTAL_JSON_MAX_BYTES = len(body)
+
+    response = client_for(consumer).post("/api/v1/complaints/", body, content_type="application/json")
+
+    assert response.status_code == 201, response.json()

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0009_remove_is_generated'),
+        ('complaints', '0010_dossierexport_head_hash'),
         ('platforms', '0008_webhookendpoint'),
     ]
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0010_webhook_endpoint_to_platforms'),
+        ('complaints', '0011_webhook_endpoint_to_platforms'),
     ]
 
     operations = [
