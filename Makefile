@@ -11,6 +11,7 @@ PY      := $(VENV)/bin/python
 CELERY  := $(VENV)/bin/celery
 MANAGE  := $(PY) manage.py
 STAMP   := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 VAR     := $(CURDIR)/var
 BROKER  := $(VAR)/broker
 HOST    ?= 127.0.0.1
@@ -54,7 +55,7 @@ define apt_ensure
 	fi
 endef
 
-.PHONY: help venv install sysdeps testdeps run worker beat test e2e lint fmt messages bench clean
+.PHONY: help venv install install-dev requirements sysdeps testdeps run worker beat test e2e lint fmt messages bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -67,14 +68,29 @@ $(PY):
 	echo ">> creating $(VENV) with $$PYTHON"
 	"$$PYTHON" -m venv $(VENV)
 
+# requirements.txt is what production runs; requirements-dev.txt adds the test, lint and benchmark tools. Both are
+# pinned with hashes by `make requirements` from the .in files.
 $(STAMP): requirements.txt | $(PY)
 	@echo ">> installing requirements"
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
 	touch $(STAMP)
 
+$(DEV_STAMP): requirements-dev.txt | $(PY)
+	@echo ">> installing development requirements"
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	touch $(STAMP) $(DEV_STAMP)
+
 venv: $(PY)  ## create .venv if missing
 
-install: $(STAMP)  ## pip install -r requirements.txt when it changed
+install: $(STAMP)  ## pip install -r requirements.txt (what the site runs) when it changed
+
+install-dev: $(DEV_STAMP)  ## pip install -r requirements-dev.txt (tests, lint, bench) when it changed
+
+requirements: install-dev  ## pin requirements*.txt with hashes from requirements*.in (pip-tools)
+	@$(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+		--no-emit-find-links -o requirements.txt requirements.in
+	$(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+		--no-emit-find-links -o requirements-dev.txt requirements-dev.in
 
 # Debian packages the project uses outside Python. PDFs: the CJK fonts, Pango, and HarfBuzz's subsetter — without
 # libharfbuzz-subset0 WeasyPrint subsets fonts with fontTools and a dossier takes ~30 s instead of under one.
@@ -123,26 +139,26 @@ beat:  ## Celery beat alone (schedules sweeps; needs a worker)
 
 # --- checks -------------------------------------------------------------------------------------------
 
-test: testdeps install  ## pytest, after installing what it needs (honours DATABASE_URL, CELERY_BROKER_URL, PYTEST_ARGS)
+test: testdeps install-dev  ## pytest, after installing what it needs (honours DATABASE_URL, CELERY_BROKER_URL, PYTEST_ARGS)
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
-e2e: testdeps install  ## browser tests against a live server (Debian's Chromium)
+e2e: testdeps install-dev  ## browser tests against a live server (Debian's Chromium)
 	@$(PY) -m pytest -m e2e $(PYTEST_ARGS)
 
-lint: install  ## ruff check + format check
+lint: install-dev  ## ruff check + format check
 	@$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-fmt: install  ## ruff format + safe fixes
+fmt: install-dev  ## ruff format + safe fixes
 	@$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-messages: install  ## update the catalogues, fill zh_Hans from its glossary (lists what is missing), compile
+messages: install-dev  ## update the catalogues, fill zh_Hans from its glossary (lists what is missing), compile
 	@$(MANAGE) makemessages -l zh_Hans -l en --no-obsolete $(MESSAGE_IGNORES) --ignore=tests
 	$(PY) locale/zh_Hans/apply_glossary.py
 	$(MANAGE) compilemessages $(MESSAGE_IGNORES)
 
-bench: install  ## time pages, APIs, sweep, filing on DATABASE_URL (PostgreSQL); appends to docs/benchmarks.md
+bench: install-dev  ## time pages, APIs, sweep, filing on DATABASE_URL (PostgreSQL); appends to docs/benchmarks.md
 	@$(PY) -m bench $(BENCH_ARGS)
 
 clean:  ## remove local runtime state (SQLite db, broker folders, uploads under var/)

@@ -210,7 +210,8 @@ def test_schema_documents_the_dossier_as_a_pdf():
     schema = SchemaGenerator().get_schema(request=None, public=True)
     operation = schema["paths"]["/api/v1/complaints/{id}/dossier.pdf"]["get"]
     assert operation["responses"]["200"]["content"]["application/pdf"]["schema"] == {
-        "type": "string", "format": "binary",
+        "type": "string",
+        "format": "binary",
     }
     assert "202" in operation["responses"]
 
@@ -422,9 +423,7 @@ def test_api_download_of_large_complaint_answers_202_and_the_export_can_be_follo
 ):
     client = client_for(consumer)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(
-            f"/api/v1/complaints/{large_complaint.pk}/dossier.pdf", HTTP_ACCEPT="application/pdf"
-        )
+        response = client.get(f"/api/v1/complaints/{large_complaint.pk}/dossier.pdf", HTTP_ACCEPT="application/pdf")
     export = DossierExport.objects.get(complaint=large_complaint)
     assert response.status_code == 202
     assert response["Content-Type"] == "application/json"
