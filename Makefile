@@ -145,8 +145,9 @@ test: testdeps install-dev  ## pytest, after installing what it needs (honours D
 e2e: testdeps install-dev  ## browser tests against a live server (Debian's Chromium)
 	@$(PY) -m pytest -m e2e $(PYTEST_ARGS)
 
-lint: install-dev  ## ruff check + format check
+lint: install-dev  ## ruff check + format check + the import layers
 	@$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff format --check .
 
 fmt: install-dev  ## ruff format + safe fixes
