@@ -188,6 +188,7 @@ def test_csv_export_lists_the_selected_complaints(admin_client, platform):
 # --- calendar --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.dated
 def test_adding_a_calendar_exception_changes_deadlines_computed_afterwards(
     admin_client, django_capture_on_commit_callbacks
 ):
@@ -201,6 +202,7 @@ def test_adding_a_calendar_exception_changes_deadlines_computed_afterwards(
     assert add_working_days(start, 1).due.date() == date(2026, 3, 11)
 
 
+@pytest.mark.dated
 def test_deleting_a_calendar_exception_clears_the_cache(admin_client, django_capture_on_commit_callbacks):
     exception = CalendarException.objects.create(date=date(2026, 3, 10), is_working_day=False)
     start = datetime(2026, 3, 9, 10, 0, tzinfo=SHANGHAI)

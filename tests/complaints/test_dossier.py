@@ -108,6 +108,7 @@ def test_dossier_names_the_first_broken_link(documented, tmp_path):
     assert "链断裂于第2条" in text
 
 
+@pytest.mark.dated
 def test_dossier_shows_how_the_deadline_was_computed(documented, tmp_path):
     text = pdf_text(render_dossier(documented), tmp_path)
     assert "计算方法" in text

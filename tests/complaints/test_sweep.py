@@ -19,6 +19,8 @@ from complaints.models import ClockKind, Event, EventKind, OutboxMessage, Status
 from complaints.sweep import deadlines_sweep
 from tests.factories import PlatformFactory, StaffFactory, file_complaint
 
+pytestmark = pytest.mark.dated
+
 MINUTE = timedelta(minutes=1)
 
 

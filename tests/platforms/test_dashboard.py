@@ -18,7 +18,7 @@ from platforms import views_dashboard
 from platforms.scorecard import SCORECARD_VERSION
 from tests.factories import ConsumerFactory, PlatformFactory, file_complaint
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dated]
 
 DASHBOARD_URLS = [
     "dashboard-home",

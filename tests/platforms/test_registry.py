@@ -16,7 +16,7 @@ from complaints import services
 from platforms.models import Operator, Penalty, PenaltyKind
 from tests.factories import ConsumerFactory, PlatformFactory, file_complaint
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dated]
 
 PHONE = "13812345678"
 ORDER_NUMBER = "DD20260309SECRET77"
