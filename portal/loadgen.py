@@ -19,8 +19,10 @@ from decimal import Decimal
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from complaints.calendar import SHANGHAI
 from complaints.models import PLATFORM_CLOCKS, Complaint, Deadline, Event, Evidence, Response
 from platforms.models import Operator, Penalty, PenaltyKind, Platform
+from platforms.penalties import penalty_number
 from platforms.rollup import refresh_daily_stats
 from portal.models import NumberSequence, User
 
@@ -63,10 +65,7 @@ class LoadReport:
 def ensure_only_generated_data(force: bool) -> None:
     if connection.vendor != "postgresql":
         raise NeedsPostgres("generate_load needs PostgreSQL: set DATABASE_URL=postgres://…")
-    real = (
-        Complaint.objects.filter(is_generated=False).exists()
-        or Platform.objects.filter(is_generated=False).exists()
-    )
+    real = Complaint.objects.filter(is_generated=False).exists() or Platform.objects.filter(is_generated=False).exists()
     if real and not force:
         raise RealDataPresent(
             "This database holds complaints or platforms that were not generated. "
@@ -266,9 +265,7 @@ def _stage_complaints(cursor, count, first_platform, platforms, first_consumer, 
             "consumers": consumers,
         },
     )
-    cursor.execute(
-        "CREATE TEMP TABLE gen_products (i int, product text, problem text, amount numeric) ON COMMIT DROP"
-    )
+    cursor.execute("CREATE TEMP TABLE gen_products (i int, product text, problem text, amount numeric) ON COMMIT DROP")
     cursor.executemany(
         "INSERT INTO gen_products VALUES (%s, %s, %s, %s)",
         [(i + 1, p, q, Decimal(a)) for i, (p, q, a) in enumerate(PRODUCTS)],
@@ -523,26 +520,23 @@ def _advance_reference_sequences(cursor) -> None:
 
 
 def _penalties(rng: random.Random, first_platform: int, count: int, now: datetime) -> int:
-    """Penalties for the platforms with the most complaints (the first ranks)."""
-    year = timezone.localtime(now).year
-    sequence, _created = NumberSequence.objects.get_or_create(scope="penalty", year=year)
-    number = sequence.last_value
+    """Penalties for the platforms with the most complaints (the first ranks), decided over the last 300 days.
+
+    Each is numbered in the year it was decided (Asia/Shanghai), in date order, continuing that year's counter:
+    early in a year most decisions fall in the one before.
+    """
+    today = timezone.localtime(now, SHANGHAI).date()
     penalties = []
     for platform_id in range(first_platform, first_platform + count):
-        number += 1
-        decided = (now - timedelta(days=rng.randint(5, 300))).date()
+        decided = today - timedelta(days=rng.randint(5, 300))
         kind = (PenaltyKind.WARNING, PenaltyKind.FINE, PenaltyKind.RECTIFICATION)[rng.randrange(3)]
         penalties.append(
             Penalty(
                 platform_id=platform_id,
-                year=year,
-                sequence=number,
-                number=f"〔{year}〕第{number:04d}号",
+                year=decided.year,
                 kind=kind,
                 fine_amount=Decimal(rng.choice([5000, 10000, 50000])) if kind == PenaltyKind.FINE else None,
-                rectification_deadline=decided + timedelta(days=30)
-                if kind == PenaltyKind.RECTIFICATION
-                else None,
+                rectification_deadline=decided + timedelta(days=30) if kind == PenaltyKind.RECTIFICATION else None,
                 legal_basis="《网络交易监督管理办法》",
                 facts="多次未按时处理消费者投诉。",
                 decision="依法作出处罚。",
@@ -550,6 +544,15 @@ def _penalties(rng: random.Random, first_platform: int, count: int, now: datetim
                 appeal_deadline=decided + timedelta(days=60),
             )
         )
+    last_values: dict[int, int] = {}
+    for penalty in sorted(penalties, key=lambda penalty: (penalty.decided_on, penalty.platform_id)):
+        if penalty.year not in last_values:
+            sequence, _created = NumberSequence.objects.get_or_create(scope="penalty", year=penalty.year)
+            last_values[penalty.year] = sequence.last_value
+        last_values[penalty.year] += 1
+        penalty.sequence = last_values[penalty.year]
+        penalty.number = penalty_number(penalty.year, penalty.sequence)
     Penalty.objects.bulk_create(penalties)
-    NumberSequence.objects.filter(pk=sequence.pk).update(last_value=number)
+    for year, last_value in last_values.items():
+        NumberSequence.objects.filter(scope="penalty", year=year).update(last_value=last_value)
     return len(penalties)
