@@ -24,6 +24,7 @@ from portal.errors import Conflict, IllegalTransition
 from portal.sequences import sequence_next
 
 from . import notifications, transitions
+from .calendar import SHANGHAI
 from .deadlines import (
     build_clock,
     change_clocks,
@@ -308,7 +309,8 @@ def _insert_complaint(consumer, data: dict, now: datetime) -> _Filing:
 def _number_and_announce(filing: _Filing, now: datetime) -> None:
     """Take the number, then write what carries it: the reference, the chained first events, e-mails, webhooks."""
     complaint = filing.complaint
-    year = timezone.localtime(now).year
+    # The regulator's year, whatever zone the thread has active: 00:00:30 on 1 January is already next year.
+    year = timezone.localtime(now, SHANGHAI).year
     complaint.reference = f"{settings.PORTAL_REFERENCE_PREFIX}-{year}-{sequence_next(scope='complaint', year=year):06d}"
     events = [
         build_event(complaint, kind=EventKind.FILED, actor=complaint.consumer, at=now, data=_filing_snapshot(complaint))

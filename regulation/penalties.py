@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from complaints import notifications
+from complaints.calendar import SHANGHAI
 from complaints.models import Complaint
 from complaints.selectors import MissingUserContext, complaints_visible_to
 from complaints.services import link_penalty
@@ -76,6 +77,11 @@ def penalties_for_display(queryset: QuerySet[Penalty]) -> QuerySet[Penalty]:
     )
 
 
+def shanghai_today() -> date:
+    """The regulator's date, whatever zone the thread has active: decisions are dated and numbered by it."""
+    return timezone.localdate(timezone=SHANGHAI)
+
+
 def penalty_number(year: int, sequence: int) -> str:
     return f"〔{year}〕第{sequence:04d}号"
 
@@ -92,7 +98,7 @@ def _validate_decision(*, kind: str, legal_basis: str, facts: str, decision: str
                        rectification_deadline: date | None, decided_on: date) -> Decimal | None:
     """Field errors for the decision as a whole; returns the fine as a Decimal (None when not a fine)."""
     errors: dict[str, list[str]] = {}
-    today = timezone.localdate()
+    today = shanghai_today()
     if kind not in PenaltyKind.values:
         errors["kind"] = [_("Choose a kind of penalty.")]
     for name, value in (("legal_basis", legal_basis), ("facts", facts), ("decision", decision)):
@@ -157,7 +163,7 @@ def penalty_issue(*, by, platform: Platform, kind: str, legal_basis: str, facts:
     _require_regulator(by)
     if platform is None:
         raise ValidationError({"platform": [_("Choose the platform the decision is against.")]})
-    decided_on = decided_on or timezone.localdate()
+    decided_on = decided_on or shanghai_today()
     fine = _validate_decision(kind=kind, legal_basis=legal_basis, facts=facts, decision=decision,
                               fine_amount=fine_amount, rectification_deadline=rectification_deadline,
                               decided_on=decided_on)

@@ -4,7 +4,9 @@ Sections:
 1. service markers (postgres / broker / e2e): skip on a laptop without the service, FAIL under CI=true;
 2. Celery: eager by default; a real worker process for ``@pytest.mark.broker`` tests;
 3. small per-test hygiene (cache);
-4. role fixtures — ``tests.fixtures_roles`` (plugin), plus the lead's section at the end of this file.
+4. the clock: ``--frozen-now`` / ``PORTAL_TEST_NOW`` starts every test at one instant (CI runs the ``dated``
+   tests at a few chosen ones);
+5. role fixtures — ``tests.fixtures_roles`` (plugin), plus the lead's section at the end of this file.
 """
 
 import json
@@ -16,10 +18,12 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
+import time_machine
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -294,6 +298,88 @@ def clear_cache() -> Iterator[None]:
     cache.clear()
 
 
-# --- 4. Role fixtures (lead) ----------------------------------------------------------------------
+# --- 4. The clock -------------------------------------------------------------------------------------
+# Whatever depends on the date (working days, holidays, the sweep, statistics windows, numbers counted per
+# year) is tested at instants of the test's choosing: such a test pins its own time with time_machine, or
+# computes its expectations from the time it runs at. ``--frozen-now`` checks that they do: every test starts
+# at the given instant and time then moves on normally, so CI can run the suite on the eve of a holiday or a
+# few seconds before the year ends. A test's own time_machine.travel still wins (travels nest).
+
+FROZEN_NOW_ENV = "PORTAL_TEST_NOW"
+FROZEN_NOW = pytest.StashKey[datetime | None]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--frozen-now",
+        metavar="ISO-8601",
+        default=None,
+        help=f"start every test at this instant, with its UTC offset (2026-12-31T23:59:30+08:00); time then "
+        f"moves on. Default: ${FROZEN_NOW_ENV}. Run the date-dependent tests with -m dated.",
+    )
+
+
+def parse_frozen_now(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise pytest.UsageError(f"--frozen-now / {FROZEN_NOW_ENV}: not an ISO 8601 instant: {value!r}") from None
+    if moment.utcoffset() is None:
+        # A naive time would be read in the machine's zone: the same run would test another instant elsewhere.
+        raise pytest.UsageError(f"--frozen-now / {FROZEN_NOW_ENV}: give the UTC offset, e.g. {value}+08:00")
+    return moment
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    value = (config.getoption("--frozen-now") or os.environ.get(FROZEN_NOW_ENV, "")).strip()
+    config.stash[FROZEN_NOW] = parse_frozen_now(value) if value else None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.stash[FROZEN_NOW] is None:
+        return
+    # The worker is another process, and Redis has its own clock: neither travels with the test.
+    skip = pytest.mark.skip(reason="--frozen-now does not reach the Celery worker process")
+    for item in items:
+        if item.get_closest_marker("broker"):
+            item.add_marker(skip)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    moment = config.stash.get(FROZEN_NOW, None)
+    if moment is None:
+        return None
+    return f"frozen now: every test starts at {moment.isoformat()} ({moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC)"
+
+
+def travel_to_frozen_now(config: pytest.Config) -> Iterator[datetime | None]:
+    moment = config.stash[FROZEN_NOW]
+    if moment is None:
+        yield None
+        return
+    with time_machine.travel(moment, tick=True):
+        yield moment
+
+
+# Fixtures shared by a session or a module are made at the frozen instant too (seconds from the tests that use
+# them), not at the real time, which may be months away: a password-reset token made in December has expired
+# at a frozen instant in February.
+@pytest.fixture(autouse=True, scope="session")
+def frozen_now_for_session_fixtures(pytestconfig: pytest.Config) -> Iterator[datetime | None]:
+    yield from travel_to_frozen_now(pytestconfig)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def frozen_now_for_module_fixtures(pytestconfig: pytest.Config) -> Iterator[datetime | None]:
+    yield from travel_to_frozen_now(pytestconfig)
+
+
+@pytest.fixture(autouse=True)
+def frozen_now(pytestconfig: pytest.Config) -> Iterator[datetime | None]:
+    """The instant this test starts at under ``--frozen-now`` (None without it: the real time)."""
+    yield from travel_to_frozen_now(pytestconfig)
+
+
+# --- 5. Role fixtures (lead) ----------------------------------------------------------------------
 # consumer / platform staff / regulator users and API clients are in tests/fixtures_roles.py (registered
 # through ``pytest_plugins`` at the top); fixtures that combine roles with the infrastructure above go here.

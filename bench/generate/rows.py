@@ -9,9 +9,11 @@ from decimal import Decimal
 from django.db import connection, models
 from django.utils import timezone
 
+from complaints.calendar import SHANGHAI
 from platforms.models import Operator, Platform
 from portal.models import NumberSequence
 from regulation.models import Penalty, PenaltyKind
+from regulation.penalties import penalty_number
 
 from .marks import PLATFORM_SLUG_PREFIX
 
@@ -75,26 +77,34 @@ def advance_reference_sequences(cursor) -> None:
 
 
 def insert_penalties(rng: random.Random, platform_ids: range, now: datetime) -> int:
-    """Penalties for the platforms with the most complaints (the first ranks)."""
-    year = timezone.localtime(now).year
-    sequence, _created = NumberSequence.objects.get_or_create(scope="penalty", year=year)
-    first = sequence.last_value + 1
+    """Penalties for the platforms with the most complaints (the first ranks), decided over the last 300 days.
+
+    Each is numbered in the year it was decided (Asia/Shanghai), in date order, continuing that year's counter:
+    early in a year most decisions fall in the one before.
+    """
+    today = timezone.localtime(now, SHANGHAI).date()
     penalties = [
-        _penalty(rng, platform_id, year, number, decided=(now - timedelta(days=rng.randint(5, 300))).date())
-        for number, platform_id in enumerate(platform_ids, start=first)
+        _penalty(rng, platform_id, decided=today - timedelta(days=rng.randint(5, 300))) for platform_id in platform_ids
     ]
+    last_values: dict[int, int] = {}
+    for penalty in sorted(penalties, key=lambda penalty: (penalty.decided_on, penalty.platform_id)):
+        year = penalty.decided_on.year
+        if year not in last_values:
+            last_values[year] = NumberSequence.objects.get_or_create(scope="penalty", year=year)[0].last_value
+        last_values[year] += 1
+        penalty.year, penalty.sequence = year, last_values[year]
+        penalty.number = penalty_number(year, penalty.sequence)
     Penalty.objects.bulk_create(penalties)
-    NumberSequence.objects.filter(pk=sequence.pk).update(last_value=first + len(penalties) - 1)
+    for year, last_value in last_values.items():
+        NumberSequence.objects.filter(scope="penalty", year=year).update(last_value=last_value)
     return len(penalties)
 
 
-def _penalty(rng: random.Random, platform_id: int, year: int, number: int, *, decided: date) -> Penalty:
+def _penalty(rng: random.Random, platform_id: int, *, decided: date) -> Penalty:
+    """An unnumbered penalty: ``insert_penalties`` numbers them in the order they were decided."""
     kind = (PenaltyKind.WARNING, PenaltyKind.FINE, PenaltyKind.RECTIFICATION)[rng.randrange(3)]
     return Penalty(
         platform_id=platform_id,
-        year=year,
-        sequence=number,
-        number=f"〔{year}〕第{number:04d}号",
         kind=kind,
         fine_amount=Decimal(rng.choice([5000, 10000, 50000])) if kind == PenaltyKind.FINE else None,
         rectification_deadline=decided + timedelta(days=30) if kind == PenaltyKind.RECTIFICATION else None,

@@ -1,5 +1,8 @@
 """The load generator: realistic shape, valid timelines, and it never mixes itself into real data."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -13,12 +16,15 @@ from complaints.deadlines import sync_platform_due
 from complaints.events import verify_chain
 from complaints.models import Complaint, Evidence, Status
 from platforms.models import Platform
+from portal.models import NumberSequence
 from regulation import statistics
 from regulation.models import Penalty
 from regulation.statistics import market_totals
 from tests.factories import ConsumerFactory, PlatformFactory, file_complaint
 
+pytestmark = pytest.mark.dated
 needs_postgres = pytest.mark.postgres
+EVE_OF_SPRING_FESTIVAL_2027 = datetime(2027, 2, 5, 7, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 @pytest.fixture
@@ -154,3 +160,21 @@ def test_the_statistics_rollup_is_filled_and_equals_the_direct_count(generated, 
     assert from_rollup.complaints > 0
     assert from_rollup.as_of is not None and direct.as_of is None
     assert from_rollup == direct
+
+
+@needs_postgres
+def test_penalties_are_numbered_gap_free_in_the_year_they_were_decided(db):
+    # Early in February most of the 300 days of decisions fall in the year before.
+    generate(complaints=200, platforms=40, seed=7, now=EVE_OF_SPRING_FESTIVAL_2027, progress=lambda message: None)
+    penalties = list(Penalty.objects.order_by("decided_on", "platform_id"))
+    by_year: dict[int, list[int]] = {}
+    for penalty in penalties:
+        assert (penalty.year, penalty.number) == (
+            penalty.decided_on.year,
+            f"〔{penalty.decided_on.year}〕第{penalty.sequence:04d}号",
+        )
+        by_year.setdefault(penalty.year, []).append(penalty.sequence)
+    assert set(by_year) == {2026, 2027}
+    for year, sequences in by_year.items():
+        assert sequences == list(range(1, len(sequences) + 1))
+        assert NumberSequence.objects.get(scope="penalty", year=year).last_value == len(sequences)

@@ -212,6 +212,7 @@ def test_csv_export_shows_a_formula_typed_as_unregistered_platform_name_as_text(
 # --- calendar --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.dated
 def test_adding_a_calendar_exception_changes_deadlines_computed_afterwards(
     admin_client, django_capture_on_commit_callbacks
 ):
@@ -225,6 +226,7 @@ def test_adding_a_calendar_exception_changes_deadlines_computed_afterwards(
     assert add_working_days(start, 1).due.date() == date(2026, 3, 11)
 
 
+@pytest.mark.dated
 def test_deleting_a_calendar_exception_clears_the_cache(admin_client, django_capture_on_commit_callbacks):
     exception = CalendarException.objects.create(date=date(2026, 3, 10), is_working_day=False)
     start = datetime(2026, 3, 9, 10, 0, tzinfo=SHANGHAI)

@@ -246,6 +246,7 @@ def test_regulator_is_403_on_the_platform_inbox(regulator):
     assert client_for(regulator).get(reverse("complaints_api:platform-inbox")).status_code == 403
 
 
+@pytest.mark.dated
 def test_inbox_orders_by_earliest_running_platform_deadline(agent, platform):
     recent = filed_days_ago(platform, 0.1)
     oldest = filed_days_ago(platform, 0.3)
@@ -274,6 +275,7 @@ def test_unknown_inbox_ordering_is_400(agent):
     assert "ordering" in response.json()
 
 
+@pytest.mark.dated
 def test_inbox_puts_the_most_urgent_first_then_the_complaints_without_a_clock_newest_first(agent, platform):
     filed_at = timezone.now() - timedelta(days=0.5)
     urgent = file_complaint(ConsumerFactory(), platform, now=filed_at, paid_at=filed_at - timedelta(hours=1))
@@ -290,6 +292,7 @@ def test_inbox_puts_the_most_urgent_first_then_the_complaints_without_a_clock_ne
     assert [row["next_due_at"] is None for row in rows] == [False, False, False, True, True]
 
 
+@pytest.mark.dated
 def test_inbox_cursor_pages_forwards_and_back_cover_everything_once_in_order(agent, platform):
     complaints = [filed_days_ago(platform, 0.1 * n) for n in range(3)]
     for complaint in complaints[:2]:  # no running clock: NULL sort keys
@@ -313,6 +316,7 @@ def test_invalid_inbox_cursor_is_404(agent):
     assert client_for(agent).get(f"{reverse('complaints_api:platform-inbox')}?cursor=bm9wZQ").status_code == 404
 
 
+@pytest.mark.dated
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
@@ -341,6 +345,7 @@ def test_inbox_filters(agent, platform, query, expected):
     assert {row["id"] for row in rows} == {complaints[name].pk for name in expected}
 
 
+@pytest.mark.dated
 def test_due_before_filter(agent, platform):
     soon, later = filed_days_ago(platform, 0.5), filed_days_ago(platform, 0)
     cutoff = soon.deadlines.order_by("due_at").first().due_at
@@ -351,6 +356,7 @@ def test_due_before_filter(agent, platform):
     assert later.pk not in {row["id"] for row in response.json()["results"]}
 
 
+@pytest.mark.dated
 def test_due_before_with_an_offset_postgresql_cannot_store_is_compared_in_utc(agent, platform):
     soon = filed_days_ago(platform, 0.5)
     cutoff = soon.deadlines.order_by("due_at").first().due_at.astimezone(dt_timezone(timedelta(hours=16, minutes=8)))

@@ -13,7 +13,7 @@ from complaints.deadlines import build_clock, compute_due
 from complaints.models import CalendarException, ClockKind, Deadline
 from tests.factories import file_complaint
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dated]
 
 
 def shanghai(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:

@@ -13,7 +13,7 @@ from complaints.models import PLATFORM_CLOCKS, ClockKind, Complaint, Deadline, F
 from complaints.sweep import deadlines_sweep
 from tests.factories import file_complaint
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dated]
 
 MINUTE = timedelta(minutes=1)
 

@@ -95,6 +95,7 @@ def test_dossier_names_the_first_broken_link(documented):
     assert "链断裂于第2条" in text
 
 
+@pytest.mark.dated
 def test_dossier_shows_how_the_deadline_was_computed(documented):
     text = compact(pdf_text(render_dossier(documented)))
     assert "计算方法" in text

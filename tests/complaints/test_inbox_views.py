@@ -13,7 +13,7 @@ from complaints.deadlines import sync_platform_due
 from complaints.models import ClockKind, Deadline, EventKind, InternalNote, Problem, Status
 from tests.factories import StaffFactory, file_complaint
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dated]
 
 INBOX = "/complaints/inbox/"
 

@@ -22,7 +22,7 @@ from tests.factories import (
     file_complaint,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dated]
 
 
 def refund(complaint, agent):

@@ -20,6 +20,8 @@ from complaints.sweep import deadlines_sweep
 from portal.models import OutboxMessage
 from tests.factories import PlatformFactory, StaffFactory, file_complaint
 
+pytestmark = pytest.mark.dated
+
 MINUTE = timedelta(minutes=1)
 
 

@@ -194,6 +194,7 @@ def test_the_delivery_log_shows_deliveries_to_the_manager_only(client, receiver,
     assert client.get(url).status_code == 403
 
 
+@pytest.mark.dated
 def test_automatic_and_consumer_escalations_send_the_same_complaint_payload(manager, platform, settings):
     settings.DEBUG = True
     services.webhook_register(by=manager, url="http://127.0.0.1:9/hook", events=["complaint.escalated"])

@@ -21,7 +21,7 @@ from regulation.rollup import refresh_daily_stats
 from regulation.scorecard import SCORECARD_VERSION
 from tests.factories import ConsumerFactory, PlatformFactory, file_complaint
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dated]
 
 DASHBOARD_URLS = [
     "regulation:dashboard-home",

@@ -21,7 +21,7 @@ from tests.factories import PlatformFactory, RegulatorFactory, StaffFactory, fil
 from tests.fixtures_roles import client_for, make_api_key
 from tests.pdf_reading import compact, pdf_text
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dated]
 
 DECISION = {
     "legal_basis": "《中华人民共和国电子商务法》第七十七条",
@@ -75,12 +75,16 @@ def test_number_counts_per_year_of_the_decision(regulator, platform):
     ({"kind": PenaltyKind.FINE, "fine_amount": Decimal("0")}, "fine_amount"),
     ({"kind": PenaltyKind.WARNING, "fine_amount": Decimal("100")}, "fine_amount"),
     ({"kind": PenaltyKind.RECTIFICATION}, "rectification_deadline"),
-    ({"kind": PenaltyKind.RECTIFICATION, "rectification_deadline": timezone.localdate()},
-     "rectification_deadline"),
+    ({"kind": PenaltyKind.RECTIFICATION, "rectification_deadline": timedelta(0)}, "rectification_deadline"),
     ({"decision": "  "}, "decision"),
-    ({"decided_on": timezone.localdate() + timedelta(days=1)}, "decided_on"),
+    ({"decided_on": timedelta(days=1)}, "decided_on"),
 ])
 def test_kind_specific_fields_are_validated(regulator, platform, overrides, field):
+    # Dates are given as days from today, read when the test runs (collection may be on another day).
+    overrides = {
+        name: timezone.localdate() + value if isinstance(value, timedelta) else value
+        for name, value in overrides.items()
+    }
     with pytest.raises(ValidationError) as error:
         issue(regulator, platform, **overrides)
     assert field in error.value.message_dict

@@ -18,7 +18,7 @@ from regulation.models import Penalty, PenaltyKind
 from regulation.rollup import refresh_daily_stats
 from tests.factories import ConsumerFactory, PlatformFactory, file_complaint
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dated]
 
 PHONE = "13812345678"
 ORDER_NUMBER = "DD20260309SECRET77"

@@ -36,7 +36,7 @@ from regulation.tasks import refresh_daily_stats_task
 from tests.factories import ConsumerFactory, PlatformFactory, StaffFactory, file_complaint
 from tests.regulation import test_statistics as hand_computed
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dated]
 
 NOW = hand_computed.NOW
 WINDOWS = (1, 7, 30, 90, 365)

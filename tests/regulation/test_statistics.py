@@ -49,7 +49,7 @@ from regulation.statistics import (
 from tests.factories import ConsumerFactory, PlatformFactory, StaffFactory, file_complaint
 from tests.fixtures_roles import client_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dated]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=SHANGHAI)

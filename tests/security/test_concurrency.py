@@ -30,7 +30,7 @@ from tests.factories import (
     image_upload,
 )
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.dated]
 
 THREAD_TIMEOUT = 120
 
