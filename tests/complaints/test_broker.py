@@ -14,6 +14,7 @@ import pytest
 from django.core import mail
 from django.core.mail.backends.filebased import EmailBackend as FileEmailBackend
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from complaints.models import Complaint, DossierExport, DossierExportStatus, EventKind
@@ -111,12 +112,13 @@ def test_a_dossier_export_that_cannot_be_queued_fails_at_once_with_a_way_to_try_
     client.force_login(consumer)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(f"/complaints/{complaint.pk}/dossier.pdf")
+        response = client.get(reverse("complaints:dossier-download", args=[complaint.pk]))
 
     export = DossierExport.objects.get(complaint=complaint)
     assert (export.status, export.error) == (DossierExportStatus.FAILED, DossierExport.NOT_QUEUED)
     page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "could not be queued" in page and f'href="/complaints/{complaint.pk}/dossier.pdf"' in page
+    url = reverse("complaints:dossier-download", args=[complaint.pk])
+    assert "could not be queued" in page and f'href="{url}"' in page
 
 
 # --- a broker that was running and has stopped: publishing gives up at once ------------------------------
@@ -175,7 +177,8 @@ def test_filing_through_the_api_with_the_broker_stopped_is_quick_and_leaves_the_
     for consumer in (ConsumerFactory(), ConsumerFactory()):
         started = time.monotonic()
         with django_capture_on_commit_callbacks(execute=True):
-            response = client_for(consumer).post("/api/v1/complaints/", filing(platform), format="json")
+            url = reverse("complaints_api:complaint-list")
+            response = client_for(consumer).post(url, filing(platform), format="json")
         assert time.monotonic() - started < GIVES_UP_WITHIN_SECONDS
         assert response.status_code == 201
 

@@ -8,6 +8,7 @@ from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 
 from complaints import services
@@ -141,7 +142,8 @@ def test_dossier_context_query_count_does_not_grow_with_evidence(consumer, platf
 
 @pytest.mark.parametrize("role", OWNER_AND_READERS)
 def test_web_download_allowed_for_owner_own_platform_and_regulator(role, request, documented):
-    response = web_client(request.getfixturevalue(role)).get(f"/complaints/{documented.pk}/dossier.pdf")
+    url = reverse("complaints:dossier-download", args=[documented.pk])
+    response = web_client(request.getfixturevalue(role)).get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment;")
@@ -151,24 +153,25 @@ def test_web_download_allowed_for_owner_own_platform_and_regulator(role, request
 
 @pytest.mark.parametrize("role", OUTSIDERS)
 def test_web_download_is_404_for_other_consumers_and_other_platforms(role, request, documented):
-    response = web_client(request.getfixturevalue(role)).get(f"/complaints/{documented.pk}/dossier.pdf")
+    url = reverse("complaints:dossier-download", args=[documented.pk])
+    response = web_client(request.getfixturevalue(role)).get(url)
     assert response.status_code == 404
 
 
 def test_web_download_of_a_missing_complaint_is_404(consumer):
-    assert web_client(consumer).get("/complaints/999999/dossier.pdf").status_code == 404
+    assert web_client(consumer).get(reverse("complaints:dossier-download", args=[999999])).status_code == 404
 
 
 def test_web_download_asks_anonymous_visitors_to_log_in(documented):
-    response = Client().get(f"/complaints/{documented.pk}/dossier.pdf")
+    response = Client().get(reverse("complaints:dossier-download", args=[documented.pk]))
     assert response.status_code == 302
-    assert "/login/" in response["Location"]
+    assert reverse("portal:login") in response["Location"]
 
 
 @pytest.mark.parametrize("role", OWNER_AND_READERS)
 def test_api_download_allowed_for_owner_own_platform_and_regulator(role, request, documented):
     response = client_for(request.getfixturevalue(role)).get(
-        f"/api/v1/complaints/{documented.pk}/dossier.pdf", HTTP_ACCEPT="application/pdf"
+        reverse("complaints_api:dossier-download", args=[documented.pk]), HTTP_ACCEPT="application/pdf"
     )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -178,7 +181,7 @@ def test_api_download_allowed_for_owner_own_platform_and_regulator(role, request
 @pytest.mark.parametrize("role", OUTSIDERS)
 def test_api_download_is_404_for_other_consumers_and_other_platforms(role, request, documented):
     response = client_for(request.getfixturevalue(role)).get(
-        f"/api/v1/complaints/{documented.pk}/dossier.pdf", HTTP_ACCEPT="application/pdf"
+        reverse("complaints_api:dossier-download", args=[documented.pk]), HTTP_ACCEPT="application/pdf"
     )
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
@@ -186,23 +189,24 @@ def test_api_download_is_404_for_other_consumers_and_other_platforms(role, reque
 
 @pytest.mark.parametrize("accept", ["*/*", "application/pdf", "application/pdf, application/json;q=0.5"])
 def test_api_download_accepts_pdf_and_any_media_type(accept, consumer, documented):
-    response = client_for(consumer).get(f"/api/v1/complaints/{documented.pk}/dossier.pdf", HTTP_ACCEPT=accept)
+    url = reverse("complaints_api:dossier-download", args=[documented.pk])
+    response = client_for(consumer).get(url, HTTP_ACCEPT=accept)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
 
 
 def test_api_download_with_platform_api_key(api_key, documented):
-    response = client_for(api_key=api_key).get(f"/api/v1/complaints/{documented.pk}/dossier.pdf")
+    response = client_for(api_key=api_key).get(reverse("complaints_api:dossier-download", args=[documented.pk]))
     assert response.status_code == 200
 
 
 def test_api_download_needs_authentication(documented):
-    response = client_for().get(f"/api/v1/complaints/{documented.pk}/dossier.pdf")
+    response = client_for().get(reverse("complaints_api:dossier-download", args=[documented.pk]))
     assert response.status_code in (401, 403)
 
 
 def test_download_is_logged(consumer, documented):
-    web_client(consumer).get(f"/complaints/{documented.pk}/dossier.pdf")
+    web_client(consumer).get(reverse("complaints:dossier-download", args=[documented.pk]))
     entry = AccessLog.objects.get(action="dossier_download")
     assert (entry.user, entry.object_id, entry.detail) == (consumer, str(documented.pk), documented.reference)
 
@@ -237,7 +241,7 @@ def renders(monkeypatch):
 
 
 def download(client, complaint) -> bytes:
-    response = client.get(f"/complaints/{complaint.pk}/dossier.pdf")
+    response = client.get(reverse("complaints:dossier-download", args=[complaint.pk]))
     assert response.status_code == 200
     return b"".join(response.streaming_content)
 
@@ -292,7 +296,7 @@ def test_api_download_serves_the_kept_dossier(consumer, documented, renders):
     download(web_client(consumer), documented)
 
     response = client_for(consumer).get(
-        f"/api/v1/complaints/{documented.pk}/dossier.pdf", HTTP_ACCEPT="application/pdf"
+        reverse("complaints_api:dossier-download", args=[documented.pk]), HTTP_ACCEPT="application/pdf"
     )
 
     assert response.status_code == 200
@@ -315,15 +319,15 @@ def test_large_complaint_with_a_new_event_is_exported_again(consumer, large_comp
     dossier_export_run(export.pk)
     services.complaint_supply_info(complaint_id=large_complaint.pk, by=consumer, message="已补充。")
 
-    response = web_client(consumer).get(f"/complaints/{large_complaint.pk}/dossier.pdf")
+    response = web_client(consumer).get(reverse("complaints:dossier-download", args=[large_complaint.pk]))
 
     assert response.status_code == 302
     pending = DossierExport.objects.exclude(pk=export.pk).get(complaint=large_complaint)
-    assert response["Location"] == f"/complaints/{large_complaint.pk}/dossier/{pending.pk}/"
+    assert response["Location"] == reverse("complaints:dossier-status", args=[large_complaint.pk, pending.pk])
 
 
 def test_complaint_page_shows_progress_while_the_dossier_is_made(consumer, documented):
-    html = web_client(consumer).get(f"/complaints/{documented.pk}/").content.decode()
+    html = web_client(consumer).get(reverse("complaints:complaint-detail", args=[documented.pk])).content.decode()
 
     assert 'class="btn btn-secondary js-dossier-link"' in html
     assert "js-dossier-preparing" in html and "<progress" in html
@@ -331,7 +335,8 @@ def test_complaint_page_shows_progress_while_the_dossier_is_made(consumer, docum
 
 
 def test_download_tells_the_page_it_has_started(consumer, documented):
-    response = web_client(consumer).get(f"/complaints/{documented.pk}/dossier.pdf?ready=k3x9q2m7ab")
+    url = reverse("complaints:dossier-download", args=[documented.pk])
+    response = web_client(consumer).get(url + "?ready=k3x9q2m7ab")
 
     assert response.cookies["dossier_ready"].value == "k3x9q2m7ab"
     assert response.cookies["dossier_ready"]["samesite"] == "Strict"
@@ -339,7 +344,7 @@ def test_download_tells_the_page_it_has_started(consumer, documented):
 
 @pytest.mark.parametrize("token", ["", "x", "<script>", "a" * 41])
 def test_download_ignores_a_malformed_ready_token(token, consumer, documented):
-    response = web_client(consumer).get(f"/complaints/{documented.pk}/dossier.pdf", {"ready": token})
+    response = web_client(consumer).get(reverse("complaints:dossier-download", args=[documented.pk]), {"ready": token})
 
     assert response.status_code == 200
     assert "dossier_ready" not in response.cookies
@@ -353,17 +358,17 @@ def test_web_download_of_large_complaint_is_exported_in_the_background(
 ):
     client = web_client(consumer)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(f"/complaints/{large_complaint.pk}/dossier.pdf")
+        response = client.get(reverse("complaints:dossier-download", args=[large_complaint.pk]))
     export = DossierExport.objects.get(complaint=large_complaint)
     assert response.status_code == 302
-    assert response["Location"] == f"/complaints/{large_complaint.pk}/dossier/{export.pk}/"
+    assert response["Location"] == reverse("complaints:dossier-status", args=[large_complaint.pk, export.pk])
     assert (export.status, export.progress, export.requested_by) == (DossierExportStatus.DONE, 100, consumer)
     assert export.finished_at is not None
 
-    status = client.get(f"/complaints/{large_complaint.pk}/dossier/{export.pk}/status.json").json()
+    status = client.get(reverse("complaints:dossier-status-json", args=[large_complaint.pk, export.pk])).json()
     assert status == {
         "status": "done", "progress": 100, "failure_message": "",
-        "download_url": f"/complaints/{large_complaint.pk}/dossier/{export.pk}/download/",
+        "download_url": reverse("complaints:dossier-export-download", args=[large_complaint.pk, export.pk]),
     }
     download = client.get(status["download_url"])
     assert download.status_code == 200
@@ -373,48 +378,51 @@ def test_web_download_of_large_complaint_is_exported_in_the_background(
 
 def test_status_page_shows_progress_and_refreshes_while_pending(consumer, large_complaint):
     export = DossierExport.objects.create(complaint=large_complaint, requested_by=consumer, progress=40)
-    response = web_client(consumer).get(f"/complaints/{large_complaint.pk}/dossier/{export.pk}/")
+    response = web_client(consumer).get(reverse("complaints:dossier-status", args=[large_complaint.pk, export.pk]))
     html = response.content.decode()
     assert response.status_code == 200
     assert '<progress id="dossier-progress"' in html and 'value="40"' in html
     assert '<meta http-equiv="refresh" content="3">' in html
     assert "js/dossier.js" in html
-    assert f"/complaints/{large_complaint.pk}/dossier/{export.pk}/download/" not in html
+    assert reverse("complaints:dossier-export-download", args=[large_complaint.pk, export.pk]) not in html
 
 
 def test_status_page_offers_the_download_when_done(consumer, large_complaint):
     export = DossierExport.objects.create(complaint=large_complaint, requested_by=consumer)
     dossier_export_run(export.pk)
-    html = web_client(consumer).get(f"/complaints/{large_complaint.pk}/dossier/{export.pk}/").content.decode()
-    assert f"/complaints/{large_complaint.pk}/dossier/{export.pk}/download/" in html
+    url = reverse("complaints:dossier-status", args=[large_complaint.pk, export.pk])
+    html = web_client(consumer).get(url).content.decode()
+    assert reverse("complaints:dossier-export-download", args=[large_complaint.pk, export.pk]) in html
     assert 'http-equiv="refresh"' not in html
 
 
 def test_unfinished_export_cannot_be_downloaded(consumer, large_complaint):
     export = DossierExport.objects.create(complaint=large_complaint, requested_by=consumer)
-    response = web_client(consumer).get(f"/complaints/{large_complaint.pk}/dossier/{export.pk}/download/")
+    url = reverse("complaints:dossier-export-download", args=[large_complaint.pk, export.pk])
+    response = web_client(consumer).get(url)
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize("suffix", ["", "status.json", "download/"])
-def test_export_pages_are_404_for_other_tenants(suffix, consumer, other_agent, large_complaint):
+@pytest.mark.parametrize("name", ["dossier-status", "dossier-status-json", "dossier-export-download"])
+def test_export_pages_are_404_for_other_tenants(name, consumer, other_agent, large_complaint):
     export = DossierExport.objects.create(complaint=large_complaint, requested_by=consumer)
     dossier_export_run(export.pk)
-    response = web_client(other_agent).get(f"/complaints/{large_complaint.pk}/dossier/{export.pk}/{suffix}")
+    response = web_client(other_agent).get(reverse(f"complaints:{name}", args=[large_complaint.pk, export.pk]))
     assert response.status_code == 404
 
 
 def test_export_of_another_complaint_is_404(consumer, platform, large_complaint):
     own_other = file_complaint(consumer, platform)
     export = DossierExport.objects.create(complaint=large_complaint, requested_by=consumer)
-    response = web_client(consumer).get(f"/complaints/{own_other.pk}/dossier/{export.pk}/")
+    response = web_client(consumer).get(reverse("complaints:dossier-status", args=[own_other.pk, export.pk]))
     assert response.status_code == 404
 
 
 def test_repeated_request_reuses_the_unfinished_export(consumer, large_complaint):
     client = web_client(consumer)
-    first = client.get(f"/complaints/{large_complaint.pk}/dossier.pdf")  # on_commit not run: stays pending
-    second = client.get(f"/complaints/{large_complaint.pk}/dossier.pdf")
+    url = reverse("complaints:dossier-download", args=[large_complaint.pk])
+    first = client.get(url)  # on_commit not run: stays pending
+    second = client.get(reverse("complaints:dossier-download", args=[large_complaint.pk]))
     assert first["Location"] == second["Location"]
     assert DossierExport.objects.count() == 1
 
@@ -424,13 +432,15 @@ def test_api_download_of_large_complaint_answers_202_and_the_export_can_be_follo
 ):
     client = client_for(consumer)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(f"/api/v1/complaints/{large_complaint.pk}/dossier.pdf", HTTP_ACCEPT="application/pdf")
+        url = reverse("complaints_api:dossier-download", args=[large_complaint.pk])
+        response = client.get(url, HTTP_ACCEPT="application/pdf")
     export = DossierExport.objects.get(complaint=large_complaint)
     assert response.status_code == 202
     assert response["Content-Type"] == "application/json"
     body = response.json()
     assert body["export_id"] == export.pk
-    assert body["status_url"].endswith(f"/api/v1/complaints/{large_complaint.pk}/dossier/{export.pk}/")
+    url = reverse("complaints_api:dossier-export-status", args=[large_complaint.pk, export.pk])
+    assert body["status_url"].endswith(url)
 
     status = client.get(body["status_url"]).json()
     assert (status["status"], status["progress"]) == ("done", 100)
@@ -507,11 +517,12 @@ def test_the_status_page_of_a_timed_out_export_says_so_and_offers_to_try_again(
     render_dossier_task.delay(export.pk)
 
     client = web_client(consumer)
-    html = client.get(f"/complaints/{large_complaint.pk}/dossier/{export.pk}/", HTTP_ACCEPT_LANGUAGE="en")
-    status = client.get(f"/complaints/{large_complaint.pk}/dossier/{export.pk}/status.json").json()
+    url = reverse("complaints:dossier-status", args=[large_complaint.pk, export.pk])
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    status = client.get(reverse("complaints:dossier-status-json", args=[large_complaint.pk, export.pk])).json()
 
     assert "took longer than allowed" in html.content.decode()
-    assert f'href="/complaints/{large_complaint.pk}/dossier.pdf"' in html.content.decode()
+    assert f'href="{reverse("complaints:dossier-download", args=[large_complaint.pk])}"' in html.content.decode()
     assert (status["status"], status["download_url"]) == ("failed", None)
     assert status["failure_message"] == str(DossierExport.FAILURE_MESSAGES[DossierExport.TIMED_OUT])
 
@@ -521,7 +532,7 @@ def test_the_api_tells_why_an_export_failed(consumer, large_complaint, render_st
     render_dossier_task.delay(export.pk)
 
     body = client_for(consumer).get(
-        f"/api/v1/complaints/{large_complaint.pk}/dossier/{export.pk}/", HTTP_ACCEPT_LANGUAGE="en"
+        reverse("complaints_api:dossier-export-status", args=[large_complaint.pk, export.pk]), HTTP_ACCEPT_LANGUAGE="en"
     ).json()
 
     assert body["status"] == "failed" and "took longer than allowed" in body["failure_message"]
@@ -545,14 +556,15 @@ def test_trying_again_after_a_time_out_prepares_a_new_export(
     client = web_client(consumer)
     with mock.patch("complaints.dossier.render_pdf", side_effect=SoftTimeLimitExceeded()), \
             django_capture_on_commit_callbacks(execute=True):
-        client.get(f"/complaints/{large_complaint.pk}/dossier.pdf")
+        client.get(reverse("complaints:dossier-download", args=[large_complaint.pk]))
     with django_capture_on_commit_callbacks(execute=True):
-        again = client.get(f"/complaints/{large_complaint.pk}/dossier.pdf")  # the page's "Try again" link
+        url = reverse("complaints:dossier-download", args=[large_complaint.pk])
+        again = client.get(url)  # the page's "Try again" link
 
     timed_out, retried = DossierExport.objects.order_by("pk")
     assert timed_out.status == DossierExportStatus.FAILED
     assert retried.status == DossierExportStatus.DONE
-    assert again["Location"] == f"/complaints/{large_complaint.pk}/dossier/{retried.pk}/"
+    assert again["Location"] == reverse("complaints:dossier-status", args=[large_complaint.pk, retried.pk])
 
 
 def test_the_hard_time_limit_marks_the_running_export_failed(consumer, large_complaint):

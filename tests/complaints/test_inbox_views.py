@@ -15,7 +15,7 @@ from tests.factories import StaffFactory, file_complaint
 
 pytestmark = [pytest.mark.django_db, pytest.mark.dated]
 
-INBOX = "/complaints/inbox/"
+INBOX = reverse("complaints:inbox-list")
 
 
 def set_next_due(complaint, delta: timedelta) -> None:
@@ -34,7 +34,8 @@ def local_input(moment) -> str:
 
 
 def respond_url(complaint, action: str = "") -> str:
-    return f"/complaints/{complaint.pk}/respond/{action}"
+    name = f"complaints:respond-{action.rstrip('/')}" if action else "complaints:respond-complaint"
+    return reverse(name, args=[complaint.pk])
 
 
 # --- inbox: access -------------------------------------------------------------------------------------
@@ -62,7 +63,7 @@ def test_inbox_refuses_consumers_and_regulators(client, role, request):
 
 def test_inbox_sends_anonymous_visitors_to_log_in(client):
     response = client.get(INBOX)
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert response.status_code == 302 and reverse("portal:login") in response["Location"]
 
 
 # --- inbox: filters, sorting, colouring ----------------------------------------------------------------
@@ -227,7 +228,7 @@ def test_another_platform_s_staff_get_404_on_every_answer_page_url(client, other
 
 
 def test_answer_page_answers_a_missing_complaint_like_another_platform_s(agent_client):
-    assert agent_client.get("/complaints/999999/respond/").status_code == 404
+    assert agent_client.get(reverse("complaints:respond-complaint", args=[999999])).status_code == 404
 
 
 @pytest.mark.parametrize("role", ["consumer", "regulator"])
@@ -241,7 +242,8 @@ def test_refund_answer_redirects_to_the_complaint_page(agent_client, complaint):
         "outcome": "refunded", "message": "已原路退款。", "refund_amount": "199.00",
         "refund_reference": "RF2026112500001",
     })
-    assert response.status_code == 302 and response["Location"] == f"/complaints/{complaint.pk}/"
+    url = reverse("complaints:complaint-detail", args=[complaint.pk])
+    assert response.status_code == 302 and response["Location"] == url
     complaint.refresh_from_db()
     assert complaint.status == Status.AWAITING_CONSUMER
     assert complaint.responses.get().refund_amount == Decimal("199.00")

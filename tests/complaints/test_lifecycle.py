@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from complaints import services
@@ -68,7 +69,7 @@ def test_second_open_complaint_for_same_order_is_refused_with_link():
     first = file_complaint(consumer, platform, order_number="DD1")
     with pytest.raises(Conflict) as error:
         file_complaint(consumer, platform, order_number="DD1")
-    assert error.value.link == f"/complaints/{first.pk}/"
+    assert error.value.link == reverse("complaints:complaint-detail", args=[first.pk])
 
 
 def test_refused_duplicate_gives_its_reference_number_back():

@@ -169,7 +169,7 @@ def test_the_automatic_escalation_webhook_carries_the_trigger_and_clock(manager,
 def timeline_of(complaint) -> str:
     client = Client()
     client.force_login(complaint.consumer)
-    return client.get(f"/complaints/{complaint.pk}/").content.decode()
+    return client.get(reverse("complaints:complaint-detail", args=[complaint.pk])).content.decode()
 
 
 def test_the_timeline_names_the_clock_whose_miss_escalated_the_complaint():

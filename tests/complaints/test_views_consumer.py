@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone, translation
 from PIL import Image
 from rest_framework.throttling import ScopedRateThrottle
@@ -102,14 +103,14 @@ def answered(complaint, agent):
 
 
 def test_filing_starts_by_asking_whether_the_payment_was_taken(logged_in, consumer):
-    response = logged_in(consumer).get("/complaints/new/")
+    response = logged_in(consumer).get(reverse("complaints:complaint-new"))
     assert response.status_code == 200
     assert b'name="paid"' in response.content
     assert b'name="order_number"' not in response.content
 
 
 def test_filing_form_renders_for_a_consumer_who_paid(logged_in, consumer, platform):
-    response = logged_in(consumer).get("/complaints/new/?paid=yes")
+    response = logged_in(consumer).get(reverse("complaints:complaint-new") + "?paid=yes")
     assert response.status_code == 200
     assert b'name="order_number"' in response.content
     assert platform.name.encode() in response.content
@@ -120,38 +121,38 @@ def test_filing_form_renders_for_a_consumer_who_paid(logged_in, consumer, platfo
 @pytest.mark.parametrize("role", ["agent", "regulator"])
 def test_filing_page_is_forbidden_for_staff_and_regulators(request, logged_in, role):
     client = logged_in(request.getfixturevalue(role))
-    assert client.get("/complaints/new/?paid=yes").status_code == 403
-    response = client.post("/complaints/new/", filing_post(request.getfixturevalue("platform")))
+    assert client.get(reverse("complaints:complaint-new") + "?paid=yes").status_code == 403
+    response = client.post(reverse("complaints:complaint-new"), filing_post(request.getfixturevalue("platform")))
     assert response.status_code == 403
     assert b"Only consumers file complaints" in response.content
     assert not Complaint.objects.exists()
 
 
 def test_filing_page_needs_a_login(client):
-    response = client.get("/complaints/new/?paid=yes")
+    response = client.get(reverse("complaints:complaint-new") + "?paid=yes")
     assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/login/")
+    assert response["Location"].startswith(reverse("portal:login"))
 
 
 def test_payment_not_taken_leads_to_guidance_without_a_form(logged_in, consumer):
     client = logged_in(consumer)
-    response = client.get("/complaints/new/?paid=no", follow=True)
-    assert response.redirect_chain[-1][0] == "/complaints/new/payment-not-taken/"
-    assert b"<form method=\"post\" action=\"/complaints/new/\"" not in response.content
+    response = client.get(reverse("complaints:complaint-new") + "?paid=no", follow=True)
+    assert response.redirect_chain[-1][0] == reverse("complaints:complaint-payment-not-taken")
+    assert f'<form method="post" action="{reverse("complaints:complaint-new")}"'.encode() not in response.content
     assert b'name="order_number"' not in response.content
     assert b"payment channel" in response.content.lower()
 
 
 def test_payment_not_taken_guidance_is_public(client):
-    assert client.get("/complaints/new/payment-not-taken/").status_code == 200
+    assert client.get(reverse("complaints:complaint-payment-not-taken")).status_code == 200
 
 
 @pytest.mark.dated
 def test_valid_filing_files_and_redirects_to_detail_with_the_reference(logged_in, consumer, platform):
-    response = logged_in(consumer).post("/complaints/new/", filing_post(platform))
+    response = logged_in(consumer).post(reverse("complaints:complaint-new"), filing_post(platform))
     complaint = Complaint.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == f"/complaints/{complaint.pk}/"
+    assert response["Location"] == reverse("complaints:complaint-detail", args=[complaint.pk])
     assert complaint.consumer == consumer and complaint.platform == platform
     assert complaint.status == Status.AWAITING_PLATFORM
     assert any(complaint.reference in text for text in message_texts(response))
@@ -160,9 +161,9 @@ def test_valid_filing_files_and_redirects_to_detail_with_the_reference(logged_in
 def test_filing_over_the_rate_keeps_the_form_and_says_when_to_try_again(logged_in, consumer, platform, monkeypatch):
     monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "filing", "1/hour")
     client = logged_in(consumer)
-    assert client.post("/complaints/new/", filing_post(platform)).status_code == 302
+    assert client.post(reverse("complaints:complaint-new"), filing_post(platform)).status_code == 302
 
-    response = client.post("/complaints/new/", filing_post(platform, order_number="DD20261125002"))
+    response = client.post(reverse("complaints:complaint-new"), filing_post(platform, order_number="DD20261125002"))
 
     assert response.status_code == 429
     assert "Try again in 60 minutes" in response.content.decode()
@@ -172,10 +173,12 @@ def test_filing_over_the_rate_keeps_the_form_and_says_when_to_try_again(logged_i
 
 def test_web_and_api_filings_draw_on_one_allowance(logged_in, consumer, platform, monkeypatch):
     monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "filing", "1/hour")
-    assert logged_in(consumer).post("/complaints/new/", filing_post(platform)).status_code == 302
+    assert logged_in(consumer).post(reverse("complaints:complaint-new"), filing_post(platform)).status_code == 302
 
     response = client_for(consumer).post(
-        "/api/v1/complaints/", {**api_filing(platform), "order_number": "DD20261125003"}, format="json"
+        reverse("complaints_api:complaint-list"),
+        {**api_filing(platform), "order_number": "DD20261125003"},
+        format="json",
     )
 
     assert response.status_code == 429
@@ -184,20 +187,20 @@ def test_web_and_api_filings_draw_on_one_allowance(logged_in, consumer, platform
 def test_an_invalid_form_does_not_use_the_allowance(logged_in, consumer, platform, monkeypatch):
     monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "filing", "1/hour")
     client = logged_in(consumer)
-    assert client.post("/complaints/new/", filing_post(platform, amount="")).status_code == 200
+    assert client.post(reverse("complaints:complaint-new"), filing_post(platform, amount="")).status_code == 200
 
-    assert client.post("/complaints/new/", filing_post(platform)).status_code == 302
+    assert client.post(reverse("complaints:complaint-new"), filing_post(platform)).status_code == 302
 
 
 @pytest.mark.dated
 def test_time_paid_is_read_as_beijing_time(logged_in, consumer, platform):
-    logged_in(consumer).post("/complaints/new/", filing_post(platform, paid_at="2026-10-01T09:30"))
+    logged_in(consumer).post(reverse("complaints:complaint-new"), filing_post(platform, paid_at="2026-10-01T09:30"))
     paid_at = Complaint.objects.get().paid_at.astimezone(SHANGHAI)
     assert (paid_at.year, paid_at.month, paid_at.day, paid_at.hour, paid_at.minute) == (2026, 10, 1, 9, 30)
 
 
 def test_unlisted_platform_is_filed_for_triage_with_its_name(logged_in, consumer):
-    response = logged_in(consumer).post("/complaints/new/", filing_post(
+    response = logged_in(consumer).post(reverse("complaints:complaint-new"), filing_post(
         None, unregistered_platform_name="某小众卡盟", unregistered_platform_url="https://xiaozhong.example.cn",
     ))
     complaint = Complaint.objects.get()
@@ -207,7 +210,7 @@ def test_unlisted_platform_is_filed_for_triage_with_its_name(logged_in, consumer
 
 def test_unregistered_fields_are_ignored_when_a_listed_platform_is_chosen(logged_in, consumer, platform):
     post = filing_post(platform, unregistered_platform_name="typed anyway")
-    logged_in(consumer).post("/complaints/new/", post)
+    logged_in(consumer).post(reverse("complaints:complaint-new"), post)
     assert Complaint.objects.get().unregistered_platform_name == ""
 
 
@@ -227,7 +230,7 @@ def test_field_errors_re_render_the_form_and_store_nothing(logged_in, consumer, 
         name: shanghai_input(timezone.now() + value) if isinstance(value, timedelta) else value
         for name, value in overrides.items()
     }
-    response = logged_in(consumer).post("/complaints/new/", filing_post(platform, **overrides))
+    response = logged_in(consumer).post(reverse("complaints:complaint-new"), filing_post(platform, **overrides))
     assert response.status_code == 200
     assert response.context["form"].errors[field]
     assert b'class="errorlist' in response.content
@@ -237,10 +240,10 @@ def test_field_errors_re_render_the_form_and_store_nothing(logged_in, consumer, 
 def test_duplicate_open_complaint_shows_a_link_to_the_existing_one(logged_in, consumer, platform):
     existing = file_complaint(consumer, platform, order_number="DD20261125001")
     post = filing_post(platform, order_number="DD20261125001")
-    response = logged_in(consumer).post("/complaints/new/", post)
+    response = logged_in(consumer).post(reverse("complaints:complaint-new"), post)
     assert response.status_code == 409
     assert existing.reference.encode() in response.content
-    assert f'href="/complaints/{existing.pk}/"'.encode() in response.content
+    assert f'href="{reverse("complaints:complaint-detail", args=[existing.pk])}"'.encode() in response.content
     assert Complaint.objects.count() == 1
 
 
@@ -248,7 +251,7 @@ def test_evidence_files_chosen_on_the_filing_form_are_stored_with_their_hashes(l
     png = png_bytes()
     post = filing_post(platform, evidence_files=[upload(png, "order.png"), upload(PDF, "voucher.pdf")],
                        evidence_kind=EvidenceKind.PAYMENT_VOUCHER)
-    logged_in(consumer).post("/complaints/new/", post)
+    logged_in(consumer).post(reverse("complaints:complaint-new"), post)
     stored = list(Complaint.objects.get().evidence.order_by("original_name"))
     assert [item.original_name for item in stored] == ["order.png", "voucher.pdf"]
     assert {item.kind for item in stored} == {EvidenceKind.PAYMENT_VOUCHER}
@@ -261,9 +264,9 @@ def test_disguised_executable_on_the_filing_form_files_the_complaint_but_stores_
 ):
     files = [upload(png_bytes(), "ok.png"), upload(DISGUISED_EXE, "pay.png")]
     post = filing_post(platform, evidence_files=files)
-    response = logged_in(consumer).post("/complaints/new/", post)
+    response = logged_in(consumer).post(reverse("complaints:complaint-new"), post)
     complaint = Complaint.objects.get()
-    assert response["Location"] == f"/complaints/{complaint.pk}/"
+    assert response["Location"] == reverse("complaints:complaint-detail", args=[complaint.pk])
     assert not Evidence.objects.exists()
     assert any("evidence files were not stored" in text for text in message_texts(response))
 
@@ -274,14 +277,14 @@ def test_disguised_executable_on_the_filing_form_files_the_complaint_but_stores_
 def test_list_shows_own_complaints_only(logged_in, consumer, other_consumer, platform):
     mine = file_complaint(consumer, platform)
     theirs = file_complaint(other_consumer, platform)
-    response = logged_in(consumer).get("/complaints/")
+    response = logged_in(consumer).get(reverse("complaints:complaint-list"))
     assert mine.reference.encode() in response.content
     assert theirs.reference.encode() not in response.content
 
 
 @pytest.mark.dated
 def test_list_shows_the_next_due_time_of_a_running_clock(logged_in, consumer, complaint):
-    response = logged_in(consumer).get("/complaints/")
+    response = logged_in(consumer).get(reverse("complaints:complaint-list"))
     row = response.context["complaints"][0]
     assert row.next_due_at == complaint.deadlines.get(kind="first_response").due_at
 
@@ -291,27 +294,30 @@ def test_list_filters_by_status(logged_in, consumer, platform):
     withdrawn = file_complaint(consumer, platform)
     services.complaint_withdraw(complaint_id=withdrawn.pk, by=consumer)
     client = logged_in(consumer)
-    assert [c.pk for c in client.get("/complaints/").context["complaints"]] == [open_one.pk]
-    assert [c.pk for c in client.get("/complaints/?status=withdrawn").context["complaints"]] == [withdrawn.pk]
-    assert len(client.get("/complaints/?status=all").context["complaints"]) == 2
+    assert [c.pk for c in client.get(reverse("complaints:complaint-list")).context["complaints"]] == [open_one.pk]
+    url = reverse("complaints:complaint-list")
+    assert [c.pk for c in client.get(url + "?status=withdrawn").context["complaints"]] == [withdrawn.pk]
+    assert len(client.get(reverse("complaints:complaint-list") + "?status=all").context["complaints"]) == 2
 
 
 def test_empty_list_invites_to_file(logged_in, consumer):
-    response = logged_in(consumer).get("/complaints/")
-    assert b'href="/complaints/new/"' in response.content
+    response = logged_in(consumer).get(reverse("complaints:complaint-list"))
+    assert f'href="{reverse("complaints:complaint-new")}"'.encode() in response.content
     assert response.context["has_any_complaint"] is False
 
 
-@pytest.mark.parametrize(("role", "target"), [("agent", "/complaints/inbox/"), ("regulator", "/dashboard/")])
+@pytest.mark.parametrize(
+    ("role", "target"), [("agent", "complaints:inbox-list"), ("regulator", "regulation:dashboard-home")]
+)
 def test_list_sends_staff_and_regulators_to_their_own_pages(request, logged_in, role, target):
-    response = logged_in(request.getfixturevalue(role)).get("/complaints/")
-    assert (response.status_code, response["Location"]) == (302, target)
+    response = logged_in(request.getfixturevalue(role)).get(reverse("complaints:complaint-list"))
+    assert (response.status_code, response["Location"]) == (302, reverse(target))
 
 
 def test_list_is_paginated_by_25(logged_in, consumer, platform):
     for _ in range(26):
         file_complaint(consumer, platform)
-    response = logged_in(consumer).get("/complaints/?page=2")
+    response = logged_in(consumer).get(reverse("complaints:complaint-list") + "?page=2")
     assert len(response.context["complaints"]) == 1
 
 
@@ -323,7 +329,7 @@ def test_list_query_count_does_not_grow_with_complaints(logged_in, consumer, dja
         while Complaint.objects.filter(consumer=consumer).count() < total:
             file_complaint(consumer, platform)
         with django_assert_max_num_queries(6) as captured:
-            response = client.get("/complaints/")
+            response = client.get(reverse("complaints:complaint-list"))
         assert len(response.context["complaints"]) == total
         counts.append(len(captured))
     assert counts[0] == counts[1]
@@ -334,12 +340,13 @@ def test_list_query_count_does_not_grow_with_complaints(logged_in, consumer, dja
 
 @pytest.mark.parametrize("role", ["other_consumer", "other_agent"])
 def test_detail_is_missing_for_other_tenants(request, logged_in, complaint, role):
-    assert logged_in(request.getfixturevalue(role)).get(f"/complaints/{complaint.pk}/").status_code == 404
+    url = reverse("complaints:complaint-detail", args=[complaint.pk])
+    assert logged_in(request.getfixturevalue(role)).get(url).status_code == 404
 
 
 @pytest.mark.parametrize("role", ["consumer", "agent", "regulator"])
 def test_detail_opens_for_owner_own_platform_staff_and_regulator(request, logged_in, complaint, role):
-    response = logged_in(request.getfixturevalue(role)).get(f"/complaints/{complaint.pk}/")
+    response = logged_in(request.getfixturevalue(role)).get(reverse("complaints:complaint-detail", args=[complaint.pk]))
     assert response.status_code == 200
     assert complaint.reference.encode() in response.content
     assert f'class="badge badge-{complaint.status}"'.encode() in response.content
@@ -347,36 +354,36 @@ def test_detail_opens_for_owner_own_platform_staff_and_regulator(request, logged
 
 def test_consumer_never_sees_internal_notes(logged_in, consumer, agent, complaint):
     services.complaint_add_note(complaint_id=complaint.pk, by=agent, text="内部：供应商库存不足")
-    response = logged_in(consumer).get(f"/complaints/{complaint.pk}/")
+    response = logged_in(consumer).get(reverse("complaints:complaint-detail", args=[complaint.pk]))
     assert "供应商库存不足".encode() not in response.content
     assert response.context["internal_notes"] is None
 
 
 def test_platform_staff_see_internal_notes_and_consumer_contact(logged_in, consumer, agent, complaint):
     services.complaint_add_note(complaint_id=complaint.pk, by=agent, text="内部：供应商库存不足")
-    response = logged_in(agent).get(f"/complaints/{complaint.pk}/")
+    response = logged_in(agent).get(reverse("complaints:complaint-detail", args=[complaint.pk]))
     assert "供应商库存不足".encode() in response.content
     assert consumer.email.encode() in response.content
-    assert f'href="/complaints/{complaint.pk}/respond/"'.encode() in response.content
+    assert f'href="{reverse("complaints:respond-complaint", args=[complaint.pk])}"'.encode() in response.content
 
 
 def test_consumer_does_not_see_own_contact_block(logged_in, consumer, complaint):
-    response = logged_in(consumer).get(f"/complaints/{complaint.pk}/")
+    response = logged_in(consumer).get(reverse("complaints:complaint-detail", args=[complaint.pk]))
     assert response.context["shows_contact"] is False
 
 
 def test_regulator_reading_personal_data_is_logged(logged_in, regulator, complaint):
-    response = logged_in(regulator).get(f"/complaints/{complaint.pk}/")
+    response = logged_in(regulator).get(reverse("complaints:complaint-detail", args=[complaint.pk]))
     assert complaint.consumer.email.encode() in response.content
     assert AccessLog.objects.filter(
         user=regulator, action="personal_data_read", object_id=str(complaint.pk)
     ).exists()
-    assert f"/admin/complaints/complaint/{complaint.pk}/change/".encode() in response.content
+    assert reverse("admin:complaints_complaint_change", args=[complaint.pk]).encode() in response.content
 
 
 @pytest.mark.dated
 def test_detail_shows_clocks_with_countdown_and_verified_chain(logged_in, consumer, complaint):
-    response = logged_in(consumer).get(f"/complaints/{complaint.pk}/")
+    response = logged_in(consumer).get(reverse("complaints:complaint-detail", args=[complaint.pk]))
     clocks = response.context["clocks"]
     assert {row.clock.kind for row in clocks} == {"first_response", "resolution", "hard_limit"}
     assert all(row.countdown.startswith("in ") for row in clocks)
@@ -406,7 +413,7 @@ def test_detail_query_count_does_not_grow_with_events_and_evidence(
             files=[(upload(png_bytes(), f"shot{n}.png"), EvidenceKind.CHAT_LOG) for n in range(files)],
         )
         with django_assert_max_num_queries(10) as captured:
-            response = client.get(f"/complaints/{complaint.pk}/")
+            response = client.get(reverse("complaints:complaint-detail", args=[complaint.pk]))
         assert len(response.context["evidence"]) == files
         counts.append(len(captured))
     assert counts[0] == counts[1]
@@ -417,15 +424,16 @@ def test_detail_query_count_does_not_grow_with_events_and_evidence(
 
 def test_consumer_accepts_the_answer_with_a_rating(logged_in, consumer, agent, complaint):
     answered(complaint, agent)
-    response = logged_in(consumer).post(f"/complaints/{complaint.pk}/accept/", {"rating": "4"})
+    response = logged_in(consumer).post(reverse("complaints:complaint-accept", args=[complaint.pk]), {"rating": "4"})
     complaint.refresh_from_db()
-    assert response["Location"] == f"/complaints/{complaint.pk}/"
+    assert response["Location"] == reverse("complaints:complaint-detail", args=[complaint.pk])
     assert (complaint.status, complaint.rating) == (Status.RESOLVED, 4)
 
 
 def test_consumer_disputes_the_answer(logged_in, consumer, agent, complaint):
     answered(complaint, agent)
-    logged_in(consumer).post(f"/complaints/{complaint.pk}/dispute/", {"reason": "退款金额不对，少退了。"})
+    url = reverse("complaints:complaint-dispute", args=[complaint.pk])
+    logged_in(consumer).post(url, {"reason": "退款金额不对，少退了。"})
     complaint.refresh_from_db()
     assert (complaint.status, complaint.dispute_reason) == (Status.DISPUTED, "退款金额不对，少退了。")
 
@@ -433,20 +441,21 @@ def test_consumer_disputes_the_answer(logged_in, consumer, agent, complaint):
 def test_consumer_escalates_a_disputed_complaint(logged_in, consumer, agent, complaint):
     answered(complaint, agent)
     services.complaint_dispute(complaint_id=complaint.pk, by=consumer, reason="退款没有到账")
-    logged_in(consumer).post(f"/complaints/{complaint.pk}/escalate/", {"reason": "平台不再回复"})
+    logged_in(consumer).post(reverse("complaints:complaint-escalate", args=[complaint.pk]), {"reason": "平台不再回复"})
     complaint.refresh_from_db()
     assert complaint.status == Status.ESCALATED
 
 
 def test_consumer_withdraws(logged_in, consumer, complaint):
-    response = logged_in(consumer).post(f"/complaints/{complaint.pk}/withdraw/", {"reason": "已自行解决"})
+    url = reverse("complaints:complaint-withdraw", args=[complaint.pk])
+    response = logged_in(consumer).post(url, {"reason": "已自行解决"})
     complaint.refresh_from_db()
     assert complaint.status == Status.WITHDRAWN
-    assert response["Location"] == f"/complaints/{complaint.pk}/"
+    assert response["Location"] == reverse("complaints:complaint-detail", args=[complaint.pk])
 
 
 def test_illegal_move_is_explained_and_changes_nothing(logged_in, consumer, complaint):
-    response = logged_in(consumer).post(f"/complaints/{complaint.pk}/accept/", {"rating": "5"})
+    response = logged_in(consumer).post(reverse("complaints:complaint-accept", args=[complaint.pk]), {"rating": "5"})
     complaint.refresh_from_db()
     assert response.status_code == 302
     assert complaint.status == Status.AWAITING_PLATFORM
@@ -455,7 +464,8 @@ def test_illegal_move_is_explained_and_changes_nothing(logged_in, consumer, comp
 
 @pytest.mark.dated
 def test_escalating_before_any_deadline_is_missed_is_explained(logged_in, consumer, complaint):
-    response = logged_in(consumer).post(f"/complaints/{complaint.pk}/escalate/", {"reason": "等太久了"})
+    url = reverse("complaints:complaint-escalate", args=[complaint.pk])
+    response = logged_in(consumer).post(url, {"reason": "等太久了"})
     complaint.refresh_from_db()
     assert complaint.status == Status.AWAITING_PLATFORM
     assert any("still has time" in text for text in message_texts(response))
@@ -463,38 +473,39 @@ def test_escalating_before_any_deadline_is_missed_is_explained(logged_in, consum
 
 def test_invalid_action_form_is_explained(logged_in, consumer, agent, complaint):
     answered(complaint, agent)
-    response = logged_in(consumer).post(f"/complaints/{complaint.pk}/dispute/", {"reason": ""})
+    response = logged_in(consumer).post(reverse("complaints:complaint-dispute", args=[complaint.pk]), {"reason": ""})
     complaint.refresh_from_db()
     assert complaint.status == Status.AWAITING_CONSUMER
     assert message_texts(response)
 
 
 def test_other_consumer_cannot_act_on_a_complaint(logged_in, other_consumer, complaint):
-    response = logged_in(other_consumer).post(f"/complaints/{complaint.pk}/withdraw/", {})
+    response = logged_in(other_consumer).post(reverse("complaints:complaint-withdraw", args=[complaint.pk]), {})
     complaint.refresh_from_db()
     assert response.status_code == 404
     assert complaint.status == Status.AWAITING_PLATFORM
 
 
 def test_actions_answer_only_post(logged_in, consumer, complaint):
-    assert logged_in(consumer).get(f"/complaints/{complaint.pk}/withdraw/").status_code == 405
+    assert logged_in(consumer).get(reverse("complaints:complaint-withdraw", args=[complaint.pk])).status_code == 405
 
 
 def test_consumer_supplies_requested_information(logged_in, consumer, agent, complaint):
     services.complaint_request_info(complaint_id=complaint.pk, by=agent, message="请提供游戏内角色ID")
     client = logged_in(consumer)
-    assert "请提供游戏内角色ID".encode() in client.get(f"/complaints/{complaint.pk}/").content
-    client.post(f"/complaints/{complaint.pk}/supply-info/", {"message": "角色ID 12345678"})
+    url = reverse("complaints:complaint-detail", args=[complaint.pk])
+    assert "请提供游戏内角色ID".encode() in client.get(url).content
+    client.post(reverse("complaints:complaint-supply-info", args=[complaint.pk]), {"message": "角色ID 12345678"})
     complaint.refresh_from_db()
     assert complaint.status == Status.AWAITING_PLATFORM
 
 
 def test_consumer_publishes_and_unpublishes_the_redacted_description(logged_in, consumer, complaint):
     client = logged_in(consumer)
-    client.post(f"/complaints/{complaint.pk}/publication/", {"consent": "on"})
+    client.post(reverse("complaints:complaint-publication", args=[complaint.pk]), {"consent": "on"})
     complaint.refresh_from_db()
     assert complaint.publish_consent and complaint.public_narrative
-    client.post(f"/complaints/{complaint.pk}/publication/", {})
+    client.post(reverse("complaints:complaint-publication", args=[complaint.pk]), {})
     complaint.refresh_from_db()
     assert (complaint.publish_consent, complaint.public_narrative) == (False, "")
 
@@ -503,28 +514,28 @@ def test_consumer_publishes_and_unpublishes_the_redacted_description(logged_in, 
 
 
 def test_evidence_upload_stores_several_files_and_returns_to_detail(logged_in, consumer, complaint):
-    response = logged_in(consumer).post(f"/complaints/{complaint.pk}/evidence/", {
+    response = logged_in(consumer).post(reverse("complaints:complaint-evidence-add", args=[complaint.pk]), {
         "evidence_files": [upload(png_bytes(), "a.png"), upload(PDF, "b.pdf")], "evidence_kind": "chat_log",
     })
-    assert response["Location"] == f"/complaints/{complaint.pk}/"
+    assert response["Location"] == reverse("complaints:complaint-detail", args=[complaint.pk])
     assert complaint.evidence.count() == 2
 
 
 def test_evidence_upload_answers_json_for_the_page_uploader(logged_in, consumer, complaint):
     response = logged_in(consumer).post(
-        f"/complaints/{complaint.pk}/evidence/",
+        reverse("complaints:complaint-evidence-add", args=[complaint.pk]),
         {"evidence_files": [upload(png_bytes(), "a.png")], "evidence_kind": "order_screenshot"},
         headers={"accept": "application/json"},
     )
     assert response.status_code == 201
     [item] = response.json()["evidence"]
     assert item["sha256"] == complaint.evidence.get().sha256
-    assert item["download_url"] == f"/complaints/evidence/{item['id']}/download/"
+    assert item["download_url"] == reverse("complaints:complaint-evidence-download", args=[item["id"]])
 
 
 def test_disguised_executable_upload_is_refused_in_json_and_nothing_is_stored(logged_in, consumer, complaint):
     response = logged_in(consumer).post(
-        f"/complaints/{complaint.pk}/evidence/",
+        reverse("complaints:complaint-evidence-add", args=[complaint.pk]),
         {"evidence_files": [upload(png_bytes(), "a.png"), upload(DISGUISED_EXE, "receipt.png")],
          "evidence_kind": "order_screenshot"},
         headers={"accept": "application/json"},
@@ -537,7 +548,7 @@ def test_disguised_executable_upload_is_refused_in_json_and_nothing_is_stored(lo
 def test_evidence_on_a_finished_complaint_is_refused_with_409_in_json(logged_in, consumer, complaint):
     services.complaint_withdraw(complaint_id=complaint.pk, by=consumer)
     response = logged_in(consumer).post(
-        f"/complaints/{complaint.pk}/evidence/",
+        reverse("complaints:complaint-evidence-add", args=[complaint.pk]),
         {"evidence_files": [upload(png_bytes(), "a.png")], "evidence_kind": "order_screenshot"},
         headers={"accept": "application/json"},
     )
@@ -554,7 +565,7 @@ def evidence(consumer, complaint):
 
 
 def test_evidence_download_is_an_attachment_never_sniffed(logged_in, consumer, evidence):
-    response = logged_in(consumer).get(f"/complaints/evidence/{evidence.pk}/download/")
+    response = logged_in(consumer).get(reverse("complaints:complaint-evidence-download", args=[evidence.pk]))
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
     assert response["X-Content-Type-Options"] == "nosniff"
@@ -564,23 +575,24 @@ def test_evidence_download_is_an_attachment_never_sniffed(logged_in, consumer, e
 @pytest.mark.parametrize("role", ["other_consumer", "other_agent"])
 def test_evidence_download_and_thumbnail_are_missing_for_others(request, logged_in, evidence, role):
     client = logged_in(request.getfixturevalue(role))
-    assert client.get(f"/complaints/evidence/{evidence.pk}/download/").status_code == 404
-    assert client.get(f"/complaints/evidence/{evidence.pk}/thumbnail/").status_code == 404
+    assert client.get(reverse("complaints:complaint-evidence-download", args=[evidence.pk])).status_code == 404
+    assert client.get(reverse("complaints:complaint-evidence-thumbnail", args=[evidence.pk])).status_code == 404
 
 
 def test_evidence_thumbnail_is_a_png_for_own_platform_staff(logged_in, agent, evidence):
-    response = logged_in(agent).get(f"/complaints/evidence/{evidence.pk}/thumbnail/")
+    response = logged_in(agent).get(reverse("complaints:complaint-evidence-thumbnail", args=[evidence.pk]))
     assert (response.status_code, response["Content-Type"]) == (200, "image/png")
 
 
 def test_detail_lists_evidence_with_hash_thumbnail_and_download(logged_in, consumer, complaint, evidence):
-    response = logged_in(consumer).get(f"/complaints/{complaint.pk}/")
+    response = logged_in(consumer).get(reverse("complaints:complaint-detail", args=[complaint.pk]))
     assert evidence.sha256.encode() in response.content
-    assert f"/complaints/evidence/{evidence.pk}/thumbnail/".encode() in response.content
-    assert f"/complaints/evidence/{evidence.pk}/download/".encode() in response.content
+    assert reverse("complaints:complaint-evidence-thumbnail", args=[evidence.pk]).encode() in response.content
+    assert reverse("complaints:complaint-evidence-download", args=[evidence.pk]).encode() in response.content
 
 
 def test_another_consumer_is_still_a_stranger_to_evidence_after_filing_their_own(logged_in, evidence):
     stranger = ConsumerFactory()
     file_complaint(stranger)
-    assert logged_in(stranger).get(f"/complaints/evidence/{evidence.pk}/download/").status_code == 404
+    url = reverse("complaints:complaint-evidence-download", args=[evidence.pk])
+    assert logged_in(stranger).get(url).status_code == 404

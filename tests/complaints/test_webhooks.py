@@ -12,6 +12,7 @@ from unittest import mock
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from complaints import services as complaint_services
@@ -186,7 +187,7 @@ def test_the_delivery_log_shows_deliveries_to_the_manager_only(client, receiver,
                                                                platform, django_capture_on_commit_callbacks):
     receiver.status = 500
     file_and_deliver(platform, django_capture_on_commit_callbacks)
-    url = f"/workspace/webhooks/{endpoint.pk}/deliveries/"
+    url = reverse("complaints:workspace-webhook-deliveries", args=[endpoint.pk])
     client.force_login(manager)
     html = client.get(url).content.decode()
     assert "complaint.created" in html and "500" in html

@@ -5,6 +5,7 @@ from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from complaints import services as complaint_services
 from complaints.models import DeliveryStatus, WebhookDelivery
@@ -18,11 +19,11 @@ pytestmark = pytest.mark.django_db
 
 def test_agent_sees_profile_and_platform_overview_without_management(agent_client, agent, platform):
     file_complaint(platform=platform)
-    response = agent_client.get("/workspace/")
+    response = agent_client.get(reverse("complaints:workspace-home"))
     html = response.content.decode()
     assert response.status_code == 200
     assert agent.username in html and response.context["overview"]["open"] == 1
-    assert "/workspace/api-keys/" not in html
+    assert reverse("platforms:workspace-api-keys") not in html
 
 
 def test_deactivate_switches_off_the_account_and_unassigns_its_open_complaints(
@@ -30,7 +31,7 @@ def test_deactivate_switches_off_the_account_and_unassigns_its_open_complaints(
 ):
     complaint = file_complaint(platform=platform)
     complaint_services.complaint_assign(complaint_ids=[complaint.pk], by=manager, assignee=agent)
-    response = manager_client.post(f"/workspace/staff/{agent.pk}/deactivate/")
+    response = manager_client.post(reverse("platforms:workspace-staff-deactivate", args=[agent.pk]))
     assert response.status_code == 302
     agent.refresh_from_db(), complaint.refresh_from_db()
     assert agent.is_active is False and complaint.assigned_to is None
@@ -51,17 +52,17 @@ def test_deactivation_rolls_back_when_its_complaints_cannot_be_unassigned(manage
 def test_deactivating_a_webhook_also_cancels_its_pending_deliveries(manager_client, platform):
     endpoint = WebhookEndpointFactory(platform=platform)
     pending = WebhookDelivery.objects.create(endpoint=endpoint, event="complaint.created", payload={})
-    manager_client.post(f"/workspace/webhooks/{endpoint.pk}/deactivate/")
+    manager_client.post(reverse("platforms:workspace-webhook-deactivate", args=[endpoint.pk]))
     endpoint.refresh_from_db(), pending.refresh_from_db()
     assert endpoint.is_active is False and pending.status == DeliveryStatus.FAILED
 
 
 def test_send_test_queues_a_ping_delivery_and_shows_the_log(manager_client, platform):
     endpoint = WebhookEndpointFactory(platform=platform)
-    response = manager_client.post(f"/workspace/webhooks/{endpoint.pk}/test/", follow=True)
+    response = manager_client.post(reverse("complaints:workspace-webhook-test", args=[endpoint.pk]), follow=True)
     delivery = WebhookDelivery.objects.get()
     assert (delivery.endpoint, delivery.event) == (endpoint, WEBHOOK_TEST_EVENT)
-    assert response.request["PATH_INFO"] == f"/workspace/webhooks/{endpoint.pk}/deliveries/"
+    assert response.request["PATH_INFO"] == reverse("complaints:workspace-webhook-deliveries", args=[endpoint.pk])
 
 
 def test_a_ping_delivery_is_a_valid_row_but_not_an_event_to_subscribe_to(manager, platform):
@@ -81,7 +82,7 @@ def test_send_test_to_a_deactivated_webhook_is_refused(manager, platform):
 def test_delivery_log_is_paginated_with_constant_queries(manager_client, platform, django_assert_max_num_queries):
     endpoint = WebhookEndpointFactory(platform=platform)
     WebhookDelivery.objects.create(endpoint=endpoint, event="complaint.created", payload={})
-    url = f"/workspace/webhooks/{endpoint.pk}/deliveries/"
+    url = reverse("complaints:workspace-webhook-deliveries", args=[endpoint.pk])
     with django_assert_max_num_queries(10) as few:
         manager_client.get(url)
     WebhookDelivery.objects.bulk_create(

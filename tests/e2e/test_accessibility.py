@@ -49,6 +49,7 @@ def pages_per_role() -> dict:
         decision="警告，责令改正。",
         complaint_ids=[complaint.pk],
     )
+    # Addresses as a visitor types or follows them (like the story's), so they stay literal.
     return {
         None: ["/", "/accounts/login/", "/accounts/register/", "/platforms/", "/platforms/xingchen/", "/no-such-page/"],
         consumer: ["/complaints/new/", "/complaints/new/?paid=yes", "/complaints/", f"/complaints/{complaint.pk}/"],

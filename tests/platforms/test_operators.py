@@ -1,6 +1,7 @@
 """Regrouping platforms into operators by shared ICP filing, licence code, domain or payment account."""
 
 import pytest
+from django.urls import reverse
 
 from platforms.models import Operator, Platform
 from platforms.operators import operators_regroup
@@ -84,7 +85,7 @@ def test_regroup_action_in_the_admin(client, regulator):
     first = PlatformFactory(domain="same.example.cn")
     second = PlatformFactory(domain="same.example.cn")
     client.force_login(regulator)
-    response = client.post("/admin/platforms/platform/",
+    response = client.post(reverse("admin:platforms_platform_changelist"),
                            {"action": "regroup_operators", "_selected_action": [first.pk]})
     assert response.status_code == 302
     assert operator_of(first) == operator_of(second) is not None

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from complaints.models import DeliveryStatus, WebhookDelivery
@@ -12,12 +13,20 @@ from tests.fixtures_roles import client_for
 
 pytestmark = pytest.mark.django_db
 
-LIST_URL = "/api/v1/platform/webhooks/"
+LIST_URL = reverse("platforms_api:webhook-list")
 HTTPS_HOOK = "https://hooks.example.cn/complaints"
 
 
+# Deactivating is a platforms API route; the test send and the delivery log belong to complaints, which owns deliveries.
+WEBHOOK_URL_NAMES = {
+    "deactivate": "platforms_api:webhook-deactivate",
+    "test": "complaints_api:webhook-test",
+    "deliveries": "complaints_api:webhook-deliveries",
+}
+
+
 def webhook_url(endpoint: WebhookEndpoint, action: str) -> str:
-    return f"{LIST_URL}{endpoint.pk}/{action}/"
+    return reverse(WEBHOOK_URL_NAMES[action], args=[endpoint.pk])
 
 
 def add_deliveries(endpoint: WebhookEndpoint, count: int) -> list[WebhookDelivery]:

@@ -134,7 +134,7 @@ def test_healthz_runs_no_query(client, django_assert_num_queries):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics"])
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics"])  # the fixed paths the probes are set up with
 def test_probes_are_not_redirected_to_https(client, settings, media_root, path):
     settings.SECURE_SSL_REDIRECT = True
 

@@ -75,8 +75,8 @@ def test_dashboard_shows_totals_trend_ranking_and_offenders(client, regulator, o
     assert response.status_code == 200
     assert response.context["totals"].complaints == 2
     assert '<svg class="chart"' in html and '<title id="trend-chart-title">' in html
-    assert f"/admin/complaints/complaint/?platform__id__exact={offender.pk}" in html
-    assert f"/penalties/new/?platform={offender.slug}" in html
+    assert reverse("admin:complaints_complaint_changelist") + f"?platform__id__exact={offender.pk}" in html
+    assert reverse("regulation:penalty-new") + f"?platform={offender.slug}" in html
     assert [o.stats.platform for o in response.context["platform_offenders"]] == [offender]
     assert SCORECARD_VERSION in html
     assert reverse("regulation:dashboard-scorecard") in html

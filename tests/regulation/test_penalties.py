@@ -211,7 +211,7 @@ def api_payload(platform, **overrides):
 
 def test_regulator_issues_through_the_api(regulator, platform, complaint):
     payload = api_payload(platform, complaints=[complaint.pk])
-    response = client_for(regulator).post("/api/v1/penalties/", payload, format="json")
+    response = client_for(regulator).post(reverse("regulation_api:penalty-list"), payload, format="json")
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["number"].endswith("第0001号") and body["id"] == Penalty.objects.get().pk
@@ -219,15 +219,16 @@ def test_regulator_issues_through_the_api(regulator, platform, complaint):
 
 
 def test_api_field_errors_are_400(regulator, platform):
-    response = client_for(regulator).post("/api/v1/penalties/", api_payload(platform, fine_amount=None),
-                                          format="json")
+    response = client_for(regulator).post(reverse("regulation_api:penalty-list"),
+                                          api_payload(platform, fine_amount=None), format="json")
     assert response.status_code == 400
     assert "fine_amount" in response.json()
 
 
 @pytest.mark.parametrize("role", ["consumer", "agent", "manager"])
 def test_api_issuance_is_403_for_everyone_but_regulators(request, platform, role):
-    response = client_for(request.getfixturevalue(role)).post("/api/v1/penalties/", api_payload(platform),
+    url = reverse("regulation_api:penalty-list")
+    response = client_for(request.getfixturevalue(role)).post(url, api_payload(platform),
                                                               format="json")
     assert response.status_code == 403
     assert not Penalty.objects.exists()
@@ -236,27 +237,27 @@ def test_api_issuance_is_403_for_everyone_but_regulators(request, platform, role
 def test_api_list_shows_staff_and_keys_only_their_platform(regulator, platform, other_platform, agent):
     own, foreign = issue(regulator, platform), issue(regulator, other_platform)
     for client in (client_for(agent), client_for(api_key=make_api_key(platform))):
-        numbers = [row["number"] for row in client.get("/api/v1/penalties/").json()["results"]]
+        numbers = [row["number"] for row in client.get(reverse("regulation_api:penalty-list")).json()["results"]]
         assert numbers == [own.number]
-    assert client_for(regulator).get("/api/v1/penalties/").json()["count"] == 2
+    assert client_for(regulator).get(reverse("regulation_api:penalty-list")).json()["count"] == 2
     assert foreign.pk
 
 
 def test_api_list_is_403_for_consumers(consumer):
-    assert client_for(consumer).get("/api/v1/penalties/").status_code == 403
+    assert client_for(consumer).get(reverse("regulation_api:penalty-list")).status_code == 403
 
 
 def test_api_detail_of_another_platform_is_404(regulator, platform, other_platform, agent):
     foreign = issue(regulator, other_platform)
-    assert client_for(agent).get(f"/api/v1/penalties/{foreign.pk}/").status_code == 404
-    assert client_for(agent).get(f"/api/v1/penalties/{foreign.pk}/notice.pdf").status_code == 404
+    assert client_for(agent).get(reverse("regulation_api:penalty-detail", args=[foreign.pk])).status_code == 404
+    assert client_for(agent).get(reverse("regulation_api:penalty-notice", args=[foreign.pk])).status_code == 404
 
 
 def test_api_list_query_count_does_not_grow(regulator, platform, django_assert_max_num_queries):
     for _ in range(5):
         issue(regulator, platform, complaint_ids=[file_complaint(platform=platform).pk])
     with django_assert_max_num_queries(6):
-        assert client_for(regulator).get("/api/v1/penalties/").status_code == 200
+        assert client_for(regulator).get(reverse("regulation_api:penalty-list")).status_code == 200
 
 
 # --- the notice ------------------------------------------------------------------------------------------
@@ -265,7 +266,7 @@ def test_api_list_query_count_does_not_grow(regulator, platform, django_assert_m
 def test_notice_is_a_pdf_with_the_number_and_chinese_text(regulator, platform, complaint):
     penalty = issue(regulator, platform, kind=PenaltyKind.FINE, fine_amount=Decimal("5000"),
                     complaint_ids=[complaint.pk])
-    response = client_for(regulator).get(f"/api/v1/penalties/{penalty.pk}/notice.pdf")
+    response = client_for(regulator).get(reverse("regulation_api:penalty-notice", args=[penalty.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment;")

@@ -606,7 +606,7 @@ CELLS = [
     for (name, method), row in EXPECTED.items()
     for role, expected in zip(ROLES, row.split(), strict=True)
 ]
-LOGIN_PATH = "/accounts/login/"
+LOGIN_PATH = reverse("portal:login")
 TEXT_TYPES = ("text/", "application/json")
 
 

@@ -12,6 +12,7 @@ from django.core import signals
 from django.core.files.base import ContentFile
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, given, settings
 from rest_framework.authtoken.models import Token
@@ -55,7 +56,7 @@ def connections_kept_across_requests():
 
 @pytest.fixture(scope="module")
 def api_schema(connections_kept_across_requests):
-    return schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+    return schemathesis.openapi.from_wsgi(reverse("portal:schema"), get_wsgi_application())
 
 
 @pytest.fixture

@@ -88,7 +88,7 @@ def upload_rate_two_per_hour(monkeypatch):
 
 def post_evidence(client, complaint):
     return client.post(
-        f"/api/v1/complaints/{complaint.pk}/evidence/",
+        reverse("complaints_api:complaint-evidence", args=[complaint.pk]),
         {"file": image_upload(), "kind": "order_screenshot"},
         format="multipart",
     )
@@ -127,7 +127,7 @@ def test_reading_is_not_throttled_by_the_upload_budget(
     for _attempt in range(3):
         post_evidence(client, complaint)
 
-    assert client.get(f"/api/v1/complaints/{complaint.pk}/").status_code == 200
+    assert client.get(reverse("complaints_api:complaint-detail", args=[complaint.pk])).status_code == 200
 
 
 # --- passwords --------------------------------------------------------------------------------------------
@@ -205,18 +205,19 @@ import django
 django.setup()
 from django.conf import settings
 from django.test import Client, override_settings
+from django.urls import reverse
 
 # The manifest of hashed static names exists only after collectstatic, which a test run does not do.
 plain_static = {{"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 override_settings(STORAGES={{**settings.STORAGES, "staticfiles": plain_static}}).enable()
-response = Client().get("/accounts/login/", HTTP_HOST="{PRODUCTION_HOST}", HTTP_X_FORWARDED_PROTO="https")
+response = Client().get(reverse("portal:login"), HTTP_HOST="{PRODUCTION_HOST}", HTTP_X_FORWARDED_PROTO="https")
 csrf = response.cookies["csrftoken"]
 print(json.dumps({{
     "status": response.status_code,
     "headers": dict(response.headers),
     "csrf_cookie": {{"secure": bool(csrf["secure"]), "httponly": bool(csrf["httponly"])}},
     "session_cookie": {{"secure": settings.SESSION_COOKIE_SECURE, "httponly": settings.SESSION_COOKIE_HTTPONLY}},
-    "plain_http_redirect": Client().get("/", HTTP_HOST="{PRODUCTION_HOST}").status_code,
+    "plain_http_redirect": Client().get(reverse("portal:home"), HTTP_HOST="{PRODUCTION_HOST}").status_code,
 }}))
 """
 
@@ -262,9 +263,11 @@ def csp_directives(header: str) -> dict[str, list[str]]:
     return directives
 
 
-@pytest.mark.parametrize("path", ["/", "/accounts/login/", "/platforms/", "/complaints/new/payment-not-taken/"])
-def test_pages_carry_a_csp_without_inline_script(client, path):
-    response = client.get(path)
+@pytest.mark.parametrize(
+    "url_name", ["portal:home", "portal:login", "regulation:registry-list", "complaints:complaint-payment-not-taken"]
+)
+def test_pages_carry_a_csp_without_inline_script(client, url_name):
+    response = client.get(reverse(url_name))
 
     directives = csp_directives(response["Content-Security-Policy"])
     assert directives["script-src"] == ["'self'"]
@@ -276,7 +279,7 @@ def test_pages_carry_a_csp_without_inline_script(client, path):
 def test_signed_in_pages_carry_the_csp_too(client, consumer, complaint):
     client.force_login(consumer)
 
-    response = client.get(f"/complaints/{complaint.pk}/")
+    response = client.get(reverse("complaints:complaint-detail", args=[complaint.pk]))
 
     assert csp_directives(response["Content-Security-Policy"])["script-src"] == ["'self'"]
 
@@ -336,11 +339,11 @@ def test_evidence_downloads_and_regulator_reads_are_in_the_log_the_regulator_rev
     media_root, client, consumer, agent, regulator, complaint
 ):
     evidence = add_evidence(complaint, consumer, image_upload())[0]
-    client_for(agent).get(f"/api/v1/evidence/{evidence.pk}/download/")
-    client_for(regulator).get(f"/api/v1/complaints/{complaint.pk}/")
+    client_for(agent).get(reverse("complaints_api:evidence-download", args=[evidence.pk]))
+    client_for(regulator).get(reverse("complaints_api:complaint-detail", args=[complaint.pk]))
     client.force_login(regulator)
 
-    changelist = client.get("/admin/portal/accesslog/")
+    changelist = client.get(reverse("admin:portal_accesslog_changelist"))
 
     assert changelist.status_code == 200
     logged = {(entry.actor_label, entry.action, entry.object_id) for entry in AccessLog.objects.all()}
@@ -354,7 +357,7 @@ def test_web_evidence_download_is_logged(media_root, client, consumer, agent, co
     evidence = add_evidence(complaint, consumer, image_upload())[0]
     client.force_login(agent)
 
-    response = client.get(f"/complaints/evidence/{evidence.pk}/download/")
+    response = client.get(reverse("complaints:complaint-evidence-download", args=[evidence.pk]))
 
     assert response.status_code == 200
     assert AccessLog.objects.filter(user=agent, action="evidence_download", object_id=str(evidence.pk)).exists()
@@ -363,12 +366,12 @@ def test_web_evidence_download_is_logged(media_root, client, consumer, agent, co
 def test_access_log_cannot_be_edited_or_deleted_by_the_regulator(media_root, client, consumer, regulator, complaint):
     evidence = add_evidence(complaint, consumer, image_upload())[0]
     client.force_login(consumer)
-    client.get(f"/complaints/evidence/{evidence.pk}/download/")
+    client.get(reverse("complaints:complaint-evidence-download", args=[evidence.pk]))
     entry = AccessLog.objects.get()
     client.force_login(regulator)
 
-    client.post(f"/admin/portal/accesslog/{entry.pk}/delete/", {"post": "yes"})
-    client.post(f"/admin/portal/accesslog/{entry.pk}/change/", {"action": "tampered"})
+    client.post(reverse("admin:portal_accesslog_delete", args=[entry.pk]), {"post": "yes"})
+    client.post(reverse("admin:portal_accesslog_change", args=[entry.pk]), {"action": "tampered"})
 
     entry.refresh_from_db()
     assert entry.action == "evidence_download"

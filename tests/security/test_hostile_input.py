@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from complaints.models import Complaint, Evidence
 from complaints.services import complaint_add_note, complaint_dispute, complaint_respond, complaint_set_publication
@@ -57,7 +58,7 @@ def stored_files(root: Path) -> list[Path]:
 def upload_through_web(client, complaint, name: str, content: bytes):
     """The page's uploader (it asks for JSON); the plain form post is tested in test_views_consumer."""
     return client.post(
-        f"/complaints/{complaint.pk}/evidence/",
+        reverse("complaints:complaint-evidence-add", args=[complaint.pk]),
         {"evidence_files": SimpleUploadedFile(name, content), "evidence_kind": "order_screenshot"},
         HTTP_ACCEPT="application/json",
     )
@@ -65,7 +66,7 @@ def upload_through_web(client, complaint, name: str, content: bytes):
 
 def upload_through_api(client, complaint, name: str, content: bytes):
     return client.post(
-        f"/api/v1/complaints/{complaint.pk}/evidence/",
+        reverse("complaints_api:complaint-evidence", args=[complaint.pk]),
         {"file": SimpleUploadedFile(name, content), "kind": "order_screenshot"},
         format="multipart",
     )
@@ -122,12 +123,13 @@ def test_one_bad_file_in_a_batch_stores_none_of_them(media_root, client, consume
     if channel == "web":
         client.force_login(consumer)
         response = client.post(
-            f"/complaints/{complaint.pk}/evidence/",
+            reverse("complaints:complaint-evidence-add", args=[complaint.pk]),
             {"evidence_files": [good, bad], "evidence_kind": "order_screenshot"}, HTTP_ACCEPT="application/json",
         )
     else:
         response = client_for(consumer).post(
-            f"/api/v1/complaints/{complaint.pk}/evidence/", {"file": [good, bad], "kind": "order_screenshot"},
+            reverse("complaints_api:complaint-evidence", args=[complaint.pk]),
+            {"file": [good, bad], "kind": "order_screenshot"},
             format="multipart",
         )
 
@@ -171,7 +173,7 @@ def test_download_of_a_hostile_name_carries_no_control_or_bidi_characters(media_
     upload_through_api(client_for(consumer), complaint, "invoice\u202egnp\r\n.exe", image_bytes("PNG"))
     evidence = Evidence.objects.get()
 
-    response = client_for(consumer).get(f"/api/v1/evidence/{evidence.pk}/download/")
+    response = client_for(consumer).get(reverse("complaints_api:evidence-download", args=[evidence.pk]))
 
     disposition = response["Content-Disposition"]
     assert disposition.startswith("attachment;")
@@ -189,18 +191,18 @@ INERT_BUT_ACCEPTED = [
 ]
 
 
-@pytest.mark.parametrize("download_url", ["/api/v1/evidence/{pk}/download/", "/complaints/evidence/{pk}/download/"])
+@pytest.mark.parametrize("url_name", ["complaints_api:evidence-download", "complaints:complaint-evidence-download"])
 @pytest.mark.parametrize(("name", "content", "content_type"), INERT_BUT_ACCEPTED)
 def test_accepted_file_is_served_only_as_a_sandboxed_attachment(
-    media_root, client, agent, consumer, complaint, download_url, name, content, content_type
+    media_root, client, agent, consumer, complaint, url_name, name, content, content_type
 ):
     upload_through_api(client_for(consumer), complaint, name, content)
     evidence = Evidence.objects.get()
     client.force_login(agent)
 
-    response = client.get(download_url.format(pk=evidence.pk), HTTP_AUTHORIZATION="")
-    if download_url.startswith("/api/"):
-        response = client_for(agent).get(download_url.format(pk=evidence.pk))
+    response = client.get(reverse(url_name, args=[evidence.pk]), HTTP_AUTHORIZATION="")
+    if url_name.startswith("complaints_api:"):
+        response = client_for(agent).get(reverse(url_name, args=[evidence.pk]))
 
     assert response.status_code == 200
     assert response["Content-Type"] == content_type
@@ -250,7 +252,7 @@ def assert_escaped(html: str) -> None:
 def test_markup_in_text_fields_is_escaped_on_the_detail_page(client, request, hostile_complaint, role):
     client.force_login(request.getfixturevalue(role))
 
-    html = client.get(f"/complaints/{hostile_complaint.pk}/").content.decode()
+    html = client.get(reverse("complaints:complaint-detail", args=[hostile_complaint.pk])).content.decode()
 
     assert_escaped(html)
 
@@ -258,7 +260,7 @@ def test_markup_in_text_fields_is_escaped_on_the_detail_page(client, request, ho
 def test_markup_in_text_fields_is_escaped_on_the_answer_page(client, agent, hostile_complaint):
     client.force_login(agent)
 
-    html = client.get(f"/complaints/{hostile_complaint.pk}/respond/").content.decode()
+    html = client.get(reverse("complaints:respond-complaint", args=[hostile_complaint.pk])).content.decode()
 
     assert_escaped(html)
     assert "内部备注" in html  # the internal note is on this page, escaped
@@ -267,7 +269,7 @@ def test_markup_in_text_fields_is_escaped_on_the_answer_page(client, agent, host
 def test_inbox_row_of_a_complaint_full_of_markup_has_none_of_it_raw(client, agent, hostile_complaint):
     client.force_login(agent)
 
-    html = client.get("/complaints/inbox/").content.decode()
+    html = client.get(reverse("complaints:inbox-list")).content.decode()
 
     assert hostile_complaint.reference in html
     assert_no_raw_markup(html)
@@ -276,13 +278,13 @@ def test_inbox_row_of_a_complaint_full_of_markup_has_none_of_it_raw(client, agen
 def test_markup_in_text_fields_is_escaped_on_the_admin_change_page(client, regulator, hostile_complaint):
     client.force_login(regulator)
 
-    html = client.get(f"/admin/complaints/complaint/{hostile_complaint.pk}/change/").content.decode()
+    html = client.get(reverse("admin:complaints_complaint_change", args=[hostile_complaint.pk])).content.decode()
 
     assert_escaped(html)
 
 
 def test_markup_in_the_published_narrative_is_escaped_in_the_public_registry(client, platform, hostile_complaint):
-    html = client.get(f"/platforms/{platform.slug}/").content.decode()
+    html = client.get(reverse("regulation:registry-detail", kwargs={"slug": platform.slug})).content.decode()
 
     assert "付款后未发货" in html  # the narrative is on the page
     assert_escaped(html)
@@ -290,7 +292,7 @@ def test_markup_in_the_published_narrative_is_escaped_in_the_public_registry(cli
 
 def test_markup_in_text_fields_is_literal_text_in_the_dossier_pdf(client, consumer, hostile_complaint):
     client.force_login(consumer)
-    response = client.get(f"/complaints/{hostile_complaint.pk}/dossier.pdf")
+    response = client.get(reverse("complaints:dossier-download", args=[hostile_complaint.pk]))
 
     text = pdf_text(b"".join(response.streaming_content))
 
@@ -300,19 +302,21 @@ def test_markup_in_text_fields_is_literal_text_in_the_dossier_pdf(client, consum
 # --- NUL characters in looked-up names (PostgreSQL refuses to compare text containing them) ---------------
 
 NUL_LOOKUPS = [
-    pytest.param("regulator", "post", "/api/v1/penalties/", {"platform": "a\x00b", "kind": "warning"}, "platform",
-                 id="penalty-platform"),
-    pytest.param("consumer", "post", "/api/v1/complaints/", {"platform": "a\x00b"}, "platform", id="filing-platform"),
-    pytest.param("regulator", "get", "/api/v1/stats/trend/", {"platform": "a\x00b"}, "platform", id="trend-platform"),
-    pytest.param("agent", "post", "/api/v1/complaints/{pk}/assign/", {"assignee": "a\x00b"}, "assignee",
+    pytest.param("regulator", "post", "regulation_api:penalty-list", {"platform": "a\x00b", "kind": "warning"},
+                 "platform", id="penalty-platform"),
+    pytest.param("consumer", "post", "complaints_api:complaint-list", {"platform": "a\x00b"}, "platform",
+                 id="filing-platform"),
+    pytest.param("regulator", "get", "regulation_api:stats-trend", {"platform": "a\x00b"}, "platform",
+                 id="trend-platform"),
+    pytest.param("agent", "post", "complaints_api:complaint-assign", {"assignee": "a\x00b"}, "assignee",
                  id="assignee-username"),
 ]
 
 
-@pytest.mark.parametrize(("role", "method", "url", "data", "field"), NUL_LOOKUPS)
-def test_nul_character_in_a_looked_up_name_is_a_field_error(request, complaint, role, method, url, data, field):
+@pytest.mark.parametrize(("role", "method", "url_name", "data", "field"), NUL_LOOKUPS)
+def test_nul_character_in_a_looked_up_name_is_a_field_error(request, complaint, role, method, url_name, data, field):
     client = client_for(request.getfixturevalue(role))
-    url = url.format(pk=complaint.pk)
+    url = reverse(url_name, args=[complaint.pk] if url_name == "complaints_api:complaint-assign" else None)
 
     response = client.get(url, data) if method == "get" else client.post(url, data, format="json")
 
@@ -360,16 +364,18 @@ def json_endpoints(request, complaint, platform, consumer, regulator, api_key):
     from tests.complaints.test_api_consumer import filing
 
     return [
-        ("consumer filing", client_for(consumer), "/api/v1/complaints/", filing(platform), "support_contact"),
-        ("consumer dispute", client_for(consumer), f"/api/v1/complaints/{complaint.pk}/dispute/",
+        ("consumer filing", client_for(consumer), reverse("complaints_api:complaint-list"), filing(platform),
+         "support_contact"),
+        ("consumer dispute", client_for(consumer), reverse("complaints_api:complaint-dispute", args=[complaint.pk]),
          {"reason": "没有收到"}, "reason"),
         ("platform answer with an API key", client_for(api_key=api_key),
-         f"/api/v1/complaints/{complaint.pk}/respond/", {"outcome": "refunded", "message": "已退款"}, "message"),
-        ("regulator penalty", client_for(regulator), "/api/v1/penalties/",
+         reverse("complaints_api:complaint-respond", args=[complaint.pk]), {"outcome": "refunded", "message": "已退款"},
+         "message"),
+        ("regulator penalty", client_for(regulator), reverse("regulation_api:penalty-list"),
          {"platform": platform.slug, "kind": "warning"}, "facts"),
-        ("regulator note", client_for(regulator), f"/api/v1/complaints/{complaint.pk}/notes/",
+        ("regulator note", client_for(regulator), reverse("complaints_api:complaint-notes", args=[complaint.pk]),
          {"text": "核查中"}, "text"),
-        ("token, anonymous", client_for(), "/api/v1/auth/token/", {"username": "a", "password": "b"}, "password"),
+        ("token, anonymous", client_for(), reverse("portal_api:token"), {"username": "a", "password": "b"}, "password"),
     ]  # fmt: skip
 
 
@@ -384,7 +390,8 @@ def test_hostile_json_bodies_answer_400_with_a_message_on_every_audience_s_endpo
 
 
 def test_a_deep_body_changes_nothing(consumer, platform):
-    response = client_for(consumer).post("/api/v1/complaints/", deep_list(), content_type="application/json")
+    url = reverse("complaints_api:complaint-list")
+    response = client_for(consumer).post(url, deep_list(), content_type="application/json")
 
     assert response.status_code == 400
     assert not Complaint.objects.exists()
@@ -396,7 +403,7 @@ def test_json_nested_up_to_the_cap_reaches_the_serializer(consumer, platform, se
     settings.PORTAL_JSON_MAX_DEPTH = 3
     nested = {**filing(platform), "support_contact": {"agent_id": "KF-007", "promise": "24小时内补发"}}
 
-    response = client_for(consumer).post("/api/v1/complaints/", nested, format="json")
+    response = client_for(consumer).post(reverse("complaints_api:complaint-list"), nested, format="json")
 
     assert response.status_code == 201, response.json()
 
@@ -407,7 +414,8 @@ def test_json_nested_one_level_past_the_cap_is_refused(consumer, platform, setti
     settings.PORTAL_JSON_MAX_DEPTH = 3
     nested = {**filing(platform), "support_contact": {"agent_id": {"id": ["KF-007"]}}}
 
-    response = client_for(consumer).post("/api/v1/complaints/", nested, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    url = reverse("complaints_api:complaint-list")
+    response = client_for(consumer).post(url, nested, format="json", HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 400
     assert "nest deeper than 3 levels" in response.json()["detail"]
@@ -419,6 +427,7 @@ def test_a_body_at_the_size_cap_is_parsed(consumer, platform, settings):
     body = json.dumps(filing(platform)).encode()
     settings.PORTAL_JSON_MAX_BYTES = len(body)
 
-    response = client_for(consumer).post("/api/v1/complaints/", body, content_type="application/json")
+    url = reverse("complaints_api:complaint-list")
+    response = client_for(consumer).post(url, body, content_type="application/json")
 
     assert response.status_code == 201, response.json()
