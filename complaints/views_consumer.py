@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
-from portal.access import is_platform_staff, is_regulator, may_read_internal_notes, owns_complaint
+from portal.access import is_consumer, is_platform_staff, is_regulator, may_read_internal_notes, owns_complaint
 from portal.audit import log_access
 from portal.errors import Conflict, IllegalTransition
 from portal.web import add_service_errors
@@ -68,7 +68,7 @@ class ConsumerRequiredMixin(LoginRequiredMixin):
     """Logged-in consumers only; staff and regulators get a page saying where their work is instead."""
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not request.user.is_consumer:
+        if request.user.is_authenticated and not is_consumer(request.user):
             return render(request, "complaints/consumers_only.html", status=403)
         return super().dispatch(request, *args, **kwargs)
 
