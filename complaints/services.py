@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from portal.access import (
     acts_as_regulator,
+    is_consumer,
     is_platform_staff,
     is_regulator,
     may_keep_internal_notes,
@@ -189,7 +190,7 @@ def complaint_file(
     answers and evidence cached as ``prefetch_related`` leaves them, so none is read back (and, as with any
     prefetch, a copy kept while the complaint changes would show stale rows).
     """
-    if not getattr(consumer, "is_consumer", False):
+    if not is_consumer(consumer):
         raise PermissionDenied(_("Only consumers can file complaints."))
     now = now or timezone.now()
     data = {key: value for key, value in data.items() if key in FILING_FIELDS}

@@ -14,7 +14,7 @@ from django.db import connections
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from portal.access import is_superuser, works_in_admin
+from portal.access import is_regulator, is_superuser, works_in_admin
 
 from .models import AccessLog, OutboxMessage, Role, User
 from .roles import ensure_regulator_group
@@ -135,7 +135,7 @@ class UserAdmin(DjangoUserAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         group = ensure_regulator_group()
-        if form.instance.role == Role.REGULATOR:
+        if is_regulator(form.instance):
             form.instance.groups.add(group)
         else:
             form.instance.groups.remove(group)
