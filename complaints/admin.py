@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from platforms.models import Platform
+from portal.access import acts_as_regulator
 from portal.admin import EstimatedCountPaginator, ReadOnlyAdminMixin
 from portal.csv_export import csv_response
 from portal.errors import DomainError
@@ -199,7 +200,7 @@ class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return queryset.filter(matches), False
 
     def has_regulate_permission(self, request) -> bool:
-        return bool(request.user.is_regulator or request.user.is_superuser)
+        return acts_as_regulator(request.user)
 
     # Each action calls the service once per complaint: one refusal does not undo the others, and every
     # refusal is reported by reference instead of failing the whole request.

@@ -13,6 +13,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from portal.access import is_platform_staff, is_regulator
+
 from .models import Complaint, Event
 
 SYSTEM_ACTOR = "system"
@@ -23,9 +25,9 @@ def actor_label_for(user) -> str:
         return SYSTEM_ACTOR
     if getattr(user, "api_key", None) is not None:
         return f"platform:{user.platform_id}:{user.username}"
-    if user.is_regulator:
+    if is_regulator(user):
         return f"regulator:{user.username}"
-    if user.is_platform_staff:
+    if is_platform_staff(user):
         return f"platform:{user.platform_id}:{user.username}"
     return f"consumer:{user.pk}"
 

@@ -3,6 +3,7 @@
 from django.db.models import Count, Q, QuerySet
 
 from platforms.models import WebhookEndpoint
+from portal.access import acts_as_regulator, is_consumer, is_platform_staff
 
 from .models import OPEN_STATUSES, PLATFORM_TURN_STATUSES, Complaint, Event, Evidence, WebhookDelivery
 
@@ -20,11 +21,11 @@ def complaints_visible_to(user) -> QuerySet[Complaint]:
         raise MissingUserContext("complaints_visible_to needs an authenticated user")
     if not user.is_active:
         return Complaint.objects.none()
-    if user.is_regulator or user.is_superuser:
+    if acts_as_regulator(user):
         return Complaint.objects.all()
-    if user.is_platform_staff:
+    if is_platform_staff(user):
         return Complaint.objects.filter(platform_id=user.platform_id)
-    if user.is_consumer:
+    if is_consumer(user):
         return Complaint.objects.filter(consumer_id=user.pk)
     return Complaint.objects.none()
 

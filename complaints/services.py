@@ -20,6 +20,15 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.access import (
+    acts_as_regulator,
+    is_consumer,
+    is_platform_staff,
+    is_regulator,
+    may_keep_internal_notes,
+    owns_complaint,
+    works_for_platform_of,
+)
 from portal.errors import Conflict, IllegalTransition
 from portal.sequences import sequence_next
 
@@ -82,17 +91,17 @@ def _require_status(complaint: Complaint, allowed: Sequence[str], action: str) -
 
 
 def _require_consumer_owner(by, complaint: Complaint) -> None:
-    if not (getattr(by, "is_consumer", False) and complaint.consumer_id == by.pk):
+    if not owns_complaint(by, complaint):
         raise PermissionDenied(_("Only the consumer who filed this complaint can do that."))
 
 
 def _require_platform_staff(by, complaint: Complaint) -> None:
-    if not (getattr(by, "is_platform_staff", False) and complaint.platform_id == by.platform_id):
+    if not works_for_platform_of(by, complaint):
         raise PermissionDenied(_("Only staff of the platform concerned can do that."))
 
 
 def _require_regulator(by) -> None:
-    if not (getattr(by, "is_regulator", False) or getattr(by, "is_superuser", False)):
+    if not acts_as_regulator(by):
         raise PermissionDenied(_("Only regulators can do that."))
 
 
@@ -182,7 +191,7 @@ def complaint_file(
     answers and evidence cached as ``prefetch_related`` leaves them, so none is read back (and, as with any
     prefetch, a copy kept while the complaint changes would show stale rows).
     """
-    if not getattr(consumer, "is_consumer", False):
+    if not is_consumer(consumer):
         raise PermissionDenied(_("Only consumers can file complaints."))
     now = now or timezone.now()
     data = {key: value for key, value in data.items() if key in FILING_FIELDS}
@@ -456,11 +465,11 @@ def complaint_add_evidence(*, complaint_id: int, by, files: Sequence[tuple[Uploa
 
 
 def _evidence_party(by, complaint: Complaint) -> str:
-    if getattr(by, "is_consumer", False) and complaint.consumer_id == by.pk:
+    if owns_complaint(by, complaint):
         return Party.CONSUMER
-    if getattr(by, "is_platform_staff", False) and complaint.platform_id == by.platform_id:
+    if works_for_platform_of(by, complaint):
         return Party.PLATFORM
-    if getattr(by, "is_regulator", False):
+    if is_regulator(by):
         return Party.REGULATOR
     raise PermissionDenied(_("You cannot add evidence to this complaint."))
 
@@ -638,7 +647,7 @@ def complaint_supply_info(*, complaint_id: int, by, message: str) -> Complaint:
 
 def complaint_assign(*, complaint_ids: Sequence[int], by, assignee) -> int:
     """Assign complaints of the staff member's own platform to one of its agents (or unassign with None)."""
-    if not getattr(by, "is_platform_staff", False):
+    if not is_platform_staff(by):
         raise PermissionDenied(_("Only platform staff can assign complaints."))
     if assignee is not None and (assignee.platform_id != by.platform_id or not assignee.is_active):
         raise ValidationError({"assignee": [_("Choose an active member of your platform's staff.")]})
@@ -653,7 +662,7 @@ def complaint_assign(*, complaint_ids: Sequence[int], by, assignee) -> int:
 def complaint_add_note(*, complaint_id: int, by, text: str) -> InternalNote:
     if not (text or "").strip():
         raise ValidationError({"text": [_("The note is empty.")]})
-    if not (getattr(by, "is_platform_staff", False) or getattr(by, "is_regulator", False)):
+    if not may_keep_internal_notes(by):
         raise PermissionDenied(_("Only platform staff and regulators keep internal notes."))
     with transaction.atomic():
         complaint = _lock(by, complaint_id)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
+from portal.access import is_consumer, is_platform_staff, is_regulator, may_read_internal_notes, owns_complaint
 from portal.audit import log_access
 from portal.errors import Conflict, IllegalTransition
 from portal.web import add_service_errors
@@ -67,7 +68,7 @@ class ConsumerRequiredMixin(LoginRequiredMixin):
     """Logged-in consumers only; staff and regulators get a page saying where their work is instead."""
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not request.user.is_consumer:
+        if request.user.is_authenticated and not is_consumer(request.user):
             return render(request, "complaints/consumers_only.html", status=403)
         return super().dispatch(request, *args, **kwargs)
 
@@ -173,9 +174,9 @@ class ComplaintListView(LoginRequiredMixin, ListView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            if request.user.is_platform_staff:
+            if is_platform_staff(request.user):
                 return redirect(PLATFORM_INBOX_PATH)
-            if request.user.is_regulator:
+            if is_regulator(request.user):
                 return redirect(REGULATOR_DASHBOARD_PATH)
         return super().dispatch(request, *args, **kwargs)
 
@@ -319,18 +320,13 @@ def complaint_detail_queryset(user, *, with_notes: bool) -> QuerySet[Complaint]:
     return complaints_visible_to(user).select_related("platform", "consumer").prefetch_related(*related)
 
 
-def can_read_internal_notes(user) -> bool:
-    # Whoever passed complaints_visible_to as staff belongs to the complaint's platform.
-    return user.is_platform_staff or user.is_regulator or user.is_superuser
-
-
 @login_required
 def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    with_notes = can_read_internal_notes(user)
+    with_notes = may_read_internal_notes(user)
     complaint = get_object_or_404(complaint_detail_queryset(user, with_notes=with_notes), pk=pk)
-    is_owner = user.is_consumer and complaint.consumer_id == user.pk
-    if user.is_regulator:
+    is_owner = owns_complaint(user, complaint)
+    if is_regulator(user):
         log_access(request, action="personal_data_read", obj=complaint, detail=complaint.reference)
 
     now = timezone.now()
@@ -357,7 +353,7 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_accept_or_dispute": is_owner and status == Status.AWAITING_CONSUMER,
         "can_escalate": is_owner and transitions.escalation_refusal(complaint, trigger=Trigger.CONSUMER) is None,
         "can_supply_info": is_owner and status == Status.INFO_REQUESTED,
-        "can_answer": user.is_platform_staff and status in PLATFORM_TURN_STATUSES,
+        "can_answer": is_platform_staff(user) and status in PLATFORM_TURN_STATUSES,
         "evidence_form": EvidenceUploadForm(),
         "withdraw_form": WithdrawForm(),
         "accept_form": AcceptForm(),

@@ -24,6 +24,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from portal import outbox
+from portal.access import manages_platform
 from portal.models import Role, StaffRole
 
 from .authentication import generate_api_key
@@ -36,7 +37,7 @@ LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 
 def require_manager(by) -> None:
-    if not getattr(by, "is_platform_manager", False):
+    if not manages_platform(by):
         raise PermissionDenied(_("Only managers of a platform can do that."))
 
 

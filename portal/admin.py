@@ -14,6 +14,8 @@ from django.db import connections
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from portal.access import is_regulator, is_superuser, works_in_admin
+
 from .models import AccessLog, OutboxMessage, Role, User
 from .roles import ensure_regulator_group
 
@@ -116,24 +118,24 @@ class UserAdmin(DjangoUserAdmin):
             (_("Role"), {"fields": (*ROLE_FIELDS, "is_active", "is_staff")}),
             (_("Important dates"), {"fields": ("last_login", "date_joined")}),
         ]
-        if request.user.is_superuser:
+        if is_superuser(request.user):
             fieldsets.append((_("Permissions"), {"fields": ("is_superuser", "groups", "user_permissions")}))
         return fieldsets
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         # A regulator must not be able to take over (or lock out) the accounts that run the site.
-        return queryset if request.user.is_superuser else queryset.filter(is_superuser=False)
+        return queryset if is_superuser(request.user) else queryset.filter(is_superuser=False)
 
     def save_model(self, request, obj, form, change):
         # Only regulators work in the admin; everyone else loses access the moment their role changes.
-        obj.is_staff = obj.is_superuser or obj.role == Role.REGULATOR
+        obj.is_staff = works_in_admin(obj)
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         group = ensure_regulator_group()
-        if form.instance.role == Role.REGULATOR:
+        if is_regulator(form.instance):
             form.instance.groups.add(group)
         else:
             form.instance.groups.remove(group)

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from portal.access import is_platform_staff
 from portal.models import Role, StaffRole
 
 
@@ -74,14 +75,14 @@ class MeSerializer(serializers.Serializer):
     staff_role = serializers.SerializerMethodField()
 
     def get_role(self, user) -> str:
-        return getattr(user, "role", Role.PLATFORM_STAFF if user.is_platform_staff else "")
+        return getattr(user, "role", Role.PLATFORM_STAFF if is_platform_staff(user) else "")
 
     def get_platform(self, user) -> str | None:
-        platform = user.platform if user.is_platform_staff else None
+        platform = user.platform if is_platform_staff(user) else None
         return platform.slug if platform else None
 
     def get_staff_role(self, user) -> str:
-        return getattr(user, "staff_role", StaffRole.AGENT if user.is_platform_staff else "")
+        return getattr(user, "staff_role", StaffRole.AGENT if is_platform_staff(user) else "")
 
 
 class MeView(APIView):

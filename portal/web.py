@@ -6,12 +6,14 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from portal.access import is_platform_staff, manages_platform
+
 
 class PlatformStaffRequiredMixin(LoginRequiredMixin):
     """Logged-in platform staff only; consumers and regulators are refused (403), strangers sent to log in."""
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.user.is_authenticated and not request.user.is_platform_staff:
+        if request.user.is_authenticated and not is_platform_staff(request.user):
             raise PermissionDenied(_("Only platform staff can use this page."))
         return super().dispatch(request, *args, **kwargs)
 
@@ -21,7 +23,7 @@ class ManagerRequiredMixin(PlatformStaffRequiredMixin):
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and user.is_platform_staff and not user.is_platform_manager:
+        if user.is_authenticated and is_platform_staff(user) and not manages_platform(user):
             raise PermissionDenied(_("Only managers of the platform can do that."))
         return super().dispatch(request, *args, **kwargs)
 

@@ -23,6 +23,7 @@ from complaints.models import Complaint
 from complaints.selectors import MissingUserContext, complaints_visible_to
 from complaints.services import link_penalty
 from platforms.models import Platform
+from portal.access import acts_as_regulator, may_see_penalties
 from portal.errors import IllegalTransition
 from portal.pdf import render_pdf
 from portal.sequences import sequence_next
@@ -46,26 +47,13 @@ PENALTY_TRANSITIONS: dict[str, tuple[str, ...]] = {
 # --- reads -----------------------------------------------------------------------------------------------
 
 
-def can_see_penalties(user) -> bool:
-    """Regulators see every penalty, platform staff (and API keys) their own platform's; nobody else any."""
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.is_active
-        and (user.is_regulator or user.is_superuser or user.is_platform_staff)
-    )
-
-
-def is_regulator(user) -> bool:
-    return bool(getattr(user, "is_regulator", False) or getattr(user, "is_superuser", False))
-
-
 def penalties_visible_to(user) -> QuerySet[Penalty]:
     """The penalties ``user`` may see; fails closed like ``complaints_visible_to``."""
     if user is None or not getattr(user, "is_authenticated", False):
         raise MissingUserContext("penalties_visible_to needs an authenticated user")
-    if not can_see_penalties(user):
+    if not may_see_penalties(user):
         return Penalty.objects.none()
-    if is_regulator(user):
+    if acts_as_regulator(user):
         return Penalty.objects.all()
     return Penalty.objects.filter(platform_id=user.platform_id)
 
@@ -90,7 +78,7 @@ def penalty_number(year: int, sequence: int) -> str:
 
 
 def _require_regulator(by) -> None:
-    if not is_regulator(by):
+    if not acts_as_regulator(by):
         raise PermissionDenied(_("Only regulators can issue or change penalties."))
 
 

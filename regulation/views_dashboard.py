@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from portal.access import acts_as_regulator
 from portal.csv_export import csv_response
 
 from .api.stats import PlatformStatsSerializer, RepeatOffenderSerializer
@@ -64,8 +65,7 @@ class RegulatorRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
     """Anonymous visitors go to the login page; signed-in non-regulators get 403."""
 
     def test_func(self) -> bool:
-        user = self.request.user
-        return user.is_regulator or user.is_superuser
+        return acts_as_regulator(self.request.user)
 
 
 class DashboardView(RegulatorRequiredMixin, TemplateView):

@@ -10,11 +10,10 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
 from complaints.selectors import complaints_visible_to
+from portal.access import acts_as_regulator, may_see_penalties
 
 from .forms_penalties import PenaltyIssueForm
 from .penalties import (
-    can_see_penalties,
-    is_regulator,
     penalties_for_display,
     penalties_visible_to,
     penalty_issue,
@@ -27,7 +26,7 @@ class PenaltyReaderMixin(LoginRequiredMixin):
     """Regulators see every decision, platform staff their own platform's; a consumer is refused (403)."""
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not can_see_penalties(request.user):
+        if request.user.is_authenticated and not may_see_penalties(request.user):
             raise PermissionDenied(_("Only regulators and platform staff can see penalty decisions."))
         return super().dispatch(request, *args, **kwargs)
 
@@ -65,7 +64,7 @@ class PenaltyIssueView(LoginRequiredMixin, FormView):
     form_class = PenaltyIssueForm
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not is_regulator(request.user):
+        if request.user.is_authenticated and not acts_as_regulator(request.user):
             raise PermissionDenied(_("Only regulators can issue penalties."))
         return super().dispatch(request, *args, **kwargs)
 

@@ -24,6 +24,7 @@ from rest_framework.utils.urls import replace_query_param
 
 from complaints.models import Complaint
 from complaints.selectors import complaints_visible_to
+from portal.access import is_consumer, is_platform_staff, may_read_internal_notes, owns_complaint, works_for_platform_of
 
 # --- permissions ---------------------------------------------------------------------------------------
 
@@ -32,7 +33,7 @@ class IsConsumerForWrites(permissions.BasePermission):
     message = _("Only consumers can file complaints.")
 
     def has_permission(self, request, view) -> bool:
-        return request.method in permissions.SAFE_METHODS or request.user.is_consumer
+        return request.method in permissions.SAFE_METHODS or is_consumer(request.user)
 
 
 class IsPlatformStaff(permissions.BasePermission):
@@ -41,28 +42,21 @@ class IsPlatformStaff(permissions.BasePermission):
     message = _("Only platform staff and platform API keys can use the platform inbox.")
 
     def has_permission(self, request, view) -> bool:
-        return bool(request.user.is_platform_staff)
+        return is_platform_staff(request.user)
 
 
 class IsComplaintConsumer(permissions.BasePermission):
     message = _("Only the consumer who filed this complaint can do that.")
 
     def has_object_permission(self, request, view, complaint: Complaint) -> bool:
-        return bool(request.user.is_consumer and complaint.consumer_id == request.user.pk)
+        return owns_complaint(request.user, complaint)
 
 
 class IsComplaintPlatformStaff(permissions.BasePermission):
     message = _("Only staff of the platform concerned can do that.")
 
     def has_object_permission(self, request, view, complaint: Complaint) -> bool:
-        return bool(request.user.is_platform_staff and complaint.platform_id == request.user.platform_id)
-
-
-def sees_consumer_contact(user, complaint: Complaint) -> bool:
-    """Personal data of the consumer is for the platform concerned and regulators, never for anyone else."""
-    if user.is_regulator or user.is_superuser:
-        return True
-    return bool(user.is_platform_staff and complaint.platform_id == user.platform_id)
+        return works_for_platform_of(request.user, complaint)
 
 
 # --- throttling ----------------------------------------------------------------------------------------
@@ -132,7 +126,7 @@ class InternalComplaintEndpoint(ComplaintEndpoint):
 
     def scoped_complaints(self) -> QuerySet[Complaint]:
         user = self.request.user
-        if user.is_platform_staff or user.is_regulator or user.is_superuser:
+        if may_read_internal_notes(user):
             return complaints_visible_to(user)
         return Complaint.objects.none()
 

@@ -25,6 +25,7 @@ from complaints.files import evidence_download_response
 from complaints.models import Complaint
 from complaints.selectors import events_visible_to, evidence_visible_to
 from complaints.uploads import UploadRejected
+from portal.access import sees_consumer_contact
 from portal.api import FIELD_ERRORS, error
 from portal.audit import log_access
 
@@ -38,7 +39,6 @@ from .base import (
     PlatformComplaintEndpoint,
     PlatformInboxEndpoint,
     ThrottledWritesMixin,
-    sees_consumer_contact,
 )
 from .filters import ComplaintFilter, InboxFilter
 from .serializers import (

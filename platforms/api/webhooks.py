@@ -14,20 +14,18 @@ from rest_framework.response import Response
 from platforms import services
 from platforms.models import WebhookEndpoint, WebhookEvent
 from platforms.selectors import platform_webhooks
+from portal.access import ManagesPlatform
 from portal.api import FIELD_ERRORS, error
 
 FORBIDDEN = error("Not a manager of a platform (agents and API keys included).")
 NOT_FOUND = error("No such webhook in your platform (another platform's looks exactly like a missing one).")
 
 
-class IsPlatformManager(permissions.BasePermission):
+class IsPlatformManager(ManagesPlatform):
     """Managers signed in as themselves. An API key is never a manager (``ApiKeyUser``): a leaked key must not
     be able to send the platform's events, signed, somewhere else."""
 
     message = _("Only managers of a platform can manage its webhooks; API keys cannot.")
-
-    def has_permission(self, request, view) -> bool:
-        return bool(request.user.is_platform_manager)
 
 
 class WebhookOut(serializers.ModelSerializer):

@@ -5,6 +5,8 @@ from django import template
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from portal import access
+
 register = template.Library()
 
 
@@ -36,3 +38,9 @@ def clock_time(value: datetime | None) -> str:
         return ""
     local = timezone.localtime(value)
     return local.strftime("%H:%M" if local.date() == timezone.localdate() else "%Y-%m-%d %H:%M")
+
+
+@register.filter(name="can")
+def can_filter(user, right: str) -> bool:
+    """``{% if user|can:"see_penalties" %}``: templates ask the rules in ``portal.access``, never a role."""
+    return access.can(user, right)

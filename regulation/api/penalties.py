@@ -9,11 +9,10 @@ from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
 
 from platforms.models import Platform
+from portal.access import acts_as_regulator, may_see_penalties
 from portal.api import NulSafeSlugRelatedField
 from regulation.models import Penalty, PenaltyKind
 from regulation.penalties import (
-    can_see_penalties,
-    is_regulator,
     penalties_for_display,
     penalties_visible_to,
     penalty_issue,
@@ -29,8 +28,8 @@ class PenaltyAccess(permissions.BasePermission):
 
     def has_permission(self, request, view) -> bool:
         if request.method in permissions.SAFE_METHODS:
-            return can_see_penalties(request.user)
-        return is_regulator(request.user)
+            return may_see_penalties(request.user)
+        return acts_as_regulator(request.user)
 
 
 class CitedComplaintSerializer(serializers.Serializer):

@@ -11,12 +11,12 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from platforms.models import Platform
+from portal.access import ActsAsRegulator
 from portal.api import NulSafeSlugRelatedField
 from portal.pagination import StandardPagination
 from regulation.scorecard import SCORECARD_VERSION, is_rated
@@ -40,16 +40,8 @@ from regulation.statistics import (
 RATE_DECIMALS = 4
 
 
-class IsRegulator(BasePermission):
+class IsRegulator(ActsAsRegulator):
     message = _("Only regulators can see market statistics.")
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(
-            user
-            and user.is_authenticated
-            and (getattr(user, "is_regulator", False) or getattr(user, "is_superuser", False))
-        )
 
 
 # --- Query parameters -------------------------------------------------------------------------------------

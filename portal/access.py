@@ -1,0 +1,145 @@
+"""Who may do what: every role rule of the portal, stated once.
+
+Services, selectors, views, API permissions, the admin and templates ask these predicates instead of reading
+``user.is_regulator`` or ``user.is_superuser`` themselves, so a rule changes in one place.
+
+Each predicate takes any ``request.user``: a ``portal.models.User``, Django's ``AnonymousUser`` (which has
+no role, platform or staff role) and ``platforms.authentication.ApiKeyUser`` (a platform's key, acting as one
+of its agents). Attributes are read with ``getattr`` defaults, so a user without one is simply refused.
+
+Tenant data is read through the scoped selectors (``complaints.selectors.complaints_visible_to``,
+``regulation.penalties.penalties_visible_to``), which ask these predicates; the one deliberate bypass, for
+system jobs, is ``complaints.selectors.unscoped_complaints_for_system``.
+"""
+
+from collections.abc import Callable
+
+from rest_framework.permissions import BasePermission
+
+
+def is_authenticated(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False))
+
+
+def is_superuser(user) -> bool:
+    """Runs the site: only a superuser sees or edits other superusers and permissions in the admin."""
+    return bool(getattr(user, "is_superuser", False))
+
+
+def is_consumer(user) -> bool:
+    """Files complaints; sees only their own."""
+    return bool(getattr(user, "is_consumer", False))
+
+
+def is_regulator(user) -> bool:
+    """Holds the regulator role. Where a superuser must count too, ask ``acts_as_regulator``."""
+    return bool(getattr(user, "is_regulator", False))
+
+
+def acts_as_regulator(user) -> bool:
+    """Oversees the market: a regulator, or a superuser.
+
+    A superuser (``createsuperuser``) runs the site and so oversees it; as a consumer they would see only
+    complaints of their own. ``createsuperuser`` gives them the regulator role as well.
+    """
+    return is_regulator(user) or is_superuser(user)
+
+
+def is_platform_staff(user) -> bool:
+    """Works for exactly one platform: its agents and managers, and the platform's API keys (as an agent)."""
+    return bool(getattr(user, "is_platform_staff", False))
+
+
+def manages_platform(user) -> bool:
+    """A manager of their platform: invites staff, manages keys and webhooks. An API key never is one, so a
+    leaked key cannot hand the platform's access or its signed events to someone else."""
+    return bool(getattr(user, "is_platform_manager", False))
+
+
+def owns_complaint(user, complaint) -> bool:
+    """The consumer who filed ``complaint``."""
+    return is_consumer(user) and complaint.consumer_id == getattr(user, "pk", None)
+
+
+def works_for_platform_of(user, complaint) -> bool:
+    """Staff (or a key) of the platform ``complaint`` is against; another platform's staff are strangers."""
+    return is_platform_staff(user) and complaint.platform_id == getattr(user, "platform_id", None)
+
+
+def sees_consumer_contact(user, complaint) -> bool:
+    """The consumer's personal data is for the platform concerned and regulators, never for anyone else."""
+    return acts_as_regulator(user) or works_for_platform_of(user, complaint)
+
+
+def may_read_internal_notes(user) -> bool:
+    """Internal notes are between the platform and the regulator; consumers never see that they exist.
+
+    Staff who got past ``complaints_visible_to`` belong to the complaint's platform."""
+    return is_platform_staff(user) or acts_as_regulator(user)
+
+
+def may_keep_internal_notes(user) -> bool:
+    """Writing a note takes the staff or the regulator role; a superuser writes as the regulator they are made
+    by ``createsuperuser``."""
+    return is_platform_staff(user) or is_regulator(user)
+
+
+def may_see_penalties(user) -> bool:
+    """Regulators see every penalty, platform staff (and keys) their own platform's; nobody else any.
+
+    A signed-in account that was deactivated sees none."""
+    return (
+        is_authenticated(user)
+        and bool(getattr(user, "is_active", False))
+        and (acts_as_regulator(user) or is_platform_staff(user))
+    )
+
+
+def works_in_admin(user) -> bool:
+    """Only those who oversee the site work in the admin; anyone else loses ``is_staff`` when saved there."""
+    return acts_as_regulator(user)
+
+
+# What templates may ask, by name: ``{% if user|can:"see_penalties" %}`` (portal_tags).
+RIGHTS: dict[str, Callable[[object], bool]] = {
+    "act_as_regulator": acts_as_regulator,
+    "be_regulator": is_regulator,
+    "be_consumer": is_consumer,
+    "work_for_a_platform": is_platform_staff,
+    "manage_platform": manages_platform,
+    "read_internal_notes": may_read_internal_notes,
+    "see_penalties": may_see_penalties,
+}
+
+
+def can(user, right: str) -> bool:
+    """``RIGHTS[right](user)``; an unknown name raises so that a typo in a template never hides a page."""
+    try:
+        predicate = RIGHTS[right]
+    except KeyError:
+        raise ValueError(f"Unknown right {right!r}; known: {', '.join(sorted(RIGHTS))}") from None
+    return predicate(user)
+
+
+# --- DRF permissions -----------------------------------------------------------------------------------
+
+
+class PredicatePermission(BasePermission):
+    """Lets the request through when ``predicate(request.user)`` holds. Subclasses set it and a ``message``."""
+
+    predicate: Callable[[object], bool]
+
+    def has_permission(self, request, view) -> bool:
+        return is_authenticated(request.user) and self.predicate(request.user)
+
+
+class IsPlatformStaff(PredicatePermission):
+    predicate = staticmethod(is_platform_staff)
+
+
+class ManagesPlatform(PredicatePermission):
+    predicate = staticmethod(manages_platform)
+
+
+class ActsAsRegulator(PredicatePermission):
+    predicate = staticmethod(acts_as_regulator)
