@@ -4,6 +4,7 @@ import sys
 
 
 def main() -> None:
+    # portal.settings picks development, test or production by DJANGO_ENV (see portal/settings/__init__.py).
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     from django.core.management import execute_from_command_line
 

@@ -69,7 +69,7 @@ def setup_django() -> bool:
     # Production-like: no query log kept in memory, no debug pages. Still overridable from the environment.
     os.environ.setdefault("DEBUG", "false")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.development")
     import warnings
 
     import django

@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     redis = start_private_redis(port)
     os.environ["CELERY_BROKER_URL"] = f"redis://127.0.0.1:{port}/0"
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.development")
     os.environ.setdefault("LOG_LEVEL", "ERROR")  # one warning per filing is expected: the broker is down
     try:
         import django

@@ -2,6 +2,7 @@
 
 import argparse
 import gc
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,7 @@ from portal.pdf import fast_font_subsetting
 from regulation.statistics import rollup_state, warm_rollup_figures
 
 from . import counter, filing, pdf, scenarios, schema, sweep
-from .actors import pick_actors
+from .actors import Actors, pick_actors
 from .measure import format_number
 from .report import Row, Run, append_run, machine_info
 
@@ -68,11 +69,45 @@ def run_benchmark(args: argparse.Namespace, *, command: str) -> int:
     if pending:
         say(f"Unapplied migrations: {', '.join(pending)}. Run `manage.py migrate` on this database first.")
         return 2
+    run = start_run(command, missing=check_schema(repair=args.repair_schema))
+    actors = pick_actors()
+    note_actors(run, actors, args)
+    note_rollup(run)
+    # What portal/wsgi.py does once the application is loaded, so requests here meet the collector as served ones.
+    gc.freeze()
+
+    def selected(name: str) -> bool:
+        return not args.only or any(word.lower() in name.lower() for word in args.only)
+
+    time_scenarios(run, actors, args, selected)
+    if not args.no_pdf:
+        time_pdfs(run, actors, args, selected)
+    if not args.no_sweep and selected("deadline sweep"):
+        time_sweep(run, args)
+    if not args.no_filing and selected("filing"):
+        time_filing(run, actors, args)
+    for note in args.note:
+        run.notes.append(note)
+    if not args.dry_run:
+        append_run(args.output, run)
+        say(f"Appended to {args.output}")
+    else:
+        say(run.markdown())
+    return 0
+
+
+def check_schema(*, repair: bool) -> list[tuple[type, object]]:
+    """The indexes and constraints the migrations declare but the database lacks (created first if ``repair``)."""
     missing = schema.missing_schema_objects()
-    if missing and args.repair_schema:
+    if missing and repair:
         say(f"Creating missing indexes/constraints: {schema.describe(missing)}")
         schema.repair(missing)
         missing = []
+    return missing
+
+
+def start_run(command: str, *, missing: list[tuple[type, object]]) -> Run:
+    """The run's header: machine, database, data sizes, and what may skew the figures."""
     started_at = datetime.now(SHANGHAI)
     database = settings.DATABASES["default"]["NAME"]
     say(f"Benchmark of {database}, {started_at:%Y-%m-%d %H:%M %Z}")
@@ -94,7 +129,10 @@ def run_benchmark(args: argparse.Namespace, *, command: str) -> int:
     )
     say(run.notes[-1])
     say("Data: " + ", ".join(f"{format_number(v)} {k}" for k, v in run.data.items()))
-    actors = pick_actors()
+    return run
+
+
+def note_actors(run: Run, actors: Actors, args: argparse.Namespace) -> None:
     run.notes.append(
         f"Actors: platform `{actors.platform.slug}` "
         f"({format_number(actors.platform_complaints)} complaints), "
@@ -106,6 +144,10 @@ def run_benchmark(args: argparse.Namespace, *, command: str) -> int:
         "per scenario, DEBUG off, percentiles interpolated linearly."
     )
     say(run.notes[-2])
+
+
+def note_rollup(run: Run) -> None:
+    """Whether the statistics read the daily rollup (warmed as after a refresh) or count complaints directly."""
     rollup = rollup_state()
     if rollup is not None:
         warm_rollup_figures()
@@ -116,12 +158,9 @@ def run_benchmark(args: argparse.Namespace, *, command: str) -> int:
     else:
         run.notes.append("Statistics count the complaints directly: the daily rollup has never been refreshed.")
     say(run.notes[-1])
-    # What portal/wsgi.py does once the application is loaded, so requests here meet the collector as served ones.
-    gc.freeze()
 
-    def selected(name: str) -> bool:
-        return not args.only or any(word.lower() in name.lower() for word in args.only)
 
+def time_scenarios(run: Run, actors: Actors, args: argparse.Namespace, selected: Callable[[str], bool]) -> None:
     for scenario in scenarios.scenarios(actors):
         if not selected(scenario.name):
             continue
@@ -133,60 +172,59 @@ def run_benchmark(args: argparse.Namespace, *, command: str) -> int:
             row = Row(scenario.name, None, scenario.target, note=scenario.note, error=str(failure))
         run.rows.append(row)
         say(row.markdown())
-    if not args.no_pdf:
-        pdf_rows = pdf.run(actors, selected=selected, requests=args.pdf_requests, warmup=args.pdf_warmup, say=say)
-        if pdf_rows:
-            run.rows += pdf_rows
-            subsetting = "HarfBuzz" if fast_font_subsetting() else "fontTools (slow: libharfbuzz-subset0 missing)"
-            run.notes.append(
-                f"PDFs: {args.pdf_warmup} warm-up + {args.pdf_requests} timed renders per scenario; "
-                f"WeasyPrint subsets fonts with {subsetting}."
-            )
-    if not args.no_sweep and selected("deadline sweep"):
-        timing, last = sweep.run(repeats=args.sweep_repeats)
-        row = Row(
-            "Deadline sweep, all open clocks",
-            timing,
-            sweep.SWEEP_TARGET,
-            note=f"{last.passes} passes, {last.breached} missed, {last.reminded} reminders, "
-            f"{last.escalated} escalated, {last.auto_accepted} auto-accepted; rolled back",
-        )
-        run.rows.append(row)
-        say(row.markdown())
-    if not args.no_filing and selected("filing"):
-        hold = counter.measure_hold(actors)
+
+
+def time_pdfs(run: Run, actors: Actors, args: argparse.Namespace, selected: Callable[[str], bool]) -> None:
+    pdf_rows = pdf.run(actors, selected=selected, requests=args.pdf_requests, warmup=args.pdf_warmup, say=say)
+    if pdf_rows:
+        run.rows += pdf_rows
+        subsetting = "HarfBuzz" if fast_font_subsetting() else "fontTools (slow: libharfbuzz-subset0 missing)"
         run.notes.append(
-            f"Reference counter: its row stays locked {format_number(hold['p50_ms'])} ms (p50), "
-            f"{format_number(hold['p99_ms'])} ms (p99), {format_number(hold['max_ms'])} ms (max) per filing, from "
-            f"the upsert that takes the number to the commit ({hold['filings']} filings in-process, deleted "
-            f"afterwards): one counter serialises at most about {format_number(hold['ceiling_per_second'])} "
-            "filings/s."
+            f"PDFs: {args.pdf_warmup} warm-up + {args.pdf_requests} timed renders per scenario; "
+            f"WeasyPrint subsets fonts with {subsetting}."
         )
-        say(run.notes[-1])
-        try:
-            run.filing = filing.run(
-                actors,
-                seconds=args.filing_seconds,
-                threads=args.filing_threads,
-                connections=args.filing_connections,
-            )
-        except filing.FilingUnavailable as problem:
-            run.filing = filing.FilingResult(
-                seconds=args.filing_seconds,
-                connections=args.filing_connections,
-                threads=args.filing_threads,
-                error=str(problem),
-            )
-        finally:
-            if not args.keep_filed:
-                deleted = filing.delete_filed(actors.filer.pk)
-                run.notes.append(f"Filing: the {deleted} complaints filed were deleted afterwards.")
-        say(run.filing.markdown())
-    for note in args.note:
-        run.notes.append(note)
-    if not args.dry_run:
-        append_run(args.output, run)
-        say(f"Appended to {args.output}")
-    else:
-        say(run.markdown())
-    return 0
+
+
+def time_sweep(run: Run, args: argparse.Namespace) -> None:
+    timing, last = sweep.run(repeats=args.sweep_repeats)
+    row = Row(
+        "Deadline sweep, all open clocks",
+        timing,
+        sweep.SWEEP_TARGET,
+        note=f"{last.passes} passes, {last.breached} missed, {last.reminded} reminders, "
+        f"{last.escalated} escalated, {last.auto_accepted} auto-accepted; rolled back",
+    )
+    run.rows.append(row)
+    say(row.markdown())
+
+
+def time_filing(run: Run, actors: Actors, args: argparse.Namespace) -> None:
+    """The reference counter's lock time, then concurrent filings (deleted afterwards unless ``--keep-filed``)."""
+    hold = counter.measure_hold(actors)
+    run.notes.append(
+        f"Reference counter: its row stays locked {format_number(hold['p50_ms'])} ms (p50), "
+        f"{format_number(hold['p99_ms'])} ms (p99), {format_number(hold['max_ms'])} ms (max) per filing, from "
+        f"the upsert that takes the number to the commit ({hold['filings']} filings in-process, deleted "
+        f"afterwards): one counter serialises at most about {format_number(hold['ceiling_per_second'])} "
+        "filings/s."
+    )
+    say(run.notes[-1])
+    try:
+        run.filing = filing.run(
+            actors,
+            seconds=args.filing_seconds,
+            threads=args.filing_threads,
+            connections=args.filing_connections,
+        )
+    except filing.FilingUnavailable as problem:
+        run.filing = filing.FilingResult(
+            seconds=args.filing_seconds,
+            connections=args.filing_connections,
+            threads=args.filing_threads,
+            error=str(problem),
+        )
+    finally:
+        if not args.keep_filed:
+            deleted = filing.delete_filed(actors.filer.pk)
+            run.notes.append(f"Filing: the {deleted} complaints filed were deleted afterwards.")
+    say(run.filing.markdown())

@@ -43,86 +43,115 @@ def nice_ceiling(value: int) -> int:
     return int(nice_step * Y_TICKS)
 
 
-def weekly_trend_svg(
-    weeks: Sequence[TrendWeek], *, chart_id: str, title: str, description: str
-) -> SafeString:
+PLOT_WIDTH, PLOT_HEIGHT = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Where a week index and a complaint count land in the plot area."""
+
+    x_step: float
+    top_value: int
+
+    def x(self, index: int) -> float:
+        return round(LEFT + index * self.x_step, 1)
+
+    def y(self, value: int) -> float:
+        return round(TOP + PLOT_HEIGHT - value / self.top_value * PLOT_HEIGHT, 1)
+
+
+def weekly_trend_svg(weeks: Sequence[TrendWeek], *, chart_id: str, title: str, description: str) -> SafeString:
     """A line chart of filed / upheld / overdue complaints per week, with labelled axes and a legend."""
-    plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     top_value = nice_ceiling(max((getattr(week, s.key) for week in weeks for s in TREND_SERIES), default=0))
-    x_step = plot_width / max(len(weeks) - 1, 1)
-
-    def x(index: int) -> float:
-        return round(LEFT + index * x_step, 1)
-
-    def y(value: int) -> float:
-        return round(TOP + plot_height - value / top_value * plot_height, 1)
-
-    grid = format_html_join(
-        "",
-        '<line class="chart-grid" x1="{}" y1="{}" x2="{}" y2="{}"/>'
-        '<text class="chart-tick" x="{}" y="{}" text-anchor="end">{}</text>',
-        (
-            (LEFT, y(value), WIDTH - RIGHT, y(value), LEFT - 8, y(value) + 4, value)
-            for value in (top_value * tick // Y_TICKS for tick in range(Y_TICKS + 1))
-        ),
-    )
-    label_every = max(1, math.ceil(len(weeks) / MAX_X_LABELS))
-    x_labels = format_html_join(
-        "",
-        '<text class="chart-tick" x="{}" y="{}" text-anchor="middle">{}</text>',
-        (
-            (x(index), HEIGHT - BOTTOM + 18, week.week_start.strftime("%m-%d"))
-            for index, week in enumerate(weeks)
-            if index % label_every == 0
-        ),
-    )
-    lines = format_html_join(
-        "",
-        '<polyline class="chart-line series-{}" fill="none" points="{}"/>',
-        (
-            (series.key, " ".join(f"{x(i)},{y(getattr(week, series.key))}" for i, week in enumerate(weeks)))
-            for series in TREND_SERIES
-        ),
-    )
-    legend = format_html_join(
-        "",
-        '<rect class="chart-swatch series-{}" x="{}" y="12" width="14" height="4"/>'
-        '<text class="chart-legend" x="{}" y="18">{}</text>',
-        (
-            (series.key, LEFT + i * 120, LEFT + i * 120 + 20, series.label)
-            for i, series in enumerate(TREND_SERIES)
-        ),
-    )
+    scale = Scale(x_step=PLOT_WIDTH / max(len(weeks) - 1, 1), top_value=top_value)
     return format_html(
         '<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{id}-title {id}-desc"'
         ' xmlns="http://www.w3.org/2000/svg">'
         '<title id="{id}-title">{title}</title><desc id="{id}-desc">{description}</desc>'
-        "{grid}"
-        '<line class="chart-axis" x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}"/>'
-        '<line class="chart-axis" x1="{left}" y1="{top}" x2="{left}" y2="{bottom}"/>'
-        "{x_labels}"
-        '<text class="chart-axis-label" x="{x_middle}" y="{x_title_y}" text-anchor="middle">{x_title}</text>'
-        '<text class="chart-axis-label" x="14" y="{y_middle}" text-anchor="middle"'
-        ' transform="rotate(-90 14 {y_middle})">{y_title}</text>'
-        "{lines}{legend}</svg>",
+        "{grid}{axes}{x_labels}{lines}{legend}</svg>",
         width=WIDTH,
         height=HEIGHT,
         id=chart_id,
         title=title,
         description=description,
-        grid=grid,
+        grid=_grid(scale),
+        axes=_axes(),
+        x_labels=_x_labels(weeks, scale),
+        lines=_lines(weeks, scale),
+        legend=_legend(),
+    )
+
+
+def _grid(scale: Scale) -> SafeString:
+    """A horizontal line and a count label at each round tick value."""
+    return format_html_join(
+        "",
+        '<line class="chart-grid" x1="{}" y1="{}" x2="{}" y2="{}"/>'
+        '<text class="chart-tick" x="{}" y="{}" text-anchor="end">{}</text>',
+        (
+            (LEFT, scale.y(value), WIDTH - RIGHT, scale.y(value), LEFT - 8, scale.y(value) + 4, value)
+            for value in (scale.top_value * tick // Y_TICKS for tick in range(Y_TICKS + 1))
+        ),
+    )
+
+
+def _axes() -> SafeString:
+    return format_html(
+        '<line class="chart-axis" x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}"/>'
+        '<line class="chart-axis" x1="{left}" y1="{top}" x2="{left}" y2="{bottom}"/>',
         left=LEFT,
         right=WIDTH - RIGHT,
         top=TOP,
         bottom=HEIGHT - BOTTOM,
-        x_labels=x_labels,
-        x_middle=LEFT + plot_width // 2,
+    )
+
+
+def _x_labels(weeks: Sequence[TrendWeek], scale: Scale) -> SafeString:
+    """Week starts under the x axis (at most MAX_X_LABELS of them, evenly spaced), then both axis titles."""
+    label_every = max(1, math.ceil(len(weeks) / MAX_X_LABELS))
+    ticks = format_html_join(
+        "",
+        '<text class="chart-tick" x="{}" y="{}" text-anchor="middle">{}</text>',
+        (
+            (scale.x(index), HEIGHT - BOTTOM + 18, week.week_start.strftime("%m-%d"))
+            for index, week in enumerate(weeks)
+            if index % label_every == 0
+        ),
+    )
+    return format_html(
+        "{ticks}"
+        '<text class="chart-axis-label" x="{x_middle}" y="{x_title_y}" text-anchor="middle">{x_title}</text>'
+        '<text class="chart-axis-label" x="14" y="{y_middle}" text-anchor="middle"'
+        ' transform="rotate(-90 14 {y_middle})">{y_title}</text>',
+        ticks=ticks,
+        x_middle=LEFT + PLOT_WIDTH // 2,
         x_title_y=HEIGHT - 12,
         x_title=_("Week starting (month-day)"),
-        y_middle=TOP + plot_height // 2,
+        y_middle=TOP + PLOT_HEIGHT // 2,
         y_title=_("Complaints"),
-        lines=lines,
-        legend=legend,
+    )
+
+
+def _lines(weeks: Sequence[TrendWeek], scale: Scale) -> SafeString:
+    return format_html_join(
+        "",
+        '<polyline class="chart-line series-{}" fill="none" points="{}"/>',
+        (
+            (
+                series.key,
+                " ".join(f"{scale.x(i)},{scale.y(getattr(week, series.key))}" for i, week in enumerate(weeks)),
+            )
+            for series in TREND_SERIES
+        ),
+    )
+
+
+def _legend() -> SafeString:
+    return format_html_join(
+        "",
+        '<rect class="chart-swatch series-{}" x="{}" y="12" width="14" height="4"/>'
+        '<text class="chart-legend" x="{}" y="18">{}</text>',
+        ((series.key, LEFT + i * 120, LEFT + i * 120 + 20, series.label) for i, series in enumerate(TREND_SERIES)),
     )
 
 

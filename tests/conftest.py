@@ -222,7 +222,7 @@ def celery_worker_process(
     hostname = f"pytest-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
         "DATABASE_URL": database_url,
         "CELERY_BROKER_URL": broker_url,
         "CELERY_BROKER_TRANSPORT_OPTIONS": json.dumps(broker_transport_options()),

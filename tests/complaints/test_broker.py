@@ -216,7 +216,7 @@ def start_worker(broker_url: str, database_url: str, mail_dir: Path, log_path: P
                  **env: str) -> subprocess.Popen:
     hostname = f"pytest-kill-{uuid.uuid4().hex[:8]}@%h"
     environment = {
-        **os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "DATABASE_URL": database_url,
+        **os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.test", "DATABASE_URL": database_url,
         "CELERY_BROKER_URL": broker_url, "CELERY_TASK_ALWAYS_EAGER": "false",
         # Redis gives an unacknowledged task back after this many seconds (default: an hour). The restore runs
         # under a mutex that a worker killed at the wrong moment leaves locked for unacked_mutex_expire (default

@@ -164,7 +164,7 @@ def test_registration_accepts_a_long_uncommon_password(client):
 
 def test_argon2_is_the_default_password_hasher():
     # The tests switch to MD5 for speed (fixtures_roles.fast_password_hashing): read the settings module itself.
-    project_settings = importlib.import_module("portal.settings")
+    project_settings = importlib.import_module("portal.settings.base")
 
     assert project_settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
 
@@ -187,10 +187,15 @@ def production_env(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def test_deploy_check_is_clean_in_production_mode(tmp_path):
+# Deployments choose production either by DJANGO_ENV (with the default portal.settings) or by naming the module.
+@pytest.mark.parametrize("chosen_by", [
+    {"DJANGO_ENV": "production"},
+    {"DJANGO_ENV": "development", "DJANGO_SETTINGS_MODULE": "portal.settings.production"},
+])
+def test_deploy_check_is_clean_in_production_mode(tmp_path, chosen_by):
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=BASE_DIR, env=production_env(tmp_path), capture_output=True, text=True, timeout=180,
+        cwd=BASE_DIR, env={**production_env(tmp_path), **chosen_by}, capture_output=True, text=True, timeout=180,
     )
 
     assert result.returncode == 0, result.stdout + result.stderr

@@ -101,32 +101,41 @@ class Command(BaseCommand):
         return user
 
     def _complaints(self, consumer, regulator, platforms):
+        """One complaint in each state the demo walks through, filed in this order (their references follow it)."""
         now = timezone.now()
         agent = User.objects.get(username="demo-agent")
         jisu_staff = User.objects.get(username="demo-platform-jisu")
-        base = {
+
+        def file(platform, order, product, amount, hours_ago, **extra):
+            return self._file(consumer, now, platform, order, product, amount, hours_ago, **extra)
+
+        self._awaiting_response(file, platforms, now)
+        self._refunded(file, platforms, agent)
+        self._escalated(file, platforms, consumer, jisu_staff, now)
+        self._withdrawn(file, platforms, consumer)
+        self._mediated_and_upheld(file, platforms, consumer, regulator, jisu_staff)
+        self._unregistered_platform(file)
+
+    @staticmethod
+    def _file(consumer, now, platform, order, product, amount, hours_ago, **extra):
+        data = {
             "payment_channel": "alipay",
             "problem": "card_key_missing",
             "platform_order_status": "awaiting_delivery",
             "desired_outcome": "delivery",
+            "platform": platform,
+            "order_number": order,
+            "product_name": product,
+            "amount": Decimal(amount),
+            "paid_at": now - timedelta(hours=hours_ago + 2),
+            "payment_reference": f"2026{order[-6:]}2200141234567890",
+            "description": f"{product}付款成功后一直显示待发货，联系客服后仍未到账。",
+            **extra,
         }
+        return services.complaint_file(consumer=consumer, data=data, now=now - timedelta(hours=hours_ago))[0]
 
-        def file(platform, order, product, amount, hours_ago, **extra):
-            data = {
-                **base,
-                "platform": platform,
-                "order_number": order,
-                "product_name": product,
-                "amount": Decimal(amount),
-                "paid_at": now - timedelta(hours=hours_ago + 2),
-                "payment_reference": f"2026{order[-6:]}2200141234567890",
-                "description": f"{product}付款成功后一直显示待发货，联系客服后仍未到账。",
-                **extra,
-            }
-            return services.complaint_file(
-                consumer=consumer, data=data, now=now - timedelta(hours=hours_ago)
-            )[0]
-
+    @staticmethod
+    def _awaiting_response(file, platforms, now):
         file(
             platforms["demo-kameng"],
             "DK202611250001",
@@ -138,6 +147,9 @@ class Command(BaseCommand):
             support_promise="24小时内补发",
             support_contacted_at=now - timedelta(hours=3),
         )
+
+    @staticmethod
+    def _refunded(file, platforms, agent):
         answered = file(
             platforms["demo-kameng"],
             "DK202611240002",
@@ -154,6 +166,9 @@ class Command(BaseCommand):
             refund_amount=Decimal("648.00"),
             refund_reference="RF-DK-0002",
         )
+
+    @staticmethod
+    def _escalated(file, platforms, consumer, jisu_staff, now):
         disputed = file(
             platforms["jisu-card"],
             "JS202611200003",
@@ -179,6 +194,9 @@ class Command(BaseCommand):
         services.complaint_escalate(
             complaint_id=disputed.pk, by=consumer, reason="平台坚称已发货，但我没有收到。"
         )
+
+    @staticmethod
+    def _withdrawn(file, platforms, consumer):
         closed = file(
             platforms["xingyou-dianka"],
             "XY202611010004",
@@ -189,6 +207,9 @@ class Command(BaseCommand):
             platform_order_status="abnormal",
         )
         services.complaint_withdraw(complaint_id=closed.pk, by=consumer, reason="平台已私下退款")
+
+    @staticmethod
+    def _mediated_and_upheld(file, platforms, consumer, regulator, jisu_staff):
         mediated = file(
             platforms["jisu-card"],
             "JS202611150005",
@@ -213,6 +234,9 @@ class Command(BaseCommand):
             finding=Finding.UPHELD,
             note="订单截图与支付凭证一致，投诉属实。",
         )
+
+    @staticmethod
+    def _unregistered_platform(file):
         file(
             None,
             "XX202611250006",

@@ -1,7 +1,7 @@
-"""Settings for the complaint portal, read from the environment (django-environ).
+"""Settings common to every environment, read from the environment (django-environ).
 
-Defaults suit a laptop: SQLite, eager Celery, console e-mail. Production values come only from the
-environment; ``DJANGO_ENV=production`` refuses to start without them.
+Defaults suit a laptop: SQLite, eager Celery, console e-mail. ``production.py`` hardens them and requires the
+secrets, ``test.py`` speeds up the test suite; ``portal/settings/__init__.py`` says which one is used.
 """
 
 from datetime import timedelta
@@ -9,21 +9,17 @@ from pathlib import Path
 
 import environ
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DJANGO_ENV = env.str("DJANGO_ENV", default="development")
-IS_PRODUCTION = DJANGO_ENV == "production"
+IS_PRODUCTION = False  # production.py sets it
 
-DEBUG = env.bool("DEBUG", default=not IS_PRODUCTION)
-if IS_PRODUCTION:
-    SECRET_KEY = env.str("SECRET_KEY")
-    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
-else:
-    SECRET_KEY = env.str("SECRET_KEY", default="dev-only-not-secret-5b1f0c2e8d3a4f6b9c7e1d2a3b4c5d6e")
-    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver", "[::1]"])
+DEBUG = env.bool("DEBUG", default=True)
+SECRET_KEY = env.str("SECRET_KEY", default="dev-only-not-secret-5b1f0c2e8d3a4f6b9c7e1d2a3b4c5d6e")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
@@ -139,9 +135,7 @@ STORAGES = {
         "OPTIONS": env.json("DEFAULT_STORAGE_OPTIONS", default={}),
     },
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if IS_PRODUCTION
-        else "django.contrib.staticfiles.storage.StaticFilesStorage",
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
 }
 FILE_UPLOAD_PERMISSIONS = 0o600
@@ -178,9 +172,7 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 # /metrics answers callers in these networks, or any caller sending "Authorization: Bearer <METRICS_TOKEN>".
 # Closed by default in production: behind a local reverse proxy every caller looks like 127.0.0.1.
-PORTAL_METRICS_ALLOWED_NETWORKS = env.list(
-    "METRICS_ALLOWED_NETWORKS", default=[] if IS_PRODUCTION else ["127.0.0.1/32", "::1/128"]
-)
+PORTAL_METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
 PORTAL_METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # A Celery worker serves its own task metrics here (0: off); plain HTTP without a token, so loopback by default.
 PORTAL_WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=0)
@@ -326,7 +318,7 @@ PORTAL_AMOUNT_MAX = env.int("COMPLAINT_AMOUNT_MAX_CNY", default=1_000_000)
 PORTAL_SCORECARD_MIN_COMPLAINTS = env.int("SCORECARD_MIN_COMPLAINTS", default=5)
 PORTAL_WEBHOOK_TIMEOUT = 5
 PORTAL_DOSSIER_ASYNC_EVIDENCE = env.int("DOSSIER_ASYNC_EVIDENCE", default=8)
-PORTAL_SHOW_DEMO_LOGINS = env.bool("SHOW_DEMO_LOGINS", default=not IS_PRODUCTION)
+PORTAL_SHOW_DEMO_LOGINS = env.bool("SHOW_DEMO_LOGINS", default=True)
 PORTAL_DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-pass-2026")
 
 LOGGING = {
@@ -341,18 +333,3 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
-
-if IS_PRODUCTION:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    # No script reads the CSRF cookie (forms carry the token), so scripts need not see it at all.
-    CSRF_COOKIE_HTTPONLY = True
-    SESSION_COOKIE_HTTPONLY = True
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    SECURE_REFERRER_POLICY = "same-origin"
-    X_FRAME_OPTIONS = "DENY"
