@@ -47,7 +47,11 @@ endef
 # $(call apt_ensure,packages,what they are for): install those of the Debian packages that are missing.
 define apt_ensure
 	missing=""
-	for package in $(1); do dpkg -s "$$package" >/dev/null 2>&1 || missing="$$missing $$package"; done
+	# Installed means "installed": a removed package whose configuration files remain still passes `dpkg -s`.
+	for package in $(1); do
+		status=$$(dpkg-query -W -f='$${db:Status-Status}' "$$package" 2>/dev/null || true)
+		[ "$$status" = installed ] || missing="$$missing $$package"
+	done
 	if [ -z "$$missing" ]; then
 		echo "ok: $(1)"
 	else
