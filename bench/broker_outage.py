@@ -11,39 +11,21 @@ import os
 import statistics
 import sys
 import time
-from datetime import timedelta
 
 from tests.conftest import free_port, start_private_redis
 
 
-def filing_payload(platform) -> dict:
-    from django.utils import timezone
-
-    return {
-        "platform": platform.slug,
-        "order_number": f"DD{timezone.now():%Y%m%d%H%M%S%f}",
-        "paid_at": (timezone.now() - timedelta(hours=5)).isoformat(),
-        "amount": "199.00",
-        "payment_channel": "alipay",
-        "payment_reference": "2026112522001412345678901234",
-        "product_name": "王者荣耀 648 点券",
-        "problem": "card_key_missing",
-        "platform_order_status": "awaiting_delivery",
-        "description": "付款成功后一直显示待发货，至今未收到卡密。",
-        "desired_outcome": "delivery",
-    }
-
-
 def file_once(platform) -> tuple[float, int]:
     """Seconds one API filing took (a new consumer each time: no throttle, no duplicate), and its status."""
+    from django.urls import reverse
     from rest_framework.test import APIClient
 
-    from tests.factories import ConsumerFactory
+    from tests.factories import ConsumerFactory, api_filing
 
     client = APIClient()
     client.force_authenticate(ConsumerFactory())
     started = time.perf_counter()
-    response = client.post("/api/v1/complaints/", filing_payload(platform), format="json")
+    response = client.post(reverse("complaints_api:complaint-list"), api_filing(platform), format="json")
     return time.perf_counter() - started, response.status_code
 
 

@@ -14,22 +14,21 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from PIL import Image
 
 from complaints import services
 from complaints.dossier import dossier_export_run
-from complaints.models import Complaint, DossierExport, PaymentChannel, PlatformOrderStatus, Problem
+from complaints.models import Complaint, DossierExport
 from portal.models import Role, StaffRole
 from regulation.models import PenaltyKind
 from regulation.penalties import penalty_issue
+from tests.factories import complaint_data
 
 from .actors import HELPER_PREFIX, Actors, _helper_user
 from .measure import Timing, format_number, p95_at_most, percentile
@@ -69,20 +68,11 @@ def screenshot(number: int) -> SimpleUploadedFile:
 
 
 def file_for_bench(consumer, platform) -> Complaint:
-    now = timezone.now()
-    data = {
-        "platform": platform,
-        "order_number": f"BENCH-PDF-{uuid.uuid4().hex[:16]}",
-        "paid_at": now - timedelta(hours=5),
-        "amount": Decimal("199.00"),
-        "payment_channel": PaymentChannel.ALIPAY,
-        "payment_reference": "2026112522001412345678901234",
-        "product_name": "王者荣耀 648 点券",
-        "problem": Problem.CARD_KEY_MISSING,
-        "platform_order_status": PlatformOrderStatus.AWAITING_DELIVERY,
-        "description": "付款成功后一直显示待发货，客服说24小时内补发，至今未收到卡密。" * 3,
-        "desired_outcome": "delivery",
-    }
+    data = complaint_data(
+        platform,
+        order_number=f"BENCH-PDF-{uuid.uuid4().hex[:16]}",
+        description="付款成功后一直显示待发货，客服说24小时内补发，至今未收到卡密。" * 3,
+    )
     complaint, _created = services.complaint_file(consumer=consumer, data=data)
     return complaint
 

@@ -127,3 +127,22 @@ def add_evidence(complaint, by, *uploads, kind: str = "order_screenshot"):
 
     files = [(upload, kind) for upload in uploads]
     return complaint_add_evidence(complaint_id=complaint.pk, by=by, files=files)
+
+
+def api_filing(platform, /, **overrides) -> dict:
+    """A valid JSON body for POST /api/v1/complaints/ against ``platform``."""
+    payload = {
+        "platform": platform.slug,
+        "order_number": f"DD{timezone.now():%Y%m%d%H%M%S%f}",
+        "paid_at": (timezone.now() - timedelta(hours=5)).isoformat(),
+        "amount": "199.00",
+        "payment_channel": "alipay",
+        "payment_reference": "2026112522001412345678901234",
+        "product_name": "王者荣耀 648 点券",
+        "problem": "card_key_missing",
+        "platform_order_status": "awaiting_delivery",
+        "description": "付款成功后一直显示待发货，至今未收到卡密。",
+        "desired_outcome": "delivery",
+    }
+    payload.update(overrides)
+    return payload

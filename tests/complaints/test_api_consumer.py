@@ -17,6 +17,7 @@ from complaints import services
 from complaints.models import Complaint, Evidence, Status
 from platforms.models import WebhookEndpoint, WebhookEvent
 from tests.factories import PlatformFactory, file_complaint
+from tests.factories import api_filing as filing
 from tests.fixtures_roles import client_for
 
 pytestmark = pytest.mark.django_db
@@ -27,24 +28,6 @@ CHAT_LOG = "客服：24小时内补发卡密。\n".encode()
 @pytest.fixture(autouse=True)
 def private_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-
-
-def filing(platform, /, **overrides) -> dict:
-    payload = {
-        "platform": platform.slug,
-        "order_number": f"DD{timezone.now():%Y%m%d%H%M%S%f}",
-        "paid_at": (timezone.now() - timedelta(hours=5)).isoformat(),
-        "amount": "199.00",
-        "payment_channel": "alipay",
-        "payment_reference": "2026112522001412345678901234",
-        "product_name": "王者荣耀 648 点券",
-        "problem": "card_key_missing",
-        "platform_order_status": "awaiting_delivery",
-        "description": "付款成功后一直显示待发货，至今未收到卡密。",
-        "desired_outcome": "delivery",
-    }
-    payload.update(overrides)
-    return payload
 
 
 def url(name: str, complaint) -> str:
