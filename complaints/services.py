@@ -786,14 +786,16 @@ def complaint_accept_for_mediation(*, complaint_id: int, by, note: str = "") -> 
         complaint = _lock(by, complaint_id)
         _require_status(complaint, [Status.ESCALATED], _("accepted for mediation"))
         meet_clocks(complaint, [ClockKind.REGULATOR_ACCEPTANCE], now)
-        start_clocks(complaint, [ClockKind.MEDIATION], now)
+        (mediation,) = start_clocks(complaint, [ClockKind.MEDIATION], now)
         complaint.status = Status.MEDIATION
         _save(complaint, "status")
         record_event(complaint, kind=EventKind.MEDIATION_ACCEPTED, actor=by, at=now, data={"note": note})
         recipients = notifications.platform_recipients(complaint.platform_id)
         if complaint.consumer.email:
             recipients.append(complaint.consumer.email)
-        notifications.queue_email("complaint_mediation", recipients, complaint)
+        notifications.queue_email(
+            "complaint_mediation", recipients, complaint, extra=notifications.clock_context(mediation)
+        )
     return complaint
 
 
