@@ -126,3 +126,22 @@ def test_only_regulators_may_have_an_office(tree):
     consumer.office = tree.district_a
     with pytest.raises(IntegrityError):
         consumer.save()
+
+
+def test_seed_demo_gives_each_district_desk_its_own_complaints():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from portal.models import User
+
+    call_command("seed_demo", stdout=StringIO())
+
+    def desk(username):
+        return complaints_visible_to(User.objects.get(username=username))
+
+    xihu, binjiang, city = desk("demo-regulator-xihu"), desk("demo-regulator-binjiang"), desk("demo-regulator-city")
+    assert set(xihu.values_list("platform__slug", flat=True)) == {"demo-kameng"}
+    assert set(binjiang.values_list("platform__slug", flat=True)) == {"jisu-card", "xingyou-dianka"}
+    assert set(city) == set(xihu) | set(binjiang)
+    assert desk("demo-regulator").count() == city.count() + 1  # and the unregistered platform's, in triage
