@@ -4,8 +4,9 @@ district, the national office above all, a regulator in each, and platforms domi
 from dataclasses import dataclass
 
 from portal.models import Office, OfficeLevel, User
+from portal.offices import national_office
 from portal.roles import make_regulator
-from tests.factories import PlatformFactory, RegulatorFactory, national_office
+from tests.factories import PlatformFactory, RegulatorFactory
 
 
 @dataclass

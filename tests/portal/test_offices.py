@@ -145,3 +145,16 @@ def test_seed_demo_gives_each_district_desk_its_own_complaints():
     assert set(binjiang.values_list("platform__slug", flat=True)) == {"jisu-card", "xingyou-dianka"}
     assert set(city) == set(xihu) | set(binjiang)
     assert desk("demo-regulator").count() == city.count() + 1  # and the unregistered platform's, in triage
+
+
+def test_regulator_e_mails_go_to_the_handling_office_or_the_nearest_one_above(tree, settings):
+    from complaints.notifications import regulator_recipients_by_office
+
+    settings.REGULATOR_NOTIFICATION_EMAILS = []
+    tree.regulator("b").delete()
+
+    recipients = regulator_recipients_by_office({tree.district_a.pk, tree.district_b.pk, None})
+
+    assert recipients[tree.district_a.pk] == ["reg-a@example.cn"]
+    assert recipients[tree.district_b.pk] == ["reg-city@example.cn"]  # no regulator of its own: the city's
+    assert "reg-national@example.cn" in recipients[None] and "reg-a@example.cn" not in recipients[None]
