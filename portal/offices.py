@@ -107,4 +107,3 @@ def national_office() -> Office:
             is_receiving_centre=True,
         )
     return office
-
