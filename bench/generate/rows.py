@@ -87,9 +87,7 @@ def insert_platforms(rng: random.Random, count: int, now: datetime, districts: l
     return range(first_id, first_id + count)
 
 
-def _platform(
-    rng: random.Random, pid: int, operator: Operator | None, now: datetime, districts: list[str]
-) -> Platform:
+def _platform(rng: random.Random, pid: int, operator: Operator | None, now: datetime, districts: list[str]) -> Platform:
     slug = f"{PLATFORM_SLUG_PREFIX}{pid:05d}"
     return Platform(
         id=pid,
