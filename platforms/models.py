@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from portal.models import validate_division_code
+
 
 class Operator(models.Model):
     """The company behind one or more platforms, found by shared licence, domain or payment data."""
@@ -33,6 +35,17 @@ class Platform(models.Model):
         _("unified social credit code"), max_length=18, blank=True, db_index=True
     )
     payment_account = models.CharField(_("settlement payment account"), max_length=100, blank=True)
+    # The platform operator's domicile decides which office handles complaints about it (Order 121 Art. 13).
+    domicile_code = models.CharField(
+        _("domicile division code"),
+        max_length=6,
+        blank=True,
+        validators=[validate_division_code],
+        help_text=_(
+            "Administrative division code (GB/T 2260, six digits) of the registered domicile on the business "
+            "licence; complaints go to that county's market-regulation office (Order 121 Art. 13)."
+        ),
+    )
     operator = models.ForeignKey(
         Operator,
         verbose_name=_("operator"),

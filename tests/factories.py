@@ -13,6 +13,7 @@ from PIL import Image
 from complaints.models import PaymentChannel, PlatformOrderStatus, Problem
 from platforms.models import Platform, WebhookEndpoint, WebhookEvent
 from portal.models import Role, StaffRole, User
+from portal.offices import national_office
 
 DEFAULT_PASSWORD = "correct-horse-battery-9"
 
@@ -38,9 +39,12 @@ class ConsumerFactory(UserFactory):
 
 
 class RegulatorFactory(UserFactory):
+    """A regulator of the national office (sees every office's complaints) unless given an ``office``."""
+
     username = factory.Sequence(lambda n: f"regulator{n}")
     role = Role.REGULATOR
     is_staff = True
+    office = factory.LazyFunction(national_office)
 
 
 class PlatformFactory(factory.django.DjangoModelFactory):

@@ -93,7 +93,8 @@ def generate(
     report = LoadReport()
     timer = _Timer(report, progress)
     with transaction.atomic():
-        platform_ids = rows.insert_platforms(random.Random(seed), platforms, now)
+        districts = rows.insert_offices()
+        platform_ids = rows.insert_platforms(random.Random(seed), platforms, now, districts)
         report.platforms = len(platform_ids)
         timer.lap("platforms")
         with connection.cursor() as cursor:

@@ -178,3 +178,15 @@ def test_penalties_are_numbered_gap_free_in_the_year_they_were_decided(db):
     for year, sequences in by_year.items():
         assert sequences == list(range(1, len(sequences) + 1))
         assert NumberSequence.objects.get(scope="penalty", year=year).last_value == len(sequences)
+
+
+@needs_postgres
+def test_generated_complaints_are_with_the_district_office_of_their_platforms_domicile(generated):
+    from django.db.models import F
+
+    from portal.models import Office, OfficeLevel
+
+    assert Office.objects.count() >= 311 and Office.objects.filter(level=OfficeLevel.COUNTY).count() >= 270
+    assert not Complaint.objects.filter(office__isnull=True).exists()
+    assert not Complaint.objects.exclude(office__division_code=F("platform__domicile_code")).exists()
+    assert not Complaint.objects.exclude(first_received_by=F("office")).exists()
