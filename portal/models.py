@@ -50,6 +50,12 @@ class User(AbstractUser):
                 | (~Q(role="platform_staff") & Q(platform__isnull=True, staff_role="")),
             ),
         ]
+        # Accounts sharing a phone number or e-mail address are a profit-seeking signal (Order 121 Art. 17(4)):
+        # looked up by value.
+        indexes = [
+            models.Index(fields=["phone"], name="user_phone", condition=~Q(phone="")),
+            models.Index(fields=["email"], name="user_email", condition=~Q(email="")),
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
