@@ -652,7 +652,11 @@ class FollowUp(models.Model):
                 | Q(answered_at__isnull=False, resolved__isnull=False, rating__isnull=False),
             ),
         ]
-        indexes = [models.Index(fields=["week"], name="follow_up_week")]
+        indexes = [
+            models.Index(fields=["week"], name="follow_up_week"),
+            # The satisfaction statistics read the answers given in a window.
+            models.Index(fields=["answered_at"], name="follow_up_answered", condition=Q(answered_at__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"follow-up {self.complaint_id} ({self.week})"

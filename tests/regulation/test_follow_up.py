@@ -11,10 +11,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from complaints.events import verify_chain
-from complaints.follow_up import follow_up_answer
+from complaints.follow_up import follow_up_answer, follow_ups_request
 from complaints.models import Complaint, EventKind, FollowUp, Status
 from portal.models import OutboxMessage
 from regulation.follow_up import follow_ups_draw, sample_size, sampling_rank, week_before
+from regulation.statistics import Satisfaction, follow_up_satisfaction, platform_satisfaction
 from regulation.tasks import draw_follow_ups_task
 from tests.factories import ConsumerFactory, PlatformFactory, file_complaint
 from tests.fixtures_roles import client_for
@@ -220,3 +221,67 @@ def test_a_complaint_is_followed_up_once_ever(monday):
 
     assert follow_ups_draw().requested == 0
     assert FollowUp.objects.filter(complaint=complaint).count() == 1
+
+
+# --- statistics -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def answered(monday):
+    """Platform A: three answers (two resolved; ratings 5, 4, 1). Platform B: one answer, unresolved, 2."""
+    platform_a, platform_b = PlatformFactory(name="甲平台"), PlatformFactory(name="乙平台")
+    answers = [(platform_a, True, 5), (platform_a, True, 4), (platform_a, False, 1), (platform_b, False, 2)]
+    complaints = [closed_complaint(platform=platform) for platform, _resolved, _rating in answers]
+    closed_complaint(platform=platform_b)  # surveyed, never answered
+    follow_ups_request(complaint_ids=[c.pk for c in Complaint.objects.all()], week="2026-W49")
+    for complaint, (_platform, resolved, rating) in zip(complaints, answers, strict=True):
+        follow_up_answer(complaint_id=complaint.pk, by=complaint.consumer, resolved=resolved, rating=rating)
+    return platform_a, platform_b
+
+
+def test_satisfaction_per_platform_counts_answers_resolved_share_and_mean_rating(answered, django_assert_num_queries):
+    platform_a, platform_b = answered
+
+    with django_assert_num_queries(2):
+        rows = platform_satisfaction(days=30)
+
+    figures = {row.platform: row.satisfaction for row in rows}
+    assert figures[platform_a] == Satisfaction(answers=3, resolved=2, rating_sum=10)
+    assert figures[platform_a].resolved_share == pytest.approx(2 / 3)
+    assert figures[platform_a].mean_rating == pytest.approx(10 / 3)
+    assert figures[platform_b].answers == 1 and figures[platform_b].resolved_share == 0.0
+
+
+def test_satisfaction_can_be_grouped_by_another_key(answered):
+    assert follow_up_satisfaction(days=30, group_by="complaint__status") == {
+        Status.RESOLVED: Satisfaction(answers=4, resolved=2, rating_sum=12)
+    }
+
+
+def test_answers_outside_the_window_are_not_counted(answered, monday):
+    monday.shift(timedelta(days=31))
+
+    assert platform_satisfaction(days=30) == []
+
+
+def test_regulators_read_satisfaction_over_the_api_and_the_dashboard(answered, regulator, client):
+    platform_a, _platform_b = answered
+
+    response = client_for(regulator).get(reverse("regulation_api:stats-satisfaction"), {"days": 30})
+
+    assert response.status_code == 200
+    rows = {row["platform"]: row for row in response.json()["results"]}
+    assert rows[platform_a.slug] == {
+        "platform": platform_a.slug, "platform_name": "甲平台", "answers": 3, "resolved_share": 0.6667,
+        "mean_rating": 3.33,
+    }  # fmt: skip
+    client.force_login(regulator)
+    dashboard = client.get(reverse("regulation:dashboard-home"), {"days": 30}).content.decode()
+    assert "satisfaction-title" in dashboard and "甲平台" in dashboard
+
+
+@pytest.mark.parametrize("role", ["consumer", "agent"])
+def test_satisfaction_statistics_are_for_regulators_only(role, request):
+    response = client_for(request.getfixturevalue(role)).get(reverse("regulation_api:stats-satisfaction"))
+
+    assert response.status_code == 403

@@ -127,6 +127,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("regulation_api:stats-operators", "GET"):                     "401 403 403 403 403 403 403 403 401 200 200",
     ("regulation_api:stats-repeat-offenders", "GET"):              "401 403 403 403 403 403 403 403 401 200 200",
     ("regulation_api:stats-trend", "GET"):                         "401 403 403 403 403 403 403 403 401 200 200",
+    ("regulation_api:stats-satisfaction", "GET"):                  "401 403 403 403 403 403 403 403 401 200 200",
     # Profit-seeking signals (Order 121 Art. 17) are for regulators only.
     ("regulation_api:regulator-complaint-signals", "GET"):         "401 403 403 403 403 403 403 403 401 200 200",
     # The follow-up survey (Art. 26) exists only for the consumer who filed the complaint: 404 for everyone else.
