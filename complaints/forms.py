@@ -224,3 +224,27 @@ class SupplyInfoForm(forms.Form):
 
 class PublicationForm(forms.Form):
     consent = forms.BooleanField(label=_("Publish my redacted description"), required=False)
+
+
+class FollowUpForm(forms.Form):
+    """The follow-up survey (回访, Order 121 Art. 26). The service checks the same rules again."""
+
+    resolved = forms.TypedChoiceField(
+        label=_("Was your problem resolved?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    rating = forms.TypedChoiceField(
+        label=_("How satisfied are you with how your complaint was handled?"),
+        choices=[(n, str(n)) for n in range(5, 0, -1)],
+        coerce=int,
+        widget=forms.RadioSelect,
+        help_text=_("5 = very satisfied, 1 = very dissatisfied."),
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        max_length=settings.PORTAL_FOLLOW_UP_COMMENT_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -217,6 +217,8 @@ class Complaint(models.Model):
                 ],
                 name="complaint_stats_window",
             ),
+            # The weekly follow-up sample (Order 121 Art. 26) draws from the complaints closed in one week.
+            models.Index(fields=["closed_at"], name="complaint_closed", condition=Q(closed_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -370,6 +372,8 @@ class EventKind(models.TextChoices):
     TAKEN_OVER = "taken_over", _("Taken over by a higher office")
     JURISDICTION_DISPUTED = "jurisdiction_disputed", _("Jurisdiction disputed")
     DESIGNATED = "designated", _("Handling office designated")
+    FOLLOW_UP_REQUESTED = "follow_up_requested", _("Follow-up survey sent")
+    FOLLOW_UP_ANSWERED = "follow_up_answered", _("Follow-up survey answered")
 
 
 class Event(models.Model):
@@ -815,3 +819,50 @@ class NoticeTemplate(models.Model):
     @property
     def citation_en(self) -> str:
         return f"{self.edition.abbreviation_en}, {self.article_en}"
+class FollowUp(models.Model):
+    """A 回访 (Order 121 Art. 26): a closed complaint drawn by the weekly sample, and the consumer's answer.
+
+    At most one per complaint, ever (the unique key is what makes a repeated draw harmless). Created by
+    ``follow_up.follow_ups_request``, answered once by ``follow_up.follow_up_answer``.
+    """
+
+    complaint = models.OneToOneField(Complaint, on_delete=models.PROTECT, related_name="follow_up")
+    # ISO week of the closings the sample was drawn from, e.g. "2026-W48".
+    week = models.CharField(_("sampled week"), max_length=8)
+    requested_at = models.DateTimeField(_("sent at"))
+    expires_at = models.DateTimeField(_("open until"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    resolved = models.BooleanField(_("was the problem resolved?"), null=True, blank=True)
+    rating = models.PositiveSmallIntegerField(_("satisfaction (1–5)"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("follow-up survey")
+        verbose_name_plural = _("follow-up surveys")
+        constraints = [
+            models.CheckConstraint(
+                name="follow_up_rating_1_to_5",
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
+            ),
+            models.CheckConstraint(
+                name="follow_up_answer_complete",
+                condition=Q(answered_at__isnull=True, resolved__isnull=True, rating__isnull=True)
+                | Q(answered_at__isnull=False, resolved__isnull=False, rating__isnull=False),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["week"], name="follow_up_week"),
+            # The satisfaction statistics read the answers given in a window.
+            models.Index(fields=["answered_at"], name="follow_up_answered", condition=Q(answered_at__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"follow-up {self.complaint_id} ({self.week})"
+
+    @property
+    def is_answered(self) -> bool:
+        return self.answered_at is not None
+
+    def is_open_at(self, moment: datetime) -> bool:
+        return not self.is_answered and moment < self.expires_at

@@ -76,6 +76,15 @@ def event_summary(event: Event, platform=None) -> str:
                 "date": _local_date(data.get("settle_by")),
                 "reason": data.get("reason", ""),
             }
+        case EventKind.FOLLOW_UP_REQUESTED:
+            return _("Sampled for a follow-up (Order 121 Art. 26)")
+        case EventKind.FOLLOW_UP_ANSWERED:
+            resolved = _("Resolved") if data.get("resolved") else _("Not resolved")
+            return _("%(resolved)s; rating %(rating)s of 5. %(comment)s") % {
+                "resolved": resolved,
+                "rating": data.get("rating"),
+                "comment": data.get("comment", ""),
+            }
         case EventKind.PENALTY_LINKED:
             return _("Penalty decision %(number)s") % {"number": data.get("penalty")}
         case _:

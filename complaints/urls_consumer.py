@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views_consumer as views
+from .views_follow_up import FollowUpView
 
 urlpatterns = [
     path("", views.ComplaintListView.as_view(), name="complaint-list"),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/escalate/", views.EscalateView.as_view(), name="complaint-escalate"),
     path("<int:pk>/supply-info/", views.SupplyInfoView.as_view(), name="complaint-supply-info"),
     path("<int:pk>/publication/", views.PublicationView.as_view(), name="complaint-publication"),
+    path("<int:pk>/follow-up/", FollowUpView.as_view(), name="follow-up"),
     path("evidence/<int:pk>/download/", views.evidence_download, name="complaint-evidence-download"),
     path("evidence/<int:pk>/thumbnail/", views.evidence_thumbnail, name="complaint-evidence-thumbnail"),
 ]

@@ -50,6 +50,7 @@ from .models import (
     Event,
     EventKind,
     Evidence,
+    FollowUp,
     InternalNote,
     Response,
     Status,
@@ -344,7 +345,7 @@ def complaint_detail_queryset(user, *, with_notes: bool) -> QuerySet[Complaint]:
     ]
     if with_notes:
         related.append(Prefetch("internal_notes", queryset=InternalNote.objects.select_related("author")))
-    return complaints_visible_to(user).select_related("platform", "consumer").prefetch_related(*related)
+    return complaints_visible_to(user).select_related("platform", "consumer", "follow_up").prefetch_related(*related)
 
 
 @login_required
@@ -381,6 +382,7 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_escalate": is_owner and transitions.escalation_refusal(complaint, trigger=Trigger.CONSUMER) is None,
         "can_supply_info": is_owner and status == Status.INFO_REQUESTED,
         "can_answer": is_platform_staff(user) and status in PLATFORM_TURN_STATUSES,
+        "open_follow_up": open_follow_up(complaint, now) if is_owner else None,
         "evidence_form": EvidenceUploadForm(),
         "withdraw_form": WithdrawForm(),
         "accept_form": AcceptForm(),
@@ -389,6 +391,12 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "supply_info_form": SupplyInfoForm(),
     }
     return render(request, "complaints/detail.html", context)
+
+
+def open_follow_up(complaint: Complaint, now: datetime) -> FollowUp | None:
+    """The complaint's follow-up survey (Order 121 Art. 26) while it waits for an answer (joined, no query)."""
+    follow_up = getattr(complaint, "follow_up", None)
+    return follow_up if follow_up is not None and follow_up.is_open_at(now) else None
 
 
 # --- the consumer's actions ------------------------------------------------------------------------

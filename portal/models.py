@@ -66,6 +66,12 @@ class User(AbstractUser):
                 name="user_office_only_regulators", condition=Q(office__isnull=True) | Q(role="regulator")
             ),
         ]
+        # Accounts sharing a phone number or e-mail address are a profit-seeking signal (Order 121 Art. 17(4)):
+        # looked up by value.
+        indexes = [
+            models.Index(fields=["phone"], name="user_phone", condition=~Q(phone="")),
+            models.Index(fields=["email"], name="user_email", condition=~Q(email="")),
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username

@@ -46,7 +46,7 @@ from django.db.models.functions import Replace, RowNumber, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints.models import ClockKind, Complaint, Deadline, Finding, Status
+from complaints.models import ClockKind, Complaint, Deadline, Finding, FollowUp, Status
 from complaints.selectors import unscoped_complaints_for_system
 from platforms.models import Operator, Platform
 
@@ -783,3 +783,64 @@ def platform_scorecards(platform_ids: Iterable[int]) -> dict[int, PlatformStats]
         cache.set_many({_scorecard_cache_key(pk): row for pk, row in computed.items()}, SCORECARD_CACHE_SECONDS)
         found.update(computed)
     return found
+
+
+# --- Follow-up satisfaction (Order 121 Art. 26) -------------------------------------------------------------
+
+# What the answers are grouped by: the complaint's platform. Per office it is "complaint__platform__office_id"
+# (pass it as ``group_by``); nothing else changes.
+SATISFACTION_BY_PLATFORM = "complaint__platform_id"
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    """The follow-up answers of one group: how many, how many said resolved, and their ratings."""
+
+    answers: int = 0
+    resolved: int = 0
+    rating_sum: int = 0
+
+    @property
+    def resolved_share(self) -> float | None:
+        return _ratio(self.resolved, self.answers)
+
+    @property
+    def mean_rating(self) -> float | None:
+        return _ratio(self.rating_sum, self.answers)
+
+
+def follow_up_satisfaction(
+    *, days: int = DEFAULT_WINDOW_DAYS, now: datetime | None = None, group_by: str = SATISFACTION_BY_PLATFORM
+) -> dict[object, Satisfaction]:
+    """Follow-up answers given in the window (Asia/Shanghai days ending today), per ``group_by`` value; one query.
+
+    Groups without answers are absent: a platform nobody was asked about has no satisfaction figure, not zero.
+    """
+    window = _window(days, now)
+    rows = (
+        FollowUp.objects.filter(answered_at__gte=window.since, answered_at__lt=window.until)
+        .values(group_by)
+        .annotate(
+            answers=Count("pk"), resolved=Count("pk", filter=Q(resolved=True)), rating_sum=Sum("rating", default=0)
+        )
+        .order_by(group_by)
+    )
+    return {
+        row[group_by]: Satisfaction(answers=row["answers"], resolved=row["resolved"], rating_sum=row["rating_sum"])
+        for row in rows
+    }
+
+
+@dataclass(frozen=True)
+class PlatformSatisfaction:
+    platform: Platform
+    satisfaction: Satisfaction
+
+
+def platform_satisfaction(
+    *, days: int = DEFAULT_WINDOW_DAYS, now: datetime | None = None
+) -> list[PlatformSatisfaction]:
+    """``follow_up_satisfaction`` per platform with answers, the platforms by name; two queries."""
+    by_platform = follow_up_satisfaction(days=days, now=now)
+    platforms = Platform.objects.filter(pk__in=[key for key in by_platform if key is not None]).order_by("name", "pk")
+    return [PlatformSatisfaction(platform, by_platform[platform.pk]) for platform in platforms]

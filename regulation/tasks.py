@@ -6,6 +6,7 @@ from celery import shared_task
 
 from portal.celery import time_limits
 
+from .follow_up import follow_ups_draw
 from .rollup import refresh_statistics
 
 logger = logging.getLogger(__name__)
@@ -20,3 +21,14 @@ def refresh_daily_stats_task() -> int:
     rows = refresh_statistics()
     logger.info("daily statistics refreshed: %s rows", rows)
     return rows
+
+
+@shared_task(**time_limits("draw_follow_ups"))
+def draw_follow_ups_task() -> dict:
+    """Beat runs it on Mondays (settings.CELERY_BEAT_SCHEDULE): last week's follow-up sample (Order 121 Art. 26).
+
+    Running it again draws nothing new (``follow_ups_draw`` is idempotent per week).
+    """
+    result = follow_ups_draw()
+    logger.info("follow-ups of %s: %s of %s closed complaints", result.week, result.requested, result.closed)
+    return {"week": result.week, "closed": result.closed, "requested": result.requested}

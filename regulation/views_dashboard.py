@@ -31,6 +31,7 @@ from .statistics import (
     market_totals,
     oldest_as_of,
     operator_statistics,
+    platform_satisfaction,
     platform_statistics,
     ranked_by_scorecard,
     repeat_offenders,
@@ -99,6 +100,7 @@ class DashboardView(RegulatorRequiredMixin, TemplateView):
             offenders_shown=OFFENDERS_SHOWN,
             scorecard_version=SCORECARD_VERSION,
             scorecard_min_complaints=settings.PORTAL_SCORECARD_MIN_COMPLAINTS,
+            satisfaction=platform_satisfaction(days=days, now=now),
             **kwargs,
         )
 

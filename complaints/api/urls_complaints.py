@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .follow_up import ComplaintFollowUpView
 
 urlpatterns = [
     path("complaints/", views.ComplaintListCreateView.as_view(), name="complaint-list"),
@@ -26,6 +27,7 @@ urlpatterns = [
         views.ComplaintPublicationView.as_view(),
         name="complaint-publication",
     ),
+    path("complaints/<int:id>/survey/", ComplaintFollowUpView.as_view(), name="complaint-survey"),
     path("complaints/<int:id>/respond/", views.ComplaintRespondView.as_view(), name="complaint-respond"),
     path(
         "complaints/<int:id>/request-info/",

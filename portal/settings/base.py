@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -331,4 +332,33 @@ LOGGING = {
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
     },
+}
+
+# --- Profit-seeking signals (Order 121 Art. 17) and follow-up surveys (Art. 26) --------------------------
+# docs/signals.md explains each number. A signal informs a regulator's Art. 16(3) decision; it never refuses.
+PORTAL_SIGNALS = {
+    # Art. 17(2), first half: one consumer, this many complaints (this one included) against one platform, one
+    # product or one problem, filed within this many days either side of the complaint.
+    "repeat_window_days": env.int("SIGNAL_REPEAT_WINDOW_DAYS", default=30),
+    "repeat_min_complaints": env.int("SIGNAL_REPEAT_MIN_COMPLAINTS", default=3),
+    # Art. 17(2), second half: this many accounts filing near-identical complaints against one platform within
+    # this many days either side; near-identical = same platform, problem and product, descriptions whose
+    # character-trigram Jaccard similarity (after normalising) is at least this.
+    "coordinated_window_days": env.int("SIGNAL_COORDINATED_WINDOW_DAYS", default=7),
+    "coordinated_min_accounts": env.int("SIGNAL_COORDINATED_MIN_ACCOUNTS", default=3),
+    "coordinated_min_similarity": env.float("SIGNAL_COORDINATED_MIN_SIMILARITY", default=0.8),
+    # Art. 17(4): this many accounts (this one included) with complaints and one phone number or e-mail address.
+    "shared_contact_min_accounts": env.int("SIGNAL_SHARED_CONTACT_MIN_ACCOUNTS", default=2),
+}
+# Art. 26: each week the beat draws this share of the complaints closed in the previous ISO week (at least the
+# minimum, per sampling group) for a follow-up survey, open for this many days.
+PORTAL_FOLLOW_UP_SHARE = env.float("FOLLOW_UP_SHARE", default=0.10)
+PORTAL_FOLLOW_UP_MINIMUM = env.int("FOLLOW_UP_MINIMUM", default=1)
+PORTAL_FOLLOW_UP_OPEN_DAYS = env.int("FOLLOW_UP_OPEN_DAYS", default=14)
+PORTAL_FOLLOW_UP_COMMENT_MAX_LENGTH = 1000
+PORTAL_TASK_TIME_LIMITS["draw_follow_ups"] = (5 * 60, 6 * 60)
+# Mondays 02:00 Asia/Shanghai (CELERY_TIMEZONE): the week before is complete by then.
+CELERY_BEAT_SCHEDULE["draw-follow-ups"] = {
+    "task": "regulation.tasks.draw_follow_ups_task",
+    "schedule": crontab(minute=0, hour=2, day_of_week="mon"),
 }

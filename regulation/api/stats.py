@@ -31,6 +31,7 @@ from regulation.statistics import (
     market_totals,
     oldest_as_of,
     operator_statistics,
+    platform_satisfaction,
     platform_statistics,
     ranked_by_scorecard,
     repeat_offenders,
@@ -398,3 +399,46 @@ class TrendView(RegulatorStatsView):
                 }
             ).data
         )
+
+
+# --- Follow-up satisfaction (Order 121 Art. 26) -------------------------------------------------------------
+
+
+class PlatformSatisfactionSerializer(serializers.Serializer):
+    platform = serializers.CharField(source="platform.slug")
+    platform_name = serializers.CharField(source="platform.name")
+    answers = serializers.IntegerField(source="satisfaction.answers", help_text=_("Follow-up answers in the window."))
+    resolved_share = serializers.SerializerMethodField(help_text=_("Share of answers saying the problem was resolved."))
+    mean_rating = serializers.SerializerMethodField(help_text=_("Mean satisfaction, 1–5."))
+
+    def get_resolved_share(self, row) -> float | None:
+        share = row.satisfaction.resolved_share
+        return None if share is None else round(share, RATE_DECIMALS)
+
+    def get_mean_rating(self, row) -> float | None:
+        mean = row.satisfaction.mean_rating
+        return None if mean is None else round(mean, 2)
+
+
+class SatisfactionPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    days = serializers.IntegerField()
+    results = PlatformSatisfactionSerializer(many=True)
+
+
+@extend_schema(tags=["statistics"])
+class SatisfactionView(RegulatorStatsView):
+    """Follow-up satisfaction per platform: answers given in the last N days (Order 121 Art. 26)."""
+
+    @extend_schema(
+        operation_id="stats_satisfaction",
+        summary="Follow-up satisfaction per platform",
+        parameters=[WindowQuery],
+        responses={200: SatisfactionPageSerializer, **FORBIDDEN},
+    )
+    def get(self, request: Request) -> Response:
+        days = self.parse_query(request)["days"]
+        rows = platform_satisfaction(days=days)
+        return Response(self.paginated(request, rows, PlatformSatisfactionSerializer, days=days))

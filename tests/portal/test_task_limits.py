@@ -54,6 +54,7 @@ def test_the_defaults_are_a_minute_soft_and_five_minutes_hard():
         ("complaints.tasks.sweep_deadlines_task", "sweep_deadlines"),
         ("complaints.tasks.flush_outbox_task", "flush_outbox"),
         ("regulation.tasks.refresh_daily_stats_task", "refresh_daily_stats"),
+        ("regulation.tasks.draw_follow_ups_task", "draw_follow_ups"),
     ],
 )
 def test_long_or_scheduled_tasks_have_limits_of_their_own(name, limits):

@@ -27,8 +27,10 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from complaints.follow_up import follow_ups_request
 from complaints.models import DossierExport, DossierExportStatus
 from complaints.services import (
+    complaint_accept,
     complaint_add_note,
     complaint_dispute,
     complaint_request_info,
@@ -133,6 +135,12 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("regulation_api:complaint-take-over", "POST"):                "401 403 403 403 403 403 403 403 401 400 400",
     ("regulation_api:complaint-jurisdiction-dispute", "POST"):     "401 403 403 403 403 403 403 403 401 400 400",
     ("regulation_api:complaint-designate", "POST"):                "401 403 403 403 403 403 403 403 401 400 400",
+    ("regulation_api:stats-satisfaction", "GET"):                  "401 403 403 403 403 403 403 403 401 200 200",
+    # Profit-seeking signals (Order 121 Art. 17) are for regulators only.
+    ("regulation_api:regulator-complaint-signals", "GET"):         "401 403 403 403 403 403 403 403 401 200 200",
+    # The follow-up survey (Art. 26) exists only for the consumer who filed the complaint: 404 for everyone else.
+    ("complaints_api:complaint-survey", "GET"):                "401 200 404 404 404 404 404 404 401 404 404",
+    ("complaints_api:complaint-survey", "POST"):               "401 200 404 404 404 404 404 404 401 404 404",
     # --- web pages: API keys are not a browser session, so their columns read like anonymous ---------------
     # Auth pages: a signed-in user is sent on from login / register (302 to home).
     ("portal:home", "GET"):                                "200 200 200 200 200 200 200 200 200 200 200",
@@ -223,6 +231,9 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("regulation:dashboard-scorecard", "GET"):                 "log 403 403 403 403 403 log log log 200 200",
     ("regulation:dashboard-export-platforms", "GET"):          "log 403 403 403 403 403 log log log 200 200",
     ("regulation:dashboard-export-repeat-offenders", "GET"):   "log 403 403 403 403 403 log log log 200 200",
+    ("regulation:complaint-signals", "GET"):                   "log 403 403 403 403 403 log log log 200 200",
+    ("complaints:follow-up", "GET"):                           "log 200 404 404 404 404 log log log 404 404",
+    ("complaints:follow-up", "POST"):                          "log 302 404 404 404 404 log log log 404 404",
 }
 
 # Which object each URL keyword names, when it is not complaint A.
@@ -571,6 +582,8 @@ REQUEST_BODIES = {
     ("complaints:respond-request-info", "POST"): lambda world: {"message": "请提供支付截图"},
     ("complaints:respond-note", "POST"): lambda world: {"text": "已联系供货商"},
     ("complaints:respond-assign", "POST"): lambda world: {"assignee": world.users["agent"].pk},
+    ("complaints_api:complaint-survey", "POST"): lambda world: {"resolved": True, "rating": 4},
+    ("complaints:follow-up", "POST"): lambda world: {"resolved": "yes", "rating": "4"},
     ("complaints:inbox-assign", "POST"): lambda world: {
         "assignee": world.users["agent"].pk, "complaints": [world.objects["complaint"].pk],
     },
@@ -594,6 +607,12 @@ def _info_requested(world: World) -> None:
                            message="请提供支付截图")
 
 
+def _surveyed(world: World) -> None:
+    _answered(world)
+    complaint_accept(complaint_id=world.objects["complaint"].pk, by=world.users["owner"], rating=4)
+    follow_ups_request(complaint_ids=[world.objects["complaint"].pk], week="2026-W49")
+
+
 # Complaint A starts awaiting the platform's answer; these actions need it elsewhere first.
 STATE_BEFORE = {
     "complaints_api:complaint-accept": _answered,
@@ -604,6 +623,8 @@ STATE_BEFORE = {
     "complaints:complaint-escalate": _disputed,
     "complaints_api:complaint-supply-info": _info_requested,
     "complaints:complaint-supply-info": _info_requested,
+    "complaints_api:complaint-survey": _surveyed,
+    "complaints:follow-up": _surveyed,
 }
 
 
