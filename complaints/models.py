@@ -18,7 +18,11 @@ class Status(models.TextChoices):
     DISPUTED = "disputed", _("Disputed")
     RESOLVED = "resolved", _("Resolved")
     ESCALATED = "escalated", _("Escalated to regulator")
+    # Accepted (受理, Order 121 Art. 15); mediation needs both parties' consent first (Art. 18).
+    ACCEPTED = "accepted", _("Accepted, awaiting consent to mediation")
     MEDIATION = "mediation", _("In mediation")
+    # An appraisal or test runs; its time is not counted in the mediation period (Art. 22).
+    TESTING = "testing", _("Mediation paused for an appraisal or test")
     CLOSED = "closed", _("Closed")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
@@ -30,7 +34,9 @@ OPEN_STATUSES = (
     Status.AWAITING_CONSUMER,
     Status.DISPUTED,
     Status.ESCALATED,
+    Status.ACCEPTED,
     Status.MEDIATION,
+    Status.TESTING,
 )
 # States in which the platform still owes an answer.
 PLATFORM_TURN_STATUSES = (Status.AWAITING_PLATFORM, Status.DISPUTED)
@@ -70,6 +76,9 @@ class Finding(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
     REFERRED = "referred", _("Referred")
     REFUSED = "refused", _("Refused (not accepted)")
+    AGREEMENT = "agreement", _("Settled by a mediation agreement")
+    TERMINATED = "terminated", _("Mediation terminated")
+    REFERRED_POLICE = "referred_police", _("Referred to the police")
 
 
 class Complaint(models.Model):
@@ -351,6 +360,15 @@ class EventKind(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
     PENALTY_LINKED = "penalty_linked", _("Penalty linked")
     PUBLICATION_CHANGED = "publication_changed", _("Publication consent changed")
+    MATERIAL_REQUESTED = "material_requested", _("Regulator asked for identity proof or material")
+    REFUSAL_PROPOSED = "refusal_proposed", _("Refusal proposed: requested material not supplied")
+    MEDIATION_CONSENTED = "mediation_consented", _("Consent to mediation recorded")
+    TESTING_STARTED = "testing_started", _("Appraisal or test started")
+    TESTING_ENDED = "testing_ended", _("Appraisal or test ended")
+    AGREEMENT_RECORDED = "agreement_recorded", _("Mediation agreement recorded")
+    MEDIATION_TERMINATED = "mediation_terminated", _("Mediation terminated")
+    POLICE_REFERRED = "police_referred", _("Referred to the police")
+    NOTICE_ISSUED = "notice_issued", _("Notice issued")
 
 
 class Event(models.Model):
@@ -395,6 +413,7 @@ class ClockKind(models.TextChoices):
     CONSUMER_REPLY = "consumer_reply", _("Consumer reply")
     REGULATOR_ACCEPTANCE = "regulator_acceptance", _("Regulator acceptance decision")
     MEDIATION = "mediation", _("Mediation")
+    TERMINATION_NOTICE = "termination_notice", _("Termination notice")
 
 
 PLATFORM_CLOCKS = (ClockKind.FIRST_RESPONSE, ClockKind.RESOLUTION, ClockKind.HARD_LIMIT)

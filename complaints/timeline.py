@@ -5,10 +5,13 @@ come from the choices, in the reader's language. No sentence stored in an event 
 immutable and chained, so data written in an older shape is shown as well as it can be, never rewritten.
 """
 
+from django.core.exceptions import ValidationError
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from .models import ClockKind, Event, EventKind, EvidenceKind, Finding, ResponseOutcome
+from .models import ClockKind, Event, EventKind, EvidenceKind, Finding, Party, ResponseOutcome
+from .rulebook import GroundKind, ground
 from .transitions import Trigger
 
 
@@ -54,7 +57,8 @@ def event_summary(event: Event, platform=None) -> str:
             return _choice_label(ClockKind.choices, data.get("clock"))
         case EventKind.CLOSED | EventKind.REFUSED:
             finding = _choice_label(Finding.choices, data.get("finding"))
-            return " ".join(filter(None, [finding, data.get("note")]))
+            ground_label = _ground_label(data.get("ground"), event.created_at)
+            return " ".join(filter(None, [finding, ground_label, data.get("note")]))
         case EventKind.PUBLICATION_CHANGED:
             if data.get("consent"):
                 return _("Consented to publication")
@@ -63,8 +67,58 @@ def event_summary(event: Event, platform=None) -> str:
             return _escalation_summary(data)
         case EventKind.PENALTY_LINKED:
             return _("Penalty decision %(number)s") % {"number": data.get("penalty")}
+        case EventKind.REFUSAL_PROPOSED:
+            return _("The requested material was not supplied in time: refusal on ground %(ground)s is proposed.") % {
+                "ground": data.get("ground")
+            }
+        case EventKind.MATERIAL_REQUESTED:
+            return _("%(message)s (by %(due)s)") % {"message": data.get("message", ""), "due": _day(data.get("due_at"))}
+        case EventKind.MEDIATION_CONSENTED:
+            parties = ", ".join(_choice_label(Party.choices, party) for party in data.get("parties", []))
+            if data.get("delegated_to"):
+                return _("%(parties)s: mediation by %(mediator)s") % {
+                    "parties": parties,
+                    "mediator": data["delegated_to"],
+                }
+            return parties
+        case EventKind.TESTING_STARTED | EventKind.TESTING_ENDED:
+            return data.get("note", "")
+        case EventKind.AGREEMENT_RECORDED:
+            return data.get("terms", "")
+        case EventKind.MEDIATION_TERMINATED:
+            return " ".join(filter(None, [_ground_label(data.get("ground"), event.created_at), data.get("note")]))
+        case EventKind.NOTICE_ISSUED:
+            return _("%(title)s %(number)s") % {
+                "title": _choice_label(NOTICE_TITLES, data.get("kind")),
+                "number": data.get("number"),
+            }
         case _:
             return data.get("reason") or data.get("note") or ""
+
+
+# The notices the desk issues (regulation.models.NoticeKind), named here by their stored codes: an event names
+# its notice's kind, and this module may not import the regulators' app.
+NOTICE_TITLES = (
+    ("refusal", gettext_lazy("Notice of refusal to accept")),
+    ("acceptance", gettext_lazy("Notice of acceptance")),
+    ("termination", gettext_lazy("Notice of termination of mediation")),
+)
+
+
+def _ground_label(code: str | None, at) -> str:
+    """A ground's code with its article, e.g. "art16_5 (Art. 16(5))", as the rulebook had it when the event was
+    recorded; a code it does not know is shown as it is."""
+    if not code:
+        return ""
+    kind = GroundKind.REFUSAL if code.startswith("art16_") else GroundKind.TERMINATION
+    try:
+        return f"{code} ({ground(code, kind=kind, at=at).article})"
+    except ValidationError:
+        return code
+
+
+def _day(value: str | None) -> str:
+    return (value or "")[:10]
 
 
 def _escalation_summary(data: dict) -> str:

@@ -6,6 +6,8 @@ from celery import shared_task
 
 from portal.celery import time_limits
 
+from .desk import material_requests_propose_refusals
+from .notices import notices_issue_pending
 from .rollup import refresh_statistics
 
 logger = logging.getLogger(__name__)
@@ -20,3 +22,15 @@ def refresh_daily_stats_task() -> int:
     rows = refresh_statistics()
     logger.info("daily statistics refreshed: %s rows", rows)
     return rows
+
+
+@shared_task(**time_limits("render_notice"))
+def issue_pending_notices_task() -> int:
+    """Beat, every minute: render and store the notices decided since (a download issues one at once)."""
+    return notices_issue_pending()
+
+
+@shared_task
+def propose_refusals_task() -> int:
+    """Beat: turn lapsed requests for identity proof or material into refusal proposals."""
+    return material_requests_propose_refusals()

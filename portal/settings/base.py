@@ -333,3 +333,25 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# --- The regulators' case desk (Order 121) -------------------------------------------------------------
+# Art. 23 last paragraph: the parties are told of a termination of mediation within 7 working days.
+PORTAL_DEADLINES["termination_notice"] = (env.int("DEADLINE_TERMINATION_NOTICE_WD", default=7), "working")
+# Lapsed requests for identity proof or Art. 10 / 11 material are turned into refusal proposals (never refusals).
+CELERY_BEAT_SCHEDULE["desk-propose-refusals"] = {
+    "task": "regulation.tasks.propose_refusals_task",
+    "schedule": timedelta(minutes=15),
+}
+# Decided notices are rendered and stored by beat (a download issues one at once): the Art. 23 notice clock
+# is met within a minute of the decision.
+CELERY_BEAT_SCHEDULE["desk-issue-notices"] = {
+    "task": "regulation.tasks.issue_pending_notices_task",
+    "schedule": timedelta(minutes=1),
+}
+# A notice is one or two pages: rendering it takes well under a second with HarfBuzz.
+PORTAL_TASK_TIME_LIMITS["render_notice"] = (
+    env.int("NOTICE_SOFT_TIME_LIMIT", default=60),
+    env.int("NOTICE_TIME_LIMIT", default=120),
+)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["FindingEnum"] = "complaints.models.Finding"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["ClosingFindingEnum"] = "regulation.desk.CLOSING_FINDINGS"
