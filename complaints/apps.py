@@ -7,12 +7,19 @@ class ComplaintsConfig(AppConfig):
     verbose_name = _("Complaints")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
         from platforms.signals import staff_deactivated, webhook_deactivated
         from portal.metrics import register_scrape_collector
 
-        from . import receivers
+        from . import receivers, rulebook
         from .metrics import BacklogCollector
 
         register_scrape_collector(BacklogCollector())
         staff_deactivated.connect(receivers.unassign_deactivated_staff, dispatch_uid="complaints.unassign_staff")
         webhook_deactivated.connect(receivers.fail_pending_deliveries, dispatch_uid="complaints.fail_deliveries")
+        # The rulebook keeps a copy of its rows per process: an edit clears it.
+        for model_name in ("RuleEdition", "ClockRule", "Ground", "NoticeTemplate"):
+            model = self.get_model(model_name)
+            for signal in (post_save, post_delete):
+                signal.connect(rulebook.clear_cache, sender=model, dispatch_uid=f"complaints.rulebook.{model_name}")

@@ -62,9 +62,11 @@ class WorkingDayDeadline:
     working_days: int
     counting_from: date
     skipped: list[tuple[date, str]] = field(default_factory=list)
+    # Set when the period is counted in whole days (Order 121 Art. 45): the day it ends with.
+    last_day: date | None = None
 
     def explanation(self) -> dict:
-        return {
+        explanation = {
             "unit": "working_days",
             "start": self.start.astimezone(SHANGHAI).isoformat(),
             "counting_from": self.counting_from.isoformat(),
@@ -73,6 +75,9 @@ class WorkingDayDeadline:
             "due": self.due.astimezone(SHANGHAI).isoformat(),
             "timezone": "Asia/Shanghai",
         }
+        if self.last_day is not None:
+            explanation["last_day"] = self.last_day.isoformat()
+        return explanation
 
 
 def add_working_days(start: datetime, working_days: int) -> WorkingDayDeadline:
@@ -118,5 +123,72 @@ def add_calendar_days(start: datetime, days: int) -> tuple[datetime, dict]:
         "start": start.astimezone(SHANGHAI).isoformat(),
         "days": days,
         "due": due.astimezone(SHANGHAI).isoformat(),
+        "timezone": "Asia/Shanghai",
+    }
+
+
+# A period counted in whole days ends with its last day: at its last second, Beijing time.
+END_OF_DAY = time(23, 59, 59)
+
+
+def end_of_day(day: date) -> datetime:
+    return datetime.combine(day, END_OF_DAY, tzinfo=SHANGHAI)
+
+
+def add_working_days_whole(start: datetime, working_days: int) -> WorkingDayDeadline:
+    """The end of the ``working_days``-th working day after the day of ``start`` (Order 121 Art. 45).
+
+    The starting day is not counted, whatever its time or kind; counting starts with the next working day, and
+    the period ends at the end of its last working day (which is never a holiday, so nothing moves).
+    """
+    exceptions = _exceptions()
+    day = start.astimezone(SHANGHAI).date()
+    skipped: list[tuple[date, str]] = []
+    counting_from = None
+    remaining = working_days
+    while remaining > 0:
+        day += timedelta(days=1)
+        working, reason = day_status(day, exceptions)
+        if working:
+            counting_from = counting_from or day
+            remaining -= 1
+        else:
+            skipped.append((day, reason))
+    return WorkingDayDeadline(
+        start=start,
+        due=end_of_day(day),
+        working_days=working_days,
+        counting_from=counting_from or day,
+        skipped=skipped,
+        last_day=day,
+    )
+
+
+def add_calendar_days_whole(start: datetime, days: int) -> tuple[datetime, dict]:
+    """The end of the ``days``-th day after the day of ``start`` (Order 121 Art. 45), with its explanation.
+
+    The starting day is not counted. A last day that is not a working day (a public holiday, or a weekend that
+    is not a make-up workday) gives way to the first working day after it: the portal reads Art. 45's
+    法定节假日 as every day the calendar marks as a day off, as courts read the same rule in procedure law.
+    """
+    exceptions = _exceptions()
+    local_day = start.astimezone(SHANGHAI).date()
+    last_day = local_day + timedelta(days=days)
+    day = last_day
+    moved_over: list[tuple[date, str]] = []
+    working, reason = day_status(day, exceptions)
+    while not working:
+        moved_over.append((day, reason))
+        day += timedelta(days=1)
+        working, reason = day_status(day, exceptions)
+    due = end_of_day(day)
+    return due, {
+        "unit": "calendar_days",
+        "start": start.astimezone(SHANGHAI).isoformat(),
+        "counting_from": (local_day + timedelta(days=1)).isoformat(),
+        "days": days,
+        "last_day": day.isoformat(),
+        "skipped": [{"date": skipped.isoformat(), "reason": reason} for skipped, reason in moved_over],
+        "due": due.isoformat(),
         "timezone": "Asia/Shanghai",
     }

@@ -1,28 +1,86 @@
 """The clocks of a complaint: start, meet, pause and resume, and the complaint's stored next platform deadline
-(``Complaint.platform_due_at``) kept in step with them. The sweep that breaches them is in sweep.py."""
+(``Complaint.platform_due_at``) kept in step with them. The sweep that breaches them is in sweep.py.
+
+A clock's length comes from one of two places. The platform-side clocks (first answer, resolution, the
+negotiation window, the consumer's reply) are the portal's own service levels, in ``settings.PORTAL_DEADLINES``.
+The regulator's clocks are the law's: the rulebook edition in force when the clock starts gives their length,
+unit, counting and article, and the clock keeps that edition for life (``Deadline.edition``).
+"""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import OuterRef, Subquery
+from django.utils.translation import gettext as _
 
-from .calendar import add_calendar_days, add_working_days
-from .models import PLATFORM_CLOCKS, Complaint, Deadline
+from portal.errors import IllegalTransition
+
+from . import rulebook
+from .calendar import (
+    SHANGHAI,
+    add_calendar_days,
+    add_calendar_days_whole,
+    add_working_days,
+    add_working_days_whole,
+)
+from .models import PLATFORM_CLOCKS, ClockCounting, ClockKind, ClockRule, ClockUnit, Complaint, Deadline
 
 
 def compute_due(kind: str, start: datetime) -> tuple[datetime, dict]:
-    length, unit = settings.PORTAL_DEADLINES[kind]
-    if unit == "working":
-        computed = add_working_days(start, length)
+    """When a clock of ``kind`` started at ``start`` falls due, and how that was computed."""
+    due_at, explanation, _rule = _compute(kind, start)
+    return due_at, explanation
+
+
+def _compute(kind: str, start: datetime) -> tuple[datetime, dict, ClockRule | None]:
+    if kind in settings.PORTAL_DEADLINES:
+        length, unit = settings.PORTAL_DEADLINES[kind]
+        if unit == "working":
+            computed = add_working_days(start, length)
+            return computed.due, computed.explanation(), None
+        return *add_calendar_days(start, length), None
+    rule = rulebook.clock_rule(kind, start)
+    due_at, explanation = _count(rule, start)
+    return due_at, {**explanation, **rule_explanation(rule)}, rule
+
+
+def _count(rule: ClockRule, start: datetime) -> tuple[datetime, dict]:
+    whole_days = rule.counting == ClockCounting.ARTICLE_45
+    if rule.unit == ClockUnit.WORKING_DAYS:
+        computed = (add_working_days_whole if whole_days else add_working_days)(start, rule.length)
         return computed.due, computed.explanation()
-    return add_calendar_days(start, length)
+    return (add_calendar_days_whole if whole_days else add_calendar_days)(start, rule.length)
+
+
+def rule_explanation(rule: ClockRule) -> dict:
+    """What a clock's explanation says of the rule it follows: the edition and the article, in both languages."""
+    explanation = {
+        "edition": rule.edition.code,
+        "edition_title": rule.edition.title,
+        "edition_title_en": rule.edition.title_en,
+        "citation": rule.citation,
+        "citation_en": rule.citation_en,
+        "counting": rule.counting,
+    }
+    if rule.paused_by:
+        explanation["paused_by"] = rule.paused_by
+    return explanation
 
 
 def build_clock(complaint: Complaint, kind: str, start: datetime) -> Deadline:
-    due_at, explanation = compute_due(kind, start)
-    return Deadline(complaint=complaint, kind=kind, started_at=start, due_at=due_at, explanation=explanation)
+    due_at, explanation, rule = _compute(kind, start)
+    return Deadline(
+        complaint=complaint,
+        kind=kind,
+        started_at=start,
+        due_at=due_at,
+        explanation=explanation,
+        edition_id=rule.edition.code if rule else None,
+        article=rule.citation if rule else "",
+    )
 
 
 # What a restart resets: a restarted clock forgets its earlier run.
@@ -30,6 +88,8 @@ _RESTART_FIELDS = [
     "started_at",
     "due_at",
     "explanation",
+    "edition",
+    "article",
     "met_at",
     "breached_at",
     "reminded_at",
@@ -161,3 +221,51 @@ def _sync_if_platform_clocks(complaint: Complaint, kinds) -> None:
     # Only platform clocks decide platform_due_at: a change to another clock costs no UPDATE.
     if not set(kinds).isdisjoint(PLATFORM_CLOCKS):
         sync_complaint_platform_due(complaint)
+
+
+def extend_clue_check(complaint: Complaint, *, approved_by: str, approval: str, at: datetime) -> Deadline:
+    """Extend the running violation-clue check of ``complaint`` once, by its rule's extension, recording who
+    approved it and how in the clock's explanation (Order 121 Art. 27: 15 more working days with the approval of
+    the authority's head). The extra days count from the day after the current last day.
+
+    Raises ``IllegalTransition`` when there is no running check, its edition allows no extension, or it was
+    extended already. Runs in the caller's transaction (the service that records the approval's event).
+    """
+    if not approved_by.strip() or not approval.strip():
+        raise IllegalTransition(_("An extension needs the approving head's name and the approval's reference."))
+    with transaction.atomic():
+        clock = (
+            Deadline.objects.select_for_update()
+            .running()
+            .filter(complaint=complaint, kind=ClockKind.CLUE_CHECK)
+            .first()
+        )
+        if clock is None:
+            raise IllegalTransition(_("There is no running violation-clue check to extend."))
+        # The rule of the edition the check started under, not of the one in force today.
+        rule = rulebook.clock_rule(clock.kind, clock.started_at)
+        if not rule.extension_length:
+            raise IllegalTransition(_("The rules this check follows allow no extension."))
+        if "extension" in clock.explanation:
+            raise IllegalTransition(
+                _("This check was extended already: %(article)s allows one extension.") % {"article": rule.citation}
+            )
+        extended = add_working_days_whole(clock.due_at, rule.extension_length)
+        clock.explanation = {
+            **clock.explanation,
+            "extension": {
+                "working_days": rule.extension_length,
+                "approved_by": approved_by.strip(),
+                "approval": approval.strip(),
+                "at": at.astimezone(SHANGHAI).isoformat(),
+                "previous_due": clock.due_at.astimezone(SHANGHAI).isoformat(),
+                "skipped": extended.explanation()["skipped"],
+                "citation": rule.citation,
+                "citation_en": rule.citation_en,
+            },
+            "due": extended.due.isoformat(),
+        }
+        clock.due_at = extended.due
+        clock.reminded_at = None
+        clock.save(update_fields=["due_at", "explanation", "reminded_at"])
+    return clock

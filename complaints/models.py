@@ -4,8 +4,8 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from platforms.models import WEBHOOK_TEST_EVENT, WebhookEvent
 
@@ -414,6 +414,7 @@ class ClockKind(models.TextChoices):
     REGULATOR_ACCEPTANCE = "regulator_acceptance", _("Regulator acceptance decision")
     MEDIATION = "mediation", _("Mediation")
     TERMINATION_NOTICE = "termination_notice", _("Termination notice")
+    CLUE_CHECK = "clue_check", _("Violation clue check")
 
 
 PLATFORM_CLOCKS = (ClockKind.FIRST_RESPONSE, ClockKind.RESOLUTION, ClockKind.HARD_LIMIT)
@@ -443,6 +444,19 @@ class Deadline(models.Model):
     paused_seconds = models.PositiveIntegerField(_("time paused (s)"), default=0)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     explanation = models.JSONField(_("how it was computed"), default=dict)
+    # The rulebook edition in force when the clock started, and the article its length comes from: the clock
+    # keeps them for its whole life, whatever edition is in force later. Empty for the platform-side clocks,
+    # whose lengths are the portal's own settings.
+    edition = models.ForeignKey(
+        "RuleEdition",
+        on_delete=models.PROTECT,
+        to_field="code",
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("rulebook edition"),
+    )
+    article = models.CharField(_("article"), max_length=100, blank=True, db_default="")
 
     objects = DeadlineQuerySet.as_manager()
 
@@ -633,3 +647,167 @@ class DossierExport(models.Model):
         if self.status != DossierExportStatus.FAILED:
             return ""
         return str(self.FAILURE_MESSAGES.get(self.error, self.GENERAL_FAILURE_MESSAGE))
+
+
+# --- The rulebook: the legal rules as data, versioned by effective date ------------------------------------
+
+
+class RuleEdition(models.Model):
+    """One edition of the rules the regulator applies, e.g. SAMR Order 121 from 2026-04-15.
+
+    A new edition is a new row (and a data migration), never a change to the code that reads the rules: callers
+    ask ``complaints.rulebook`` for the rule in force at an instant.
+    """
+
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    # 国家市场监督管理总局令第121号; the abbreviation (令第121号) starts every article citation.
+    citation = models.CharField(_("official citation"), max_length=100)
+    abbreviation = models.CharField(_("abbreviation"), max_length=30)
+    abbreviation_en = models.CharField(_("abbreviation (English)"), max_length=30)
+    effective_from = models.DateField(_("in force from"))
+    effective_until = models.DateField(_("in force until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["effective_from"]
+        verbose_name = _("rulebook edition")
+        verbose_name_plural = _("rulebook editions")
+        constraints = [
+            models.CheckConstraint(
+                name="rule_edition_period_ordered",
+                condition=Q(effective_until__isnull=True) | Q(effective_until__gte=models.F("effective_from")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.abbreviation} ({self.effective_from}–{self.effective_until or ''})"
+
+    def is_in_force_on(self, day) -> bool:
+        return self.effective_from <= day and (self.effective_until is None or day <= self.effective_until)
+
+
+class ClockUnit(models.TextChoices):
+    WORKING_DAYS = "working_days", _("working days")
+    CALENDAR_DAYS = "calendar_days", _("calendar days")
+
+
+class ClockCounting(models.TextChoices):
+    # The portal's counting before Order 121: the clock ends at the same time of day on its last day.
+    ELAPSED = "elapsed", _("from the starting moment")
+    # Order 121 Art. 45: the starting day is not counted; the period ends with its last day, and a last day that
+    # is a statutory holiday gives way to the first day after the holiday.
+    ARTICLE_45 = "article_45", _("whole days (Order 121 Art. 45)")
+
+
+class ClockPause(models.TextChoices):
+    NONE = "", _("nothing")
+    APPRAISAL = "appraisal", _("an appraisal or test")
+
+
+class ClockRule(models.Model):
+    """How long one clock of an edition runs, how it counts, what pauses it, and the article it comes from."""
+
+    edition = models.ForeignKey(RuleEdition, on_delete=models.CASCADE, related_name="clock_rules")
+    kind = models.CharField(_("clock"), max_length=30, choices=ClockKind.choices)
+    length = models.PositiveSmallIntegerField(_("length"))
+    unit = models.CharField(_("unit"), max_length=20, choices=ClockUnit.choices)
+    counting = models.CharField(_("counting"), max_length=20, choices=ClockCounting.choices)
+    paused_by = models.CharField(_("paused by"), max_length=20, choices=ClockPause.choices, blank=True)
+    # How many working days one recorded approval may add, once (Order 121 Art. 27); 0 when it cannot be extended.
+    extension_length = models.PositiveSmallIntegerField(_("extension (once)"), default=0)
+    article = models.CharField(_("article"), max_length=60)
+    article_en = models.CharField(_("article (English)"), max_length=60)
+
+    class Meta:
+        ordering = ["edition__effective_from", "kind"]
+        verbose_name = _("clock rule")
+        verbose_name_plural = _("clock rules")
+        constraints = [models.UniqueConstraint(fields=["edition", "kind"], name="clock_rule_edition_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.edition.abbreviation} {self.kind}: {self.length} {self.unit}"
+
+    @property
+    def citation(self) -> str:
+        """令第121号第二十三条第一款第（五）项"""
+        return f"{self.edition.abbreviation}{self.article}"
+
+    @property
+    def citation_en(self) -> str:
+        """SAMR Order 121, Art. 23(1)(5)"""
+        return f"{self.edition.abbreviation_en}, {self.article_en}"
+
+
+class GroundKind(models.TextChoices):
+    REFUSAL = "refusal", _("Refusal to accept")
+    TERMINATION = "termination", _("Termination of mediation")
+
+
+class Ground(models.Model):
+    """A legal ground for refusing a complaint or terminating mediation, with its article text in both
+    languages. A decision names its ground by code; the decision's free text adds detail, never replaces it."""
+
+    edition = models.ForeignKey(RuleEdition, on_delete=models.CASCADE, related_name="grounds")
+    kind = models.CharField(_("kind"), max_length=20, choices=GroundKind.choices)
+    code = models.SlugField(_("code"), max_length=20)
+    article = models.CharField(_("article"), max_length=60)
+    article_en = models.CharField(_("article (English)"), max_length=60)
+    text_zh = models.TextField(_("text (Chinese)"))
+    text_en = models.TextField(_("text (English)"))
+
+    class Meta:
+        ordering = ["edition__effective_from", "kind", "code"]
+        verbose_name = _("ground")
+        verbose_name_plural = _("grounds")
+        constraints = [models.UniqueConstraint(fields=["edition", "code"], name="ground_edition_code")]
+
+    def __str__(self) -> str:
+        return f"{self.edition.abbreviation} {self.code}"
+
+    @property
+    def citation(self) -> str:
+        return f"{self.edition.abbreviation}{self.article}"
+
+    @property
+    def citation_en(self) -> str:
+        return f"{self.edition.abbreviation_en}, {self.article_en}"
+
+    @property
+    def text(self) -> str:
+        """The ground's text in the active language (Chinese unless the reader chose English)."""
+        return self.text_en if (get_language() or "").startswith("en") else self.text_zh
+
+
+class NoticeKind(models.TextChoices):
+    REFUSAL = "refusal", _("Refusal notice")
+    ACCEPTANCE = "acceptance", _("Acceptance notice")
+    TERMINATION = "termination", _("Termination of mediation notice")
+
+
+class NoticeTemplate(models.Model):
+    """Which template renders a notice of an edition, its Chinese title and the article that requires it."""
+
+    edition = models.ForeignKey(RuleEdition, on_delete=models.CASCADE, related_name="notice_templates")
+    kind = models.CharField(_("kind"), max_length=20, choices=NoticeKind.choices)
+    title = models.CharField(_("title"), max_length=60)
+    template_name = models.CharField(_("template"), max_length=200)
+    article = models.CharField(_("article"), max_length=60)
+    article_en = models.CharField(_("article (English)"), max_length=60)
+
+    class Meta:
+        ordering = ["edition__effective_from", "kind"]
+        verbose_name = _("notice template")
+        verbose_name_plural = _("notice templates")
+        constraints = [models.UniqueConstraint(fields=["edition", "kind"], name="notice_template_edition_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.edition.abbreviation} {self.title}"
+
+    @property
+    def citation(self) -> str:
+        return f"{self.edition.abbreviation}{self.article}"
+
+    @property
+    def citation_en(self) -> str:
+        return f"{self.edition.abbreviation_en}, {self.article_en}"

@@ -1,112 +1,159 @@
-"""The legal rules as data: grounds of refusal (Order 121 Art. 16) and of termination (Art. 23) by code.
+"""The rulebook: the edition of the rules in force at an instant, and its clocks, grounds and notice templates.
 
-A ground is looked up by its code and the moment it applies: a code that is unknown, or not in force then, is a
-field error (``ground``), never a silent free-text fallback.
+The rules are data (``RuleEdition`` and its ``ClockRule``, ``Ground`` and ``NoticeTemplate`` rows, created by
+migrations): a new edition is a new row, and every caller keeps asking the same questions. An edition is in force
+on the Asia/Shanghai date of the instant asked about, from ``effective_from`` to ``effective_until`` inclusive.
+
+The whole rulebook is a few dozen rows: it is read once per process and kept for ``CACHE_SECONDS`` (an edit in
+the admin clears this process's copy at once), so starting clocks for thousands of complaints costs no query.
 """
 
+import threading
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .calendar import SHANGHAI
+from .models import ClockKind, ClockRule, Ground, GroundKind, NoticeKind, NoticeTemplate, RuleEdition
 
-ORDER_121 = "order121"
-ORDER_121_IN_FORCE_FROM = date(2026, 4, 15)
-ORDER_121_TITLE = "《市场监督管理投诉举报处理办法》（国家市场监督管理总局令第121号）"
+__all__ = [
+    "ClockKind",
+    "ClockRule",
+    "Ground",
+    "GroundKind",
+    "NoticeKind",
+    "NoticeTemplate",
+    "RuleEdition",
+    "clear_cache",
+    "clock_rule",
+    "edition_in_force",
+    "editions",
+    "ground",
+    "grounds",
+    "notice_template",
+]
 
-
-class GroundKind(models.TextChoices):
-    REFUSAL = "refusal", "不予受理"
-    TERMINATION = "termination", "终止调解"
+# How long a process trusts its copy of the rules before reading them again (edits are rare: a new edition
+# comes with a deployment, and the admin clears the copy of the process that saved).
+CACHE_SECONDS = 300
 
 
 @dataclass(frozen=True)
-class Ground:
-    code: str
-    kind: str
-    article: str
-    citation: str
-    text_zh: str
-    text_en: str
-    edition: str
-
-    @property
-    def text(self) -> str:
-        return self.text_zh if (get_language() or "").startswith("zh") else self.text_en
+class _Rules:
+    editions: tuple[RuleEdition, ...]
+    clocks: dict[tuple[str, str], ClockRule]
+    grounds: dict[tuple[str, str], tuple[Ground, ...]]
+    notices: dict[tuple[str, str], NoticeTemplate]
+    loaded_at: float
 
 
-def _refusal(item: int, zh_item: str, text_zh: str, text_en: str) -> Ground:
-    return Ground(
-        code=f"art16_{item}", kind=GroundKind.REFUSAL, article=f"Art. 16({item})",
-        citation=f"令第121号第十六条第（{zh_item}）项", text_zh=text_zh, text_en=text_en, edition=ORDER_121,
+_lock = threading.Lock()
+_cached: _Rules | None = None
+
+
+def _load() -> _Rules:
+    editions = tuple(RuleEdition.objects.order_by("effective_from"))
+    by_id = {edition.pk: edition for edition in editions}
+
+    def attached(rows):
+        # Every row shares its edition's one instance: ``rule.edition`` and ``rule.citation`` cost no query.
+        for row in rows:
+            row.edition = by_id[row.edition_id]
+            yield row
+
+    grounds: dict[tuple[str, str], list[Ground]] = {}
+    for row in attached(Ground.objects.order_by("kind", "code")):
+        grounds.setdefault((row.edition.code, row.kind), []).append(row)
+    return _Rules(
+        editions=editions,
+        clocks={(rule.edition.code, rule.kind): rule for rule in attached(ClockRule.objects.all())},
+        grounds={key: tuple(rows) for key, rows in grounds.items()},
+        notices={(row.edition.code, row.kind): row for row in attached(NoticeTemplate.objects.all())},
+        loaded_at=time.monotonic(),
     )
 
 
-def _termination(item: int, zh_item: str, text_zh: str, text_en: str) -> Ground:
-    return Ground(
-        code=f"art23_{item}", kind=GroundKind.TERMINATION, article=f"Art. 23(1)({item})",
-        citation=f"令第121号第二十三条第一款第（{zh_item}）项", text_zh=text_zh, text_en=text_en, edition=ORDER_121,
-    )
+def _rules() -> _Rules:
+    global _cached
+    rules = _cached
+    if rules is None or time.monotonic() - rules.loaded_at > CACHE_SECONDS:
+        with _lock:
+            rules = _cached = _load()
+    return rules
 
 
-GROUNDS: tuple[Ground, ...] = (
-    _refusal(1, "一", "投诉事项不属于市场监督管理部门职责，或者本行政机关不具有处理权限的",
-             "The matter is outside the duties of market regulation, or outside this office's authority"),
-    _refusal(2, "二",
-             "法院、仲裁机构、市场监督管理部门或者其他行政机关、消费者协会已经受理或者处理过同一消费者权益争议的",
-             "A court, arbitration body, regulator or consumer association has already taken up or handled the "
-             "same dispute"),
-    _refusal(3, "三", "不是为生活消费需要购买、使用商品或者接受服务，或者不能证明与被投诉人之间存在消费者权益争议的",
-             "Not bought for personal consumption, or no consumer dispute with the respondent can be shown"),
-    _refusal(4, "四", "除法律另有规定外，投诉人知道或者应当知道自己的权益受到被投诉人侵害之日起超过三年的",
-             "More than three years since the complainant knew or should have known of the infringement"),
-    _refusal(5, "五", "未提供本办法第十条第一款、第十一条规定的材料，或者提供虚假材料的",
-             "The material required by Art. 10(1) and Art. 11 was not provided, or was false"),
-    _refusal(6, "六", "冒用他人名义或者拒不配合市场监督管理部门核验真实身份信息的",
-             "Filed in another person's name, or the complainant refused to let the regulator verify their identity"),
-    _refusal(7, "七", "法律、法规、规章规定不予受理的其他情形",
-             "Another case in which laws, regulations or rules exclude acceptance"),
-    _termination(1, "一", "投诉人撤回投诉或者双方自行和解的",
-                 "The complainant withdrew the complaint, or the parties settled between themselves"),
-    _termination(2, "二", "投诉人、被投诉人无正当理由不参加调解，或者明确拒绝调解的",
-                 "A party did not take part in mediation without good reason, or refused it expressly"),
-    _termination(3, "三", "经组织调解，投诉人或者被投诉人明确表示无法达成调解协议的",
-                 "After mediation a party stated expressly that no agreement can be reached"),
-    _termination(4, "四", "投诉人与被投诉人对鉴定、检测费用承担无法协商一致的",
-                 "The parties could not agree who bears the cost of an appraisal or test"),
-    _termination(5, "五", "自投诉受理之日起六十日内投诉人和被投诉人未能达成调解协议的",
-                 "No mediation agreement within 60 days of acceptance"),
-    _termination(6, "六", "市场监督管理部门受理投诉后，发现存在本办法第十六条、第四十二条规定情形的",
-                 "After acceptance the regulator found a case of Art. 16 or Art. 42"),
-    _termination(7, "七", "投诉人、被投诉人死亡或者主体资格灭失的",
-                 "A party died or ceased to exist"),
-    _termination(8, "八", "法律、法规、规章规定的应当终止调解的其他情形",
-                 "Another case in which laws, regulations or rules require mediation to end"),
-)
+def clear_cache(**_signal_kwargs) -> None:
+    """Forget this process's copy of the rules (connected to saves and deletes of the rulebook's models)."""
+    global _cached
+    _cached = None
 
 
-def _in_force(at: datetime | None) -> bool:
-    day = timezone.localtime(at or timezone.now(), SHANGHAI).date()
-    return day >= ORDER_121_IN_FORCE_FROM
+def _day(at: datetime | date) -> date:
+    if isinstance(at, datetime):
+        return at.astimezone(SHANGHAI).date()
+    return at
 
 
-def grounds(kind: str, at: datetime | None = None) -> list[Ground]:
-    """The grounds of ``kind`` in force at ``at`` (now by default)."""
-    if not _in_force(at):
-        return []
-    return [ground for ground in GROUNDS if ground.kind == kind]
+def editions() -> tuple[RuleEdition, ...]:
+    """Every edition, oldest first."""
+    return _rules().editions
 
 
-def ground(code: str, *, kind: str, at: datetime | None = None) -> Ground:
-    """The ground ``code`` of ``kind`` in force at ``at``; a field error (``ground``) otherwise."""
-    for candidate in grounds(kind, at):
+def edition_in_force(at: datetime | date) -> RuleEdition:
+    """The edition in force on the Asia/Shanghai date of ``at``; ``RuleEdition.DoesNotExist`` before the first."""
+    day = _day(at)
+    for edition in reversed(_rules().editions):
+        if edition.is_in_force_on(day):
+            return edition
+    raise RuleEdition.DoesNotExist(f"No edition of the rulebook is in force on {day.isoformat()}.")
+
+
+def clock_rule(kind: str, at: datetime | date) -> ClockRule:
+    """The rule for the clock ``kind`` (a ``ClockKind``) started at ``at``; ``ClockRule.DoesNotExist`` when the
+    edition in force has none (the platform-side clocks are the portal's settings, not the law's)."""
+    edition = edition_in_force(at)
+    try:
+        return _rules().clocks[(edition.code, kind)]
+    except KeyError:
+        raise ClockRule.DoesNotExist(f"{edition.abbreviation_en} has no rule for the clock “{kind}”.") from None
+
+
+def grounds(kind: str, at: datetime | date) -> list[Ground]:
+    """The grounds of ``kind`` (a ``GroundKind``) in force at ``at``, by code; empty under an edition whose
+    decisions were free text (Order 20)."""
+    return list(_rules().grounds.get((edition_in_force(at).code, kind), ()))
+
+
+def ground(code: str, *, kind: str, at: datetime | date) -> Ground:
+    """The ground ``code`` of ``kind`` in force at ``at``.
+
+    Raises ``ValidationError({"ground": [message]})`` for a code that is unknown, of another kind, or not in
+    force at ``at``: the message names the codes that are.
+    """
+    in_force = grounds(kind, at)
+    for candidate in in_force:
         if candidate.code == code:
             return candidate
-    raise ValidationError({"ground": [_("Choose one of the grounds in force: %(codes)s.") % {
-        "codes": ", ".join(candidate.code for candidate in grounds(kind, at)) or "—"
-    }]})
+    edition = edition_in_force(at)
+    if in_force:
+        message = _("“%(code)s” is not a ground of %(edition)s for this decision. Choose one of: %(codes)s.") % {
+            "code": code,
+            "edition": edition.abbreviation,
+            "codes": ", ".join(candidate.code for candidate in in_force),
+        }
+    else:
+        message = _("%(edition)s names no grounds for this decision.") % {"edition": edition.abbreviation}
+    raise ValidationError({"ground": [message]})
+
+
+def notice_template(kind: str, at: datetime | date) -> NoticeTemplate:
+    """The template of the notice ``kind`` (a ``NoticeKind``) in force at ``at``; ``NoticeTemplate.DoesNotExist``
+    when the edition in force has none."""
+    edition = edition_in_force(at)
+    try:
+        return _rules().notices[(edition.code, kind)]
+    except KeyError:
+        raise NoticeTemplate.DoesNotExist(f"{edition.abbreviation_en} has no “{kind}” notice.") from None

@@ -7,11 +7,21 @@ immutable and chained, so data written in an older shape is shown as well as it 
 
 from django.core.exceptions import ValidationError
 from django.utils.formats import number_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from .models import ClockKind, Event, EventKind, EvidenceKind, Finding, Party, ResponseOutcome
-from .rulebook import GroundKind, ground
+from .models import (
+    ClockKind,
+    Event,
+    EventKind,
+    EvidenceKind,
+    Finding,
+    GroundKind,
+    NoticeKind,
+    Party,
+    ResponseOutcome,
+)
+from .rulebook import ground
 from .transitions import Trigger
 
 
@@ -89,32 +99,26 @@ def event_summary(event: Event, platform=None) -> str:
             return " ".join(filter(None, [_ground_label(data.get("ground"), event.created_at), data.get("note")]))
         case EventKind.NOTICE_ISSUED:
             return _("%(title)s %(number)s") % {
-                "title": _choice_label(NOTICE_TITLES, data.get("kind")),
+                "title": _choice_label(NoticeKind.choices, data.get("kind")),
                 "number": data.get("number"),
             }
         case _:
             return data.get("reason") or data.get("note") or ""
 
 
-# The notices the desk issues (regulation.models.NoticeKind), named here by their stored codes: an event names
-# its notice's kind, and this module may not import the regulators' app.
-NOTICE_TITLES = (
-    ("refusal", gettext_lazy("Notice of refusal to accept")),
-    ("acceptance", gettext_lazy("Notice of acceptance")),
-    ("termination", gettext_lazy("Notice of termination of mediation")),
-)
-
-
 def _ground_label(code: str | None, at) -> str:
-    """A ground's code with its article, e.g. "art16_5 (Art. 16(5))", as the rulebook had it when the event was
-    recorded; a code it does not know is shown as it is."""
+    """A ground's code with its citation, e.g. "art16_5 (SAMR Order 121, Art. 16(5))", as the rulebook had it when
+    the event was recorded; a code it does not know is shown as it is."""
     if not code:
         return ""
-    kind = GroundKind.REFUSAL if code.startswith("art16_") else GroundKind.TERMINATION
-    try:
-        return f"{code} ({ground(code, kind=kind, at=at).article})"
-    except ValidationError:
-        return code
+    for kind in GroundKind.values:
+        try:
+            cited = ground(code, kind=kind, at=at)
+        except ValidationError:
+            continue
+        citation = cited.citation if (get_language() or "").startswith("zh") else cited.citation_en
+        return f"{code} ({citation})"
+    return code
 
 
 def _day(value: str | None) -> str:

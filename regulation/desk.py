@@ -31,11 +31,13 @@ from complaints.models import (
     Deadline,
     EventKind,
     Finding,
+    GroundKind,
+    NoticeKind,
     Party,
     Status,
     WebhookEvent,
 )
-from complaints.rulebook import GroundKind, ground
+from complaints.rulebook import ground
 from complaints.selectors import unscoped_complaints_for_system
 from complaints.services import (
     forwarding_data,
@@ -48,7 +50,7 @@ from platforms.models import Platform
 from portal.access import acts_as_regulator
 from portal.errors import Conflict
 
-from .models import MaterialRequest, MaterialRequestKind, NoticeKind
+from .models import MaterialRequest, MaterialRequestKind
 from .notices import notice_decide
 
 # Where each move may start from. A complaint reaches the desk by triage (unregistered platform) or escalation.
@@ -185,7 +187,8 @@ def complaint_accept_for_mediation(*, complaint_id: int, by, note: str = "") -> 
         notice = notice_decide(complaint, kind=NoticeKind.ACCEPTANCE, by=by, at=now, reason=_clean_reason(note))
         record_event(
             complaint, kind=EventKind.MEDIATION_ACCEPTED, actor=by, at=now,
-            data={"note": _clean_reason(note), "notice": notice.number},
+            # Before Order 121 there was no written acceptance notice: an acceptance dated then names none.
+            data={"note": _clean_reason(note), "notice": notice.number if notice else None},
         )
         notifications.queue_email("complaint_mediation", _parties(complaint), complaint)
     return complaint

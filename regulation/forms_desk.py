@@ -2,10 +2,11 @@
 the services in ``regulation.desk`` validate and decide."""
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints.models import Party
-from complaints.rulebook import GroundKind, grounds
+from complaints.models import GroundKind, Party
+from complaints.rulebook import grounds
 from platforms.models import Platform
 
 from .desk import CLOSING_FINDINGS, AgreementKind
@@ -13,12 +14,12 @@ from .models import MaterialRequestKind
 
 
 def _ground_choices(kind: str):
-    """The grounds of ``kind`` in force now, read when the form is built (a new edition needs no code change)."""
+    """The grounds of ``kind`` in force now, read when the form is shown (a new edition needs no code change)."""
 
     def choices():
-        return [("", "---------")] + [
-            (ground.code, f"{ground.code} · {ground.citation} {ground.text}") for ground in grounds(kind)
-        ]
+        in_force = grounds(kind, timezone.now())
+        labelled = [(ground.code, f"{ground.code} · {ground.citation} {ground.text}") for ground in in_force]
+        return [("", "---------"), *labelled]
 
     return choices
 

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from complaints.models import NoticeKind
 from platforms.models import Platform
 
 
@@ -143,23 +144,16 @@ class DailyStatsRefresh(models.Model):
         return f"{self.refreshed_at:%Y-%m-%d %H:%M} (from {self.covers_from})"
 
 
-class NoticeKind(models.TextChoices):
-    """The written notices of the case desk (Order 121 Art. 15 and Art. 23 last paragraph)."""
-
-    REFUSAL = "refusal", _("Notice of refusal to accept")
-    ACCEPTANCE = "acceptance", _("Notice of acceptance")
-    TERMINATION = "termination", _("Notice of termination of mediation")
-
-
 def notice_upload_to(instance: "Notice", filename: str) -> str:
     return f"notices/{instance.year}/{secrets.token_hex(16)}.pdf"
 
 
 class Notice(models.Model):
-    """A notice the desk issues on a complaint, with its official number and the SHA-256 of the stored PDF.
+    """A notice the desk issues on a complaint (不予受理告知书, 受理告知书, 终止调解告知书), with its official number
+    and the SHA-256 of the stored PDF.
 
-    The row is written with the decision (number, ground, reason); the PDF is rendered after commit and stored
-    once (``issued_at``): a download always serves those exact bytes.
+    The row is written with the decision (number, ground, reason); the PDF is rendered from the template of the
+    rulebook edition in force at the decision, stored once (``issued_at``): a download serves those exact bytes.
     """
 
     complaint = models.ForeignKey("complaints.Complaint", on_delete=models.PROTECT, related_name="notices")

@@ -16,17 +16,17 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
 
+from complaints import rulebook
 from complaints.calendar import SHANGHAI
 from complaints.deadlines import meet_clocks
 from complaints.events import record_event
-from complaints.models import ClockKind, Complaint, EventKind, Party
-from complaints.rulebook import ORDER_121_TITLE, GroundKind, ground
+from complaints.models import ClockKind, Complaint, EventKind, GroundKind, NoticeKind, NoticeTemplate, Party
 from complaints.selectors import complaints_visible_to, unscoped_complaints_for_system
 from portal.access import acts_as_regulator, is_platform_staff
 from portal.pdf import render_pdf
 from portal.sequences import sequence_next
 
-from .models import Notice, NoticeKind
+from .models import Notice
 
 # 《中华人民共和国消费者权益保护法》第三十九条: the routes a refusal (Art. 15) and a termination (Art. 25) name.
 CONSUMER_LAW_ART39_ROUTES = (
@@ -37,11 +37,6 @@ CONSUMER_LAW_ART39_ROUTES = (
     "向人民法院提起诉讼",
 )
 
-NOTICE_TITLES = {
-    NoticeKind.REFUSAL: "不予受理告知书",
-    NoticeKind.ACCEPTANCE: "受理告知书",
-    NoticeKind.TERMINATION: "终止调解告知书",
-}
 # The word in the notice number: 〔2026〕不受字第0001号.
 NUMBER_WORDS = {NoticeKind.REFUSAL: "不受", NoticeKind.ACCEPTANCE: "受", NoticeKind.TERMINATION: "终调"}
 GROUND_KINDS = {NoticeKind.REFUSAL: GroundKind.REFUSAL, NoticeKind.TERMINATION: GroundKind.TERMINATION}
@@ -81,9 +76,14 @@ def notice_pdf_response(notice: Notice) -> HttpResponse:
 
 def notice_decide(
     complaint: Complaint, *, kind: str, by, at: datetime, ground_code: str = "", reason: str = ""
-) -> Notice:
+) -> Notice | None:
     """Write the notice of a decision on ``complaint`` (locked by the caller), numbered gap-free per kind and
-    year. Its PDF is rendered by ``notice_issue``: beat, or the first download."""
+    year; None when the edition in force at ``at`` has no such notice (Order 20 had none). Its PDF is rendered
+    by ``notice_issue``: beat, or the first download."""
+    try:
+        rulebook.notice_template(kind, at)
+    except NoticeTemplate.DoesNotExist:
+        return None
     year = timezone.localtime(at, SHANGHAI).year
     sequence = sequence_next(scope=f"notice-{kind}", year=year)
     return Notice.objects.create(
@@ -97,16 +97,17 @@ def notice_decide(
 def notice_render(notice: Notice) -> bytes:
     """The PDF of ``notice``: its ground with article and citation, the reason, and the routes left open."""
     complaint = notice.complaint
+    template = rulebook.notice_template(notice.kind, notice.decided_at)
     cited = None
     if notice.ground_code:
-        cited = ground(notice.ground_code, kind=GROUND_KINDS[notice.kind], at=notice.decided_at)
-    return render_pdf("pdf/desk_notice.html", {
+        cited = rulebook.ground(notice.ground_code, kind=GROUND_KINDS[notice.kind], at=notice.decided_at)
+    return render_pdf(template.template_name, {
         "notice": notice,
-        "title": NOTICE_TITLES[notice.kind],
+        "template": template,
+        "edition": template.edition,
         "complaint": complaint,
         "consumer_name": complaint.consumer.get_full_name() or complaint.consumer.username,
         "ground": cited,
-        "order_title": ORDER_121_TITLE,
         "routes": CONSUMER_LAW_ART39_ROUTES,
         "authority": settings.PORTAL_AUTHORITY_NAME,
         "decided_on": timezone.localtime(notice.decided_at, SHANGHAI).date(),

@@ -298,6 +298,16 @@ def clear_cache() -> Iterator[None]:
     cache.clear()
 
 
+def keep_migrated_rows(items: list[pytest.Item]) -> None:
+    """Give every transactional test the rows the migrations create (the rulebook's editions): the flush after
+    such a test empties every table, and a deadline cannot point to an edition that is gone."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and "serialized_rollback" not in marker.kwargs:
+            keeping = pytest.mark.django_db(*marker.args, **marker.kwargs, serialized_rollback=True)
+            item.add_marker(keeping, append=False)
+
+
 # --- 4. The clock -------------------------------------------------------------------------------------
 # Whatever depends on the date (working days, holidays, the sweep, statistics windows, numbers counted per
 # year) is tested at instants of the test's choosing: such a test pins its own time with time_machine, or
@@ -336,6 +346,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    keep_migrated_rows(items)
     if config.stash[FROZEN_NOW] is None:
         return
     # The worker is another process, and Redis has its own clock: neither travels with the test.

@@ -308,8 +308,7 @@ PORTAL_DEADLINES = {
     "resolution": (env.int("DEADLINE_RESOLUTION_WD", default=3), "working"),
     "hard_limit": (env.int("DEADLINE_HARD_LIMIT_WD", default=10), "working"),
     "consumer_reply": (env.int("DEADLINE_CONSUMER_REPLY_DAYS", default=7), "calendar"),
-    "regulator_acceptance": (env.int("DEADLINE_REGULATOR_ACCEPTANCE_WD", default=7), "working"),
-    "mediation": (env.int("DEADLINE_MEDIATION_WD", default=45), "working"),
+    # The regulator's clocks are the law's, not settings: complaints.rulebook, by edition in force.
 }
 PORTAL_REMINDER_LEAD = timedelta(hours=env.int("DEADLINE_REMINDER_LEAD_HOURS", default=4))
 PORTAL_EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
@@ -335,8 +334,6 @@ LOGGING = {
 }
 
 # --- The regulators' case desk (Order 121) -------------------------------------------------------------
-# Art. 23 last paragraph: the parties are told of a termination of mediation within 7 working days.
-PORTAL_DEADLINES["termination_notice"] = (env.int("DEADLINE_TERMINATION_NOTICE_WD", default=7), "working")
 # Lapsed requests for identity proof or Art. 10 / 11 material are turned into refusal proposals (never refusals).
 CELERY_BEAT_SCHEDULE["desk-propose-refusals"] = {
     "task": "regulation.tasks.propose_refusals_task",

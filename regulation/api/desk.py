@@ -19,7 +19,6 @@ from rest_framework.response import Response
 
 from complaints.api.filters import UtcIsoDateTimeFilter
 from complaints.models import Complaint, Deadline, Party, Status
-from complaints.rulebook import GroundKind, grounds
 from complaints.selectors import complaints_visible_to
 from platforms.models import Platform
 from portal.access import ActsAsRegulator
@@ -75,11 +74,12 @@ class DeskComplaintOut(serializers.ModelSerializer):
 # --- input -----------------------------------------------------------------------------------------------
 
 
-def ground_field(kind: str, article: str) -> serializers.CharField:
-    codes = ", ".join(ground.code for ground in grounds(kind)) or "—"
+def ground_field(codes: str) -> serializers.CharField:
+    # Optional here so that a missing ground is the service's field error, worded with the codes in force.
     return serializers.CharField(
-        help_text=f"Ground code of Order 121 {article} ({codes}). Required: free text never replaces it.",
-        required=False, allow_blank=True, default="",
+        help_text=f"Ground code in force at the decision ({codes}; `GET /api/v1/rulebook/` lists them). Required: "
+        "the free-text reason adds detail but never replaces it.",
+        required=False, allow_blank=True, default="", max_length=20,
     )
 
 
@@ -110,12 +110,12 @@ class DeskNoteIn(serializers.Serializer):
 
 
 class RefuseIn(serializers.Serializer):
-    ground = ground_field(GroundKind.REFUSAL, "Art. 16")
+    ground = ground_field("Order 121 Art. 16: art16_1 … art16_7")
     reason = serializers.CharField(**REASON)
 
 
 class TerminateIn(serializers.Serializer):
-    ground = ground_field(GroundKind.TERMINATION, "Art. 23")
+    ground = ground_field("Order 121 Art. 23: art23_1 … art23_8")
     reason = serializers.CharField(**REASON)
 
 
