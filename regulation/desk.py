@@ -103,7 +103,9 @@ def _parties(complaint: Complaint, *, platform: bool = True) -> list[str]:
 
 def _tell_parties(complaint: Complaint, what: str, *, message: str = "", platform: bool = True) -> None:
     notifications.queue_email(
-        "complaint_desk_update", _parties(complaint, platform=platform), complaint,
+        "complaint_desk_update",
+        _parties(complaint, platform=platform),
+        complaint,
         extra={"what": what, "message": message},
     )
 
@@ -186,7 +188,10 @@ def complaint_accept_for_mediation(*, complaint_id: int, by, note: str = "") -> 
         save_complaint(complaint, "status")
         notice = notice_decide(complaint, kind=NoticeKind.ACCEPTANCE, by=by, at=now, reason=_clean_reason(note))
         record_event(
-            complaint, kind=EventKind.MEDIATION_ACCEPTED, actor=by, at=now,
+            complaint,
+            kind=EventKind.MEDIATION_ACCEPTED,
+            actor=by,
+            at=now,
             # Before Order 121 there was no written acceptance notice: an acceptance dated then names none.
             data={"note": _clean_reason(note), "notice": notice.number if notice else None},
         )
@@ -209,13 +214,19 @@ def _refuse(*, complaint_id: int, by, ground_code: str, reason: str, extra: dict
         complaint = _lock(by, complaint_id)
         require_status(complaint, REFUSABLE, _("refused"))
         _close_complaint(complaint, finding=Finding.REFUSED, note=reason, now=now)
-        notice = notice_decide(
-            complaint, kind=NoticeKind.REFUSAL, by=by, at=now, ground_code=cited.code, reason=reason
-        )
+        notice = notice_decide(complaint, kind=NoticeKind.REFUSAL, by=by, at=now, ground_code=cited.code, reason=reason)
         record_event(
-            complaint, kind=EventKind.REFUSED, actor=by, at=now,
-            data={"finding": Finding.REFUSED, "ground": cited.code, "note": reason, "notice": notice.number,
-                  **(extra or {})},
+            complaint,
+            kind=EventKind.REFUSED,
+            actor=by,
+            at=now,
+            data={
+                "finding": Finding.REFUSED,
+                "ground": cited.code,
+                "note": reason,
+                "notice": notice.number,
+                **(extra or {}),
+            },
         )
         notifications.queue_email(
             "complaint_closed", _parties(complaint), complaint, extra={"finding": Finding.REFUSED}
@@ -249,11 +260,18 @@ def complaint_request_material(
         complaint = _lock(by, complaint_id)
         require_status(complaint, AWAITING_DECISION, _("asked for material"))
         request = MaterialRequest.objects.create(
-            complaint=complaint, kind=kind, message=message.strip(), requested_by=by, requested_at=now,
+            complaint=complaint,
+            kind=kind,
+            message=message.strip(),
+            requested_by=by,
+            requested_at=now,
             due_at=_end_of_day(deadline),
         )
         record_event(
-            complaint, kind=EventKind.MATERIAL_REQUESTED, actor=by, at=now,
+            complaint,
+            kind=EventKind.MATERIAL_REQUESTED,
+            actor=by,
+            at=now,
             data={"request": request.pk, "kind": kind, "message": request.message, "due_at": request.due_at},
         )
         _tell_parties(complaint, str(EventKind.MATERIAL_REQUESTED.label), message=request.message, platform=False)
@@ -281,11 +299,15 @@ def material_requests_propose_refusals(*, now: datetime | None = None) -> int:
             if answered or complaint.status not in AWAITING_DECISION:
                 continue
             record_event(
-                complaint, kind=EventKind.REFUSAL_PROPOSED, at=now,
+                complaint,
+                kind=EventKind.REFUSAL_PROPOSED,
+                at=now,
                 data={"request": request.pk, "ground": PROPOSED_GROUND[request.kind], "automatic": True},
             )
             notifications.queue_email(
-                "complaint_desk_update", notifications.regulator_recipients(), complaint,
+                "complaint_desk_update",
+                notifications.regulator_recipients(),
+                complaint,
                 extra={"what": str(EventKind.REFUSAL_PROPOSED.label), "message": PROPOSED_GROUND[request.kind]},
             )
             proposed += 1
@@ -314,7 +336,10 @@ def complaint_record_mediation_consent(
         complaint = _lock(by, complaint_id)
         require_status(complaint, [Status.ACCEPTED], _("given consent to mediation"))
         record_event(
-            complaint, kind=EventKind.MEDIATION_CONSENTED, actor=by, at=now,
+            complaint,
+            kind=EventKind.MEDIATION_CONSENTED,
+            actor=by,
+            at=now,
             data={"parties": sorted(wanted), "delegated_to": (delegated_to or "").strip()},
         )
         if _consented_parties(complaint) >= {Party.CONSUMER, Party.PLATFORM}:
@@ -334,7 +359,10 @@ def complaint_start_testing(*, complaint_id: int, by, note: str = "") -> Complai
         complaint.status = Status.TESTING
         save_complaint(complaint, "status")
         record_event(
-            complaint, kind=EventKind.TESTING_STARTED, actor=by, at=now,
+            complaint,
+            kind=EventKind.TESTING_STARTED,
+            actor=by,
+            at=now,
             data={"note": _clean_reason(note), "clocks_paused": [ClockKind.MEDIATION]},
         )
         _tell_parties(complaint, str(EventKind.TESTING_STARTED.label), message=_clean_reason(note))
@@ -351,7 +379,10 @@ def complaint_end_testing(*, complaint_id: int, by, note: str = "") -> Complaint
         complaint.status = Status.MEDIATION
         save_complaint(complaint, "status")
         record_event(
-            complaint, kind=EventKind.TESTING_ENDED, actor=by, at=now,
+            complaint,
+            kind=EventKind.TESTING_ENDED,
+            actor=by,
+            at=now,
             data={"note": _clean_reason(note), "clocks_resumed": {c.kind: c.due_at.isoformat() for c in resumed}},
         )
         _tell_parties(complaint, str(EventKind.TESTING_ENDED.label), message=_clean_reason(note))
@@ -373,7 +404,10 @@ def complaint_record_agreement(*, complaint_id: int, by, kind: str, terms: str) 
         require_status(complaint, [Status.MEDIATION], _("settled by agreement"))
         _close_complaint(complaint, finding=Finding.AGREEMENT, note=terms.strip(), now=now)
         record_event(
-            complaint, kind=EventKind.AGREEMENT_RECORDED, actor=by, at=now,
+            complaint,
+            kind=EventKind.AGREEMENT_RECORDED,
+            actor=by,
+            at=now,
             data={"finding": Finding.AGREEMENT, "kind": kind, "terms": terms.strip()},
         )
         notifications.queue_email(
@@ -388,8 +422,15 @@ def complaint_terminate_mediation(*, complaint_id: int, by, ground: str = "", re
     return _terminate(complaint_id=complaint_id, by=by, ground_code=ground, reason=reason)
 
 
-def _terminate(*, complaint_id: int, by, ground_code: str, reason: str, finding: str = Finding.TERMINATED,
-               extra: dict | None = None) -> Complaint:
+def _terminate(
+    *,
+    complaint_id: int,
+    by,
+    ground_code: str,
+    reason: str,
+    finding: str = Finding.TERMINATED,
+    extra: dict | None = None,
+) -> Complaint:
     _require_regulator(by)
     now = timezone.now()
     cited = ground(ground_code or "", kind=GroundKind.TERMINATION, at=now)
@@ -403,9 +444,11 @@ def _terminate(*, complaint_id: int, by, ground_code: str, reason: str, finding:
             complaint, kind=NoticeKind.TERMINATION, by=by, at=now, ground_code=cited.code, reason=reason
         )
         record_event(
-            complaint, kind=EventKind.MEDIATION_TERMINATED, actor=by, at=now,
-            data={"finding": finding, "ground": cited.code, "note": reason, "notice": notice.number,
-                  **(extra or {})},
+            complaint,
+            kind=EventKind.MEDIATION_TERMINATED,
+            actor=by,
+            at=now,
+            data={"finding": finding, "ground": cited.code, "note": reason, "notice": notice.number, **(extra or {})},
         )
         notifications.queue_email("complaint_closed", _parties(complaint), complaint, extra={"finding": finding})
     return complaint
@@ -430,8 +473,12 @@ def complaint_refer_to_police(*, complaint_id: int, by, reason: str) -> Complain
         require_status(complaint, REFERABLE, _("referred to the police"))
         if complaint.status in MEDIATING:
             _terminate(
-                complaint_id=complaint.pk, by=by, ground_code=POLICE_TERMINATION_GROUND, reason=reason,
-                finding=Finding.REFERRED_POLICE, extra={"police_referral": True},
+                complaint_id=complaint.pk,
+                by=by,
+                ground_code=POLICE_TERMINATION_GROUND,
+                reason=reason,
+                finding=Finding.REFERRED_POLICE,
+                extra={"police_referral": True},
             )
             complaint.refresh_from_db()
         else:

@@ -44,11 +44,11 @@ class ForwardForm(forms.Form):
 
 
 class RefuseForm(forms.Form):
-    ground = forms.TypedChoiceField(
-        label=_("Ground (Order 121 Art. 16)"), choices=_ground_choices(GroundKind.REFUSAL)
-    )
+    ground = forms.TypedChoiceField(label=_("Ground (Order 121 Art. 16)"), choices=_ground_choices(GroundKind.REFUSAL))
     reason = forms.CharField(
-        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
         help_text=_("Details of the case; the ground is what the notice cites."),
     )
 
@@ -66,7 +66,9 @@ class MediationConsentForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     delegated_to = forms.CharField(
-        label=_("Delegated to (Art. 19)"), max_length=200, required=False,
+        label=_("Delegated to (Art. 19)"),
+        max_length=200,
+        required=False,
         help_text=_("The consumer association or mediation body both parties agreed to, if any."),
     )
 
@@ -85,7 +87,9 @@ class TerminateForm(forms.Form):
         label=_("Ground (Order 121 Art. 23)"), choices=_ground_choices(GroundKind.TERMINATION)
     )
     reason = forms.CharField(
-        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
         help_text=_("Details of the case; the ground is what the notice cites."),
     )
 

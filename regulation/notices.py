@@ -87,10 +87,16 @@ def notice_decide(
     year = timezone.localtime(at, SHANGHAI).year
     sequence = sequence_next(scope=f"notice-{kind}", year=year)
     return Notice.objects.create(
-        complaint=complaint, kind=kind, year=year, sequence=sequence,
-        number=f"〔{year}〕{NUMBER_WORDS[kind]}字第{sequence:04d}号", ground_code=ground_code, reason=reason,
+        complaint=complaint,
+        kind=kind,
+        year=year,
+        sequence=sequence,
+        number=f"〔{year}〕{NUMBER_WORDS[kind]}字第{sequence:04d}号",
+        ground_code=ground_code,
+        reason=reason,
         addressed_to_platform=ADDRESSED_TO_PLATFORM[kind] and complaint.platform_id is not None,
-        decided_at=at, decided_by=by if getattr(by, "pk", None) else None,
+        decided_at=at,
+        decided_by=by if getattr(by, "pk", None) else None,
     )
 
 
@@ -101,18 +107,21 @@ def notice_render(notice: Notice) -> bytes:
     cited = None
     if notice.ground_code:
         cited = rulebook.ground(notice.ground_code, kind=GROUND_KINDS[notice.kind], at=notice.decided_at)
-    return render_pdf(template.template_name, {
-        "notice": notice,
-        "template": template,
-        "edition": template.edition,
-        "complaint": complaint,
-        "consumer_name": complaint.consumer.get_full_name() or complaint.consumer.username,
-        "ground": cited,
-        "routes": CONSUMER_LAW_ART39_ROUTES,
-        "authority": settings.PORTAL_AUTHORITY_NAME,
-        "decided_on": timezone.localtime(notice.decided_at, SHANGHAI).date(),
-        "filed_on": timezone.localtime(complaint.created_at, SHANGHAI).date(),
-    })
+    return render_pdf(
+        template.template_name,
+        {
+            "notice": notice,
+            "template": template,
+            "edition": template.edition,
+            "complaint": complaint,
+            "consumer_name": complaint.consumer.get_full_name() or complaint.consumer.username,
+            "ground": cited,
+            "routes": CONSUMER_LAW_ART39_ROUTES,
+            "authority": settings.PORTAL_AUTHORITY_NAME,
+            "decided_on": timezone.localtime(notice.decided_at, SHANGHAI).date(),
+            "filed_on": timezone.localtime(complaint.created_at, SHANGHAI).date(),
+        },
+    )
 
 
 def notice_issue(*, notice_id: int) -> Notice:
@@ -135,9 +144,17 @@ def notice_issue(*, notice_id: int) -> Notice:
             meet_clocks(complaint, [ClockKind.TERMINATION_NOTICE], now)
         addressed_to = [Party.CONSUMER, Party.PLATFORM] if notice.addressed_to_platform else [Party.CONSUMER]
         record_event(
-            complaint, kind=EventKind.NOTICE_ISSUED, actor=notice.decided_by, at=now,
-            data={"notice": notice.pk, "number": notice.number, "kind": notice.kind, "sha256": notice.sha256,
-                  "addressed_to": addressed_to},
+            complaint,
+            kind=EventKind.NOTICE_ISSUED,
+            actor=notice.decided_by,
+            at=now,
+            data={
+                "notice": notice.pk,
+                "number": notice.number,
+                "kind": notice.kind,
+                "sha256": notice.sha256,
+                "addressed_to": addressed_to,
+            },
         )
     return notice
 

@@ -52,8 +52,17 @@ class DeskClockOut(serializers.ModelSerializer):
 class DeskNoticeOut(serializers.ModelSerializer):
     class Meta:
         model = Notice
-        fields = ["id", "number", "kind", "ground_code", "reason", "addressed_to_platform", "decided_at",
-                  "issued_at", "sha256"]
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "ground_code",
+            "reason",
+            "addressed_to_platform",
+            "decided_at",
+            "issued_at",
+            "sha256",
+        ]
         read_only_fields = fields
 
 
@@ -66,8 +75,22 @@ class DeskComplaintOut(serializers.ModelSerializer):
 
     class Meta:
         model = Complaint
-        fields = ["id", "reference", "status", "finding", "finding_note", "platform", "platform_name",
-                  "is_overdue", "created_at", "escalated_at", "closed_at", "desk_due_at", "clocks", "notices"]
+        fields = [
+            "id",
+            "reference",
+            "status",
+            "finding",
+            "finding_note",
+            "platform",
+            "platform_name",
+            "is_overdue",
+            "created_at",
+            "escalated_at",
+            "closed_at",
+            "desk_due_at",
+            "clocks",
+            "notices",
+        ]
         read_only_fields = fields
 
 
@@ -79,7 +102,10 @@ def ground_field(codes: str) -> serializers.CharField:
     return serializers.CharField(
         help_text=f"Ground code in force at the decision ({codes}; `GET /api/v1/rulebook/` lists them). Required: "
         "the free-text reason adds detail but never replaces it.",
-        required=False, allow_blank=True, default="", max_length=20,
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=20,
     )
 
 
@@ -88,13 +114,19 @@ REASON = {"required": False, "allow_blank": True, "default": "", "max_length": 5
 
 class ForwardIn(serializers.Serializer):
     platform = NulSafeSlugRelatedField(
-        slug_field="slug", queryset=Platform.objects.all(), required=False, allow_null=True, default=None,
+        slug_field="slug",
+        queryset=Platform.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
         help_text="Slug of the registered platform to forward to.",
     )
-    new_platform_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=200,
-                                              help_text="Register the platform first: its name…")
-    new_platform_slug = serializers.SlugField(required=False, allow_blank=True, default="", max_length=80,
-                                              help_text="…and its short name (slug).")
+    new_platform_name = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=200, help_text="Register the platform first: its name…"
+    )
+    new_platform_slug = serializers.SlugField(
+        required=False, allow_blank=True, default="", max_length=80, help_text="…and its short name (slug)."
+    )
     new_platform_website = serializers.URLField(required=False, allow_blank=True, default="")
 
     def validate(self, data):
@@ -127,11 +159,16 @@ class MaterialRequestIn(serializers.Serializer):
 
 class MediationConsentIn(serializers.Serializer):
     parties = serializers.ListField(
-        child=serializers.ChoiceField(choices=[Party.CONSUMER, Party.PLATFORM]), min_length=1, max_length=2,
+        child=serializers.ChoiceField(choices=[Party.CONSUMER, Party.PLATFORM]),
+        min_length=1,
+        max_length=2,
         help_text="Who consented to mediation (Art. 18): consumer, platform or both.",
     )
     delegated_to = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=200,
         help_text="The consumer association or mediation body the parties agreed to (Art. 19), if any.",
     )
 
@@ -198,8 +235,9 @@ class DeskQueueView(RegulatorEndpoint, ListAPIView):
     def paginate_queryset(self, queryset):
         return super().paginate_queryset(queryset.prefetch_related("deadlines", "notices"))
 
-    @extend_schema(summary="The case desk's queue (regulators)", responses={200: DeskComplaintOut(many=True),
-                                                                          403: FORBIDDEN})
+    @extend_schema(
+        summary="The case desk's queue (regulators)", responses={200: DeskComplaintOut(many=True), 403: FORBIDDEN}
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -229,8 +267,11 @@ class ForwardView(DeskMoveView):
             desk.complaint_forward(complaint_id=complaint_id, by=self.request.user, platform=data["platform"])
         else:
             desk.platform_register_and_forward(
-                complaint_id=complaint_id, by=self.request.user, name=data["new_platform_name"],
-                slug=data["new_platform_slug"], website=data["new_platform_website"],
+                complaint_id=complaint_id,
+                by=self.request.user,
+                name=data["new_platform_name"],
+                slug=data["new_platform_slug"],
+                website=data["new_platform_website"],
             )
 
 

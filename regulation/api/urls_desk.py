@@ -20,8 +20,5 @@ urlpatterns = [
     path("regulator/complaints/", desk.DeskQueueView.as_view(), name="desk-queue"),
     path("notices/", desk.NoticeListView.as_view(), name="notice-list"),
     path("notices/<int:pk>/notice.pdf", desk.NoticePdfApiView.as_view(), name="notice-pdf"),
-    *[
-        path(f"regulator/complaints/<int:id>/{move}/", view.as_view(), name=f"desk-{move}")
-        for move, view in MOVES
-    ],
+    *[path(f"regulator/complaints/<int:id>/{move}/", view.as_view(), name=f"desk-{move}") for move, view in MOVES],
 ]
