@@ -5,6 +5,8 @@ come from the choices, in the reader's language. No sentence stored in an event 
 immutable and chained, so data written in an older shape is shown as well as it can be, never rewritten.
 """
 
+from collections.abc import Callable
+
 from django.core.exceptions import ValidationError
 from django.utils.formats import number_format
 from django.utils.translation import get_language
@@ -27,6 +29,22 @@ from .transitions import Trigger
 
 def _choice_label(choices, value) -> str:
     return str(dict(choices).get(value, value or ""))
+
+
+# Links that an app above this one offers for the events it records (the case desk's notices), registered from
+# its AppConfig.ready(): this app may not import it. A link function takes the event and the reader and returns
+# a URL, or None when the reader may not follow it.
+EVENT_LINKS: dict[str, Callable[[Event, object], str | None]] = {}
+
+
+def register_event_link(kind: str, link: Callable[[Event, object], str | None]) -> None:
+    EVENT_LINKS[kind] = link
+
+
+def event_link(event: Event, user) -> str | None:
+    """Where the reader can get what ``event`` refers to (a notice's PDF), or None."""
+    link = EVENT_LINKS.get(event.kind)
+    return link(event, user) if link is not None else None
 
 
 def event_summary(event: Event, platform=None) -> str:

@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 
 from complaints import rulebook
@@ -55,6 +56,14 @@ def notices_visible_to(user) -> QuerySet[Notice]:
     if is_platform_staff(user):
         return notices.filter(addressed_to_platform=True)
     return notices
+
+
+def notice_event_link(event, user) -> str | None:
+    """The download of the notice a ``notice_issued`` event records, for a reader it is addressed to (the page
+    showing the event already holds the complaint in the reader's scope)."""
+    if is_platform_staff(user) and Party.PLATFORM not in event.data.get("addressed_to", []):
+        return None
+    return reverse("regulation:notice-pdf", args=[event.data["notice"]])
 
 
 def notice_filename(notice: Notice) -> str:

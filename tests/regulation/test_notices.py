@@ -138,3 +138,28 @@ def test_api_notice_pdf_for_the_consumer(regulator):
     notice = refused(regulator)
     response = client_for(notice.complaint.consumer).get(reverse("regulation_api:notice-pdf", args=[notice.pk]))
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
+
+
+# --- the complaint page ------------------------------------------------------------------------------------
+
+
+def page(user, complaint):
+    client = Client()
+    client.force_login(user)
+    return client.get(reverse("complaints:complaint-detail", args=[complaint.pk])).content.decode()
+
+
+def test_consumer_page_shows_the_desk_events_and_links_the_issued_notice(regulator):
+    notice = notice_issue(notice_id=refused(regulator).pk)
+    html = page(notice.complaint.consumer, notice.complaint)
+    assert notice.number in html and "art16_2" in html
+    assert reverse("regulation:notice-pdf", args=[notice.pk]) in html
+
+
+def test_platform_page_links_only_the_notices_addressed_to_the_platform(regulator, platform):
+    termination = notice_issue(notice_id=terminated(regulator, platform=platform).pk)
+    html = page(StaffFactory(platform=platform), termination.complaint)
+    assert reverse("regulation:notice-pdf", args=[termination.pk]) in html
+    refusal = notice_issue(notice_id=refused(regulator).pk)
+    html = page(StaffFactory(platform=refusal.complaint.platform), refusal.complaint)
+    assert reverse("regulation:notice-pdf", args=[refusal.pk]) not in html
