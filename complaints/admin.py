@@ -18,12 +18,16 @@ from portal.csv_export import csv_response
 from .calendar import clear_exceptions_cache
 from .models import (
     CalendarException,
+    ClockRule,
     Complaint,
     Deadline,
     Event,
     Evidence,
+    Ground,
     InternalNote,
+    NoticeTemplate,
     Response,
+    RuleEdition,
     WebhookDelivery,
 )
 from .selectors import complaints_visible_to
@@ -114,8 +118,9 @@ class EvidenceInline(ReadOnlyInline):
 
 class DeadlineInline(ReadOnlyInline):
     model = Deadline
+    # ``article`` names the edition too (令第121号第十五条): no query per clock for the edition row.
     fields = ("kind", "started_at", "due_at", "met_at", "breached_at", "paused_at", "paused_seconds",
-              "explanation")
+              "article", "explanation")
 
 
 class ResponseInline(ReadOnlyInline):
@@ -245,3 +250,47 @@ class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("endpoint",)
     show_full_result_count = False
     paginator = EstimatedCountPaginator
+
+
+# --- the rulebook: shown, never edited (a new edition is a new row, written by a migration) -----------------
+
+
+class ClockRuleInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ClockRule
+    fields = ("kind", "length", "unit", "counting", "paused_by", "extension_length", "article", "article_en")
+    extra = 0
+
+
+class GroundInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Ground
+    fields = ("kind", "code", "article", "text_zh", "text_en")
+    extra = 0
+
+
+class NoticeTemplateInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = NoticeTemplate
+    fields = ("kind", "title", "template_name", "article", "article_en")
+    extra = 0
+
+
+@admin.register(RuleEdition)
+class RuleEditionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The editions of the rules, each with its clocks, grounds and notice templates."""
+
+    list_display = ("abbreviation", "title", "citation", "effective_from", "effective_until")
+    inlines = [ClockRuleInline, GroundInline, NoticeTemplateInline]
+
+
+@admin.register(ClockRule)
+class ClockRuleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("edition", "kind", "length", "unit", "counting", "paused_by", "extension_length", "article")
+    list_filter = ("edition", "kind")
+    list_select_related = ("edition",)
+
+
+@admin.register(Ground)
+class GroundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("edition", "code", "kind", "article", "text_zh")
+    list_filter = ("edition", "kind")
+    list_select_related = ("edition",)
+    search_fields = ["code", "text_zh", "text_en"]

@@ -12,7 +12,7 @@ class ComplaintsConfig(AppConfig):
         from platforms.signals import staff_deactivated, webhook_deactivated
         from portal.metrics import register_scrape_collector
 
-        from . import receivers, rulebook
+        from . import receivers
         from .metrics import BacklogCollector
 
         register_scrape_collector(BacklogCollector())
@@ -20,6 +20,9 @@ class ComplaintsConfig(AppConfig):
         webhook_deactivated.connect(receivers.fail_pending_deliveries, dispatch_uid="complaints.fail_deliveries")
         # The rulebook keeps a copy of its rows per process: an edit clears it.
         for model_name in ("RuleEdition", "ClockRule", "Ground", "NoticeTemplate"):
-            model = self.get_model(model_name)
             for signal in (post_save, post_delete):
-                signal.connect(rulebook.clear_cache, sender=model, dispatch_uid=f"complaints.rulebook.{model_name}")
+                signal.connect(
+                    receivers.forget_rulebook,
+                    sender=self.get_model(model_name),
+                    dispatch_uid=f"complaints.rulebook.{model_name}",
+                )

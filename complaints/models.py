@@ -418,6 +418,9 @@ class ClockKind(models.TextChoices):
 
 
 PLATFORM_CLOCKS = (ClockKind.FIRST_RESPONSE, ClockKind.RESOLUTION, ClockKind.HARD_LIMIT)
+# The regulator's own duties (the rulebook's clocks that end with a step the regulator owes): their reminders go
+# to the regulators, and missing one is never a platform's breach.
+REGULATOR_DUTY_CLOCKS = (ClockKind.REGULATOR_ACCEPTANCE, ClockKind.TERMINATION_NOTICE, ClockKind.CLUE_CHECK)
 
 
 class DeadlineQuerySet(models.QuerySet):

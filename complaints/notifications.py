@@ -21,7 +21,8 @@ from portal import outbox
 from portal.celery import enqueue
 from portal.models import OutboxMessage
 
-from .models import ClockKind, Complaint, Deadline, WebhookDelivery, WebhookEvent
+from .calendar import SHANGHAI
+from .models import REGULATOR_DUTY_CLOCKS, Complaint, Deadline, WebhookDelivery, WebhookEvent
 
 logger = logging.getLogger(__name__)
 
@@ -202,11 +203,20 @@ def deadline_context(complaint: Complaint, clock: Deadline) -> dict:
     return {**complaint_context(complaint), "clock": clock.kind, "due_at": clock.due_at.isoformat()}
 
 
+def clock_context(clock: Deadline) -> dict:
+    """The day a clock ends (Beijing time) and the article its length comes from, for an e-mail that names them."""
+    return {
+        "due_date": clock.due_at.astimezone(SHANGHAI).date().isoformat(),
+        "citation": clock.explanation.get("citation", ""),
+        "citation_en": clock.explanation.get("citation_en", ""),
+    }
+
+
 def reminder_message(
     complaint: Complaint, clock: Deadline, *, regulators: list[str], platform_staff: list[str]
 ) -> OutboxMessage | None:
     """The reminder before ``clock`` falls due, to whoever owes the next step: the regulators or the platform."""
-    recipients = regulators if clock.kind == ClockKind.REGULATOR_ACCEPTANCE else platform_staff
+    recipients = regulators if clock.kind in REGULATOR_DUTY_CLOCKS else platform_staff
     return outbox_message("deadline_reminder", recipients, complaint, deadline_context(complaint, clock))
 
 

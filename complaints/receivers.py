@@ -4,8 +4,10 @@ Connected in ``ComplaintsConfig.ready``. The signals are sent inside the sender'
 commit or roll back with the change that caused them.
 """
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from . import rulebook
 from .models import OPEN_STATUSES, DeliveryStatus, WebhookDelivery
 from .selectors import complaints_visible_to
 from .services import complaint_assign
@@ -22,3 +24,9 @@ def fail_pending_deliveries(sender, *, endpoint, **kwargs) -> None:
     WebhookDelivery.objects.filter(endpoint=endpoint, status=DeliveryStatus.PENDING).update(
         status=DeliveryStatus.FAILED, next_attempt_at=None, last_error=_("Endpoint deactivated.")
     )
+
+
+def forget_rulebook(sender, **kwargs) -> None:
+    """A rulebook row changed: this process reads the rules again once the change is committed (cleared earlier,
+    a concurrent request could cache the old rows again)."""
+    transaction.on_commit(rulebook.clear_cache)

@@ -22,6 +22,7 @@ from .models import ClockKind, ClockRule, Ground, GroundKind, NoticeKind, Notice
 __all__ = [
     "ClockKind",
     "ClockRule",
+    "EditionContents",
     "Ground",
     "GroundKind",
     "NoticeKind",
@@ -29,6 +30,7 @@ __all__ = [
     "RuleEdition",
     "clear_cache",
     "clock_rule",
+    "contents",
     "edition_in_force",
     "editions",
     "ground",
@@ -85,8 +87,8 @@ def _rules() -> _Rules:
     return rules
 
 
-def clear_cache(**_signal_kwargs) -> None:
-    """Forget this process's copy of the rules (connected to saves and deletes of the rulebook's models)."""
+def clear_cache() -> None:
+    """Forget this process's copy of the rules (after a rulebook row is saved or deleted: ``receivers``)."""
     global _cached
     _cached = None
 
@@ -157,3 +159,30 @@ def notice_template(kind: str, at: datetime | date) -> NoticeTemplate:
         return _rules().notices[(edition.code, kind)]
     except KeyError:
         raise NoticeTemplate.DoesNotExist(f"{edition.abbreviation_en} has no “{kind}” notice.") from None
+
+
+@dataclass(frozen=True)
+class EditionContents:
+    """One edition with all its rules, for the rulebook's page and API."""
+
+    edition: RuleEdition
+    in_force: bool
+    clocks: tuple[ClockRule, ...]
+    grounds: tuple[Ground, ...]
+    notice_templates: tuple[NoticeTemplate, ...]
+
+
+def contents(at: datetime | date) -> list[EditionContents]:
+    """Every edition with its clocks, grounds and notice templates, oldest first; ``in_force`` as of ``at``."""
+    rules = _rules()
+    day = _day(at)
+    return [
+        EditionContents(
+            edition=edition,
+            in_force=edition.is_in_force_on(day),
+            clocks=tuple(rule for (code, _kind), rule in rules.clocks.items() if code == edition.code),
+            grounds=tuple(row for (code, _kind), rows in rules.grounds.items() if code == edition.code for row in rows),
+            notice_templates=tuple(row for (code, _kind), row in rules.notices.items() if code == edition.code),
+        )
+        for edition in rules.editions
+    ]

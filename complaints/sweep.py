@@ -19,7 +19,7 @@ from django.utils import timezone
 from . import notifications, transitions
 from .deadlines import ClockChanges, change_clocks, sync_platform_due
 from .events import SYSTEM_ACTOR, build_event
-from .models import PLATFORM_CLOCKS, ClockKind, Complaint, Deadline, Event, EventKind
+from .models import PLATFORM_CLOCKS, REGULATOR_DUTY_CLOCKS, Complaint, Deadline, Event, EventKind
 from .transitions import Trigger
 
 BATCH_SIZE = 5000
@@ -54,7 +54,7 @@ def deadlines_sweep(*, now: datetime | None = None) -> SweepResult:
         reminded_at__isnull=True,
         due_at__gt=now,
         due_at__lte=now + settings.PORTAL_REMINDER_LEAD,
-        kind__in=[*PLATFORM_CLOCKS, ClockKind.REGULATOR_ACCEPTANCE],
+        kind__in=[*PLATFORM_CLOCKS, *REGULATOR_DUTY_CLOCKS],
     )
     result = SweepResult()
     with transaction.atomic():

@@ -17,8 +17,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
@@ -44,6 +44,7 @@ from .forms import (
 from .models import (
     OPEN_STATUSES,
     PLATFORM_TURN_STATUSES,
+    ClockCounting,
     Complaint,
     Deadline,
     Event,
@@ -264,6 +265,22 @@ class ClockRow:
     unit: str
     skipped: list[tuple[date, str]]
     pauses: list[tuple[datetime, datetime]]
+    # The rule a regulator's clock follows (empty for the platform-side clocks, which are the portal's own).
+    citation: str = ""
+    edition_title: str = ""
+    counts_whole_days: bool = False
+    last_day: date | None = None
+    paused_by: str = ""
+    extension: dict | None = None
+
+
+def clock_citation(explanation: dict) -> str:
+    """The article a clock comes from, for the reader: the Chinese citation, with the English rendering beside
+    it for a reader of English."""
+    citation = explanation.get("citation", "")
+    if citation and explanation.get("citation_en") and not _reads_chinese():
+        return f"{explanation['citation_en']} ({citation})"
+    return citation
 
 
 def clock_row(clock: Deadline, now: datetime) -> ClockRow:
@@ -284,7 +301,17 @@ def clock_row(clock: Deadline, now: datetime) -> ClockRow:
             for day in explanation.get("skipped", [])
         ],
         pauses=[(_moment(pause["from"]), _moment(pause["to"])) for pause in explanation.get("pauses", [])],
+        citation=clock_citation(explanation),
+        edition_title=explanation.get("edition_title" if _reads_chinese() else "edition_title_en", ""),
+        counts_whole_days=explanation.get("counting") == ClockCounting.ARTICLE_45,
+        last_day=_day(explanation.get("last_day")),
+        paused_by=explanation.get("paused_by", ""),
+        extension=explanation.get("extension"),
     )
+
+
+def _reads_chinese() -> bool:
+    return (get_language() or "").startswith("zh")
 
 
 def actor_display(event: Event) -> str:

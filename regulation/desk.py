@@ -183,7 +183,7 @@ def complaint_accept_for_mediation(*, complaint_id: int, by, note: str = "") -> 
         complaint = _lock(by, complaint_id)
         require_status(complaint, ACCEPTABLE, _("accepted"))
         meet_clocks(complaint, [ClockKind.REGULATOR_ACCEPTANCE], now)
-        start_clocks(complaint, [ClockKind.MEDIATION], now)
+        (mediation,) = start_clocks(complaint, [ClockKind.MEDIATION], now)
         complaint.status = Status.ACCEPTED
         save_complaint(complaint, "status")
         notice = notice_decide(complaint, kind=NoticeKind.ACCEPTANCE, by=by, at=now, reason=_clean_reason(note))
@@ -195,7 +195,9 @@ def complaint_accept_for_mediation(*, complaint_id: int, by, note: str = "") -> 
             # Before Order 121 there was no written acceptance notice: an acceptance dated then names none.
             data={"note": _clean_reason(note), "notice": notice.number if notice else None},
         )
-        notifications.queue_email("complaint_mediation", _parties(complaint), complaint)
+        notifications.queue_email(
+            "complaint_mediation", _parties(complaint), complaint, extra=notifications.clock_context(mediation)
+        )
     return complaint
 
 

@@ -228,6 +228,17 @@ class DeadlineOut(CachedFieldsModelSerializer):
     state = serializers.ChoiceField(
         choices=["running", "paused", "met", "late", "breached", "cancelled"], read_only=True
     )
+    # The stored code, not the edition row: no query per clock.
+    edition = serializers.CharField(
+        source="edition_id",
+        read_only=True,
+        allow_null=True,
+        help_text="Code of the rulebook edition in force when the clock started (GET /api/v1/rulebook/); null "
+        "for the platform-side clocks, which are the portal's own service levels.",
+    )
+    article = serializers.CharField(
+        read_only=True, help_text="The article the clock's length comes from, e.g. 令第121号第十五条; empty when none."
+    )
 
     class Meta:
         model = Deadline
@@ -241,6 +252,8 @@ class DeadlineOut(CachedFieldsModelSerializer):
             "paused_at",
             "cancelled_at",
             "state",
+            "edition",
+            "article",
             "explanation",
         ]
 

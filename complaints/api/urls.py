@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("complaints.api.urls_complaints")),
     path("", include("complaints.api.urls_dossier")),
     path("", include("complaints.api.urls_workspace")),
+    path("", include("complaints.api.urls_rulebook")),
 ]

@@ -111,6 +111,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     # Public registry: open to all; a revoked key is a bad credential and is refused even here.
     ("regulation_api:registry-list", "GET"):                   "200 200 200 200 200 200 200 200 401 200 200",
     ("regulation_api:registry-detail", "GET"):                 "200 200 200 200 200 200 200 200 401 200 200",
+    # The rulebook is public law: open to all, like the registry.
+    ("complaints_api:rulebook", "GET"):                        "200 200 200 200 200 200 200 200 401 200 200",
     # Penalties: platform staff see their own, regulators all; consumers are refused (403) —
     # decisions are public only through the registry.
     ("regulation_api:penalty-list", "GET"):                    "401 403 403 200 200 200 200 200 401 200 200",
