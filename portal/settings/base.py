@@ -350,5 +350,9 @@ PORTAL_TASK_TIME_LIMITS["render_notice"] = (
     env.int("NOTICE_SOFT_TIME_LIMIT", default=60),
     env.int("NOTICE_TIME_LIMIT", default=120),
 )
+# The desk's API names these choice sets in several places: one enum each in the schema.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["FindingEnum"] = "complaints.models.Finding"
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["ClosingFindingEnum"] = "regulation.desk.CLOSING_FINDINGS"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["NoticeKindEnum"] = "complaints.models.NoticeKind"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["MaterialRequestKindEnum"] = "regulation.models.MaterialRequestKind"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["AgreementKindEnum"] = "regulation.desk.AgreementKind"
