@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -167,9 +167,14 @@ def platform_register_and_forward(*, complaint_id: int, by, name: str, slug: str
         errors["slug"] = [_("A platform with this short name is already registered: forward to it instead.")]
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        platform = Platform.objects.create(name=name.strip(), slug=slug.strip(), website=website or "")
-        return complaint_forward(complaint_id=complaint_id, by=by, platform=platform)
+    try:
+        with transaction.atomic():
+            platform = Platform.objects.create(name=name.strip(), slug=slug.strip(), website=website or "")
+            return complaint_forward(complaint_id=complaint_id, by=by, platform=platform)
+    except IntegrityError:  # registered meanwhile by someone else
+        raise ValidationError(
+            {"slug": [_("A platform with this short name is already registered: forward to it instead.")]}
+        ) from None
 
 
 # --- the acceptance decision (Art. 15, Art. 16) ------------------------------------------------------------
@@ -485,6 +490,9 @@ def complaint_refer_to_police(*, complaint_id: int, by, reason: str) -> Complain
             complaint.refresh_from_db()
         else:
             _close_complaint(complaint, finding=Finding.REFERRED_POLICE, note=reason, now=now)
+            notifications.queue_email(
+                "complaint_closed", _parties(complaint), complaint, extra={"finding": Finding.REFERRED_POLICE}
+            )
         record_event(complaint, kind=EventKind.POLICE_REFERRED, actor=by, at=now, data={"reason": reason})
     return complaint
 

@@ -7,6 +7,7 @@ by ``notices_visible_to``: the consumer all of theirs, the platform those addres
 """
 
 import hashlib
+import logging
 from datetime import datetime
 
 from django.conf import settings
@@ -28,6 +29,8 @@ from portal.pdf import render_pdf
 from portal.sequences import sequence_next
 
 from .models import Notice
+
+logger = logging.getLogger(__name__)
 
 # 《中华人民共和国消费者权益保护法》第三十九条: the routes a refusal (Art. 15) and a termination (Art. 25) name.
 CONSUMER_LAW_ART39_ROUTES = (
@@ -168,9 +171,17 @@ def notice_issue(*, notice_id: int) -> Notice:
     return notice
 
 
-def notices_issue_pending() -> int:
-    """Issue every decided notice whose rendering was not queued or failed (beat); returns how many."""
-    pending = list(Notice.objects.filter(issued_at=None).order_by("pk").values_list("pk", flat=True)[:100])
-    for notice_id in pending:
-        notice_issue(notice_id=notice_id)
-    return len(pending)
+def notices_issue_pending(limit: int = 100) -> int:
+    """Issue the decided notices not issued yet, oldest first (beat); returns how many were issued.
+
+    One that fails to render is logged and left for the next run: it does not hold up the others.
+    """
+    issued = 0
+    for notice_id in Notice.objects.filter(issued_at=None).order_by("pk").values_list("pk", flat=True)[:limit]:
+        try:
+            notice_issue(notice_id=notice_id)
+        except Exception:
+            logger.exception("notice %s could not be issued", notice_id)
+        else:
+            issued += 1
+    return issued
