@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from complaints import notifications
+from complaints import notifications, rulebook
 from complaints.calendar import SHANGHAI
 from complaints.deadlines import meet_clocks, pause_clocks, resume_clocks, start_clocks, sync_complaint_platform_due
 from complaints.events import record_event
@@ -37,7 +37,6 @@ from complaints.models import (
     Status,
     WebhookEvent,
 )
-from complaints.rulebook import ground
 from complaints.selectors import unscoped_complaints_for_system
 from complaints.services import (
     forwarding_data,
@@ -209,13 +208,9 @@ def complaint_accept_for_mediation(*, complaint_id: int, by, note: str = "") -> 
 def complaint_refuse(*, complaint_id: int, by, ground: str = "", reason: str = "") -> Complaint:
     """Refuse (不予受理) on an Art. 16 ground; the complaint closes and the consumer gets the refusal notice,
     which names the ground and the other routes of 消费者权益保护法第三十九条 (Art. 15)."""
-    return _refuse(complaint_id=complaint_id, by=by, ground_code=ground, reason=reason)
-
-
-def _refuse(*, complaint_id: int, by, ground_code: str, reason: str, extra: dict | None = None) -> Complaint:
     _require_regulator(by)
     now = timezone.now()
-    cited = ground(ground_code or "", kind=GroundKind.REFUSAL, at=now)
+    cited = rulebook.ground(ground or "", kind=GroundKind.REFUSAL, at=now)
     reason = _clean_reason(reason)
     with transaction.atomic():
         complaint = _lock(by, complaint_id)
@@ -232,7 +227,6 @@ def _refuse(*, complaint_id: int, by, ground_code: str, reason: str, extra: dict
                 "ground": cited.code,
                 "note": reason,
                 "notice": notice.number,
-                **(extra or {}),
             },
         )
         notifications.queue_email(
@@ -440,7 +434,7 @@ def _terminate(
 ) -> Complaint:
     _require_regulator(by)
     now = timezone.now()
-    cited = ground(ground_code or "", kind=GroundKind.TERMINATION, at=now)
+    cited = rulebook.ground(ground_code or "", kind=GroundKind.TERMINATION, at=now)
     reason = _clean_reason(reason)
     with transaction.atomic():
         complaint = _lock(by, complaint_id)
