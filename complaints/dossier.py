@@ -33,7 +33,17 @@ from portal.pdf import image_data_uri, render_pdf
 
 from .calendar import SHANGHAI
 from .events import verify_chain
-from .models import ClockKind, Complaint, Deadline, DossierExport, DossierExportStatus, Event, Evidence, Response
+from .models import (
+    ClockCounting,
+    ClockKind,
+    Complaint,
+    Deadline,
+    DossierExport,
+    DossierExportStatus,
+    Event,
+    Evidence,
+    Response,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +93,11 @@ def _clock_facts(clock: Deadline) -> dict:
             for skipped in explanation.get("skipped", [])
         ],
         "pauses": explanation.get("pauses", []),
+        "last_day": explanation.get("last_day", ""),
+        "extension": explanation.get("extension"),
+        "citation": explanation.get("citation", ""),
+        "citation_en": explanation.get("citation_en", ""),
+        "whole_days": explanation.get("counting") == ClockCounting.ARTICLE_45,
     }
 
 

@@ -27,6 +27,7 @@ from complaints.deadlines import (
     start_clocks,
     start_clocks_of,
 )
+from complaints.dossier import dossier_context
 from complaints.models import (
     CalendarException,
     ClockKind,
@@ -430,3 +431,15 @@ def test_the_detail_page_names_the_article_in_chinese_and_english(client):
     english = client.get(url, headers={"accept-language": "en"}).content.decode()
     assert "SAMR Order 121, Art. 23(1)(5) (令第121号第二十三条第一款第（五）项)" in english
     assert "Order 121 Art. 45" in english
+
+
+def test_the_dossier_names_the_rule_of_each_regulator_clock():
+    complaint = accepted_for_mediation(shanghai(2026, 12, 3, 10))
+    facts = {row["clock"].kind: row for row in dossier_context(complaint)["clocks"]}
+    mediation = facts[ClockKind.MEDIATION]
+    assert (mediation["citation"], mediation["last_day"], mediation["whole_days"]) == (
+        "令第121号第二十三条第一款第（五）项",
+        "2027-02-01",
+        True,
+    )
+    assert facts[ClockKind.FIRST_RESPONSE]["citation"] == ""

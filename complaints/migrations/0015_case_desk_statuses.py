@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0013_rulebook'),
+        ('complaints', '0014_rulebook_editions'),
         ('platforms', '0008_webhookendpoint'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
