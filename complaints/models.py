@@ -18,11 +18,11 @@ class Status(models.TextChoices):
     DISPUTED = "disputed", _("Disputed")
     RESOLVED = "resolved", _("Resolved")
     ESCALATED = "escalated", _("Escalated to regulator")
-    # Accepted (受理, Order 121 Art. 15); mediation needs both parties' consent first (Art. 18).
-    ACCEPTED = "accepted", _("Accepted, awaiting consent to mediation")
+    # Accepted (受理, Order 121 Art. 15), awaiting both parties' consent to mediation (Art. 18).
+    ACCEPTED = "accepted", _("Accepted by regulator")
     MEDIATION = "mediation", _("In mediation")
     # An appraisal or test runs; its time is not counted in the mediation period (Art. 22).
-    TESTING = "testing", _("Mediation paused for an appraisal or test")
+    TESTING = "testing", _("Mediation paused (test)")
     CLOSED = "closed", _("Closed")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
