@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
@@ -228,11 +229,17 @@ def extend_clue_check(complaint: Complaint, *, approved_by: str, approval: str, 
     approved it and how in the clock's explanation (Order 121 Art. 27: 15 more working days with the approval of
     the authority's head). The extra days count from the day after the current last day.
 
-    Raises ``IllegalTransition`` when there is no running check, its edition allows no extension, or it was
-    extended already. Runs in the caller's transaction (the service that records the approval's event).
+    Raises ``ValidationError`` on the ``approved_by`` / ``approval`` fields when either is blank, and
+    ``IllegalTransition`` when there is no running check, its edition allows no extension, or it was extended
+    already. Runs in the caller's transaction (the service that records the approval's event).
     """
-    if not approved_by.strip() or not approval.strip():
-        raise IllegalTransition(_("An extension needs the approving head's name and the approval's reference."))
+    missing = {}
+    if not approved_by.strip():
+        missing["approved_by"] = [_("Name the head of the authority who approved the extension.")]
+    if not approval.strip():
+        missing["approval"] = [_("Give the reference of the approval.")]
+    if missing:
+        raise ValidationError(missing)
     with transaction.atomic():
         clock = (
             Deadline.objects.select_for_update()

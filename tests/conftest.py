@@ -9,6 +9,7 @@ Sections:
 5. role fixtures — ``tests.fixtures_roles`` (plugin), plus the lead's section at the end of this file.
 """
 
+import importlib
 import json
 import os
 import socket
@@ -298,14 +299,24 @@ def clear_cache() -> Iterator[None]:
     cache.clear()
 
 
-def keep_migrated_rows(items: list[pytest.Item]) -> None:
-    """Give every transactional test the rows the migrations create (the rulebook's editions): the flush after
-    such a test empties every table, and a deadline cannot point to an edition that is gone."""
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        if marker and marker.kwargs.get("transaction") and "serialized_rollback" not in marker.kwargs:
-            keeping = pytest.mark.django_db(*marker.args, **marker.kwargs, serialized_rollback=True)
-            item.add_marker(keeping, append=False)
+@pytest.fixture(autouse=True)
+def rulebook_rows(request: pytest.FixtureRequest) -> None:
+    """Give a transactional test the rows a data migration creates (the rulebook's editions): the flush after
+    the previous one emptied every table, and a regulator's clock cannot point to an edition that is gone.
+    (``serialized_rollback`` would restore them, but not for the live-server tests, whose database connection is
+    another one than the one the contents were serialized on.)"""
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    from complaints import rulebook
+    from complaints.models import RuleEdition
+
+    if not RuleEdition.objects.exists():
+        importlib.import_module("complaints.migrations.0014_rulebook_editions").create_editions(apps, None)
+    rulebook.clear_cache()
 
 
 # --- 4. The clock -------------------------------------------------------------------------------------
@@ -346,7 +357,6 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    keep_migrated_rows(items)
     if config.stash[FROZEN_NOW] is None:
         return
     # The worker is another process, and Redis has its own clock: neither travels with the test.
