@@ -1,27 +1,21 @@
 """The regulators' audit view of complaints. Rows are never edited here: every change is an action that calls
-a service, exactly as the API and the pages do.
+a service, exactly as the API and the pages do. The case desk's actions are added in regulation/admin.py.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
-from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib import admin
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.http import Http404
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from platforms.models import Platform
-from portal.access import acts_as_regulator, office_scope
+from portal.access import office_scope
 from portal.admin import EstimatedCountPaginator, ReadOnlyAdminMixin
 from portal.csv_export import csv_response
-from portal.errors import DomainError
 
 from .calendar import clear_exceptions_cache
 from .models import (
@@ -31,7 +25,6 @@ from .models import (
     Deadline,
     Event,
     Evidence,
-    Finding,
     Ground,
     InternalNote,
     NoticeTemplate,
@@ -40,7 +33,6 @@ from .models import (
     WebhookDelivery,
 )
 from .selectors import complaints_visible_to
-from .services import complaint_accept_for_mediation, complaint_close, complaint_refuse
 
 # --- changelist plumbing for a table of millions -------------------------------------------------------
 
@@ -159,24 +151,6 @@ class InternalNoteInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("author")
 
 
-# --- action forms ----------------------------------------------------------------------------------------
-
-
-class CloseForm(forms.Form):
-    finding = forms.ChoiceField(
-        label=_("Finding"),
-        choices=[(value, label) for value, label in Finding.choices if value != Finding.REFUSED],
-    )
-    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
-
-
-class RefuseForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Ground for refusing"), widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("For example the Art. 15 ground that applies."),
-    )
-
-
 # --- the complaint admin ---------------------------------------------------------------------------------
 
 
@@ -195,7 +169,8 @@ class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     list_per_page = 50
     inlines = [EventInline, EvidenceInline, DeadlineInline, ResponseInline, InternalNoteInline]
-    actions = ["accept_for_mediation", "close_with_finding", "refuse", "open_penalty", "export_csv"]
+    # The regulators' moves are added by the case desk (regulation/admin.py), which registers its subclass.
+    actions = ["export_csv"]
 
     def get_queryset(self, request):
         return complaints_visible_to(request.user).select_related("platform", "consumer", "assigned_to", "office")
@@ -221,87 +196,6 @@ class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if platform_ids:
             matches |= Q(platform_id__in=platform_ids)
         return queryset.filter(matches), False
-
-    def has_regulate_permission(self, request) -> bool:
-        return acts_as_regulator(request.user)
-
-    # Each action calls the service once per complaint: one refusal does not undo the others, and every
-    # refusal is reported by reference instead of failing the whole request.
-    def _apply(self, request, queryset, act: Callable[[Complaint], object],
-               done: Callable[[int], str]) -> None:
-        succeeded = 0
-        for complaint in queryset.select_related(None).only("pk", "reference"):
-            try:
-                act(complaint)
-            except DomainError as error:
-                self._report(request, complaint, error.message)
-            except ValidationError as error:
-                self._report(request, complaint, " ".join(error.messages))
-            except (PermissionDenied, Http404) as error:
-                self._report(request, complaint, str(error))
-            else:
-                succeeded += 1
-        if succeeded:
-            self.message_user(request, done(succeeded) % {"count": succeeded}, messages.SUCCESS)
-
-    def _report(self, request, complaint: Complaint, reason: str) -> None:
-        self.message_user(request, f"{complaint.reference}: {reason}", messages.ERROR)
-
-    @admin.action(description=_("Accept for mediation"), permissions=["regulate"])
-    def accept_for_mediation(self, request, queryset):
-        self._apply(
-            request, queryset,
-            lambda complaint: complaint_accept_for_mediation(complaint_id=complaint.pk, by=request.user),
-            lambda count: ngettext("%(count)d complaint accepted for mediation.",
-                                   "%(count)d complaints accepted for mediation.", count),
-        )
-
-    def _with_form(self, request, queryset, form_class, title: str, act, done: Callable[[int], str]):
-        """Show ``form_class`` for the selected complaints; once it is valid, apply ``act`` to each."""
-        form = form_class(request.POST if "apply" in request.POST else None)
-        if form.is_valid():
-            self._apply(request, queryset, lambda complaint: act(complaint, form.cleaned_data), done)
-            return None
-        return TemplateResponse(request, "admin/complaints/complaint/action_form.html", {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "form": form,
-            "complaints": queryset.select_related(None).only("pk", "reference")[:100],
-            "count": queryset.count(),
-            "selected_ids": queryset.values_list("pk", flat=True),
-            "action": request.POST.get("action"),
-            "select_across": request.POST.get("select_across", "0"),
-            "opts": self.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        })
-
-    @admin.action(description=_("Close with a finding"), permissions=["regulate"])
-    def close_with_finding(self, request, queryset):
-        return self._with_form(
-            request, queryset, CloseForm, _("Close complaints with a finding"),
-            lambda complaint, data: complaint_close(
-                complaint_id=complaint.pk, by=request.user, finding=data["finding"], note=data["note"]
-            ),
-            lambda count: ngettext("%(count)d complaint closed.", "%(count)d complaints closed.", count),
-        )
-
-    @admin.action(description=_("Refuse (do not accept)"), permissions=["regulate"])
-    def refuse(self, request, queryset):
-        return self._with_form(
-            request, queryset, RefuseForm, _("Refuse escalated complaints"),
-            lambda complaint, data: complaint_refuse(complaint_id=complaint.pk, by=request.user,
-                                                     reason=data["reason"]),
-            lambda count: ngettext("%(count)d complaint refused.", "%(count)d complaints refused.", count),
-        )
-
-    @admin.action(description=_("Open a penalty from the selected complaints"), permissions=["regulate"])
-    def open_penalty(self, request, queryset):
-        platform_ids = set(queryset.order_by().values_list("platform_id", flat=True).distinct()[:2])
-        if len(platform_ids) != 1 or None in platform_ids:
-            self.message_user(request, _("Choose complaints about one registered platform."), messages.ERROR)
-            return None
-        ids = ",".join(str(pk) for pk in queryset.order_by("pk").values_list("pk", flat=True))
-        return HttpResponseRedirect(f"{reverse('regulation:penalty-new')}?complaints={ids}")
 
     @admin.action(description=_("Export as CSV"))
     def export_csv(self, request, queryset):

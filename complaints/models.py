@@ -18,7 +18,11 @@ class Status(models.TextChoices):
     DISPUTED = "disputed", _("Disputed")
     RESOLVED = "resolved", _("Resolved")
     ESCALATED = "escalated", _("Escalated to regulator")
+    # Accepted (受理, Order 121 Art. 15), awaiting both parties' consent to mediation (Art. 18).
+    ACCEPTED = "accepted", _("Accepted by regulator")
     MEDIATION = "mediation", _("In mediation")
+    # An appraisal or test runs; its time is not counted in the mediation period (Art. 22).
+    TESTING = "testing", _("Mediation paused (test)")
     CLOSED = "closed", _("Closed")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
@@ -30,7 +34,9 @@ OPEN_STATUSES = (
     Status.AWAITING_CONSUMER,
     Status.DISPUTED,
     Status.ESCALATED,
+    Status.ACCEPTED,
     Status.MEDIATION,
+    Status.TESTING,
 )
 # States in which the platform still owes an answer.
 PLATFORM_TURN_STATUSES = (Status.AWAITING_PLATFORM, Status.DISPUTED)
@@ -70,6 +76,9 @@ class Finding(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
     REFERRED = "referred", _("Referred")
     REFUSED = "refused", _("Refused (not accepted)")
+    AGREEMENT = "agreement", _("Settled by a mediation agreement")
+    TERMINATED = "terminated", _("Mediation terminated")
+    REFERRED_POLICE = "referred_police", _("Referred to the police")
 
 
 class Complaint(models.Model):
@@ -374,6 +383,15 @@ class EventKind(models.TextChoices):
     DESIGNATED = "designated", _("Handling office designated")
     FOLLOW_UP_REQUESTED = "follow_up_requested", _("Follow-up survey sent")
     FOLLOW_UP_ANSWERED = "follow_up_answered", _("Follow-up survey answered")
+    MATERIAL_REQUESTED = "material_requested", _("Regulator asked for identity proof or material")
+    REFUSAL_PROPOSED = "refusal_proposed", _("Refusal proposed: requested material not supplied")
+    MEDIATION_CONSENTED = "mediation_consented", _("Consent to mediation recorded")
+    TESTING_STARTED = "testing_started", _("Appraisal or test started")
+    TESTING_ENDED = "testing_ended", _("Appraisal or test ended")
+    AGREEMENT_RECORDED = "agreement_recorded", _("Mediation agreement recorded")
+    MEDIATION_TERMINATED = "mediation_terminated", _("Mediation terminated")
+    POLICE_REFERRED = "police_referred", _("Referred to the police")
+    NOTICE_ISSUED = "notice_issued", _("Notice issued")
 
 
 class Event(models.Model):

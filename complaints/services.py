@@ -21,7 +21,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.access import (
-    acts_as_regulator,
     is_consumer,
     is_platform_staff,
     is_regulator,
@@ -55,7 +54,6 @@ from .models import (
     Event,
     EventKind,
     Evidence,
-    Finding,
     IdempotencyKey,
     InternalNote,
     Party,
@@ -79,7 +77,7 @@ UNDELIVERED_PROBLEMS = (
 # --- guards -------------------------------------------------------------------------------------------
 
 
-def _lock(by, complaint_id) -> Complaint:
+def lock_complaint(by, complaint_id) -> Complaint:
     """The complaint, row-locked, if ``by`` may see it; otherwise exactly as missing as a wrong id."""
     try:
         return complaints_visible_to(by).select_for_update().get(pk=complaint_id)
@@ -87,7 +85,7 @@ def _lock(by, complaint_id) -> Complaint:
         raise Http404(_("No such complaint.")) from None
 
 
-def _require_status(complaint: Complaint, allowed: Sequence[str], action: str) -> None:
+def require_status(complaint: Complaint, allowed: Sequence[str], action: str) -> None:
     transitions.require(transitions.status_refusal(complaint, allowed, action))
 
 
@@ -101,12 +99,7 @@ def _require_platform_staff(by, complaint: Complaint) -> None:
         raise PermissionDenied(_("Only staff of the platform concerned can do that."))
 
 
-def _require_regulator(by) -> None:
-    if not acts_as_regulator(by):
-        raise PermissionDenied(_("Only regulators can do that."))
-
-
-def _save(complaint: Complaint, *fields: str) -> None:
+def save_complaint(complaint: Complaint, *fields: str) -> None:
     complaint.save(update_fields=[*fields, "updated_at"])
 
 
@@ -226,7 +219,7 @@ def complaint_file(
             if existing is not None:
                 return existing, False
         duplicate = (
-            _open_complaint_for_order(consumer.pk, data["platform"], data.get("order_number"))
+            open_complaint_for_order(consumer.pk, data["platform"], data.get("order_number"))
             if data.get("platform")
             else None
         )
@@ -247,7 +240,7 @@ def _idempotent_replay(consumer, key: str, data: dict) -> Complaint | None:
     return row.complaint
 
 
-def _open_complaint_for_order(consumer_id: int, platform, order_number: str) -> Complaint | None:
+def open_complaint_for_order(consumer_id: int, platform, order_number: str) -> Complaint | None:
     """The consumer's open complaint about this order on this platform: there may be only one."""
     return Complaint.objects.filter(
         consumer_id=consumer_id, platform=platform, order_number=order_number, status__in=OPEN_STATUSES
@@ -332,8 +325,8 @@ def _number_and_announce(filing: _Filing, now: datetime) -> None:
         build_event(complaint, kind=EventKind.FILED, actor=complaint.consumer, at=now, data=_filing_snapshot(complaint))
     ]
     if complaint.platform_id:
-        events.append(build_event(complaint, kind=EventKind.FORWARDED, at=now, data=_forwarding_data(complaint)))
-    _save(complaint, "reference", "event_count", "last_event_hash")
+        events.append(build_event(complaint, kind=EventKind.FORWARDED, at=now, data=forwarding_data(complaint)))
+    save_complaint(complaint, "reference", "event_count", "last_event_hash")
     Event.objects.bulk_create(events)
     for delivery in filing.webhooks:
         delivery.payload.update(notifications.webhook_payload(complaint))
@@ -373,40 +366,8 @@ def _filing_snapshot(complaint: Complaint) -> dict:
     }
 
 
-def _forward(complaint: Complaint, *, now: datetime, actor) -> None:
-    """Hand a complaint to its platform: start the platform's clocks and tell its staff."""
-    start_clocks(complaint, PLATFORM_CLOCKS, now)
-    record_event(complaint, kind=EventKind.FORWARDED, actor=actor, at=now, data=_forwarding_data(complaint))
-    _notify_forwarded(complaint)
-
-
-def _forwarding_data(complaint: Complaint) -> dict:
+def forwarding_data(complaint: Complaint) -> dict:
     return {"platform": complaint.platform.slug, "clocks": list(PLATFORM_CLOCKS)}
-
-
-def _notify_forwarded(complaint: Complaint) -> None:
-    notifications.queue_email(
-        "complaint_new_platform", notifications.platform_recipients(complaint.platform_id), complaint
-    )
-    notifications.queue_webhooks(complaint.platform_id, WebhookEvent.CREATED, notifications.webhook_payload(complaint))
-
-
-def complaint_forward(*, complaint_id: int, by, platform) -> Complaint:
-    """A regulator sends a complaint against an unregistered platform on to a registered one."""
-    _require_regulator(by)
-    now = timezone.now()
-    with transaction.atomic():
-        complaint = _lock(by, complaint_id)
-        _require_status(complaint, [Status.TRIAGE], _("forwarded"))
-        if _open_complaint_for_order(complaint.consumer_id, platform, complaint.order_number) is not None:
-            raise Conflict(_("The consumer already has an open complaint for this order on that platform."))
-        complaint.platform = platform
-        complaint.status = Status.AWAITING_PLATFORM
-        complaint.forwarded_at = now
-        _save(complaint, "platform", "status", "forwarded_at")
-        record_event(complaint, kind=EventKind.TRIAGED, actor=by, at=now, data={"platform": platform.slug})
-        _forward(complaint, now=now, actor=by)
-    return complaint
 
 
 # --- evidence ------------------------------------------------------------------------------------------
@@ -423,7 +384,7 @@ def complaint_add_evidence(*, complaint_id: int, by, files: Sequence[tuple[Uploa
     now = timezone.now()
     try:
         with transaction.atomic():
-            complaint = _lock(by, complaint_id)
+            complaint = lock_complaint(by, complaint_id)
             party = _evidence_party(by, complaint)
             if not complaint.is_open:
                 raise IllegalTransition(_("Evidence cannot be added to a finished complaint."))
@@ -550,9 +511,9 @@ def complaint_respond(*, complaint_id: int, by, outcome: str, message: str, **fi
     if unknown:
         raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
     with transaction.atomic():
-        complaint = _lock(by, complaint_id)
+        complaint = lock_complaint(by, complaint_id)
         _require_platform_staff(by, complaint)
-        _require_status(complaint, [Status.AWAITING_PLATFORM, Status.DISPUTED], _("answered"))
+        require_status(complaint, [Status.AWAITING_PLATFORM, Status.DISPUTED], _("answered"))
         _validate_response(complaint, outcome, message, fields, now)
         relevant = {name: fields.get(name) for name in RESPONSE_REQUIRED_FIELDS[outcome]}
         if outcome == ResponseOutcome.REJECTED:
@@ -577,7 +538,7 @@ def complaint_respond(*, complaint_id: int, by, outcome: str, message: str, **fi
             complaint.final_answered_at = now
             fields_changed += ["status", "final_answered_at"]
         if fields_changed:
-            _save(complaint, *fields_changed)
+            save_complaint(complaint, *fields_changed)
         record_event(
             complaint,
             kind=EventKind.ANSWERED,
@@ -600,9 +561,9 @@ def complaint_request_info(*, complaint_id: int, by, message: str) -> Complaint:
         raise ValidationError({"message": [_("Say what information you need.")]})
     now = timezone.now()
     with transaction.atomic():
-        complaint = _lock(by, complaint_id)
+        complaint = lock_complaint(by, complaint_id)
         _require_platform_staff(by, complaint)
-        _require_status(complaint, [Status.AWAITING_PLATFORM], _("put on hold for information"))
+        require_status(complaint, [Status.AWAITING_PLATFORM], _("put on hold for information"))
         meet_clocks(complaint, [ClockKind.FIRST_RESPONSE], now)
         pause_clocks(complaint, [ClockKind.RESOLUTION, ClockKind.HARD_LIMIT], now)
         complaint.status = Status.INFO_REQUESTED
@@ -610,7 +571,7 @@ def complaint_request_info(*, complaint_id: int, by, message: str) -> Complaint:
         if complaint.first_answered_at is None:
             complaint.first_answered_at = now
             fields.append("first_answered_at")
-        _save(complaint, *fields)
+        save_complaint(complaint, *fields)
         record_event(
             complaint,
             kind=EventKind.INFO_REQUESTED,
@@ -633,12 +594,12 @@ def complaint_supply_info(*, complaint_id: int, by, message: str) -> Complaint:
         raise ValidationError({"message": [_("Write your answer to the platform.")]})
     now = timezone.now()
     with transaction.atomic():
-        complaint = _lock(by, complaint_id)
+        complaint = lock_complaint(by, complaint_id)
         _require_consumer_owner(by, complaint)
-        _require_status(complaint, [Status.INFO_REQUESTED], _("answered by the consumer"))
+        require_status(complaint, [Status.INFO_REQUESTED], _("answered by the consumer"))
         resumed = resume_clocks(complaint, [ClockKind.RESOLUTION, ClockKind.HARD_LIMIT], now)
         complaint.status = Status.AWAITING_PLATFORM
-        _save(complaint, "status")
+        save_complaint(complaint, "status")
         record_event(
             complaint,
             kind=EventKind.INFO_SUPPLIED,
@@ -672,7 +633,7 @@ def complaint_add_note(*, complaint_id: int, by, text: str) -> InternalNote:
     if not may_keep_internal_notes(by):
         raise PermissionDenied(_("Only platform staff and regulators keep internal notes."))
     with transaction.atomic():
-        complaint = _lock(by, complaint_id)
+        complaint = lock_complaint(by, complaint_id)
         return InternalNote.objects.create(
             complaint=complaint, author=by if getattr(by, "pk", None) else None, text=text
         )
@@ -690,7 +651,7 @@ def complaint_accept(*, complaint_id: int, by, rating: int, comment: str = "") -
         raise ValidationError({"rating": [_("Give a rating from 1 to 5.")]})
     now = timezone.now()
     with transaction.atomic():
-        complaint = _lock(by, complaint_id)
+        complaint = lock_complaint(by, complaint_id)
         _require_consumer_owner(by, complaint)
         transitions.require(transitions.acceptance_refusal(complaint, trigger=Trigger.CONSUMER))
         move = transitions.accept(complaint, now=now, trigger=Trigger.CONSUMER, rating=rating, comment=comment)
@@ -700,7 +661,7 @@ def complaint_accept(*, complaint_id: int, by, rating: int, comment: str = "") -
 
 def _make(complaint: Complaint, move: transitions.Move, *, now: datetime, actor) -> None:
     """Write a move made in memory on one locked complaint: what the sweep writes in bulk for many."""
-    _save(complaint, *move.fields)
+    save_complaint(complaint, *move.fields)
     change_clocks([complaint], move.clocks, now)
     sync_complaint_platform_due(complaint)
     record_event(complaint, kind=move.event_kind, actor=actor, at=now, data=move.event_data)
@@ -711,13 +672,13 @@ def complaint_dispute(*, complaint_id: int, by, reason: str) -> Complaint:
         raise ValidationError({"reason": [_("Say why you dispute the answer.")]})
     now = timezone.now()
     with transaction.atomic():
-        complaint = _lock(by, complaint_id)
+        complaint = lock_complaint(by, complaint_id)
         _require_consumer_owner(by, complaint)
-        _require_status(complaint, [Status.AWAITING_CONSUMER], _("disputed"))
+        require_status(complaint, [Status.AWAITING_CONSUMER], _("disputed"))
         meet_clocks(complaint, [ClockKind.CONSUMER_REPLY], now)
         complaint.status = Status.DISPUTED
         complaint.dispute_reason = reason
-        _save(complaint, "status", "dispute_reason")
+        save_complaint(complaint, "status", "dispute_reason")
         record_event(complaint, kind=EventKind.DISPUTED, actor=by, at=now, data={"reason": reason})
         notifications.queue_email(
             "complaint_disputed",
@@ -737,7 +698,7 @@ def complaint_escalate(*, complaint_id: int, by, reason: str) -> Complaint:
         raise ValidationError({"reason": [_("Say why the regulator should step in.")]})
     now = timezone.now()
     with transaction.atomic():
-        complaint = _lock(by, complaint_id)
+        complaint = lock_complaint(by, complaint_id)
         _require_consumer_owner(by, complaint)
         transitions.require(transitions.escalation_refusal(complaint, trigger=Trigger.CONSUMER))
         move = transitions.escalate(complaint, now=now, trigger=Trigger.CONSUMER, reason=reason)
@@ -753,14 +714,14 @@ def complaint_escalate(*, complaint_id: int, by, reason: str) -> Complaint:
 def complaint_withdraw(*, complaint_id: int, by, reason: str = "") -> Complaint:
     now = timezone.now()
     with transaction.atomic():
-        complaint = _lock(by, complaint_id)
+        complaint = lock_complaint(by, complaint_id)
         _require_consumer_owner(by, complaint)
-        _require_status(complaint, OPEN_STATUSES, _("withdrawn"))
+        require_status(complaint, OPEN_STATUSES, _("withdrawn"))
         Deadline.objects.filter(complaint=complaint).running().update(cancelled_at=now, paused_at=None)
         sync_complaint_platform_due(complaint)
         complaint.status = Status.WITHDRAWN
         complaint.closed_at = now
-        _save(complaint, "status", "closed_at")
+        save_complaint(complaint, "status", "closed_at")
         record_event(complaint, kind=EventKind.WITHDRAWN, actor=by, at=now, data={"reason": reason})
         notifications.queue_email(
             "complaint_withdrawn", notifications.platform_recipients(complaint.platform_id), complaint
@@ -774,85 +735,17 @@ def complaint_set_publication(*, complaint_id: int, by, consent: bool) -> Compla
 
     now = timezone.now()
     with transaction.atomic():
-        complaint = _lock(by, complaint_id)
+        complaint = lock_complaint(by, complaint_id)
         _require_consumer_owner(by, complaint)
         complaint.publish_consent = bool(consent)
         complaint.public_narrative = redact_personal_data(complaint.description) if consent else ""
-        _save(complaint, "publish_consent", "public_narrative")
+        save_complaint(complaint, "publish_consent", "public_narrative")
         record_event(complaint, kind=EventKind.PUBLICATION_CHANGED, actor=by, at=now, data={"consent": bool(consent)})
     return complaint
 
 
 # --- the regulator's side ------------------------------------------------------------------------------
-
-
-def complaint_accept_for_mediation(*, complaint_id: int, by, note: str = "") -> Complaint:
-    _require_regulator(by)
-    now = timezone.now()
-    with transaction.atomic():
-        complaint = _lock(by, complaint_id)
-        _require_status(complaint, [Status.ESCALATED], _("accepted for mediation"))
-        meet_clocks(complaint, [ClockKind.REGULATOR_ACCEPTANCE], now)
-        (mediation,) = start_clocks(complaint, [ClockKind.MEDIATION], now)
-        complaint.status = Status.MEDIATION
-        _save(complaint, "status")
-        record_event(complaint, kind=EventKind.MEDIATION_ACCEPTED, actor=by, at=now, data={"note": note})
-        recipients = notifications.platform_recipients(complaint.platform_id)
-        if complaint.consumer.email:
-            recipients.append(complaint.consumer.email)
-        notifications.queue_email(
-            "complaint_mediation", recipients, complaint, extra=notifications.clock_context(mediation)
-        )
-    return complaint
-
-
-def complaint_refuse(*, complaint_id: int, by, reason: str) -> Complaint:
-    """The regulator declines an escalated complaint (e.g. on an Art. 15 ground); the complaint closes."""
-    if not (reason or "").strip():
-        raise ValidationError({"reason": [_("Give the ground for refusing.")]})
-    return _close(
-        complaint_id=complaint_id,
-        by=by,
-        finding=Finding.REFUSED,
-        note=reason,
-        allowed=[Status.ESCALATED],
-        event_kind=EventKind.REFUSED,
-    )
-
-
-def complaint_close(*, complaint_id: int, by, finding: str, note: str = "") -> Complaint:
-    if finding not in Finding.values or finding == Finding.REFUSED:
-        raise ValidationError({"finding": [_("Choose upheld, not upheld, withdrawn or referred.")]})
-    return _close(
-        complaint_id=complaint_id,
-        by=by,
-        finding=finding,
-        note=note,
-        allowed=[Status.ESCALATED, Status.MEDIATION, Status.TRIAGE],
-        event_kind=EventKind.CLOSED,
-    )
-
-
-def _close(*, complaint_id, by, finding, note, allowed, event_kind) -> Complaint:
-    _require_regulator(by)
-    now = timezone.now()
-    with transaction.atomic():
-        complaint = _lock(by, complaint_id)
-        _require_status(complaint, allowed, _("closed"))
-        meet_clocks(complaint, [ClockKind.REGULATOR_ACCEPTANCE, ClockKind.MEDIATION], now)
-        Deadline.objects.filter(complaint=complaint).running().update(cancelled_at=now, paused_at=None)
-        sync_complaint_platform_due(complaint)
-        complaint.status = Status.CLOSED
-        complaint.finding = finding
-        complaint.finding_note = note
-        complaint.closed_at = now
-        _save(complaint, "status", "finding", "finding_note", "closed_at")
-        record_event(complaint, kind=event_kind, actor=by, at=now, data={"finding": finding, "note": note})
-        recipients = notifications.platform_recipients(complaint.platform_id)
-        if complaint.consumer.email:
-            recipients.append(complaint.consumer.email)
-        notifications.queue_email("complaint_closed", recipients, complaint, extra={"finding": finding})
-    return complaint
+# The desk's moves (forward, accept, refuse, mediation, close) are in regulation/desk.py.
 
 
 def link_penalty(complaint: Complaint, *, penalty, by) -> Event:

@@ -5,17 +5,48 @@ come from the choices, in the reader's language. No sentence stored in an event 
 immutable and chained, so data written in an older shape is shown as well as it can be, never rewritten.
 """
 
+from collections.abc import Callable
+
+from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import number_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .calendar import SHANGHAI
-from .models import ClockKind, Event, EventKind, EvidenceKind, Finding, ResponseOutcome
+from .models import (
+    ClockKind,
+    Event,
+    EventKind,
+    EvidenceKind,
+    Finding,
+    GroundKind,
+    NoticeKind,
+    Party,
+    ResponseOutcome,
+)
+from .rulebook import ground
 from .transitions import Trigger
 
 
 def _choice_label(choices, value) -> str:
     return str(dict(choices).get(value, value or ""))
+
+
+# Links that an app above this one offers for the events it records (the case desk's notices), registered from
+# its AppConfig.ready(): this app may not import it. A link function takes the event and the reader and returns
+# a URL, or None when the reader may not follow it.
+EVENT_LINKS: dict[str, Callable[[Event, object], str | None]] = {}
+
+
+def register_event_link(kind: str, link: Callable[[Event, object], str | None]) -> None:
+    EVENT_LINKS[kind] = link
+
+
+def event_link(event: Event, user) -> str | None:
+    """Where the reader can get what ``event`` refers to (a notice's PDF), or None."""
+    link = EVENT_LINKS.get(event.kind)
+    return link(event, user) if link is not None else None
 
 
 def event_summary(event: Event, platform=None) -> str:
@@ -56,7 +87,8 @@ def event_summary(event: Event, platform=None) -> str:
             return _choice_label(ClockKind.choices, data.get("clock"))
         case EventKind.CLOSED | EventKind.REFUSED:
             finding = _choice_label(Finding.choices, data.get("finding"))
-            return " ".join(filter(None, [finding, data.get("note")]))
+            ground_label = _ground_label(data.get("ground"), event.created_at)
+            return " ".join(filter(None, [finding, ground_label, data.get("note")]))
         case EventKind.PUBLICATION_CHANGED:
             if data.get("consent"):
                 return _("Consented to publication")
@@ -87,6 +119,31 @@ def event_summary(event: Event, platform=None) -> str:
             }
         case EventKind.PENALTY_LINKED:
             return _("Penalty decision %(number)s") % {"number": data.get("penalty")}
+        case EventKind.REFUSAL_PROPOSED:
+            return _("The requested material was not supplied in time: refusal on ground %(ground)s is proposed.") % {
+                "ground": data.get("ground")
+            }
+        case EventKind.MATERIAL_REQUESTED:
+            return _("%(message)s (by %(due)s)") % {"message": data.get("message", ""), "due": _day(data.get("due_at"))}
+        case EventKind.MEDIATION_CONSENTED:
+            parties = ", ".join(_choice_label(Party.choices, party) for party in data.get("parties", []))
+            if data.get("delegated_to"):
+                return _("%(parties)s: mediation by %(mediator)s") % {
+                    "parties": parties,
+                    "mediator": data["delegated_to"],
+                }
+            return parties
+        case EventKind.TESTING_STARTED | EventKind.TESTING_ENDED:
+            return data.get("note", "")
+        case EventKind.AGREEMENT_RECORDED:
+            return data.get("terms", "")
+        case EventKind.MEDIATION_TERMINATED:
+            return " ".join(filter(None, [_ground_label(data.get("ground"), event.created_at), data.get("note")]))
+        case EventKind.NOTICE_ISSUED:
+            return _("%(title)s %(number)s") % {
+                "title": _choice_label(NoticeKind.choices, data.get("kind")),
+                "number": data.get("number"),
+            }
         case _:
             return data.get("reason") or data.get("note") or ""
 
@@ -95,6 +152,25 @@ def _local_date(stored: str | None) -> str:
     """A stored ISO time as the Asia/Shanghai date it falls on."""
     moment = parse_datetime(stored or "")
     return moment.astimezone(SHANGHAI).date().isoformat() if moment else ""
+
+
+def _ground_label(code: str | None, at) -> str:
+    """A ground's code with its citation, e.g. "art16_5 (SAMR Order 121, Art. 16(5))", as the rulebook had it when
+    the event was recorded; a code it does not know is shown as it is."""
+    if not code:
+        return ""
+    for kind in GroundKind.values:
+        try:
+            cited = ground(code, kind=kind, at=at)
+        except ValidationError:
+            continue
+        citation = cited.citation if (get_language() or "").startswith("zh") else cited.citation_en
+        return f"{code} ({citation})"
+    return code
+
+
+def _day(value: str | None) -> str:
+    return (value or "")[:10]
 
 
 def _escalation_summary(data: dict) -> str:

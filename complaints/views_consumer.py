@@ -56,7 +56,7 @@ from .models import (
     Status,
 )
 from .selectors import complaints_visible_to, evidence_visible_to
-from .timeline import event_summary
+from .timeline import event_link, event_summary
 from .transitions import Trigger
 
 PLATFORM_INBOX_PATH = "/complaints/inbox/"
@@ -330,6 +330,7 @@ class TimelineEntry:
     event: Event
     actor: str
     summary: str
+    link: str | None = None
 
 
 # --- detail page ----------------------------------------------------------------------------------------
@@ -368,7 +369,10 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "countdown_formats": {name: str(text) for name, text in COUNTDOWN_FORMATS.items()},
         "responses": complaint.responses.all(),
         "timeline": [
-            TimelineEntry(event, actor_display(event), event_summary(event, complaint.platform)) for event in events
+            TimelineEntry(
+                event, actor_display(event), event_summary(event, complaint.platform), event_link(event, user)
+            )
+            for event in events
         ],
         "chain_break": verify_chain(complaint, events=events),
         "evidence": complaint.evidence.all(),

@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from complaints.admin import ComplaintAdmin
-from complaints.models import Complaint
 from portal.admin import ReadOnlyAdminMixin
 from portal.models import Office
 
@@ -34,12 +33,11 @@ class OfficeAndReasonForm(ReasonForm):
     field_order = ["office", "reason"]
 
 
-admin.site.unregister(Complaint)
-
-
-@admin.register(Complaint)
 class ComplaintJurisdictionAdmin(ComplaintAdmin):
-    actions = [*ComplaintAdmin.actions, "transfer", "take_over", "dispute_jurisdiction", "designate"]
+    """The jurisdiction moves as actions; regulation.admin registers the complaint admin that has them and the
+    desk's moves."""
+
+    jurisdiction_actions = ["transfer", "take_over", "dispute_jurisdiction", "designate"]
 
     @admin.action(description=_("Transfer to another office (Art. 41)"), permissions=["regulate"])
     def transfer(self, request, queryset):

@@ -4,11 +4,14 @@ Both tables were created by the platforms app and keep their names (``Meta.db_ta
 without moving a row.
 """
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from complaints.models import NoticeKind
 from platforms.models import Platform
 
 
@@ -193,3 +196,82 @@ class JurisdictionDispute(models.Model):
     @property
     def is_open(self) -> bool:
         return self.designated_at is None
+def notice_upload_to(instance: "Notice", filename: str) -> str:
+    return f"notices/{instance.year}/{secrets.token_hex(16)}.pdf"
+
+
+class Notice(models.Model):
+    """A notice the desk issues on a complaint (不予受理告知书, 受理告知书, 终止调解告知书), with its official number
+    and the SHA-256 of the stored PDF.
+
+    The row is written with the decision (number, ground, reason); the PDF is rendered from the template of the
+    rulebook edition in force at the decision, stored once (``issued_at``): a download serves those exact bytes.
+    """
+
+    complaint = models.ForeignKey("complaints.Complaint", on_delete=models.PROTECT, related_name="notices")
+    kind = models.CharField(_("kind"), max_length=20, choices=NoticeKind.choices)
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    number = models.CharField(_("notice number"), max_length=40, unique=True)
+    ground_code = models.CharField(_("ground"), max_length=20, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    # The platform receives the acceptance and termination notices; a refusal is addressed to the consumer only.
+    addressed_to_platform = models.BooleanField(_("addressed to the platform"), default=False)
+    decided_at = models.DateTimeField(_("decided at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    file = models.FileField(upload_to=notice_upload_to, max_length=200, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["decided_at", "pk"]
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "year", "sequence"], name="notice_kind_year_sequence"),
+        ]
+        indexes = [models.Index(fields=["complaint", "decided_at"], name="notice_complaint_decided")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class MaterialRequestKind(models.TextChoices):
+    # Art. 10, last sentence: the regulator may require proof of the complainant's identity.
+    IDENTITY = "identity", _("Identity proof")
+    # Art. 10(1) and Art. 11: the complainant's details, the respondent, the claim and its facts; a power of
+    # attorney when filed on someone's behalf.
+    MATERIAL = "material", _("Missing Art. 10 / Art. 11 material")
+
+
+class MaterialRequest(models.Model):
+    """The desk asked the consumer for identity proof or missing material by a deadline.
+
+    When the deadline passes without an answer the desk proposes a refusal (Art. 16(5) or (6)); a regulator
+    decides. ``proposed_at`` is set once, so the proposal is made once.
+    """
+
+    complaint = models.ForeignKey(
+        "complaints.Complaint", on_delete=models.CASCADE, related_name="material_requests"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=MaterialRequestKind.choices)
+    message = models.TextField(_("what is asked for"), max_length=5000)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    due_at = models.DateTimeField(_("answer by"))
+    proposed_at = models.DateTimeField(_("refusal proposed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        verbose_name = _("request for material")
+        verbose_name_plural = _("requests for material")
+        indexes = [
+            models.Index(fields=["due_at"], name="material_request_open_due", condition=models.Q(proposed_at=None)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}:{self.kind} by {self.due_at:%Y-%m-%d}"

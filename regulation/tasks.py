@@ -6,7 +6,9 @@ from celery import shared_task
 
 from portal.celery import time_limits
 
+from .desk import material_requests_propose_refusals
 from .follow_up import follow_ups_draw
+from .notices import notices_issue_pending
 from .rollup import refresh_statistics
 
 logger = logging.getLogger(__name__)
@@ -32,3 +34,13 @@ def draw_follow_ups_task() -> dict:
     result = follow_ups_draw()
     logger.info("follow-ups of %s: %s of %s closed complaints", result.week, result.requested, result.closed)
     return {"week": result.week, "closed": result.closed, "requested": result.requested}
+@shared_task(**time_limits("render_notice"))
+def issue_pending_notices_task() -> int:
+    """Beat, every minute: render and store the notices decided since (a download issues one at once)."""
+    return notices_issue_pending()
+
+
+@shared_task
+def propose_refusals_task() -> int:
+    """Beat: turn lapsed requests for identity proof or material into refusal proposals."""
+    return material_requests_propose_refusals()

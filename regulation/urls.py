@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("regulation.urls_public")),
     path("", include("regulation.urls_regulator")),
     path("", include("regulation.urls_dashboard")),
+    path("", include("regulation.urls_notices")),
 ]

@@ -362,3 +362,26 @@ CELERY_BEAT_SCHEDULE["draw-follow-ups"] = {
     "task": "regulation.tasks.draw_follow_ups_task",
     "schedule": crontab(minute=0, hour=2, day_of_week="mon"),
 }
+# --- The regulators' case desk (Order 121) -------------------------------------------------------------
+# Lapsed requests for identity proof or Art. 10 / 11 material are turned into refusal proposals (never refusals).
+CELERY_BEAT_SCHEDULE["desk-propose-refusals"] = {
+    "task": "regulation.tasks.propose_refusals_task",
+    "schedule": timedelta(minutes=15),
+}
+# Decided notices are rendered and stored by beat (a download issues one at once): the Art. 23 notice clock
+# is met within a minute of the decision.
+CELERY_BEAT_SCHEDULE["desk-issue-notices"] = {
+    "task": "regulation.tasks.issue_pending_notices_task",
+    "schedule": timedelta(minutes=1),
+}
+# A notice is one or two pages: rendering it takes well under a second with HarfBuzz.
+PORTAL_TASK_TIME_LIMITS["render_notice"] = (
+    env.int("NOTICE_SOFT_TIME_LIMIT", default=60),
+    env.int("NOTICE_TIME_LIMIT", default=120),
+)
+# The desk's API names these choice sets in several places: one enum each in the schema.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["FindingEnum"] = "complaints.models.Finding"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["ClosingFindingEnum"] = "regulation.desk.CLOSING_FINDINGS"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["NoticeKindEnum"] = "complaints.models.NoticeKind"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["MaterialRequestKindEnum"] = "regulation.models.MaterialRequestKind"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["AgreementKindEnum"] = "regulation.desk.AgreementKind"

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("regulation.api.urls_regulator")),
     path("", include("regulation.api.urls_stats")),
     path("", include("regulation.api.urls_jurisdiction")),
+    path("", include("regulation.api.urls_desk")),
 ]

@@ -147,20 +147,22 @@ def test_close_action_closes_escalated_and_reports_illegal_ones(admin_client):
     assert any("1" in message and awaiting.reference not in message for message in shown)
 
 
-def test_accept_for_mediation_action(admin_client):
+def test_accept_action_accepts_pending_consent_to_mediation(admin_client):
     complaint = escalated_complaint()
     run_action(admin_client, "accept_for_mediation", [complaint])
     complaint.refresh_from_db()
-    assert complaint.status == Status.MEDIATION
+    assert complaint.status == Status.ACCEPTED
 
 
-def test_refuse_action_needs_a_reason_and_closes_refused(admin_client):
+def test_refuse_action_needs_a_ground_and_closes_refused(admin_client):
     complaint = escalated_complaint()
-    without_reason = run_action(admin_client, "refuse", [complaint], apply="1", reason="")
-    assert without_reason.status_code == 200 and without_reason.context["form"].errors
-    run_action(admin_client, "refuse", [complaint], apply="1", reason="不属于本部门管辖（第十五条）")
+    without_ground = run_action(admin_client, "refuse", [complaint], apply="1", reason="不属于本部门管辖")
+    assert without_ground.status_code == 200 and "ground" in without_ground.context["form"].errors
+    run_action(admin_client, "refuse", [complaint], apply="1", ground="art16_1", reason="不属于本部门管辖")
     complaint.refresh_from_db()
-    assert (complaint.status, complaint.finding) == (Status.CLOSED, Finding.REFUSED)
+    assert (complaint.status, complaint.finding, complaint.finding_note) == (
+        Status.CLOSED, Finding.REFUSED, "不属于本部门管辖"
+    )
 
 
 def test_open_penalty_redirects_to_issuance_with_the_ids(admin_client, platform):

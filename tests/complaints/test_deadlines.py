@@ -11,6 +11,7 @@ from complaints import services
 from complaints.deadlines import sync_platform_due
 from complaints.models import PLATFORM_CLOCKS, ClockKind, Complaint, Deadline, Finding, Status
 from complaints.sweep import deadlines_sweep
+from regulation import desk
 from tests.factories import file_complaint
 
 pytestmark = [pytest.mark.django_db, pytest.mark.dated]
@@ -49,7 +50,7 @@ def test_a_complaint_in_triage_has_none_until_forwarded(regulator, platform):
         platform=False, unregistered_platform_name="某小众卡盟", unregistered_platform_url="https://x.example.cn"
     )
     assert stored(complaint) is None
-    services.complaint_forward(complaint_id=complaint.pk, by=regulator, platform=platform)
+    desk.complaint_forward(complaint_id=complaint.pk, by=regulator, platform=platform)
     assert stored(complaint) == due_at(complaint, ClockKind.FIRST_RESPONSE)
 
 
@@ -100,7 +101,7 @@ def test_withdrawal_and_closure_cancel_the_clocks_and_clear_it(complaint, consum
     else:
         Complaint.objects.filter(pk=complaint.pk).update(is_overdue=True)
         services.complaint_escalate(complaint_id=complaint.pk, by=consumer, reason="平台拖延")
-        services.complaint_close(complaint_id=complaint.pk, by=regulator, finding=Finding.UPHELD)
+        desk.complaint_close(complaint_id=complaint.pk, by=regulator, finding=Finding.UPHELD)
     assert complaint.deadlines.filter(kind__in=PLATFORM_CLOCKS).running().count() == 0
     assert stored(complaint) is None
 

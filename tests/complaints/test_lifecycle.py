@@ -14,6 +14,7 @@ from complaints.events import verify_chain
 from complaints.models import ClockKind, Complaint, EventKind, Finding, Status
 from complaints.sweep import deadlines_sweep
 from portal.errors import Conflict, IllegalTransition
+from regulation import desk
 from tests.factories import (
     ConsumerFactory,
     PlatformFactory,
@@ -188,8 +189,8 @@ def test_dispute_then_escalate_then_regulator_closes_upheld():
     services.complaint_dispute(complaint_id=complaint.pk, by=complaint.consumer, reason="并没有收到退款")
     services.complaint_escalate(complaint_id=complaint.pk, by=complaint.consumer, reason="平台说谎")
     regulator = RegulatorFactory()
-    services.complaint_accept_for_mediation(complaint_id=complaint.pk, by=regulator)
-    services.complaint_close(complaint_id=complaint.pk, by=regulator, finding=Finding.UPHELD, note="属实")
+    desk.complaint_accept_for_mediation(complaint_id=complaint.pk, by=regulator)
+    desk.complaint_close(complaint_id=complaint.pk, by=regulator, finding=Finding.UPHELD, note="属实")
     complaint.refresh_from_db()
     assert (complaint.status, complaint.finding) == (Status.CLOSED, Finding.UPHELD)
     assert verify_chain(complaint) is None
@@ -198,7 +199,7 @@ def test_dispute_then_escalate_then_regulator_closes_upheld():
 def test_consumer_cannot_close():
     complaint = file_complaint()
     with pytest.raises(PermissionDenied):
-        services.complaint_close(complaint_id=complaint.pk, by=complaint.consumer, finding=Finding.UPHELD)
+        desk.complaint_close(complaint_id=complaint.pk, by=complaint.consumer, finding=Finding.UPHELD)
 
 
 def test_info_request_pauses_and_supply_resumes_resolution_clock():

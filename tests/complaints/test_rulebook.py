@@ -41,6 +41,7 @@ from complaints.models import (
 )
 from complaints.sweep import deadlines_sweep
 from portal.errors import IllegalTransition
+from regulation import desk
 from tests.factories import RegulatorFactory, StaffFactory, file_complaint
 
 pytestmark = [pytest.mark.django_db, pytest.mark.dated]
@@ -75,7 +76,7 @@ def escalated_complaint(at: datetime) -> Complaint:
 def accepted_for_mediation(at: datetime) -> Complaint:
     complaint = escalated_complaint(at)
     with time_machine.travel(at, tick=False):
-        services.complaint_accept_for_mediation(complaint_id=complaint.pk, by=RegulatorFactory())
+        desk.complaint_accept_for_mediation(complaint_id=complaint.pk, by=RegulatorFactory())
     return complaint
 
 
@@ -352,7 +353,7 @@ def test_a_missed_regulator_clock_is_recorded_but_is_no_platform_breach():
     result = deadlines_sweep(now=shanghai(2027, 2, 2, 9))
     assert result.breached == 2  # the clue check and mediation
     complaint.refresh_from_db()
-    assert (complaint.status, complaint.is_overdue) == (Status.MEDIATION, False)
+    assert (complaint.status, complaint.is_overdue) == (Status.ACCEPTED, False)
     assert complaint.events.filter(kind=EventKind.DEADLINE_BREACHED).count() == 2
 
 

@@ -12,13 +12,23 @@ import pytest
 from django.utils import timezone, translation
 from PIL import Image, ImageDraw
 
+from complaints import services
 from complaints.calendar import SHANGHAI
 from complaints.models import ClockKind, Complaint, Finding, Status
 from complaints.sweep import deadlines_sweep
 from portal.roles import make_regulator
 from regulation.models import Penalty
+from regulation.notices import notices_issue_pending
 from tests.e2e.conftest import PHONE, login, screenshot
-from tests.factories import DEFAULT_PASSWORD, PlatformFactory, RegulatorFactory, StaffFactory
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    ConsumerFactory,
+    PlatformFactory,
+    RegulatorFactory,
+    StaffFactory,
+    file_complaint,
+)
+from tests.pdf_reading import compact, pdf_text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -213,7 +223,7 @@ def test_a_complaint_from_filing_to_penalty(new_page, live_server):
     assert page.locator("#content h2", has_text=complaint.reference).count() == 1
     run_admin_action(page, complaint, "accept_for_mediation", screenshot_name="13-regulator-admin-action")
     complaint.refresh_from_db()
-    assert complaint.status == Status.MEDIATION
+    assert complaint.status == Status.ACCEPTED
     run_admin_action(page, complaint, "close_with_finding")
     page.locator("select[name=finding]").select_option(Finding.UPHELD)
     page.locator("textarea[name=note]").fill("平台未能证明已退款，投诉成立。")
@@ -250,6 +260,77 @@ def test_a_complaint_from_filing_to_penalty(new_page, live_server):
     assert page.locator(".nav-username").count() == 0
     assert page.locator("section[aria-labelledby=penalties-title]").get_by_text(penalty.number).count() == 1
     screenshot(page, "17-public-scorecard")
+
+
+def test_the_case_desk_from_triage_to_the_termination_notice(new_page, live_server):
+    """The regulator's chapter: forward a triaged complaint, accept it, pause mediation for a test, terminate it on
+    an Order 121 ground; the consumer downloads the termination notice from the complaint page."""
+    platform = PlatformFactory(name="星辰卡盟", slug="xingchen")
+    agent = StaffFactory(platform=platform)
+    regulator = RegulatorFactory(username="samr-desk")
+    make_regulator(regulator)
+    consumer = ConsumerFactory(username="wang-fang")
+    complaint = file_complaint(consumer, False, unregistered_platform_name="星辰卡盟")
+    assert complaint.status == Status.TRIAGE
+    page = new_page()
+    login(page, regulator.username, DEFAULT_PASSWORD)
+
+    # a. Forwarded from the admin to the registered platform: its clocks start.
+    run_admin_action(page, complaint, "forward")
+    page.locator("select[name=platform]").select_option(str(platform.pk))
+    page.locator("input[name=apply]").click()
+    page.wait_for_load_state()
+    complaint.refresh_from_db()
+    assert (complaint.status, complaint.platform) == (Status.AWAITING_PLATFORM, platform)
+    assert complaint.deadlines.filter(kind=ClockKind.FIRST_RESPONSE, met_at=None).exists()
+
+    # b. The platform's answer is disputed and the consumer escalates (the consumer's chapter clicks these).
+    services.complaint_respond(
+        complaint_id=complaint.pk, by=agent, outcome="refunded", message="已退款。",
+        refund_amount=Decimal("199.00"), refund_reference="RF-DESK-1",
+    )
+    services.complaint_dispute(complaint_id=complaint.pk, by=consumer, reason="没有收到退款")
+    services.complaint_escalate(complaint_id=complaint.pk, by=consumer, reason="平台不处理")
+
+    # c. Accepted, both parties consent to mediation, an appraisal pauses the 60-day period.
+    run_admin_action(page, complaint, "accept_for_mediation")
+    run_admin_action(page, complaint, "record_mediation_consent")
+    page.locator("input[name=parties][value=consumer]").check()
+    page.locator("input[name=parties][value=platform]").check()
+    page.locator("input[name=apply]").click()
+    page.wait_for_load_state()
+    run_admin_action(page, complaint, "start_testing")
+    page.locator("textarea[name=note]").fill("送第三方机构检测账号充值记录")
+    page.locator("input[name=apply]").click()
+    page.wait_for_load_state()
+    complaint.refresh_from_db()
+    assert complaint.status == Status.TESTING
+    assert complaint.deadlines.get(kind=ClockKind.MEDIATION).paused_at is not None
+    run_admin_action(page, complaint, "end_testing")
+    page.locator("input[name=apply]").click()
+    page.wait_for_load_state()
+
+    # d. Mediation is terminated on a ground of Art. 23; the form asks for the ground, not just words.
+    run_admin_action(page, complaint, "terminate_mediation")
+    page.locator("select[name=ground]").select_option("art23_3")
+    page.locator("textarea[name=reason]").fill("平台明确表示不接受调解方案。")
+    screenshot(page, "18-regulator-terminates-mediation")
+    page.locator("input[name=apply]").click()
+    page.wait_for_load_state()
+    complaint.refresh_from_db()
+    assert (complaint.status, complaint.finding) == (Status.CLOSED, Finding.TERMINATED)
+
+    # e. Beat issues the notice; the consumer finds it on the complaint page and downloads the PDF.
+    assert notices_issue_pending() == 2  # the acceptance and the termination notices
+    login(page, consumer.username, DEFAULT_PASSWORD)
+    page.goto(f"/complaints/{complaint.pk}/")
+    links = page.locator(".timeline-link")
+    assert links.count() == 2
+    screenshot(page, "19-consumer-sees-the-notices")
+    notice = page.request.get(links.last.get_attribute("href"))
+    assert notice.status == 200 and notice.headers["content-type"] == "application/pdf"
+    text = compact(pdf_text(notice.body()))
+    assert "终止调解告知书" in text and "art23_3" in text and "第三十九条" in text
 
 
 def run_admin_action(page, complaint: Complaint, action: str, *, screenshot_name: str = "") -> None:

@@ -12,10 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from complaints import services
 from complaints.models import Finding
 from complaints.sweep import deadlines_sweep
-from regulation import views_dashboard
+from regulation import desk, views_dashboard
 from regulation.api.stats import RepeatOffenderSerializer
 from regulation.rollup import refresh_daily_stats
 from regulation.scorecard import SCORECARD_VERSION
@@ -40,7 +39,7 @@ def overdue_upheld_complaints(platform, regulator, count: int) -> None:
     ]
     deadlines_sweep()
     for complaint in complaints:
-        services.complaint_close(complaint_id=complaint.pk, by=regulator, finding=Finding.UPHELD)
+        desk.complaint_close(complaint_id=complaint.pk, by=regulator, finding=Finding.UPHELD)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from complaints import services
 from complaints.models import PLATFORM_TURN_STATUSES, Complaint, Finding, Status
 from complaints.sweep import deadlines_sweep
 from platforms.models import Operator
-from regulation import statistics
+from regulation import desk, statistics
 from regulation.models import DailyStatsRefresh, PlatformDailyStats
 from regulation.rollup import refresh_daily_stats
 from regulation.statistics import (
@@ -129,7 +129,7 @@ def test_a_change_after_a_refresh_shows_after_the_next_one(market, clock, regula
     refresh_daily_stats(now=NOW)
     upheld_before = market_totals(days=30, now=NOW).upheld
 
-    services.complaint_close(complaint_id=escalated.pk, by=regulator, finding=Finding.UPHELD)
+    desk.complaint_close(complaint_id=escalated.pk, by=regulator, finding=Finding.UPHELD)
     assert market_totals(days=30, now=NOW).upheld == upheld_before
     refresh_daily_stats(now=NOW)
 
@@ -383,7 +383,7 @@ def random_market(clock, regulator):
             services.complaint_dispute(complaint_id=complaint.pk, by=complaint.consumer, reason="仍未收到")
     for complaint in Complaint.objects.filter(status=Status.ESCALATED):
         finding = rng.choice([Finding.UPHELD, Finding.NOT_UPHELD])
-        services.complaint_close(complaint_id=complaint.pk, by=regulator, finding=finding)
+        desk.complaint_close(complaint_id=complaint.pk, by=regulator, finding=finding)
     clock.set(NOW)
     return filed
 

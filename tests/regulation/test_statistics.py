@@ -33,6 +33,7 @@ from complaints import services
 from complaints.models import Finding
 from complaints.sweep import deadlines_sweep
 from platforms.models import Operator
+from regulation import desk
 from regulation.api.stats import RepeatOffenderSerializer
 from regulation.models import Penalty, PenaltyKind, PenaltyStatus
 from regulation.rollup import refresh_daily_stats
@@ -155,14 +156,14 @@ def market(clock, regulator):
     deadlines_sweep(now=march(14, 10))
 
     clock.set(march(16, 10))
-    services.complaint_accept_for_mediation(complaint_id=a4.pk, by=regulator)
+    desk.complaint_accept_for_mediation(complaint_id=a4.pk, by=regulator)
     for complaint, finding in (
         (a4, Finding.UPHELD),
         (a5, Finding.UPHELD),
         (b1, Finding.NOT_UPHELD),
         (b2, Finding.UPHELD),
     ):
-        services.complaint_close(complaint_id=complaint.pk, by=regulator, finding=finding)
+        desk.complaint_close(complaint_id=complaint.pk, by=regulator, finding=finding)
 
     penalty(platform_a, PenaltyKind.WARNING, date(2026, 3, 16), "市监罚〔2026〕001")
     overturned = PenaltyStatus.OVERTURNED

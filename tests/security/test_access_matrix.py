@@ -28,17 +28,20 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from complaints.follow_up import follow_ups_request
-from complaints.models import DossierExport, DossierExportStatus
+from complaints.models import DossierExport, DossierExportStatus, NoticeKind
 from complaints.services import (
     complaint_accept,
     complaint_add_note,
     complaint_dispute,
+    complaint_escalate,
     complaint_request_info,
     complaint_respond,
 )
 from platforms.models import ApiKey, WebhookEndpoint
 from portal.models import User
+from regulation import desk
 from regulation.models import PenaltyKind
+from regulation.notices import notice_decide
 from regulation.penalties import penalty_issue
 from tests.factories import (
     ConsumerFactory,
@@ -234,6 +237,26 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("regulation:complaint-signals", "GET"):                   "log 403 403 403 403 403 log log log 200 200",
     ("complaints:follow-up", "GET"):                           "log 200 404 404 404 404 log log log 404 404",
     ("complaints:follow-up", "POST"):                          "log 302 404 404 404 404 log log log 404 404",
+    # The case desk: regulators only, refused by role (403) before any lookup. Complaint A awaits its platform, so
+    # forwarding it (only a triaged complaint may be forwarded) is an illegal move (409) even for a regulator;
+    # every other move first brings it to the status it needs (STATE_BEFORE).
+    ("regulation_api:desk-queue", "GET"):                      "401 403 403 403 403 403 403 403 401 200 200",
+    ("regulation_api:desk-forward", "POST"):                   "401 403 403 403 403 403 403 403 401 409 409",
+    ("regulation_api:desk-accept", "POST"):                    "401 403 403 403 403 403 403 403 401 200 200",
+    ("regulation_api:desk-refuse", "POST"):                    "401 403 403 403 403 403 403 403 401 200 200",
+    ("regulation_api:desk-request-identity", "POST"):          "401 403 403 403 403 403 403 403 401 200 200",
+    ("regulation_api:desk-mediation-consent", "POST"):         "401 403 403 403 403 403 403 403 401 200 200",
+    ("regulation_api:desk-testing-start", "POST"):             "401 403 403 403 403 403 403 403 401 200 200",
+    ("regulation_api:desk-testing-end", "POST"):               "401 403 403 403 403 403 403 403 401 200 200",
+    ("regulation_api:desk-agreement", "POST"):                 "401 403 403 403 403 403 403 403 401 200 200",
+    ("regulation_api:desk-terminate", "POST"):                 "401 403 403 403 403 403 403 403 401 200 200",
+    ("regulation_api:desk-refer-police", "POST"):              "401 403 403 403 403 403 403 403 401 200 200",
+    ("regulation_api:desk-close", "POST"):                     "401 403 403 403 403 403 403 403 401 200 200",
+    # Notices: the consumer reads all of theirs, the platform those addressed to it (complaint A's acceptance
+    # notice is), regulators all; anyone else's is a 404.
+    ("regulation_api:notice-list", "GET"):                     "401 200 200 200 200 200 200 200 401 200 200",
+    ("regulation_api:notice-pdf", "GET"):                      "401 200 404 200 200 404 200 404 401 200 200",
+    ("regulation:notice-pdf", "GET"):                          "log 200 404 200 200 404 log log log 200 200",
 }
 
 # Which object each URL keyword names, when it is not complaint A.
@@ -245,6 +268,8 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "regulation:penalty-notice": {"pk": "penalty"},
     "regulation_api:penalty-detail": {"pk": "penalty"},
     "regulation_api:penalty-notice": {"pk": "penalty"},
+    "regulation:notice-pdf": {"pk": "notice"},
+    "regulation_api:notice-pdf": {"pk": "notice"},
     "platforms:workspace-staff-deactivate": {"pk": "colleague"},
     "platforms:workspace-api-key-revoke": {"pk": "api_key_row"},
     "platforms:workspace-webhook-deactivate": {"pk": "webhook"},
@@ -304,6 +329,9 @@ def build_world() -> World:
         by=regulator, platform=platform_b, kind=PenaltyKind.WARNING, legal_basis="《电子商务法》第七十七条",
         facts="逾期未发货", decision="警告", complaint_ids=[complaint_b.pk],
     )
+    # Complaint A stays with its platform; its acceptance notice (addressed to both parties) is written directly.
+    notice_a = notice_decide(complaint_a, kind=NoticeKind.ACCEPTANCE, by=regulator, at=timezone.now())
+    notice_b = notice_decide(complaint_b, kind=NoticeKind.ACCEPTANCE, by=regulator, at=timezone.now())
     export_a = DossierExport.objects.create(
         complaint=complaint_a, requested_by=owner, status=DossierExportStatus.DONE, progress=100,
         finished_at=timezone.now(),
@@ -337,14 +365,16 @@ def build_world() -> World:
 
     objects = {
         "complaint": complaint_a, "evidence": evidence_a, "note": note_a, "penalty": penalty_a,
-        "export": export_a, "webhook": webhook_a, "api_key_row": spare_key_a, "colleague": colleague,
+        "notice": notice_a, "export": export_a, "webhook": webhook_a, "api_key_row": spare_key_a,
+        "colleague": colleague,
         "platform_slug": platform_a.slug,
         "reset_uid": urlsafe_base64_encode(force_bytes(owner.pk)),
         "reset_token": default_token_generator.make_token(owner),
     }
     other_objects = {
         "complaint": complaint_b, "evidence": evidence_b, "note": note_b, "penalty": penalty_b,
-        "export": export_b, "webhook": webhook_b, "api_key_row": spare_key_b, "colleague": other_agent,
+        "notice": notice_b, "export": export_b, "webhook": webhook_b, "api_key_row": spare_key_b,
+        "colleague": other_agent,
         "platform_slug": platform_b.slug,
         "reset_uid": objects["reset_uid"], "reset_token": objects["reset_token"],
     }
@@ -398,6 +428,7 @@ def stub_pdf_rendering(monkeypatch):
     monkeypatch.setattr("complaints.dossier.render_dossier", lambda complaint, **kwargs: STUB_PDF)
     for module in ("regulation.views_penalties", "regulation.api.penalties"):
         monkeypatch.setattr(f"{module}.penalty_notice_pdf", lambda penalty: STUB_PDF)
+    monkeypatch.setattr("regulation.notices.notice_render", lambda notice: STUB_PDF)
 
 
 # --- routes -----------------------------------------------------------------------------------------------
@@ -587,6 +618,16 @@ REQUEST_BODIES = {
     ("complaints:inbox-assign", "POST"): lambda world: {
         "assignee": world.users["agent"].pk, "complaints": [world.objects["complaint"].pk],
     },
+    ("regulation_api:desk-forward", "POST"): lambda world: {"platform": world.other_objects["platform_slug"]},
+    ("regulation_api:desk-refuse", "POST"): lambda world: {"ground": "art16_1", "reason": "不属于本局管辖"},
+    ("regulation_api:desk-request-identity", "POST"): lambda world: {
+        "message": "请上传身份证明", "deadline": (timezone.localdate() + timedelta(days=5)).isoformat(),
+    },
+    ("regulation_api:desk-mediation-consent", "POST"): lambda world: {"parties": ["consumer", "platform"]},
+    ("regulation_api:desk-agreement", "POST"): lambda world: {"kind": "record", "terms": "平台当场退款"},
+    ("regulation_api:desk-terminate", "POST"): lambda world: {"ground": "art23_2"},
+    ("regulation_api:desk-refer-police", "POST"): lambda world: {"reason": "伪造支付凭证"},
+    ("regulation_api:desk-close", "POST"): lambda world: {"finding": "upheld"},
 }
 
 
@@ -613,8 +654,40 @@ def _surveyed(world: World) -> None:
     follow_ups_request(complaint_ids=[world.objects["complaint"].pk], week="2026-W49")
 
 
+def _escalated(world: World) -> None:
+    _disputed(world)
+    complaint_escalate(complaint_id=world.objects["complaint"].pk, by=world.users["owner"], reason="平台拖延")
+
+
+def _accepted(world: World) -> None:
+    _escalated(world)
+    desk.complaint_accept_for_mediation(complaint_id=world.objects["complaint"].pk, by=world.users["regulator"])
+
+
+def _mediated(world: World) -> None:
+    _accepted(world)
+    desk.complaint_record_mediation_consent(
+        complaint_id=world.objects["complaint"].pk, by=world.users["regulator"], parties=["consumer", "platform"]
+    )
+
+
+def _testing(world: World) -> None:
+    _mediated(world)
+    desk.complaint_start_testing(complaint_id=world.objects["complaint"].pk, by=world.users["regulator"])
+
+
 # Complaint A starts awaiting the platform's answer; these actions need it elsewhere first.
 STATE_BEFORE = {
+    "regulation_api:desk-accept": _escalated,
+    "regulation_api:desk-refuse": _escalated,
+    "regulation_api:desk-request-identity": _escalated,
+    "regulation_api:desk-refer-police": _escalated,
+    "regulation_api:desk-close": _escalated,
+    "regulation_api:desk-mediation-consent": _accepted,
+    "regulation_api:desk-testing-start": _mediated,
+    "regulation_api:desk-agreement": _mediated,
+    "regulation_api:desk-terminate": _mediated,
+    "regulation_api:desk-testing-end": _testing,
     "complaints_api:complaint-accept": _answered,
     "complaints_api:complaint-dispute": _answered,
     "complaints:complaint-accept": _answered,

@@ -11,8 +11,9 @@ import schemathesis
 from django.core import signals
 from django.core.files.base import ContentFile
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, given, settings
 from rest_framework.authtoken.models import Token
@@ -62,8 +63,9 @@ def api_schema(connections_kept_across_requests):
 @pytest.fixture
 def tenant(db, settings, tmp_path, consumer, platform, agent, regulator, api_key):
     """The objects the fuzzed paths point at, and the credentials of each kind of caller."""
-    from complaints.models import DossierExport, DossierExportStatus
+    from complaints.models import DossierExport, DossierExportStatus, NoticeKind
     from regulation.models import PenaltyKind
+    from regulation.notices import notice_decide
     from regulation.penalties import penalty_issue
 
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -73,12 +75,14 @@ def tenant(db, settings, tmp_path, consumer, platform, agent, regulator, api_key
         by=regulator, platform=platform, kind=PenaltyKind.WARNING, legal_basis="《电子商务法》第七十七条",
         facts="逾期未发货", decision="警告", complaint_ids=[complaint.pk],
     )
+    with transaction.atomic():
+        notice = notice_decide(complaint, kind=NoticeKind.ACCEPTANCE, by=regulator, at=timezone.now())
     export = DossierExport.objects.create(complaint=complaint, status=DossierExportStatus.DONE, progress=100)
     export.file.save("dossier.pdf", ContentFile(STUB_PDF))
     return {
         "path_parameters": {
             "id": complaint.pk, "export_id": export.pk, "slug": platform.slug,
-            "evidence_id": evidence.pk, "penalty_id": penalty.pk,
+            "evidence_id": evidence.pk, "penalty_id": penalty.pk, "notice_id": notice.pk,
         },
         "headers": {
             "consumer": {"Authorization": f"Token {Token.objects.create(user=consumer).key}"},
@@ -101,6 +105,7 @@ def fast_and_unthrottled(monkeypatch):
     monkeypatch.setattr("complaints.dossier.render_dossier", lambda complaint, **kwargs: STUB_PDF)
     for module in ("regulation.views_penalties", "regulation.api.penalties"):
         monkeypatch.setattr(f"{module}.penalty_notice_pdf", lambda penalty: STUB_PDF)
+    monkeypatch.setattr("regulation.notices.notice_render", lambda notice: STUB_PDF)
 
 
 def path_parameters_for(path: str, known: dict) -> dict:
@@ -110,6 +115,8 @@ def path_parameters_for(path: str, known: dict) -> dict:
         names["id"] = "penalty_id"
     if path.startswith("/api/v1/evidence/"):
         names["id"] = "evidence_id"
+    if path.startswith("/api/v1/notices/"):
+        names["id"] = "notice_id"
     return {name: known[source] for name, source in names.items() if "{" + name + "}" in path}
 
 

@@ -14,6 +14,7 @@ from complaints.models import Finding
 from platforms.models import Platform
 from portal.models import Office, OfficeLevel, Role, StaffRole, User
 from portal.roles import make_regulator
+from regulation import desk
 
 PLATFORMS = [
     {
@@ -261,8 +262,8 @@ class Command(BaseCommand):
         )
         services.complaint_dispute(complaint_id=mediated.pk, by=consumer, reason="订单截图可以证明订单存在。")
         services.complaint_escalate(complaint_id=mediated.pk, by=consumer, reason="平台否认订单。")
-        services.complaint_accept_for_mediation(complaint_id=mediated.pk, by=regulator)
-        services.complaint_close(
+        desk.complaint_accept_for_mediation(complaint_id=mediated.pk, by=regulator)
+        desk.complaint_close(
             complaint_id=mediated.pk,
             by=regulator,
             finding=Finding.UPHELD,
