@@ -221,3 +221,16 @@ def test_clearing_the_backlog_waits_for_a_writer_and_keeps_a_head_that_moved(con
     complaint.refresh_from_db()
     assert complaint.event_count == old_head[0].sequence + 1
     assert complaint.anchor_pending_since is not None
+
+
+def test_regulators_find_a_complaint_s_anchor_in_the_admin(tsa_settings, regulator, client):
+    complaint = file_complaint()
+    anchor_chain_heads_task.apply()
+    client.force_login(regulator)
+
+    leaves = client.get("/admin/portal/anchorleaf/", {"q": complaint.reference})
+    anchors = client.get("/admin/portal/anchor/")
+
+    assert leaves.status_code == anchors.status_code == 200
+    assert complaint.reference in leaves.content.decode()
+    assert Anchor.objects.get().root in anchors.content.decode()
