@@ -18,6 +18,8 @@ from portal.access import is_platform_staff, is_regulator
 from .models import Complaint, Event
 
 SYSTEM_ACTOR = "system"
+# The complaint fields an appended event changes: whoever saves the complaint after build_event saves these.
+CHAIN_HEAD_FIELDS = ("event_count", "last_event_hash", "anchor_pending_since")
 
 
 def actor_label_for(user) -> str:
@@ -32,17 +34,23 @@ def actor_label_for(user) -> str:
     return f"consumer:{user.pk}"
 
 
+def canonical_time(moment: datetime) -> str:
+    """An event's time as hashed: UTC, microseconds, ``+00:00`` (docs/evidence-format.md)."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
 def canonical_event(
     *, reference: str, sequence: int, kind: str, actor_label: str, created_at: datetime, data: dict
 ) -> str:
-    """The exact text that is hashed. Changing this breaks every stored chain: version it if you must."""
+    """The exact text that is hashed, specified in docs/evidence-format.md (format_version 1) and pinned by
+    docs/evidence-vectors.json. Changing this breaks every stored chain: version it if you must."""
     return json.dumps(
         {
             "complaint": reference,
             "sequence": sequence,
             "kind": kind,
             "actor": actor_label,
-            "created_at": created_at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "created_at": canonical_time(created_at),
             "data": data,
         },
         sort_keys=True,
@@ -54,6 +62,19 @@ def canonical_event(
 
 def chain_hash(prev_hash: str, canonical: str) -> str:
     return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
+
+
+def event_document(event: Event) -> dict:
+    """One event as an evidence bundle's timeline.json lists it: the hashed fields, ``prev_hash`` and ``hash``."""
+    return {
+        "sequence": event.sequence,
+        "kind": event.kind,
+        "actor": event.actor_label,
+        "created_at": canonical_time(event.created_at),
+        "data": event.data,
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
+    }
 
 
 def _normalised(data: dict) -> dict:
@@ -72,7 +93,8 @@ def build_event(
 ) -> Event:
     """Make the next event of ``complaint`` and advance its chain head in memory (not saved).
 
-    The caller holds the complaint row lock and saves both, so two writers never fork a chain.
+    The caller holds the complaint row lock and saves both (with ``CHAIN_HEAD_FIELDS``), so two writers never
+    fork a chain.
     """
     at = at or timezone.now()
     label = actor_label or actor_label_for(actor)
@@ -92,6 +114,8 @@ def build_event(
     )
     complaint.event_count = sequence
     complaint.last_event_hash = digest
+    # The head moved: it waits for the next anchor (portal/anchoring.py) from its first unanchored change on.
+    complaint.anchor_pending_since = complaint.anchor_pending_since or at
     return Event(
         complaint=complaint,
         sequence=sequence,
@@ -121,7 +145,9 @@ def record_event(
     )
     event.save()
     Complaint.objects.filter(pk=complaint.pk).update(
-        event_count=complaint.event_count, last_event_hash=complaint.last_event_hash
+        event_count=complaint.event_count,
+        last_event_hash=complaint.last_event_hash,
+        anchor_pending_since=complaint.anchor_pending_since,
     )
     return event
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.access import is_national_supervisor, is_regulator, is_superuser, office_scope, works_in_admin
 
-from .models import AccessLog, Office, OutboxMessage, Role, User
+from .models import AccessLog, Anchor, AnchorLeaf, Office, OutboxMessage, Role, User
 from .roles import ensure_regulator_group
 
 ROLE_FIELDS = ("role", "platform", "staff_role", "office")
@@ -215,3 +215,24 @@ class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
     paginator = EstimatedCountPaginator
+
+
+@admin.register(Anchor)
+class AnchorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """RFC 3161 anchors of chain heads (docs/evidence-format.md); the token itself is in each evidence bundle."""
+
+    list_display = ("gen_time", "root", "tree_size", "tsa_name")
+    exclude = ("token",)
+    date_hierarchy = "gen_time"
+    show_full_result_count = False
+
+
+@admin.register(AnchorLeaf)
+class AnchorLeafAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Which anchor proves a chain's head: search by complaint reference or head hash."""
+
+    list_display = ("chain", "sequence", "head", "source", "anchor")
+    list_filter = ("source",)
+    search_fields = ["=chain", "=head"]
+    list_select_related = ("anchor",)
+    show_full_result_count = False
