@@ -7,7 +7,12 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portal accounts")
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
         from . import metrics  # also registers its system check
+        from .audit import record_regulator_login
+
+        user_logged_in.connect(record_regulator_login, dispatch_uid="portal.audit.regulator_login")
 
         metrics.connect_task_signals()
         # Registers the system check that warns when PDFs would be rendered with slow font subsetting.

@@ -24,7 +24,9 @@ from complaints.selectors import MissingUserContext, complaints_visible_to
 from complaints.services import link_penalty
 from platforms.models import Platform
 from portal.access import acts_as_regulator, may_see_penalties
+from portal.audit import record_act
 from portal.errors import IllegalTransition
+from portal.models import AuditAction
 from portal.pdf import render_pdf
 from portal.sequences import sequence_next
 
@@ -169,6 +171,11 @@ def penalty_issue(*, by, platform: Platform, kind: str, legal_basis: str, facts:
         for complaint in complaints:
             link_penalty(complaint, penalty=penalty, by=by)
         _notify_platform(penalty)
+        record_act(by=by, action=AuditAction.PENALTY_ISSUED, obj=penalty, object_repr=penalty.number, data={
+            "number": penalty.number, "platform": platform.pk, "kind": kind, "fine_amount": fine,
+            "rectification_deadline": rectification_deadline, "decided_on": decided_on,
+            "complaints": [complaint.reference for complaint in complaints], "status": penalty.status,
+        })
     return penalty
 
 
@@ -206,10 +213,15 @@ def penalty_set_status(*, by, penalty_id: int, status: str, note: str = "") -> P
                 % {"number": penalty.number, "current": penalty.get_status_display(),
                    "wanted": PenaltyStatus(status).label if status in PenaltyStatus.values else status}
             )
+        before = {"status": penalty.status, "note": penalty.status_note}
         penalty.status = status
         penalty.status_note = note
         penalty.status_changed_at = timezone.now()
         penalty.save(update_fields=["status", "status_note", "status_changed_at"])
+        # The penalty keeps only its latest note; every status change and its note stay in the audit trail.
+        record_act(by=by, action=AuditAction.PENALTY_STATUS_CHANGED, obj=penalty, object_repr=penalty.number, data={
+            "before": before, "after": {"status": status, "note": note}, "changed_at": penalty.status_changed_at,
+        })
     return penalty
 
 
