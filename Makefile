@@ -59,7 +59,7 @@ define apt_ensure
 	fi
 endef
 
-.PHONY: help venv install install-dev requirements sysdeps testdeps run worker beat test e2e lint fmt messages bench clean
+.PHONY: help venv install install-dev requirements sysdeps testdeps run worker beat tsa test e2e lint fmt messages bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -99,13 +99,13 @@ requirements: install-dev  ## pin requirements*.txt with hashes from requirement
 # Debian packages the project uses outside Python. PDFs: the CJK fonts, Pango, and HarfBuzz's subsetter — without
 # libharfbuzz-subset0 WeasyPrint subsets fonts with fontTools and a dossier takes ~30 s instead of under one.
 PDF_PACKAGES  := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-# Tests only: the browser the end-to-end story drives.
-TEST_PACKAGES := chromium
+# Tests only: the browser the end-to-end story drives, and OpenSSL, whose `openssl ts` is the local RFC 3161 TSA.
+TEST_PACKAGES := chromium openssl
 
 sysdeps:  ## Chinese fonts, Pango and HarfBuzz-subset for fast PDFs (apt-get as root, else the command)
 	@$(call apt_ensure,$(PDF_PACKAGES),PDF rendering)
 
-testdeps: sysdeps  ## what the tests need besides Python: sysdeps plus Chromium for the browser tests
+testdeps: sysdeps  ## what the tests need besides Python: sysdeps plus Chromium and OpenSSL
 	@$(call apt_ensure,$(TEST_PACKAGES),the browser tests)
 
 # --- running ------------------------------------------------------------------------------------------
@@ -140,6 +140,13 @@ beat:  ## Celery beat alone (schedules sweeps; needs a worker)
 	@$(celery_env)
 	mkdir -p "$(VAR)"
 	exec $(CELERY) -A portal beat -l info --schedule "$(VAR)/celerybeat-schedule"
+
+TSA_PORT ?= 3161
+tsa:  ## a local RFC 3161 TSA (OpenSSL, test CA) on TSA_PORT; prints the TSA_URL and TSA_CA_CERTIFICATES to use
+	@$(call apt_ensure,openssl,the local TSA)
+	mkdir -p "$(VAR)/tsa"
+	echo ">> export TSA_URL=http://$(HOST):$(TSA_PORT)/ TSA_CA_CERTIFICATES=$(VAR)/tsa/ca.pem"
+	exec python3 tools/local_tsa.py --host $(HOST) --port $(TSA_PORT) --state-dir "$(VAR)/tsa"
 
 # --- checks -------------------------------------------------------------------------------------------
 

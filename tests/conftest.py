@@ -6,11 +6,13 @@ Sections:
 3. small per-test hygiene (cache);
 4. the clock: ``--frozen-now`` / ``PORTAL_TEST_NOW`` starts every test at one instant (CI runs the ``dated``
    tests at a few chosen ones);
-5. role fixtures — ``tests.fixtures_roles`` (plugin), plus the lead's section at the end of this file.
+5. role fixtures — ``tests.fixtures_roles`` (plugin), plus the lead's section;
+6. ``local_tsa``: a real RFC 3161 time-stamping authority (OpenSSL) on a free port, ``tsa_settings`` to use it.
 """
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -18,6 +20,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -383,3 +386,59 @@ def frozen_now(pytestconfig: pytest.Config) -> Iterator[datetime | None]:
 # --- 5. Role fixtures (lead) ----------------------------------------------------------------------
 # consumer / platform staff / regulator users and API clients are in tests/fixtures_roles.py (registered
 # through ``pytest_plugins`` at the top); fixtures that combine roles with the infrastructure above go here.
+
+
+# --- 6. A real RFC 3161 time-stamping authority ---------------------------------------------------------
+# tools/local_tsa.py: OpenSSL's own `openssl ts -reply` behind HTTP, with a test CA made when it starts. Not a
+# mock: tokens are signed by OpenSSL and verified by rfc3161-client like any public TSA's.
+
+LOCAL_TSA_SCRIPT = BASE_DIR / "tools" / "local_tsa.py"
+
+
+@dataclass(frozen=True)
+class LocalTsa:
+    url: str  # POST application/timestamp-query here
+    ca_cert_path: Path  # the root to trust (PEM)
+    tsa_cert_path: Path  # the TSA's signing certificate (PEM), issued by the CA above
+
+
+@pytest.fixture(scope="session")
+def local_tsa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalTsa]:
+    """A local TSA process for the whole session; its URL and the CA certificate that verifies its tokens."""
+    if shutil.which("openssl") is None:
+        skip_or_fail("the local TSA needs the openssl binary (make testdeps)")
+    state_dir = tmp_path_factory.mktemp("local-tsa")
+    port = free_port()
+    log_path = state_dir / "tsa.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, str(LOCAL_TSA_SCRIPT), "--port", str(port), "--state-dir", str(state_dir)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"the local TSA did not start:\n{log_path.read_text(errors='replace')}", pytrace=False)
+                time.sleep(0.05)
+        yield LocalTsa(f"http://127.0.0.1:{port}/", state_dir / "ca.pem", state_dir / "tsa.pem")
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+@pytest.fixture
+def tsa_settings(local_tsa: LocalTsa, settings) -> LocalTsa:
+    """Point the portal's TSA settings at the local TSA for one test."""
+    settings.PORTAL_TSA_URL = local_tsa.url
+    settings.PORTAL_TSA_CA_CERTIFICATES = [str(local_tsa.ca_cert_path)]
+    return local_tsa

@@ -333,3 +333,19 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# --- Trusted time (RFC 3161) and anchoring of chain heads (docs/evidence-format.md) --------------------
+# The TSA that timestamps each anchor's Merkle root, and the CA certificates (PEM files) its tokens must chain
+# to. Without a URL nothing is anchored: filing goes on, the backlog grows and /metrics shows it. `make tsa`
+# runs a local test TSA (OpenSSL) and prints the values to use.
+PORTAL_TSA_URL = env.str("TSA_URL", default="")
+PORTAL_TSA_CA_CERTIFICATES = env.list("TSA_CA_CERTIFICATES", default=[])
+PORTAL_TSA_TIMEOUT = env.int("TSA_TIMEOUT", default=10)
+# One anchor covers at most this many changed chain heads; the rest wait for the next run.
+PORTAL_ANCHOR_MAX_LEAVES = env.int("ANCHOR_MAX_LEAVES", default=100_000)
+CELERY_BEAT_SCHEDULE["anchor-chain-heads"] = {
+    "task": "complaints.tasks.anchor_chain_heads_task",
+    "schedule": timedelta(minutes=env.int("ANCHOR_INTERVAL_MINUTES", default=5)),
+}
+# One TSA round trip and a Merkle tree over the changed heads: seconds; the hard limit keeps a hung TSA short.
+PORTAL_TASK_TIME_LIMITS["anchor_chain_heads"] = (60, 90)
