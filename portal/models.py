@@ -253,3 +253,33 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableRecord("audit entries are never deleted")
+
+
+class IssuedDocumentKind(models.TextChoices):
+    DOSSIER = "dossier", _("Complaint dossier")
+    PENALTY_NOTICE = "penalty_notice", _("Penalty decision notice")
+
+
+class IssuedDocument(models.Model):
+    """The SHA-256 of every PDF the portal hands out, so that anyone holding one can have it recognised at
+    /verify/ later, even after the stored copy was replaced by a newer render."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=IssuedDocumentKind.choices)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    # The complaint reference or the decision number (shown masked at /verify/); the object by a plain id,
+    # since the apps that own dossiers and penalties stand on this one.
+    reference = models.CharField(_("reference"), max_length=60)
+    object_type = models.CharField(_("object type"), max_length=60)
+    object_id = models.CharField(_("object id"), max_length=60)
+    signed = models.BooleanField(_("electronically signed"))
+    issued_at = models.DateTimeField(_("issued at"))
+
+    class Meta:
+        ordering = ["-issued_at"]
+        verbose_name = _("issued document")
+        verbose_name_plural = _("issued documents")
+        indexes = [models.Index(fields=["object_type", "object_id"], name="issued_document_object")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.reference} ({self.sha256[:12]})"

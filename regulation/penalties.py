@@ -26,8 +26,8 @@ from platforms.models import Platform
 from portal.access import acts_as_regulator, may_see_penalties
 from portal.audit import record_act
 from portal.errors import IllegalTransition
-from portal.models import AuditAction
-from portal.pdf import render_pdf
+from portal.models import AuditAction, IssuedDocumentKind
+from portal.pdf import record_issued_document, render_pdf, sign_pdf
 from portal.sequences import sequence_next
 
 from .models import Penalty, PenaltyKind, PenaltyStatus
@@ -278,13 +278,17 @@ def rmb_in_capitals(amount: Decimal) -> str:
 
 
 def penalty_notice_pdf(penalty: Penalty) -> bytes:
-    """The 行政处罚决定书 of ``penalty`` (fetched through ``penalties_visible_to`` by the caller)."""
-    return render_pdf("pdf/penalty_notice.html", {
+    """The 行政处罚决定书 of ``penalty`` (fetched through ``penalties_visible_to`` by the caller), signed by the
+    portal when it has a certificate; its SHA-256 is kept, so /verify/ recognises the notice later."""
+    pdf = render_pdf("pdf/penalty_notice.html", {
         "penalty": penalty,
         "complaints": list(penalty.complaints.order_by("reference").values_list("reference", flat=True)),
         "fine_in_capitals": rmb_in_capitals(penalty.fine_amount) if penalty.fine_amount else "",
         "authority": settings.PORTAL_AUTHORITY_NAME,
     })
+    pdf = sign_pdf(pdf, reason=f"行政处罚决定书 {penalty.number}")
+    record_issued_document(kind=IssuedDocumentKind.PENALTY_NOTICE, data=pdf, reference=penalty.number, obj=penalty)
+    return pdf
 
 
 def penalty_notice_filename(penalty: Penalty) -> str:
