@@ -18,6 +18,8 @@ from portal.access import is_platform_staff, is_regulator
 from .models import Complaint, Event
 
 SYSTEM_ACTOR = "system"
+# The complaint fields an appended event changes: whoever saves the complaint after build_event saves these.
+CHAIN_HEAD_FIELDS = ("event_count", "last_event_hash", "anchor_pending_since")
 
 
 def actor_label_for(user) -> str:
@@ -72,7 +74,8 @@ def build_event(
 ) -> Event:
     """Make the next event of ``complaint`` and advance its chain head in memory (not saved).
 
-    The caller holds the complaint row lock and saves both, so two writers never fork a chain.
+    The caller holds the complaint row lock and saves both (with ``CHAIN_HEAD_FIELDS``), so two writers never
+    fork a chain.
     """
     at = at or timezone.now()
     label = actor_label or actor_label_for(actor)
@@ -92,6 +95,8 @@ def build_event(
     )
     complaint.event_count = sequence
     complaint.last_event_hash = digest
+    # The head moved: it waits for the next anchor (portal/anchoring.py) from its first unanchored change on.
+    complaint.anchor_pending_since = complaint.anchor_pending_since or at
     return Event(
         complaint=complaint,
         sequence=sequence,
@@ -121,7 +126,9 @@ def record_event(
     )
     event.save()
     Complaint.objects.filter(pk=complaint.pk).update(
-        event_count=complaint.event_count, last_event_hash=complaint.last_event_hash
+        event_count=complaint.event_count,
+        last_event_hash=complaint.last_event_hash,
+        anchor_pending_since=complaint.anchor_pending_since,
     )
     return event
 

@@ -150,6 +150,9 @@ class Complaint(models.Model):
 
     event_count = models.PositiveIntegerField(default=0, editable=False)
     last_event_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # When the chain head first changed after its last anchor; None once anchored (portal/anchoring.py). A
+    # partial index keeps the backlog a lookup however many complaints there are.
+    anchor_pending_since = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -185,6 +188,12 @@ class Complaint(models.Model):
                 fields=["platform", "platform_due_at", "-id"],
                 include=["status", "problem", "is_overdue", "assigned_to"],
                 name="complaint_platform_inbox",
+            ),
+            # The anchoring backlog (portal/anchoring.py): chains changed since their last anchor, oldest first.
+            models.Index(
+                fields=["anchor_pending_since"],
+                name="complaint_anchor_pending",
+                condition=Q(anchor_pending_since__isnull=False),
             ),
             # The public registry lists a platform's consented narratives, newest first, on every page view.
             models.Index(

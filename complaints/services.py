@@ -43,7 +43,7 @@ from .deadlines import (
     start_clocks,
     sync_complaint_platform_due,
 )
-from .events import build_event, record_event
+from .events import CHAIN_HEAD_FIELDS, build_event, record_event
 from .models import (
     FINAL_OUTCOMES,
     OPEN_STATUSES,
@@ -326,7 +326,7 @@ def _number_and_announce(filing: _Filing, now: datetime) -> None:
     ]
     if complaint.platform_id:
         events.append(build_event(complaint, kind=EventKind.FORWARDED, at=now, data=_forwarding_data(complaint)))
-    _save(complaint, "reference", "event_count", "last_event_hash")
+    _save(complaint, "reference", *CHAIN_HEAD_FIELDS)
     Event.objects.bulk_create(events)
     for delivery in filing.webhooks:
         delivery.payload.update(notifications.webhook_payload(complaint))

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from . import notifications, transitions
 from .deadlines import ClockChanges, change_clocks, sync_platform_due
-from .events import SYSTEM_ACTOR, build_event
+from .events import CHAIN_HEAD_FIELDS, SYSTEM_ACTOR, build_event
 from .models import PLATFORM_CLOCKS, ClockKind, Complaint, Deadline, Event, EventKind
 from .transitions import Trigger
 
@@ -102,7 +102,7 @@ class _Pass:
 
     def record(self, complaint: Complaint, kind: str, data: dict) -> None:
         self.events.append(build_event(complaint, kind=kind, actor_label=SYSTEM_ACTOR, at=self.now, data=data))
-        self.changed[complaint.pk].update({"event_count", "last_event_hash"})
+        self.changed[complaint.pk].update(CHAIN_HEAD_FIELDS)
 
     def staff_of(self, complaint: Complaint) -> list[str]:
         return self.platform_staff.get(complaint.platform_id, [])

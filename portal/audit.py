@@ -11,7 +11,7 @@
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .access import is_platform_staff, is_regulator, is_superuser
+from .anchoring import ChainHead
 from .models import AccessLog, ActorKind, AuditAction, AuditChainHead, AuditEntry
 
 # --- access log (reads) -------------------------------------------------------------------------------------
@@ -218,3 +219,30 @@ def record_regulator_login(sender, request, user, **kwargs) -> None:
             "path": getattr(request, "path", "")[:200],
         },
     )
+
+
+class AuditTrailHeads:
+    """The audit trail as a leaf source of the anchoring (portal/anchoring.py): one chain, ``acts``, whose head is
+    anchored whenever entries were added since the last anchor."""
+
+    name = "audit"
+    CHAIN = "acts"
+
+    def pending_heads(self, limit: int) -> list[ChainHead]:
+        head = AuditChainHead.objects.filter(pk=AuditChainHead.SINGLETON_PK).first()
+        if head is None or head.sequence <= head.anchored_sequence or limit < 1:
+            return []
+        return [ChainHead(self.name, self.CHAIN, head.sequence, head.hash)]
+
+    def mark_anchored(self, heads: Sequence[ChainHead]) -> None:
+        for head in heads:
+            AuditChainHead.objects.filter(pk=AuditChainHead.SINGLETON_PK, anchored_sequence__lt=head.sequence).update(
+                anchored_sequence=head.sequence
+            )
+
+    def backlog(self) -> tuple[int, datetime | None]:
+        head = AuditChainHead.objects.filter(pk=AuditChainHead.SINGLETON_PK).first()
+        if head is None or head.sequence <= head.anchored_sequence:
+            return 0, None
+        oldest = AuditEntry.objects.filter(sequence=head.anchored_sequence + 1).values_list("at", flat=True).first()
+        return 1, oldest

@@ -193,6 +193,8 @@ class AuditChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_PK)
     sequence = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, blank=True)
+    # The last sequence under an anchor (portal.anchoring): the entries after it wait for the next one.
+    anchored_sequence = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         constraints = [models.CheckConstraint(name="audit_chain_head_singleton", condition=Q(id=1))]
@@ -283,3 +285,47 @@ class IssuedDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.reference} ({self.sha256[:12]})"
+
+
+class Anchor(models.Model):
+    """One RFC 3161 timestamp over a Merkle tree whose leaves are chain heads (docs/evidence-format.md, "Anchors").
+
+    The token proves the root existed at ``gen_time``; each leaf's path proves its head is under the root.
+    """
+
+    format_version = models.PositiveSmallIntegerField(default=1)
+    root = models.CharField(_("Merkle root"), max_length=64, unique=True)
+    tree_size = models.PositiveIntegerField()
+    token = models.BinaryField(_("timestamp token (DER TimeStampResp)"))
+    gen_time = models.DateTimeField(_("timestamped at"))
+    tsa_name = models.CharField(_("time-stamping authority"), max_length=300, blank=True)
+    tsa_serial = models.CharField(max_length=50, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-gen_time", "-pk"]
+        verbose_name = _("anchor")
+        verbose_name_plural = _("anchors")
+
+    def __str__(self) -> str:
+        return f"{self.root[:12]} @ {self.gen_time:%Y-%m-%d %H:%M:%S}"
+
+
+class AnchorLeaf(models.Model):
+    """A chain head under an anchor, with the Merkle path (siblings, leaf to root) that proves it."""
+
+    anchor = models.ForeignKey(Anchor, on_delete=models.PROTECT, related_name="leaves")
+    source = models.CharField(max_length=30)  # a registered leaf source: "complaint", ...
+    chain = models.CharField(max_length=64)  # the chain's name within its source: a complaint's reference
+    sequence = models.PositiveIntegerField()  # the head event's sequence number
+    head = models.CharField(max_length=64)  # the head event's hash
+    leaf_index = models.PositiveIntegerField()
+    path = models.JSONField(default=list)  # sibling hashes, hex, from the leaf up
+
+    class Meta:
+        ordering = ["anchor_id", "leaf_index"]
+        constraints = [models.UniqueConstraint(fields=["anchor", "leaf_index"], name="anchor_leaf_index")]
+        indexes = [models.Index(fields=["source", "chain", "sequence"], name="anchor_leaf_chain")]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.chain}#{self.sequence}"

@@ -344,7 +344,7 @@ PORTAL_TSA_TIMEOUT = env.int("TSA_TIMEOUT", default=10)
 # One anchor covers at most this many changed chain heads; the rest wait for the next run.
 PORTAL_ANCHOR_MAX_LEAVES = env.int("ANCHOR_MAX_LEAVES", default=100_000)
 CELERY_BEAT_SCHEDULE["anchor-chain-heads"] = {
-    "task": "complaints.tasks.anchor_chain_heads_task",
+    "task": "portal.tasks.anchor_chain_heads_task",
     "schedule": timedelta(minutes=env.int("ANCHOR_INTERVAL_MINUTES", default=5)),
 }
 # One TSA round trip and a Merkle tree over the changed heads: seconds; the hard limit keeps a hung TSA short.

@@ -328,3 +328,22 @@ def test_concurrent_acts_never_fork_the_chain():
 def test_record_act_by_the_system_has_no_actor(platform):
     entry = record_act(by=None, action=AuditAction.PLATFORM_CHANGED, obj=platform, data={"x": 1})
     assert (entry.actor_label, entry.actor_kind, entry.actor_id) == ("system", ActorKind.SYSTEM, None)
+
+
+# --- anchoring ---------------------------------------------------------------------------------------------
+
+
+def test_the_audit_head_is_anchored_like_the_complaints_chains(tsa_settings, manager):
+    from portal.anchoring import anchor_pending_heads, latest_anchor_leaf
+    from portal.audit import AuditTrailHeads
+
+    three_acts(manager)
+    source = AuditTrailHeads()
+    assert source.backlog()[0] == 1
+    anchor = anchor_pending_heads()
+    leaf = latest_anchor_leaf(source="audit", chain="acts")
+    head = AuditChainHead.objects.get()
+    assert (leaf.anchor_id, leaf.sequence, leaf.head) == (anchor.pk, 3, head.hash)
+    assert source.backlog() == (0, None) and source.pending_heads(10) == []
+    api_key_create(by=manager, name="later")
+    assert source.pending_heads(10)[0].sequence == 4

@@ -37,7 +37,7 @@ def create_head(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("portal", "0003_outboxmessage"),
+        ("portal", "0004_anchors"),
     ]
 
     operations = [
@@ -47,6 +47,7 @@ class Migration(migrations.Migration):
                 ("id", models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
                 ("sequence", models.PositiveBigIntegerField(default=0)),
                 ("hash", models.CharField(blank=True, max_length=64)),
+                ("anchored_sequence", models.PositiveBigIntegerField(default=0)),
             ],
             options={
                 "constraints": [
@@ -126,6 +127,33 @@ class Migration(migrations.Migration):
                     models.Index(fields=["action", "at"], name="audit_entry_action_at"),
                     models.Index(fields=["actor_label", "at"], name="audit_entry_actor_at"),
                 ],
+            },
+        ),
+        migrations.CreateModel(
+            name="IssuedDocument",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("dossier", "Complaint dossier"), ("penalty_notice", "Penalty decision notice")],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("sha256", models.CharField(max_length=64, unique=True, verbose_name="SHA-256")),
+                ("size", models.PositiveBigIntegerField(verbose_name="size (bytes)")),
+                ("reference", models.CharField(max_length=60, verbose_name="reference")),
+                ("object_type", models.CharField(max_length=60, verbose_name="object type")),
+                ("object_id", models.CharField(max_length=60, verbose_name="object id")),
+                ("signed", models.BooleanField(verbose_name="electronically signed")),
+                ("issued_at", models.DateTimeField(verbose_name="issued at")),
+            ],
+            options={
+                "verbose_name": "issued document",
+                "verbose_name_plural": "issued documents",
+                "ordering": ["-issued_at"],
+                "indexes": [models.Index(fields=["object_type", "object_id"], name="issued_document_object")],
             },
         ),
         migrations.RunPython(create_head, migrations.RunPython.noop),
