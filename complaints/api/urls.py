@@ -1,9 +1,12 @@
 from django.urls import include, path
 
+from .verify import VerifyView
+
 app_name = "complaints_api"
 
 urlpatterns = [
     path("", include("complaints.api.urls_complaints")),
     path("", include("complaints.api.urls_dossier")),
     path("", include("complaints.api.urls_workspace")),
+    path("verify/", VerifyView.as_view(), name="verify"),
 ]

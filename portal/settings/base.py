@@ -360,3 +360,9 @@ PORTAL_SIGNING_KEY = env.str("SIGNING_KEY_FILE", default="")
 PORTAL_SIGNING_CERT = env.str("SIGNING_CERT_FILE", default="")
 PORTAL_SIGNING_CHAIN = env.list("SIGNING_CHAIN_FILES", default=[])
 PORTAL_SIGNING_PASSPHRASE = env.str("SIGNING_PASSPHRASE", default="")
+
+# --- The public check /verify/ (complaints/verification.py) ---------------------------------------------
+# Anonymous, so limited per client address, the page and the API together; a file (or bundle) larger than
+# the cap is refused while it is still arriving.
+PORTAL_VERIFY_RATE = env.str("THROTTLE_VERIFY", default="20/minute")
+PORTAL_VERIFY_MAX_BYTES = env.int("VERIFY_MAX_BYTES", default=200 * 1024 * 1024)
