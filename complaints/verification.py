@@ -227,9 +227,7 @@ def evidence_anchor_time(evidence: Evidence) -> datetime | None:
     if recorded is None:
         return None
     leaf = (
-        AnchorLeaf.objects.filter(
-            source=COMPLAINT_SOURCE, chain=evidence.complaint.reference, sequence__gte=recorded
-        )
+        AnchorLeaf.objects.filter(source=COMPLAINT_SOURCE, chain=evidence.complaint.reference, sequence__gte=recorded)
         .select_related("anchor")
         .order_by("anchor__gen_time")
         .first()
@@ -270,9 +268,10 @@ def check_bundle(upload: IO[bytes]) -> BundleCheck:
     result = verify_bundle(upload, trusted_certificates=trusted)
     head_hash = (result.head or {}).get("hash")
     held = bool(
-        result.ok and head_hash and result.complaint and Event.objects.filter(
-            complaint__reference=result.complaint, hash=head_hash
-        ).exists()
+        result.ok
+        and head_hash
+        and result.complaint
+        and Event.objects.filter(complaint__reference=result.complaint, hash=head_hash).exists()
     )
     failure = result.failure
     if failure and result.complaint:
@@ -288,7 +287,6 @@ def check_bundle(upload: IO[bytes]) -> BundleCheck:
         trusted_by="portal" if trusted else "bundle",
         held_by_portal=held,
     )
-
 
 
 def result_document(result: LookupResult, bundle: BundleCheck | None = None) -> dict:
@@ -307,7 +305,9 @@ def result_document(result: LookupResult, bundle: BundleCheck | None = None) -> 
             }
             for holding in result.holdings
         ],
-        "bundle": None if bundle is None else {
+        "bundle": None
+        if bundle is None
+        else {
             "ok": bundle.ok,
             "check": bundle.check,
             "failure": bundle.failure,

@@ -120,4 +120,3 @@ class VerifyView(APIView):
         else:
             result, bundle = public_check(digest=serializer.validated_data["sha256"])
         return Response(result_document(result, bundle))
-

@@ -22,7 +22,10 @@ pytestmark = pytest.mark.django_db
 API = "complaints_api:verify"
 PAGE = "complaints:verify"
 CONSUMER_DETAILS = {
-    "first_name": "晓明", "last_name": "王", "email": "wang.xiaoming.private@example.cn", "phone": "13912345678",
+    "first_name": "晓明",
+    "last_name": "王",
+    "email": "wang.xiaoming.private@example.cn",
+    "phone": "13912345678",
 }
 
 
@@ -43,8 +46,12 @@ def held(platform):
     """A complaint with personal details everywhere, a screenshot as evidence, and a penalty notice citing it."""
     consumer = ConsumerFactory(**CONSUMER_DETAILS)
     complaint = file_complaint(
-        consumer, platform, order_number="DD-PRIVATE-20261125-7788", payment_reference="4200001234567890PRIVATE",
-        description="我在凌晨两点付款，卡密一直未到，客服电话 021-55556666 无人接听。", product_name="王者荣耀 648 点券",
+        consumer,
+        platform,
+        order_number="DD-PRIVATE-20261125-7788",
+        payment_reference="4200001234567890PRIVATE",
+        description="我在凌晨两点付款，卡密一直未到，客服电话 021-55556666 无人接听。",
+        product_name="王者荣耀 648 点券",
     )
     screenshot = image_upload("王晓明的支付截图.png", color="olive")
     screenshot_bytes = screenshot.read()
@@ -59,9 +66,19 @@ def personal_values(complaint, consumer) -> list[str]:
     words and their file names."""
     evidence = complaint.evidence.get()
     values = [
-        consumer.username, consumer.first_name, consumer.last_name, consumer.get_full_name(), consumer.email,
-        consumer.phone, complaint.order_number, complaint.payment_reference, complaint.description,
-        complaint.product_name, evidence.original_name, complaint.reference, str(complaint.amount),
+        consumer.username,
+        consumer.first_name,
+        consumer.last_name,
+        consumer.get_full_name(),
+        consumer.email,
+        consumer.phone,
+        complaint.order_number,
+        complaint.payment_reference,
+        complaint.description,
+        complaint.product_name,
+        evidence.original_name,
+        complaint.reference,
+        str(complaint.amount),
     ]
     values += [value for value in complaint.description.split("，") if len(value) > 3]
     return [value for value in values if value]
@@ -92,8 +109,15 @@ def test_finds_an_evidence_file_by_its_content(client, held):
 
 def test_finds_a_penalty_notice_by_its_hash(regulator, platform, held):
     complaint, _consumer, _screenshot = held
-    penalty = penalty_issue(by=regulator, platform=platform, kind=PenaltyKind.WARNING, legal_basis="第七十七条",
-                            facts="未交付。", decision="警告。", complaint_ids=[complaint.pk])
+    penalty = penalty_issue(
+        by=regulator,
+        platform=platform,
+        kind=PenaltyKind.WARNING,
+        legal_basis="第七十七条",
+        facts="未交付。",
+        decision="警告。",
+        complaint_ids=[complaint.pk],
+    )
     notice = penalty_notice_pdf(penalty)
     digest = hashlib.sha256(notice).hexdigest()
 
@@ -114,20 +138,23 @@ def test_an_unknown_hash_is_found_false_with_status_200(client):
     assert page.status_code == 200 and digest in page.text
 
 
-def test_a_evidence_anchor_time_is_shown_once_anchored(tsa_settings, held):
+def test_an_evidence_anchor_time_is_shown_once_anchored(tsa_settings, held):
     from portal.anchoring import anchor_pending_heads
 
-    complaint, _consumer, screenshot = held
+    _complaint, _consumer, screenshot = held
     anchor = anchor_pending_heads()
     (holding,) = api_post({"sha256": hashlib.sha256(screenshot).hexdigest()}).json()["holdings"]
     assert holding["anchored_at"] == anchor.gen_time.isoformat()
 
 
-@pytest.mark.parametrize(("reference", "masked"), [
-    ("KM-2026-000123", "KM-2026-****23"),
-    ("〔2026〕第0007号", "〔2026〕第**07号"),
-    ("7", "7"),
-])
+@pytest.mark.parametrize(
+    ("reference", "masked"),
+    [
+        ("KM-2026-000123", "KM-2026-****23"),
+        ("〔2026〕第0007号", "〔2026〕第**07号"),
+        ("7", "7"),
+    ],
+)
 def test_references_are_masked_to_the_last_two_digits(reference, masked):
     assert mask_reference(reference) == masked
 
@@ -137,8 +164,15 @@ def test_references_are_masked_to_the_last_two_digits(reference, masked):
 
 def test_no_personal_data_appears_in_the_page_or_the_api(client, regulator, platform, held):
     complaint, consumer, screenshot = held
-    penalty = penalty_issue(by=regulator, platform=platform, kind=PenaltyKind.WARNING, legal_basis="第七十七条",
-                            facts="未交付。", decision="警告。", complaint_ids=[complaint.pk])
+    penalty = penalty_issue(
+        by=regulator,
+        platform=platform,
+        kind=PenaltyKind.WARNING,
+        legal_basis="第七十七条",
+        facts="未交付。",
+        decision="警告。",
+        complaint_ids=[complaint.pk],
+    )
     notice_digest = hashlib.sha256(penalty_notice_pdf(penalty)).hexdigest()
     client.logout()
     responses = [
@@ -156,12 +190,15 @@ def test_no_personal_data_appears_in_the_page_or_the_api(client, regulator, plat
 # --- bad input ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("value", "code_words"), [
-    ("", "Paste the SHA-256"),
-    ("xyz" * 21 + "a", "only the digits"),
-    ("ab" * 31, "64 hexadecimal digits"),
-    ("a" * 65, "64 hexadecimal digits"),
-])
+@pytest.mark.parametrize(
+    ("value", "code_words"),
+    [
+        ("", "Paste the SHA-256"),
+        ("xyz" * 21 + "a", "only the digits"),
+        ("ab" * 31, "64 hexadecimal digits"),
+        ("a" * 65, "64 hexadecimal digits"),
+    ],
+)
 def test_bad_hashes_are_field_errors(client, value, code_words):
     response = api_post({"sha256": value})
     assert response.status_code == 400
