@@ -6,10 +6,11 @@ head is anchored; its partial index (``complaint_anchor_pending``) holds only th
 heads reads the backlog, never every complaint or event.
 """
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from django.db.models import Case, Count, Min, Value, When
+from django.db.models import Count, Min
 
 from portal.anchoring import ChainHead, anchor_leaves_of, latest_anchor_leaf
 from portal.models import AnchorLeaf
@@ -17,7 +18,7 @@ from portal.models import AnchorLeaf
 from .models import Complaint
 
 SOURCE = "complaint"
-MARK_BATCH = 500
+MARK_BATCH = 1000
 
 
 class ComplaintHeads:
@@ -34,16 +35,17 @@ class ComplaintHeads:
 
     def mark_anchored(self, heads: Sequence[ChainHead]) -> None:
         # Only where the head is still the one anchored: a chain that moved on meanwhile stays in the backlog
-        # (its pending time kept, so the age /metrics shows errs on the old side). Row locks taken by a writer
-        # make this wait, and PostgreSQL re-checks the condition on the row the writer committed.
-        for start in range(0, len(heads), MARK_BATCH):
-            batch = heads[start : start + MARK_BATCH]
-            Complaint.objects.filter(reference__in=[head.chain for head in batch]).update(
-                anchor_pending_since=Case(
-                    *[When(reference=head.chain, event_count=head.sequence, then=Value(None)) for head in batch],
-                    default="anchor_pending_since",
-                )
-            )
+        # (its pending time kept, so the age /metrics shows errs on the old side). A writer's row lock makes
+        # this wait, and PostgreSQL re-checks the condition on the row the writer committed. One UPDATE per
+        # distinct head sequence and batch: chains are short, so a few statements cover thousands of heads.
+        references_by_sequence: dict[int, list[str]] = defaultdict(list)
+        for head in heads:
+            references_by_sequence[head.sequence].append(head.chain)
+        for sequence, references in references_by_sequence.items():
+            for start in range(0, len(references), MARK_BATCH):
+                Complaint.objects.filter(
+                    reference__in=references[start : start + MARK_BATCH], event_count=sequence
+                ).update(anchor_pending_since=None)
 
     def backlog(self) -> tuple[int, datetime | None]:
         waiting = Complaint.objects.filter(anchor_pending_since__isnull=False).aggregate(

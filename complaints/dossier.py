@@ -11,6 +11,7 @@ whole key (the platform's registry details are shown as they were at the render,
 Only the newest finished dossier of a complaint is kept.
 """
 
+import base64
 import io
 import logging
 import re
@@ -32,6 +33,7 @@ from portal.celery import enqueue
 from portal.models import IssuedDocumentKind
 from portal.pdf import image_data_uri, record_issued_document, render_pdf, sign_pdf
 
+from .anchoring import head_anchor
 from .calendar import SHANGHAI
 from .events import verify_chain
 from .models import ClockKind, Complaint, Deadline, DossierExport, DossierExportStatus, Event, Evidence, Response
@@ -148,6 +150,23 @@ def dossier_context(complaint: Complaint, *, on_progress: ProgressCallback | Non
         "evidence_rows": evidence_rows,
         "head_hash": complaint.last_event_hash,
         "chain_break": verify_chain(complaint, events),
+        "head_anchor": _anchor_facts(head_anchor(complaint)),
+    }
+
+
+def _anchor_facts(leaf) -> dict | None:
+    """The head's RFC 3161 anchor as the dossier prints it: root, time, TSA, the Merkle path and the token."""
+    if leaf is None:
+        return None
+    anchor = leaf.anchor
+    return {
+        "root": anchor.root,
+        "gen_time": anchor.gen_time,
+        "tsa": anchor.tsa_name,
+        "leaf_index": leaf.leaf_index,
+        "tree_size": anchor.tree_size,
+        "path": leaf.path,
+        "token_base64": base64.b64encode(bytes(anchor.token)).decode("ascii"),
     }
 
 
@@ -167,15 +186,22 @@ def dossier_filename(complaint: Complaint) -> str:
 
 
 def dossier_stored(complaint: Complaint) -> DossierExport | None:
-    """The finished dossier rendered at the complaint's current chain head, if one is kept; else None."""
+    """The finished dossier rendered at the complaint's current chain head (and after its anchor, if anchored),
+    if one is kept; else None."""
     if not complaint.last_event_hash:
         return None
-    return (
+    stored = (
         complaint.dossier_exports.filter(status=DossierExportStatus.DONE, head_hash=complaint.last_event_hash)
         .exclude(file="")
         .order_by("-finished_at", "-pk")
         .first()
     )
+    # Anchoring does not move the head, but the dossier prints the head's anchor: one rendered before the anchor
+    # says "not yet anchored" and is rendered again.
+    anchored = head_anchor(complaint) if stored is not None else None
+    if stored is not None and anchored is not None and stored.finished_at < anchored.anchor.created_at:
+        return None
+    return stored
 
 
 def dossier_render_and_store(*, complaint: Complaint, by) -> DossierExport:

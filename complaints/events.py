@@ -34,17 +34,23 @@ def actor_label_for(user) -> str:
     return f"consumer:{user.pk}"
 
 
+def canonical_time(moment: datetime) -> str:
+    """An event's time as hashed: UTC, microseconds, ``+00:00`` (docs/evidence-format.md)."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
 def canonical_event(
     *, reference: str, sequence: int, kind: str, actor_label: str, created_at: datetime, data: dict
 ) -> str:
-    """The exact text that is hashed. Changing this breaks every stored chain: version it if you must."""
+    """The exact text that is hashed, specified in docs/evidence-format.md (format_version 1) and pinned by
+    docs/evidence-vectors.json. Changing this breaks every stored chain: version it if you must."""
     return json.dumps(
         {
             "complaint": reference,
             "sequence": sequence,
             "kind": kind,
             "actor": actor_label,
-            "created_at": created_at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "created_at": canonical_time(created_at),
             "data": data,
         },
         sort_keys=True,
@@ -56,6 +62,19 @@ def canonical_event(
 
 def chain_hash(prev_hash: str, canonical: str) -> str:
     return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
+
+
+def event_document(event: Event) -> dict:
+    """One event as an evidence bundle's timeline.json lists it: the hashed fields, ``prev_hash`` and ``hash``."""
+    return {
+        "sequence": event.sequence,
+        "kind": event.kind,
+        "actor": event.actor_label,
+        "created_at": canonical_time(event.created_at),
+        "data": event.data,
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
+    }
 
 
 def _normalised(data: dict) -> dict:

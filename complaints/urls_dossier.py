@@ -4,6 +4,7 @@ from . import views_dossier
 
 urlpatterns = [
     path("<int:pk>/dossier.pdf", views_dossier.dossier_download, name="dossier-download"),
+    path("<int:pk>/evidence-bundle.zip", views_dossier.bundle_download, name="bundle-download"),
     path("<int:pk>/dossier/<int:export_id>/", views_dossier.dossier_status, name="dossier-status"),
     path(
         "<int:pk>/dossier/<int:export_id>/status.json", views_dossier.dossier_status_json,

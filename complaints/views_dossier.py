@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from .bundle import bundle_response
 from .dossier import dossier_download_response, dossier_export_for, dossier_for_download
 from .models import DossierExport, DossierExportStatus
 from .selectors import complaints_visible_to
@@ -73,3 +74,11 @@ def dossier_export_download(request, pk: int, export_id: int):
     if export.status != DossierExportStatus.DONE:
         raise Http404("This dossier is not ready yet.")
     return dossier_download_response(request, complaint, export)
+
+
+@require_GET
+@login_required
+def bundle_download(request, pk: int):
+    """The evidence bundle (ZIP) for the owner, the complaint's platform and regulators; 404 for anyone else."""
+    complaint = get_object_or_404(complaints_visible_to(request.user), pk=pk)
+    return bundle_response(request, complaint)

@@ -9,6 +9,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from complaints.api.base import ComplaintEndpoint
+from complaints.bundle import bundle_response
 from complaints.dossier import dossier_download_response, dossier_export_for, dossier_for_download
 from complaints.models import DossierExport, DossierExportStatus
 
@@ -18,6 +19,18 @@ class PdfRenderer(BaseRenderer):
 
     media_type = "application/pdf"
     format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class ZipRenderer(BaseRenderer):
+    """Lets clients ask for ``Accept: application/zip``; the bundle itself is returned as a file response."""
+
+    media_type = "application/zip"
+    format = "zip"
     charset = None
     render_style = "binary"
 
@@ -131,3 +144,34 @@ class DossierExportDownloadView(PdfDownloadEndpoint):
         if export.status != DossierExportStatus.DONE:
             raise Http404("This dossier is not ready yet.")
         return dossier_download_response(request, export.complaint, export)
+
+
+class EvidenceBundleView(ComplaintEndpoint):
+    renderer_classes = [ZipRenderer, JSONRenderer]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Errors are JSON whatever the client accepted; only the bundle itself is a ZIP.
+        if isinstance(response, Response):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="complaints_evidence_bundle",
+        summary="Download the complaint's evidence bundle (ZIP)",
+        description=(
+            "Everything needed to check the complaint's record offline (docs/evidence-format.md): timeline.json "
+            "(every event as hashed), every evidence file, the anchor proofs with their RFC 3161 tokens and the "
+            "TSA certificates, the dossier PDF, and manifest.json (SHA-256 and size of each file, format_version). "
+            "Check it with tools/verify_bundle.py. For the consumer who filed, the complaint's platform and "
+            "regulators."
+        ),
+        responses={
+            (200, ZipRenderer.media_type): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The evidence bundle, as an attachment."
+            ),
+            404: OpenApiResponse(description="No such complaint in your scope."),
+        },
+    )
+    def get(self, request, *args, **kwargs):
+        return bundle_response(request, self.get_complaint())

@@ -4,6 +4,7 @@ from . import dossier
 
 urlpatterns = [
     path("complaints/<int:id>/dossier.pdf", dossier.DossierPdfView.as_view(), name="dossier-download"),
+    path("complaints/<int:id>/evidence-bundle.zip", dossier.EvidenceBundleView.as_view(), name="bundle-download"),
     path(
         "complaints/<int:id>/dossier/<int:export_id>/", dossier.DossierExportStatusView.as_view(),
         name="dossier-export-status",

@@ -342,7 +342,7 @@ PORTAL_TSA_URL = env.str("TSA_URL", default="")
 PORTAL_TSA_CA_CERTIFICATES = env.list("TSA_CA_CERTIFICATES", default=[])
 PORTAL_TSA_TIMEOUT = env.int("TSA_TIMEOUT", default=10)
 # One anchor covers at most this many changed chain heads; the rest wait for the next run.
-PORTAL_ANCHOR_MAX_LEAVES = env.int("ANCHOR_MAX_LEAVES", default=100_000)
+PORTAL_ANCHOR_MAX_LEAVES = env.int("ANCHOR_MAX_LEAVES", default=10_000)
 CELERY_BEAT_SCHEDULE["anchor-chain-heads"] = {
     "task": "portal.tasks.anchor_chain_heads_task",
     "schedule": timedelta(minutes=env.int("ANCHOR_INTERVAL_MINUTES", default=5)),

@@ -103,6 +103,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     # Lists: 200 with the caller's own rows only (the leak check below looks for the other tenant's).
     ("complaints_api:platform-inbox", "GET"):                  "401 403 403 200 200 200 200 200 401 403 403",
     ("complaints_api:dossier-download", "GET"):                "401 200 404 200 200 404 200 404 401 200 200",
+    ("complaints_api:bundle-download", "GET"):                 "401 200 404 200 200 404 200 404 401 200 200",
     ("complaints_api:dossier-export-status", "GET"):           "401 200 404 200 200 404 200 404 401 200 200",
     ("complaints_api:dossier-export-download", "GET"):         "401 200 404 200 200 404 200 404 401 200 200",
     # Public registry: open to all; a revoked key is a bad credential and is refused even here.
@@ -183,6 +184,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("complaints:dossier-download", "GET"):                    "log 200 404 200 200 404 log log log 200 200",
     # Downloads and dossiers are GET-only (require_GET).
     ("complaints:dossier-download", "POST"):                   "405 405 405 405 405 405 405 405 405 405 405",
+    ("complaints:bundle-download", "GET"):                     "log 200 404 200 200 404 log log log 200 200",
+    ("complaints:bundle-download", "POST"):                    "405 405 405 405 405 405 405 405 405 405 405",
     ("complaints:dossier-status", "GET"):                      "log 200 404 200 200 404 log log log 200 200",
     ("complaints:dossier-status", "POST"):                     "405 405 405 405 405 405 405 405 405 405 405",
     ("complaints:dossier-status-json", "GET"):                 "log 200 404 200 200 404 log log log 200 200",
