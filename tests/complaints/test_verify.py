@@ -257,3 +257,44 @@ def test_a_zip_that_is_no_bundle_is_reported_by_its_first_failure():
     answer = api_post({"file": SimpleUploadedFile("b.zip", buffer.getvalue())}, multipart=True).json()
     assert answer["found"] is False
     assert answer["bundle"]["ok"] is False and answer["bundle"]["check"] == "manifest"
+
+
+def bundle_of(complaint) -> bytes:
+    from complaints.bundle import write_bundle
+
+    buffer = io.BytesIO()
+    write_bundle(complaint, buffer)
+    return buffer.getvalue()
+
+
+def test_a_fresh_bundle_verifies_as_the_offline_verifier_says_and_reveals_nothing(client, tsa_settings, held):
+    from portal.anchoring import anchor_pending_heads
+
+    complaint, consumer, _screenshot = held
+    anchor_pending_heads()
+    data = bundle_of(complaint)
+    answer = api_post({"file": SimpleUploadedFile("bundle.zip", data)}, multipart=True).json()
+    bundle = answer["bundle"]
+    assert bundle["ok"] is True and bundle["trusted_by"] == "portal" and bundle["held_by_portal"] is True
+    assert bundle["reference"] == mask_reference(complaint.reference)
+    assert bundle["events"] == complaint.event_count and bundle["evidence_files"] == 1
+    assert bundle["head_anchored_at"]
+    page = client.post(reverse(PAGE), {"file": SimpleUploadedFile("bundle.zip", data)}).text
+    for value in personal_values(complaint, consumer):
+        assert value not in page and value not in str(answer), f"{value!r} revealed"
+
+
+def test_a_bundle_with_a_changed_byte_names_its_first_failure(held):
+    complaint, _consumer, _screenshot = held
+    data = bundle_of(complaint)
+    with zipfile.ZipFile(io.BytesIO(data)) as original, io.BytesIO() as changed:
+        with zipfile.ZipFile(changed, "w") as copy:
+            for item in original.infolist():
+                content = original.read(item.filename)
+                if item.filename.startswith("evidence/"):
+                    content = content[:-1] + bytes([content[-1] ^ 0x01])
+                copy.writestr(item, content)
+        tampered = changed.getvalue()
+    bundle = api_post({"file": SimpleUploadedFile("bundle.zip", tampered)}, multipart=True).json()["bundle"]
+    assert bundle["ok"] is False and bundle["check"] == "manifest" and bundle["failure"]
+    assert complaint.reference not in bundle["failure"]
