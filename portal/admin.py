@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.access import is_regulator, is_superuser, works_in_admin
 
 from .audit import record_act
-from .models import AccessLog, AuditAction, AuditEntry, OutboxMessage, Role, User
+from .models import AccessLog, AuditAction, AuditEntry, IssuedDocument, OutboxMessage, Role, User
 from .roles import ensure_regulator_group
 
 ROLE_FIELDS = ("role", "platform", "staff_role")
@@ -186,17 +186,15 @@ class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 class AuditActorFilter(admin.SimpleListFilter):
-    """Filter by who acted: the accounts that appear in the trail (its labels), newest first."""
+    """Filter by who acted: the accounts that appear in the trail (their labels), in alphabetical order."""
 
     title = _("actor")
     parameter_name = "actor"
     CHOICES_SHOWN = 200
 
     def lookups(self, request, model_admin):
-        labels = (
-            AuditEntry.objects.order_by("actor_label").values_list("actor_label", flat=True).distinct()
-        )[: self.CHOICES_SHOWN]
-        return [(label, label) for label in labels]
+        labels = AuditEntry.objects.order_by("actor_label").values_list("actor_label", flat=True).distinct()
+        return [(label, label) for label in labels[: self.CHOICES_SHOWN]]
 
     def queryset(self, request, queryset):
         return queryset.filter(actor_label=self.value()) if self.value() else queryset
@@ -215,3 +213,15 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     fields = ("sequence", "at", "actor_label", "actor_kind", "actor", "action", "object_type", "object_id",
               "object_repr", "data", "prev_hash", "hash")
+
+
+@admin.register(IssuedDocument)
+class IssuedDocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The SHA-256 of every dossier and penalty notice handed out (what /verify/ recognises)."""
+
+    list_display = ("issued_at", "kind", "reference", "sha256", "size", "signed")
+    list_filter = ("kind", "signed")
+    search_fields = ["=reference", "=sha256"]
+    date_hierarchy = "issued_at"
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
