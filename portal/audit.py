@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from .access import is_platform_staff, is_regulator, is_superuser
@@ -241,8 +242,13 @@ class AuditTrailHeads:
             )
 
     def backlog(self) -> tuple[int, datetime | None]:
-        head = AuditChainHead.objects.filter(pk=AuditChainHead.SINGLETON_PK).first()
+        """One query: whether entries wait for an anchor, and when the first of them was written."""
+        first_waiting = AuditEntry.objects.filter(sequence=OuterRef("anchored_sequence") + 1).values("at")[:1]
+        head = (
+            AuditChainHead.objects.filter(pk=AuditChainHead.SINGLETON_PK)
+            .annotate(oldest=Subquery(first_waiting))
+            .first()
+        )
         if head is None or head.sequence <= head.anchored_sequence:
             return 0, None
-        oldest = AuditEntry.objects.filter(sequence=head.anchored_sequence + 1).values_list("at", flat=True).first()
-        return 1, oldest
+        return 1, head.oldest
