@@ -66,9 +66,9 @@ def both_given_error() -> ValidationError:
 class HashingUploadHandler(FileUploadHandler):
     """Hashes each uploaded file while it arrives and stops the upload past ``PORTAL_VERIFY_MAX_BYTES``.
 
-    Installed before the stock handlers, which still store the file (a bundle must be opened as a ZIP); the digest
-    is kept on the request (``verify_sha256``), so nothing is read twice. An oversized upload is dropped unread
-    (``verify_too_large``) and the form reports it.
+    Installed before the stock handlers, which still store the file (a bundle must be opened as a ZIP); the digests
+    are kept on the request by field name (``verify_sha256s``), so nothing is read twice. An oversized upload is
+    dropped unread (``verify_too_large``) and the form reports it.
     """
 
     def __init__(self, request=None):
@@ -99,7 +99,10 @@ class HashingUploadHandler(FileUploadHandler):
         return raw_data
 
     def file_complete(self, file_size):
-        self.request.verify_sha256 = self.digest.hexdigest()
+        self.request.verify_sha256s = {
+            **getattr(self.request, "verify_sha256s", {}),
+            self.field_name: self.digest.hexdigest(),
+        }
         return None  # the next handler makes the file
 
 
@@ -126,8 +129,9 @@ def file_sha256(upload: IO[bytes]) -> str:
     return digest.hexdigest()
 
 
-def uploaded_sha256(request, upload) -> str:
-    return getattr(request, "verify_sha256", None) or file_sha256(upload)
+def uploaded_sha256(request, upload, *, field: str = "file") -> str:
+    """The digest taken while ``field``'s file arrived, or (without the handler) read again from the file."""
+    return getattr(request, "verify_sha256s", {}).get(field) or file_sha256(upload)
 
 
 # --- throttling --------------------------------------------------------------------------------------------

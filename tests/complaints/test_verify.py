@@ -107,6 +107,13 @@ def test_finds_an_evidence_file_by_its_content(client, held):
     assert holding["anchored_at"] is None  # nothing anchored yet in this test
 
 
+def test_the_file_field_is_hashed_whatever_else_is_uploaded(held):
+    _complaint, _consumer, screenshot = held
+    files = {"file": SimpleUploadedFile("a.png", screenshot), "other": SimpleUploadedFile("b.bin", b"unrelated")}
+    answer = api_post(files, multipart=True).json()
+    assert answer["found"] is True and answer["sha256"] == hashlib.sha256(screenshot).hexdigest()
+
+
 def test_finds_a_penalty_notice_by_its_hash(regulator, platform, held):
     complaint, _consumer, _screenshot = held
     penalty = penalty_issue(
