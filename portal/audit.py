@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from .access import is_platform_staff, is_regulator, is_superuser
+from .access import acts_as_regulator, is_platform_staff
 from .anchoring import ChainHead
 from .models import AccessLog, ActorKind, AuditAction, AuditChainHead, AuditEntry
 
@@ -59,7 +59,7 @@ def actor_of(user) -> tuple[str, str]:
         return SYSTEM_ACTOR, ActorKind.SYSTEM
     if getattr(user, "api_key", None) is not None:
         return f"platform:{user.platform_id}:{user.username}", ActorKind.API_KEY
-    if is_regulator(user) or is_superuser(user):
+    if acts_as_regulator(user):
         return f"regulator:{user.username}", ActorKind.REGULATOR
     if is_platform_staff(user):
         return f"platform:{user.platform_id}:{user.username}", ActorKind.PLATFORM_STAFF
@@ -208,7 +208,7 @@ def verify_audit_trail(entries: Iterable[AuditEntry] | None = None) -> tuple[int
 
 def record_regulator_login(sender, request, user, **kwargs) -> None:
     """``user_logged_in`` receiver: a regulator's (or superuser's) sign-in is an act in the trail."""
-    if not (is_regulator(user) or is_superuser(user)):
+    if not acts_as_regulator(user):
         return
     record_act(
         by=user,
