@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.access import is_regulator, is_superuser, works_in_admin
 
 from .audit import record_act
-from .models import AccessLog, AuditAction, AuditEntry, IssuedDocument, OutboxMessage, Role, User
+from .models import AccessLog, Anchor, AnchorLeaf, AuditAction, AuditEntry, IssuedDocument, OutboxMessage, Role, User
 from .roles import ensure_regulator_group
 
 ROLE_FIELDS = ("role", "platform", "staff_role")
@@ -225,3 +225,24 @@ class IssuedDocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "issued_at"
     show_full_result_count = False
     paginator = EstimatedCountPaginator
+
+
+@admin.register(Anchor)
+class AnchorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """RFC 3161 anchors of chain heads (docs/evidence-format.md); the token itself is in each evidence bundle."""
+
+    list_display = ("gen_time", "root", "tree_size", "tsa_name")
+    exclude = ("token",)
+    date_hierarchy = "gen_time"
+    show_full_result_count = False
+
+
+@admin.register(AnchorLeaf)
+class AnchorLeafAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Which anchor proves a chain's head: search by complaint reference or head hash."""
+
+    list_display = ("chain", "sequence", "head", "source", "anchor")
+    list_filter = ("source",)
+    search_fields = ["=chain", "=head"]
+    list_select_related = ("anchor",)
+    show_full_result_count = False

@@ -294,7 +294,7 @@ class Anchor(models.Model):
     """
 
     format_version = models.PositiveSmallIntegerField(default=1)
-    root = models.CharField(_("Merkle root"), max_length=64, unique=True)
+    root = models.CharField(_("Merkle root"), max_length=64, db_index=True)
     tree_size = models.PositiveIntegerField()
     token = models.BinaryField(_("timestamp token (DER TimeStampResp)"))
     gen_time = models.DateTimeField(_("timestamped at"))

@@ -322,11 +322,16 @@ def _check_anchors(
 
 
 def verify_bundle(
-    source: str | Path | IO[bytes], *, trusted_certificates: list[bytes] | None = None
+    source: str | Path | IO[bytes],
+    *,
+    trusted_certificates: list[bytes] | None = None,
+    max_uncompressed_bytes: int | None = None,
 ) -> VerificationResult:
-    """Check a bundle (a path or a binary file object); the result names the first failure, if any.
+    """Check a bundle (a path or a seekable binary file object); the result names the first failure, if any.
 
     ``trusted_certificates``: PEM bytes of the CA certificates a token must chain to (default: the bundle's own).
+    ``max_uncompressed_bytes``: refuse a ZIP whose members add up to more (a server checking uploads sets it:
+    zipfile reads no member past its declared size, so the declared sizes bound the work).
     """
     result = VerificationResult(ok=False)
     try:
@@ -335,6 +340,11 @@ def verify_bundle(
         except (zipfile.BadZipFile, OSError) as error:
             raise BundleInvalid("manifest", f"not a readable ZIP file: {error}") from None
         with bundle:
+            declared = sum(info.file_size for info in bundle.infolist())
+            if max_uncompressed_bytes is not None and declared > max_uncompressed_bytes:
+                raise BundleInvalid(
+                    "manifest", f"the bundle unpacks to {declared} bytes, over {max_uncompressed_bytes}"
+                )
             listed = _check_manifest(bundle)
             complaint, events = _check_timeline(bundle, result)
             _check_evidence(bundle, listed, events, result)

@@ -178,3 +178,59 @@ def test_the_tree_is_rfc_9162_s_split_at_the_largest_power_of_two():
     root, _ = merkle_tree([a, b, c])
 
     assert root == node_hash(node_hash(a, b), c)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_clearing_the_backlog_waits_for_a_writer_and_keeps_a_head_that_moved(consumer):
+    """A writer holds the complaint's row lock and appends an event while the anchor of the old head is being
+    written: the anchor's UPDATE waits for the lock, then sees the new head and leaves it in the backlog."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from complaints.anchoring import ComplaintHeads
+    from complaints.events import record_event
+    from complaints.models import EventKind
+
+    complaint = file_complaint(consumer)
+    old_head = ComplaintHeads().pending_heads(10)
+    locked, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        try:
+            with transaction.atomic():
+                row = Complaint.objects.select_for_update().get(pk=complaint.pk)
+                record_event(row, kind=EventKind.PUBLICATION_CHANGED, actor=consumer, data={"publish_consent": True})
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert locked.wait(10)
+    marker = threading.Thread(target=lambda: (ComplaintHeads().mark_anchored(old_head), connection.close()))
+    marker.start()
+    marker.join(0.5)
+    assert marker.is_alive()  # waiting for the writer's row lock
+    release.set()
+    thread.join(10)
+    marker.join(10)
+
+    complaint.refresh_from_db()
+    assert complaint.event_count == old_head[0].sequence + 1
+    assert complaint.anchor_pending_since is not None
+
+
+def test_regulators_find_a_complaint_s_anchor_in_the_admin(tsa_settings, regulator, client):
+    complaint = file_complaint()
+    anchor_chain_heads_task.apply()
+    client.force_login(regulator)
+
+    leaves = client.get("/admin/portal/anchorleaf/", {"q": complaint.reference})
+    anchors = client.get("/admin/portal/anchor/")
+
+    assert leaves.status_code == anchors.status_code == 200
+    assert complaint.reference in leaves.content.decode()
+    assert Anchor.objects.get().root in anchors.content.decode()

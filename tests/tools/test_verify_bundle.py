@@ -173,6 +173,13 @@ def test_a_token_from_another_tsa_is_refused_when_the_reader_trusts_only_their_o
     assert (result.ok, result.check) == (False, "token")
 
 
+def test_a_bundle_unpacking_to_more_than_the_caller_allows_is_refused(bundle):
+    result = verify_bundle(io.BytesIO(bundle), max_uncompressed_bytes=1024)
+
+    assert (result.ok, result.check) == (False, "manifest")
+    assert "unpacks to" in result.failure
+
+
 def test_not_a_zip_is_named():
     result = verify_bundle(io.BytesIO(b"PK not really"))
 
