@@ -269,7 +269,9 @@ def check_bundle(upload: IO[bytes]) -> BundleCheck:
     them (otherwise the bundle's own copy, which proves the token intact but not who issued it)."""
     trusted = [Path(path).read_bytes() for path in settings.PORTAL_TSA_CA_CERTIFICATES] or None
     upload.seek(0)
-    result = verify_bundle(upload, trusted_certificates=trusted)
+    result = verify_bundle(
+        upload, trusted_certificates=trusted, max_uncompressed_bytes=settings.PORTAL_VERIFY_MAX_UNPACKED_BYTES
+    )
     head_hash = (result.head or {}).get("hash")
     held = bool(
         result.ok

@@ -366,3 +366,5 @@ PORTAL_SIGNING_PASSPHRASE = env.str("SIGNING_PASSPHRASE", default="")
 # the cap is refused while it is still arriving.
 PORTAL_VERIFY_RATE = env.str("THROTTLE_VERIFY", default="20/minute")
 PORTAL_VERIFY_MAX_BYTES = env.int("VERIFY_MAX_BYTES", default=200 * 1024 * 1024)
+# An uploaded bundle whose files add up to more than this once unpacked is refused unread (a ZIP bomb).
+PORTAL_VERIFY_MAX_UNPACKED_BYTES = env.int("VERIFY_MAX_UNPACKED_BYTES", default=400 * 1024 * 1024)

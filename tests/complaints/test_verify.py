@@ -305,3 +305,13 @@ def test_a_bundle_with_a_changed_byte_names_its_first_failure(held):
     bundle = api_post({"file": SimpleUploadedFile("bundle.zip", tampered)}, multipart=True).json()["bundle"]
     assert bundle["ok"] is False and bundle["check"] == "manifest" and bundle["failure"]
     assert complaint.reference not in bundle["failure"]
+
+
+def test_a_bundle_that_unpacks_past_the_cap_is_refused_unread(settings):
+    settings.PORTAL_VERIFY_MAX_UNPACKED_BYTES = 1024 * 1024
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("evidence/zeros.bin", bytes(8 * 1024 * 1024))
+    assert len(buffer.getvalue()) < 64 * 1024
+    bundle = api_post({"file": SimpleUploadedFile("bomb.zip", buffer.getvalue())}, multipart=True).json()["bundle"]
+    assert bundle["ok"] is False and bundle["failure"]
