@@ -5,7 +5,6 @@ a service, exactly as the API and the pages do. The case desk's actions are adde
 from collections.abc import Iterator
 
 from django.contrib import admin
-from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
@@ -17,7 +16,7 @@ from portal.access import office_scope
 from portal.admin import EstimatedCountPaginator, ReadOnlyAdminMixin
 from portal.csv_export import csv_response
 
-from .calendar import clear_exceptions_cache
+from .calendar import calendar_exception_save, calendar_exceptions_delete
 from .models import (
     CalendarException,
     ClockRule,
@@ -248,18 +247,14 @@ class CalendarExceptionAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     search_fields = ["note"]
 
-    # The cache is cleared after commit: cleared earlier, a concurrent request could cache the old rows again.
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        transaction.on_commit(clear_exceptions_cache)
+        calendar_exception_save(by=request.user, exception=obj)
 
     def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        transaction.on_commit(clear_exceptions_cache)
+        calendar_exceptions_delete(by=request.user, exceptions=[obj])
 
     def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        transaction.on_commit(clear_exceptions_cache)
+        calendar_exceptions_delete(by=request.user, exceptions=list(queryset.order_by("date")))
 
 
 @admin.register(WebhookDelivery)

@@ -11,6 +11,13 @@ from zoneinfo import ZoneInfo
 
 import holidays
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from portal.access import acts_as_regulator
+from portal.audit import changes, record_act
+from portal.models import AuditAction
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 EXCEPTIONS_CACHE_KEY = "calendar-exceptions-v1"
@@ -192,3 +199,50 @@ def add_calendar_days_whole(start: datetime, days: int) -> tuple[datetime, dict]
         "due": due.isoformat(),
         "timezone": "Asia/Shanghai",
     }
+
+
+# --- regulators' corrections ---------------------------------------------------------------------------------
+
+CALENDAR_EXCEPTION_FIELDS = ("date", "is_working_day", "note")
+
+
+def calendar_exception_save(*, by, exception) -> None:
+    """Save a regulator's calendar correction (new or edited, not yet saved) and record it in the audit trail.
+
+    Deadlines computed afterwards use it; the cached exceptions are cleared after commit, since cleared earlier a
+    concurrent request could cache the old rows again.
+    """
+    from .models import CalendarException
+
+    _require_regulator(by)
+    with transaction.atomic():
+        before = CalendarException.objects.select_for_update().filter(pk=exception.pk).first() if exception.pk else None
+        exception.save()
+        data = (
+            changes(before, exception, CALENDAR_EXCEPTION_FIELDS)
+            if before is not None
+            else {name: {"before": None, "after": getattr(exception, name)} for name in CALENDAR_EXCEPTION_FIELDS}
+        )
+        if data:
+            record_act(by=by, action=AuditAction.CALENDAR_EXCEPTION_SAVED, obj=exception, data=data)
+        transaction.on_commit(clear_exceptions_cache)
+
+
+def calendar_exceptions_delete(*, by, exceptions) -> None:
+    """Delete calendar corrections, recording each one as it was."""
+    _require_regulator(by)
+    with transaction.atomic():
+        for exception in exceptions:
+            record_act(
+                by=by,
+                action=AuditAction.CALENDAR_EXCEPTION_DELETED,
+                obj=exception,
+                data={name: {"before": getattr(exception, name), "after": None} for name in CALENDAR_EXCEPTION_FIELDS},
+            )
+            exception.delete()
+        transaction.on_commit(clear_exceptions_cache)
+
+
+def _require_regulator(by) -> None:
+    if not acts_as_regulator(by):
+        raise PermissionDenied(_("Only regulators can correct the working-day calendar."))

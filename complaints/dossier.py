@@ -30,7 +30,8 @@ from django.utils import timezone, translation
 
 from portal.audit import log_access
 from portal.celery import enqueue
-from portal.pdf import image_data_uri, render_pdf
+from portal.models import IssuedDocumentKind
+from portal.pdf import image_data_uri, record_issued_document, render_pdf, sign_pdf
 
 from .anchoring import head_anchor
 from .calendar import SHANGHAI
@@ -185,10 +186,14 @@ def _anchor_facts(leaf) -> dict | None:
 
 
 def render_dossier(complaint: Complaint, *, on_progress: ProgressCallback | None = None) -> bytes:
-    """The dossier PDF (A4, Chinese, fonts embedded) of a complaint fetched through a scoped read."""
+    """The dossier PDF (A4, Chinese, fonts embedded, signed by the portal when it has a certificate) of a
+    complaint fetched through a scoped read. Its SHA-256 is kept, so /verify/ recognises it later."""
     with translation.override(DOSSIER_LANGUAGE), timezone.override(SHANGHAI):
         context = dossier_context(complaint, on_progress=on_progress)
-        return render_pdf("pdf/dossier.html", context)
+        pdf = render_pdf("pdf/dossier.html", context)
+    pdf = sign_pdf(pdf, reason=f"投诉证据材料 {complaint.reference}")
+    record_issued_document(kind=IssuedDocumentKind.DOSSIER, data=pdf, reference=complaint.reference, obj=complaint)
+    return pdf
 
 
 def dossier_filename(complaint: Complaint) -> str:

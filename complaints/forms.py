@@ -10,6 +10,7 @@ from platforms.models import Platform
 from .calendar import SHANGHAI
 from .models import DesiredOutcome, EvidenceKind, PaymentChannel, PlatformOrderStatus, Problem
 from .services import FILING_FIELDS
+from .verification import both_given_error, clean_sha256, missing_input_error, too_large_error
 
 UNLISTED_PLATFORM = "unlisted"
 
@@ -248,3 +249,34 @@ class FollowUpForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class VerifyForm(forms.Form):
+    """The public check: a file, or the SHA-256 of one (complaints/verification.py)."""
+
+    file = forms.FileField(
+        label=_("File"), required=False,
+        help_text=_("A piece of evidence, a dossier, a penalty notice, or a complaint's evidence bundle (ZIP)."),
+    )
+    sha256 = forms.CharField(
+        label=_("or its SHA-256"), required=False, max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "class": "mono"}),
+    )
+
+    def __init__(self, *args, too_large: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.too_large = too_large
+
+    def clean_sha256(self) -> str:
+        value = self.cleaned_data.get("sha256", "")
+        return clean_sha256(value) if value.strip() else ""
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.too_large:
+            self.add_error("file", too_large_error())
+        elif cleaned.get("file") and cleaned.get("sha256"):
+            self.add_error("sha256", both_given_error())
+        elif not cleaned.get("file") and not cleaned.get("sha256") and "sha256" not in self.errors:
+            self.add_error("sha256", missing_input_error())
+        return cleaned

@@ -357,7 +357,10 @@ class Evidence(models.Model):
         ordering = ["received_at", "pk"]
         verbose_name = _("evidence")
         verbose_name_plural = _("evidence")
-        indexes = [models.Index(fields=["complaint", "received_at"])]
+        indexes = [
+            models.Index(fields=["complaint", "received_at"]),
+            models.Index(fields=["sha256"], name="evidence_sha256"),  # the public check (/verify/)
+        ]
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.sha256[:12]})"

@@ -1,5 +1,7 @@
 from django.urls import include, path
 
+from .views_verify import VerifyView
+
 app_name = "complaints"
 
 urlpatterns = [
@@ -7,4 +9,5 @@ urlpatterns = [
     path("complaints/", include("complaints.urls_platform")),
     path("complaints/", include("complaints.urls_dossier")),
     path("", include("complaints.urls_workspace")),
+    path("verify/", VerifyView.as_view(), name="verify"),
 ]

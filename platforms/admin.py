@@ -1,12 +1,12 @@
 """Regulators' admin for platforms and operators."""
 
 from django.contrib import admin, messages
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .models import Operator, Platform
 from .operators import operators_regroup
+from .registry import platform_save, platforms_verify
 
 
 @admin.register(Platform)
@@ -31,9 +31,12 @@ class PlatformAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Mark the licences as verified"), permissions=["change"])
     def verify(self, request, queryset):
-        updated = queryset.filter(is_verified=False).update(is_verified=True, verified_at=timezone.now())
+        updated = len(platforms_verify(by=request.user, platform_ids=queryset.values_list("pk", flat=True)))
         self.message_user(request, ngettext("%(count)d platform verified.", "%(count)d platforms verified.",
                                             updated) % {"count": updated}, messages.SUCCESS)
+
+    def save_model(self, request, obj, form, change):
+        platform_save(by=request.user, platform=obj)
 
     @admin.action(description=_("Regroup all platforms into operators (shared licence, domain or account)"),
                   permissions=["change"])

@@ -25,7 +25,8 @@ from django.utils.translation import gettext as _
 
 from portal import outbox
 from portal.access import manages_platform
-from portal.models import Role, StaffRole
+from portal.audit import record_act
+from portal.models import AuditAction, Role, StaffRole
 
 from .authentication import generate_api_key
 from .models import ApiKey, WebhookEndpoint, WebhookEvent
@@ -94,6 +95,9 @@ def staff_invite(*, by, username: str, email: str, staff_role: str, first_name: 
             },
             language=user.preferred_language,
         )
+        record_act(by=by, action=AuditAction.STAFF_INVITED, obj=user, object_repr=username, data={
+            "platform": by.platform_id, "username": username, "staff_role": staff_role,
+        })
     return user
 
 
@@ -107,9 +111,13 @@ def staff_deactivate(*, by, user_id: int) -> User:
         member = get_in_platform(User.objects.filter(role=Role.PLATFORM_STAFF), by, user_id)
         if member.pk == by.pk:
             raise ValidationError(_("You cannot deactivate your own account."))
+        was_active = member.is_active
         member.is_active = False
         member.save(update_fields=["is_active"])
         staff_deactivated.send(sender=User, member=member, by=by)
+        record_act(by=by, action=AuditAction.STAFF_DEACTIVATED, obj=member, object_repr=member.username, data={
+            "platform": member.platform_id, "is_active": {"before": was_active, "after": False},
+        })
     return member
 
 
@@ -123,9 +131,13 @@ def api_key_create(*, by, name: str) -> tuple[ApiKey, str]:
     if not name:
         raise ValidationError({"name": [_("Name the key after the system that will use it.")]})
     raw_key, prefix, key_hash = generate_api_key()
-    api_key = ApiKey.objects.create(
-        platform_id=by.platform_id, name=name, prefix=prefix, key_hash=key_hash, created_by=by
-    )
+    with transaction.atomic():
+        api_key = ApiKey.objects.create(
+            platform_id=by.platform_id, name=name, prefix=prefix, key_hash=key_hash, created_by=by
+        )
+        record_act(by=by, action=AuditAction.API_KEY_CREATED, obj=api_key, data={
+            "platform": api_key.platform_id, "name": name, "prefix": prefix,
+        })
     return api_key, raw_key
 
 
@@ -137,6 +149,10 @@ def api_key_revoke(*, by, key_id: int) -> ApiKey:
         if api_key.revoked_at is None:
             api_key.revoked_at = timezone.now()
             api_key.save(update_fields=["revoked_at"])
+            record_act(by=by, action=AuditAction.API_KEY_REVOKED, obj=api_key, data={
+                "platform": api_key.platform_id, "name": api_key.name, "prefix": api_key.prefix,
+                "revoked_at": api_key.revoked_at,
+            })
     return api_key
 
 
@@ -186,9 +202,15 @@ def webhook_register(*, by, url: str, events: Sequence[str]) -> WebhookEndpoint:
         errors["events"] = [_("Unknown events: %(events)s.") % {"events": ", ".join(sorted(unknown))}]
     if errors:
         raise ValidationError(errors)
-    return WebhookEndpoint.objects.create(
-        platform_id=by.platform_id, url=url, events=events, secret=secrets.token_hex(32)
-    )
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.create(
+            platform_id=by.platform_id, url=url, events=events, secret=secrets.token_hex(32)
+        )
+        # The secret is never recorded: the trail shows what changed, not how to forge a signature.
+        record_act(by=by, action=AuditAction.WEBHOOK_REGISTERED, obj=endpoint, object_repr=url, data={
+            "platform": endpoint.platform_id, "url": url, "events": events,
+        })
+    return endpoint
 
 
 def webhook_deactivate(*, by, webhook_id: int) -> WebhookEndpoint:
@@ -197,7 +219,13 @@ def webhook_deactivate(*, by, webhook_id: int) -> WebhookEndpoint:
     require_manager(by)
     with transaction.atomic():
         endpoint = get_in_platform(WebhookEndpoint.objects.all(), by, webhook_id)
+        was_active = endpoint.is_active
         endpoint.is_active = False
         endpoint.save(update_fields=["is_active"])
         webhook_deactivated.send(sender=WebhookEndpoint, endpoint=endpoint)
+        if was_active:
+            record_act(by=by, action=AuditAction.WEBHOOK_DEACTIVATED, obj=endpoint, object_repr=endpoint.url, data={
+                "platform": endpoint.platform_id, "url": endpoint.url,
+                "is_active": {"before": True, "after": False},
+            })
     return endpoint

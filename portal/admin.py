@@ -18,7 +18,19 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.access import is_national_supervisor, is_regulator, is_superuser, office_scope, works_in_admin
 
-from .models import AccessLog, Anchor, AnchorLeaf, Office, OutboxMessage, Role, User
+from .audit import record_act
+from .models import (
+    AccessLog,
+    Anchor,
+    AnchorLeaf,
+    AuditAction,
+    AuditEntry,
+    IssuedDocument,
+    Office,
+    OutboxMessage,
+    Role,
+    User,
+)
 from .roles import ensure_regulator_group
 
 ROLE_FIELDS = ("role", "platform", "staff_role", "office")
@@ -148,6 +160,13 @@ class UserAdmin(DjangoUserAdmin):
         # Only regulators work in the admin; everyone else loses access the moment their role changes.
         obj.is_staff = works_in_admin(obj)
         super().save_model(request, obj, form, change)
+        changed = [name for name in form.changed_data if name not in AUDIT_HIDDEN_USER_FIELDS]
+        before = form.initial if change else {}
+        record_act(by=request.user, action=AuditAction.USER_CHANGED, obj=obj, object_repr=obj.get_username(), data={
+            "created": not change,
+            "changes": {name: {"before": _plain(before.get(name)), "after": _plain(form.cleaned_data.get(name))}
+                        for name in changed},
+        })
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -196,6 +215,21 @@ class OfficeAdmin(admin.ModelAdmin):
         return self._may_edit(request) and super().has_delete_permission(request, obj)
 
 
+# Never recorded: a password (even hashed) has no place in a log anyone may read.
+AUDIT_HIDDEN_USER_FIELDS = frozenset({"password", "password1", "password2", "usable_password"})
+
+
+def _plain(value):
+    """A form value as the trail keeps it: a model by its pk, a set of models by their pks."""
+    if hasattr(value, "pk"):
+        return value.pk
+    if hasattr(value, "values_list"):
+        return sorted(value.values_list("pk", flat=True))
+    if isinstance(value, list | tuple | set):
+        return sorted(_plain(item) for item in value)
+    return value
+
+
 @admin.register(AccessLog)
 class AccessLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "actor_label", "action", "object_type", "object_id", "detail", "ip_address")
@@ -213,6 +247,48 @@ class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("template", "created_at", "sent_at", "attempts", "last_error")
     list_filter = ("template", ("sent_at", admin.EmptyFieldListFilter))
     date_hierarchy = "created_at"
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+
+
+class AuditActorFilter(admin.SimpleListFilter):
+    """Filter by who acted: the accounts that appear in the trail (their labels), in alphabetical order."""
+
+    title = _("actor")
+    parameter_name = "actor"
+    CHOICES_SHOWN = 200
+
+    def lookups(self, request, model_admin):
+        labels = AuditEntry.objects.order_by("actor_label").values_list("actor_label", flat=True).distinct()
+        return [(label, label) for label in labels[: self.CHOICES_SHOWN]]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(actor_label=self.value()) if self.value() else queryset
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The audit trail of acts, read-only; ``manage.py verify_audit_chain`` recomputes its chain."""
+
+    list_display = ("sequence", "at", "actor_label", "actor_kind", "action", "object_type", "object_id",
+                    "object_repr")
+    list_filter = ("action", "actor_kind", AuditActorFilter, "object_type", "at")
+    search_fields = ["=actor_label", "=object_id", "object_repr", "=hash"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    fields = ("sequence", "at", "actor_label", "actor_kind", "actor", "action", "object_type", "object_id",
+              "object_repr", "data", "prev_hash", "hash")
+
+
+@admin.register(IssuedDocument)
+class IssuedDocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The SHA-256 of every dossier and penalty notice handed out (what /verify/ recognises)."""
+
+    list_display = ("issued_at", "kind", "reference", "sha256", "size", "signed")
+    list_filter = ("kind", "signed")
+    search_fields = ["=reference", "=sha256"]
+    date_hierarchy = "issued_at"
     show_full_result_count = False
     paginator = EstimatedCountPaginator
 

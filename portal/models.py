@@ -289,6 +289,154 @@ class Office(models.Model):
         return self.subtree().values("pk")
 
 
+# --- audit trail of acts -----------------------------------------------------------------------------------
+
+
+class AuditAction(models.TextChoices):
+    """Every act the audit trail records. Codes are part of the hashed record: never rename one."""
+
+    STAFF_INVITED = "staff_invited", _("Staff member invited")
+    STAFF_DEACTIVATED = "staff_deactivated", _("Staff member deactivated")
+    USER_CHANGED = "user_changed", _("Account changed in the admin")
+    API_KEY_CREATED = "api_key_created", _("API key created")
+    API_KEY_REVOKED = "api_key_revoked", _("API key revoked")
+    WEBHOOK_REGISTERED = "webhook_registered", _("Webhook registered")
+    WEBHOOK_DEACTIVATED = "webhook_deactivated", _("Webhook deactivated")
+    PLATFORM_VERIFIED = "platform_verified", _("Platform licences verified")
+    PLATFORM_CHANGED = "platform_changed", _("Platform registry details changed")
+    CALENDAR_EXCEPTION_SAVED = "calendar_exception_saved", _("Calendar exception saved")
+    CALENDAR_EXCEPTION_DELETED = "calendar_exception_deleted", _("Calendar exception deleted")
+    PENALTY_ISSUED = "penalty_issued", _("Penalty decision issued")
+    PENALTY_STATUS_CHANGED = "penalty_status_changed", _("Penalty status changed")
+    REGULATOR_LOGIN = "regulator_login", _("Regulator signed in")
+
+
+class ActorKind(models.TextChoices):
+    REGULATOR = "regulator", _("Regulator")
+    PLATFORM_STAFF = "platform_staff", _("Platform staff")
+    API_KEY = "api_key", _("API key")
+    CONSUMER = "consumer", _("Consumer")
+    SYSTEM = "system", _("System")
+
+
+class ImmutableRecord(ValueError):
+    """Something tried to change or delete a row of an append-only record."""
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ImmutableRecord("audit entries are never changed")
+
+    def delete(self):
+        raise ImmutableRecord("audit entries are never deleted")
+
+
+class AuditChainHead(models.Model):
+    """The one row (pk 1) holding the audit chain's last sequence and hash.
+
+    Every writer locks it (``select_for_update``) before appending, so two concurrent acts are chained one after
+    the other and the chain never forks.
+    """
+
+    SINGLETON_PK = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_PK)
+    sequence = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, blank=True)
+    # The last sequence under an anchor (portal.anchoring): the entries after it wait for the next one.
+    anchored_sequence = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.CheckConstraint(name="audit_chain_head_singleton", condition=Q(id=1))]
+
+    def __str__(self) -> str:
+        return f"audit head #{self.sequence} {self.hash[:12]}"
+
+
+class AuditEntry(models.Model):
+    """One act (not a read: reads go to ``AccessLog``), hash-chained to the act before it.
+
+    ``hash = SHA-256(prev_hash + canonical JSON)`` (``portal.audit.canonical_entry``; docs/audit-trail.md):
+    altering, removing or reordering a stored entry breaks every later link. Rows are never updated or deleted
+    (``save``/``delete`` refuse, and on PostgreSQL a trigger refuses too).
+    """
+
+    sequence = models.PositiveBigIntegerField(_("sequence"), unique=True)
+    at = models.DateTimeField(_("at"), db_index=True)
+    # No database constraint: an entry outlives the account it names, and is never rewritten when it goes.
+    actor = models.ForeignKey(
+        User,
+        verbose_name=_("actor"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("actor"), max_length=200)
+    actor_kind = models.CharField(_("actor kind"), max_length=20, choices=ActorKind.choices)
+    action = models.CharField(_("action"), max_length=40, choices=AuditAction.choices)
+    object_type = models.CharField(_("object type"), max_length=60)
+    object_id = models.CharField(_("object id"), max_length=60)
+    object_repr = models.CharField(_("object"), max_length=200)
+    data = models.JSONField(_("data"), default=dict)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sequence"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_entry_object"),
+            models.Index(fields=["action", "at"], name="audit_entry_action_at"),
+            models.Index(fields=["actor_label", "at"], name="audit_entry_actor_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.actor_label} {self.action} {self.object_type}#{self.object_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableRecord("audit entries are never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecord("audit entries are never deleted")
+
+
+class IssuedDocumentKind(models.TextChoices):
+    DOSSIER = "dossier", _("Complaint dossier")
+    PENALTY_NOTICE = "penalty_notice", _("Penalty decision notice")
+
+
+class IssuedDocument(models.Model):
+    """The SHA-256 of every PDF the portal hands out, so that anyone holding one can have it recognised at
+    /verify/ later, even after the stored copy was replaced by a newer render."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=IssuedDocumentKind.choices)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    # The complaint reference or the decision number (shown masked at /verify/); the object by a plain id,
+    # since the apps that own dossiers and penalties stand on this one.
+    reference = models.CharField(_("reference"), max_length=60)
+    object_type = models.CharField(_("object type"), max_length=60)
+    object_id = models.CharField(_("object id"), max_length=60)
+    signed = models.BooleanField(_("electronically signed"))
+    issued_at = models.DateTimeField(_("issued at"))
+
+    class Meta:
+        ordering = ["-issued_at"]
+        verbose_name = _("issued document")
+        verbose_name_plural = _("issued documents")
+        indexes = [models.Index(fields=["object_type", "object_id"], name="issued_document_object")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.reference} ({self.sha256[:12]})"
+
+
 class Anchor(models.Model):
     """One RFC 3161 timestamp over a Merkle tree whose leaves are chain heads (docs/evidence-format.md, "Anchors").
 

@@ -24,8 +24,10 @@ from complaints.selectors import MissingUserContext, complaints_visible_to
 from complaints.services import link_penalty
 from platforms.models import Platform
 from portal.access import acts_as_regulator, may_see_penalties
+from portal.audit import record_act
 from portal.errors import IllegalTransition
-from portal.pdf import render_pdf
+from portal.models import AuditAction, IssuedDocumentKind
+from portal.pdf import record_issued_document, render_pdf, sign_pdf
 from portal.sequences import sequence_next
 
 from .models import Penalty, PenaltyKind, PenaltyStatus
@@ -169,6 +171,11 @@ def penalty_issue(*, by, platform: Platform, kind: str, legal_basis: str, facts:
         for complaint in complaints:
             link_penalty(complaint, penalty=penalty, by=by)
         _notify_platform(penalty)
+        record_act(by=by, action=AuditAction.PENALTY_ISSUED, obj=penalty, object_repr=penalty.number, data={
+            "number": penalty.number, "platform": platform.pk, "kind": kind, "fine_amount": fine,
+            "rectification_deadline": rectification_deadline, "decided_on": decided_on,
+            "complaints": [complaint.reference for complaint in complaints], "status": penalty.status,
+        })
     return penalty
 
 
@@ -206,10 +213,15 @@ def penalty_set_status(*, by, penalty_id: int, status: str, note: str = "") -> P
                 % {"number": penalty.number, "current": penalty.get_status_display(),
                    "wanted": PenaltyStatus(status).label if status in PenaltyStatus.values else status}
             )
+        before = {"status": penalty.status, "note": penalty.status_note}
         penalty.status = status
         penalty.status_note = note
         penalty.status_changed_at = timezone.now()
         penalty.save(update_fields=["status", "status_note", "status_changed_at"])
+        # The penalty keeps only its latest note; every status change and its note stay in the audit trail.
+        record_act(by=by, action=AuditAction.PENALTY_STATUS_CHANGED, obj=penalty, object_repr=penalty.number, data={
+            "before": before, "after": {"status": status, "note": note}, "changed_at": penalty.status_changed_at,
+        })
     return penalty
 
 
@@ -266,13 +278,17 @@ def rmb_in_capitals(amount: Decimal) -> str:
 
 
 def penalty_notice_pdf(penalty: Penalty) -> bytes:
-    """The 行政处罚决定书 of ``penalty`` (fetched through ``penalties_visible_to`` by the caller)."""
-    return render_pdf("pdf/penalty_notice.html", {
+    """The 行政处罚决定书 of ``penalty`` (fetched through ``penalties_visible_to`` by the caller), signed by the
+    portal when it has a certificate; its SHA-256 is kept, so /verify/ recognises the notice later."""
+    pdf = render_pdf("pdf/penalty_notice.html", {
         "penalty": penalty,
         "complaints": list(penalty.complaints.order_by("reference").values_list("reference", flat=True)),
         "fine_in_capitals": rmb_in_capitals(penalty.fine_amount) if penalty.fine_amount else "",
         "authority": settings.PORTAL_AUTHORITY_NAME,
     })
+    pdf = sign_pdf(pdf, reason=f"行政处罚决定书 {penalty.number}")
+    record_issued_document(kind=IssuedDocumentKind.PENALTY_NOTICE, data=pdf, reference=penalty.number, obj=penalty)
+    return pdf
 
 
 def penalty_notice_filename(penalty: Penalty) -> str:

@@ -1,5 +1,7 @@
 from django.urls import include, path
 
+from .verify import VerifyView
+
 app_name = "complaints_api"
 
 urlpatterns = [
@@ -7,4 +9,5 @@ urlpatterns = [
     path("", include("complaints.api.urls_dossier")),
     path("", include("complaints.api.urls_workspace")),
     path("", include("complaints.api.urls_rulebook")),
+    path("verify/", VerifyView.as_view(), name="verify"),
 ]

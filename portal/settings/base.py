@@ -400,3 +400,22 @@ CELERY_BEAT_SCHEDULE["anchor-chain-heads"] = {
 }
 # One TSA round trip and a Merkle tree over the changed heads: seconds; the hard limit keeps a hung TSA short.
 PORTAL_TASK_TIME_LIMITS["anchor_chain_heads"] = (60, 90)
+
+# --- Signed PDFs (PAdES, pyHanko; docs/operations.md "Signing certificate") -----------------------------
+# Dossiers and penalty notices are signed with the portal's certificate: either a PKCS#12 file, or a private key
+# and certificate (PEM or DER) with the intermediate certificates that lead to a trusted root. The signature
+# carries a timestamp from the TSA above (PORTAL_TSA_URL) when one is configured. Without a certificate the PDFs
+# are issued unsigned and say so in their text.
+PORTAL_SIGNING_PKCS12 = env.str("SIGNING_PKCS12_FILE", default="")
+PORTAL_SIGNING_KEY = env.str("SIGNING_KEY_FILE", default="")
+PORTAL_SIGNING_CERT = env.str("SIGNING_CERT_FILE", default="")
+PORTAL_SIGNING_CHAIN = env.list("SIGNING_CHAIN_FILES", default=[])
+PORTAL_SIGNING_PASSPHRASE = env.str("SIGNING_PASSPHRASE", default="")
+
+# --- The public check /verify/ (complaints/verification.py) ---------------------------------------------
+# Anonymous, so limited per client address, the page and the API together; a file (or bundle) larger than
+# the cap is refused while it is still arriving.
+PORTAL_VERIFY_RATE = env.str("THROTTLE_VERIFY", default="20/minute")
+PORTAL_VERIFY_MAX_BYTES = env.int("VERIFY_MAX_BYTES", default=200 * 1024 * 1024)
+# An uploaded bundle whose files add up to more than this once unpacked is refused unread (a ZIP bomb).
+PORTAL_VERIFY_MAX_UNPACKED_BYTES = env.int("VERIFY_MAX_UNPACKED_BYTES", default=400 * 1024 * 1024)

@@ -112,6 +112,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("complaints_api:dossier-export-status", "GET"):           "401 200 404 200 200 404 200 404 401 200 200",
     ("complaints_api:dossier-export-download", "GET"):         "401 200 404 200 200 404 200 404 401 200 200",
     # Public registry: open to all; a revoked key is a bad credential and is refused even here.
+    ("complaints_api:verify", "POST"):                         "200 200 200 200 200 200 200 200 200 200 200",
     ("regulation_api:registry-list", "GET"):                   "200 200 200 200 200 200 200 200 401 200 200",
     ("regulation_api:registry-detail", "GET"):                 "200 200 200 200 200 200 200 200 401 200 200",
     # The rulebook is public law: open to all, like the registry.
@@ -213,6 +214,9 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("complaints:dossier-export-download", "POST"):            "405 405 405 405 405 405 405 405 405 405 405",
     ("regulation:registry-list", "GET"):                       "200 200 200 200 200 200 200 200 200 200 200",
     ("regulation:registry-detail", "GET"):                     "200 200 200 200 200 200 200 200 200 200 200",
+    # The public check: anyone, without an account (an API key or a session is simply not read by the API).
+    ("complaints:verify", "GET"):                              "200 200 200 200 200 200 200 200 200 200 200",
+    ("complaints:verify", "POST"):                             "200 200 200 200 200 200 200 200 200 200 200",
     # Workspace: managers only, agents of any platform 403 (managers acting on another platform's
     # objects: test_manager_cannot_reach_another_platforms_workspace_objects).
     ("complaints:workspace-home", "GET"):                      "log 403 403 200 200 200 log log log 403 403",
@@ -594,6 +598,8 @@ REQUEST_BODIES = {
     ("complaints_api:complaint-respond", "POST"): _respond_body,
     ("complaints_api:complaint-request-info", "POST"): lambda world: {"message": "请提供支付截图"},
     ("complaints_api:complaint-assign", "POST"): lambda world: {"assignee": world.users["agent"].username},
+    ("complaints_api:verify", "POST"): lambda world: {"sha256": "0" * 64},
+    ("complaints:verify", "POST"): lambda world: {"sha256": "0" * 64},
     ("complaints_api:complaint-notes", "POST"): lambda world: {"text": "已联系供货商"},
     ("platforms_api:webhook-list", "POST"): lambda world: {
         "url": "https://hooks.platform-a.example.cn/km-new", "events": ["complaint.created"],

@@ -25,6 +25,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from portal.models import AccessLog
 from tests.factories import DEFAULT_PASSWORD, add_evidence, image_upload
 from tests.fixtures_roles import client_for, make_api_key
+from tests.signing import make_signing_files
 
 pytestmark = pytest.mark.django_db
 
@@ -193,9 +194,13 @@ def production_env(tmp_path: Path) -> dict[str, str]:
     {"DJANGO_ENV": "development", "DJANGO_SETTINGS_MODULE": "portal.settings.production"},
 ])
 def test_deploy_check_is_clean_in_production_mode(tmp_path, chosen_by):
+    # A production install signs its PDFs; without a certificate the check says so (portal.I001, test_pdf_signing).
+    signing = make_signing_files(tmp_path)
+    signing_env = {"SIGNING_KEY_FILE": str(signing.key), "SIGNING_CERT_FILE": str(signing.cert)}
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=BASE_DIR, env={**production_env(tmp_path), **chosen_by}, capture_output=True, text=True, timeout=180,
+        cwd=BASE_DIR, env={**production_env(tmp_path), **signing_env, **chosen_by}, capture_output=True, text=True,
+        timeout=180,
     )
 
     assert result.returncode == 0, result.stdout + result.stderr

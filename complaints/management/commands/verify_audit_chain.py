@@ -1,4 +1,5 @@
-"""Recompute every complaint's hash chain (and optionally every evidence file's SHA-256) and report breaks."""
+"""Recompute every complaint's hash chain (and optionally every evidence file's SHA-256) and the portal's audit trail
+of acts, and report the first break of each."""
 
 import hashlib
 
@@ -8,6 +9,7 @@ from django.db.models import Prefetch
 from complaints.events import ChainBreak, verify_chain
 from complaints.models import Complaint, Event, Evidence
 from complaints.selectors import unscoped_complaints_for_system
+from portal.audit import verify_audit_trail
 
 BATCH_SIZE = 200
 READ_CHUNK_BYTES = 1024 * 1024
@@ -35,16 +37,39 @@ def file_problem(evidence: Evidence) -> str | None:
 
 
 class Command(BaseCommand):
-    help = "Verify the tamper-evident timeline of every complaint; exits non-zero if any chain is broken."
+    help = (
+        "Verify the tamper-evident timeline of every complaint and the audit trail of acts; exits non-zero if "
+        "any chain is broken."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--complaint", metavar="REF", help="Only this complaint (its reference).")
+        parser.add_argument(
+            "--acts-only", action="store_true", help="Only the audit trail of acts, not the complaints' timelines."
+        )
         parser.add_argument(
             "--check-files", action="store_true",
             help="Also re-hash every evidence file from storage and compare with its recorded SHA-256.",
         )
 
-    def handle(self, *args, complaint=None, check_files=False, **options):
+    def handle(self, *args, complaint=None, check_files=False, acts_only=False, **options):
+        failures = []
+        if not acts_only:
+            failure = self.verify_complaints(complaint, check_files=check_files)
+            if failure:
+                failures.append(failure)
+        if complaint is None:
+            entry_count, audit_break = verify_audit_trail()
+            if audit_break is None:
+                self.stdout.write(self.style.SUCCESS(f"OK: {entry_count} audit entries verified"))
+            else:
+                self.stdout.write(str(audit_break))
+                failures.append(f"the audit trail failed verification at entry #{audit_break.sequence}")
+        if failures:
+            raise CommandError("; ".join(failures) + ".")
+
+    def verify_complaints(self, complaint: str | None, *, check_files: bool) -> str | None:
+        """Check the complaints' chains, printing each problem; what failed, or None when all are intact."""
         complaints = unscoped_complaints_for_system().order_by("pk").prefetch_related(
             Prefetch("events", queryset=Event.objects.order_by("sequence"))
         )
@@ -65,14 +90,12 @@ class Command(BaseCommand):
                 broken_count += 1
                 for problem in problems:
                     self.stdout.write(problem)
-
         if broken_count:
-            raise CommandError(
-                f"{broken_count} of {complaint_count} complaints failed verification "
-                f"({event_count} events checked)."
+            return (
+                f"{broken_count} of {complaint_count} complaints failed verification ({event_count} events checked)"
             )
-        summary = f"OK: {complaint_count} complaints, {event_count} events verified"
-        self.stdout.write(self.style.SUCCESS(summary))
+        self.stdout.write(self.style.SUCCESS(f"OK: {complaint_count} complaints, {event_count} events verified"))
+        return None
 
     def problems_of(self, complaint: Complaint, *, check_files: bool) -> list[str]:
         problems = []
