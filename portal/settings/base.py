@@ -333,3 +333,10 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# --- Outbox flush timing ----------------------------------------------------------------------------------
+# The beat's flush sends what a request's own task did not (broker down, worker killed): every interval, the
+# e-mails and webhooks older than the grace (younger ones still have their own task on the way).
+PORTAL_OUTBOX_FLUSH_INTERVAL = env.int("OUTBOX_FLUSH_INTERVAL", default=60)
+PORTAL_OUTBOX_FLUSH_GRACE = env.int("OUTBOX_FLUSH_GRACE", default=30)
+CELERY_BEAT_SCHEDULE["flush-outbox"]["schedule"] = timedelta(seconds=PORTAL_OUTBOX_FLUSH_INTERVAL)
