@@ -340,3 +340,6 @@ LOGGING = {
 PORTAL_OUTBOX_FLUSH_INTERVAL = env.int("OUTBOX_FLUSH_INTERVAL", default=60)
 PORTAL_OUTBOX_FLUSH_GRACE = env.int("OUTBOX_FLUSH_GRACE", default=30)
 CELERY_BEAT_SCHEDULE["flush-outbox"]["schedule"] = timedelta(seconds=PORTAL_OUTBOX_FLUSH_INTERVAL)
+
+# --- OPTIONS answers ---------------------------------------------------------------------------------------
+REST_FRAMEWORK["DEFAULT_METADATA_CLASS"] = "portal.api_metadata.ActionsFromSerializersMetadata"

@@ -21,6 +21,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import CharField, TextField
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
@@ -255,6 +256,35 @@ class World:
     forbidden: dict[str, list[str]] = field(default_factory=dict)
 
 
+# Text shorter than this is too common to mean anything when found in a page ("A-1", "zh-hans").
+MIN_SECRET_LENGTH = 6
+
+
+def text_values(instance) -> set[str]:
+    """Every free-text value stored on a model instance: its char, text, e-mail and URL fields (choices,
+    relations and hashes of secrets aside — those never reach a page anyway)."""
+    values = set()
+    if instance is None:
+        return values
+    for model_field in instance._meta.concrete_fields:
+        if model_field.choices or model_field.is_relation or not isinstance(model_field, (CharField, TextField)):
+            continue
+        value = model_field.value_from_object(instance)
+        if isinstance(value, str) and len(value.strip()) >= MIN_SECRET_LENGTH:
+            values.add(value.strip())
+    return values
+
+
+def tenant_secrets(instances: list, *, others: list, public: list) -> list[str]:
+    """The private text of one tenant's objects, found by walking their fields: what they hold and neither
+    the other tenant's objects (factory defaults both share, such as a product name) nor public objects
+    (a platform's registered name, a penalty decision) hold too."""
+    mine = set().union(*(text_values(instance) for instance in instances))
+    shared = set().union(*(text_values(instance) for instance in [*others, *public])) if others or public else set()
+    public_text = " ".join(shared)
+    return sorted(value for value in mine - shared if value not in public_text)
+
+
 def build_world() -> World:
     platform_a, platform_b = PlatformFactory(), PlatformFactory()
     owner = ConsumerFactory(email=f"owner-{uuid.uuid4().hex[:6]}@example.cn", phone="13800138001")
@@ -269,8 +299,14 @@ def build_world() -> World:
     make_regulator(regulator)
     superuser = User.objects.create_superuser("root-operator", "root@example.cn", "root-pass-2026-x")
 
-    complaint_a = file_complaint(owner, platform_a, order_number="DD-A-0001")
-    complaint_b = file_complaint(other_consumer, platform_b, order_number="DD-B-0002")
+    complaint_a = file_complaint(
+        owner, platform_a, order_number="DD-A-0001", payment_reference="2026112522001400000000000A01",
+        description=f"付款后未收到卡密（甲 {uuid.uuid4().hex[:8]}）",
+    )  # fmt: skip
+    complaint_b = file_complaint(
+        other_consumer, platform_b, order_number="DD-B-0002", payment_reference="2026112522001400000000000B02",
+        description=f"付款后未收到卡密（乙 {uuid.uuid4().hex[:8]}）",
+    )  # fmt: skip
     evidence_a = add_evidence(complaint_a, owner, image_upload("a.png"))[0]
     evidence_b = add_evidence(complaint_b, other_consumer, image_upload("b.png"))[0]
     note_a = complaint_add_note(complaint_id=complaint_a.pk, by=agent, text=f"km-note-A-{uuid.uuid4().hex}")
@@ -373,15 +409,30 @@ def build_world() -> World:
         "regulator": regulator,
         "superuser": superuser,
     }
-    tenant_a = [complaint_a.reference, note_a.text, owner.email, owner.phone]
-    tenant_b = [complaint_b.reference, note_b.text, other_consumer.email, other_consumer.phone]
+    # Everything each tenant holds, as model instances: the leak detector reads their field values.
+    keys_a, keys_b = (list(ApiKey.objects.filter(platform=platform)) for platform in (platform_a, platform_b))
+    staff_a, staff_b = [agent, colleague, manager], [other_agent]
+    platform_internal_a = [note_a, webhook_a, *keys_a]
+    platform_internal_b = [note_b, webhook_b, *keys_b]
+    tenant_a = tenant_secrets(
+        [owner, complaint_a, evidence_a, export_a, *staff_a, *platform_internal_a],
+        others=[other_consumer, complaint_b, evidence_b, export_b, *staff_b, *platform_internal_b],
+        public=[platform_a, platform_b, platform_a.operator, platform_b.operator, penalty_a, penalty_b],
+    )
+    tenant_b = tenant_secrets(
+        [other_consumer, complaint_b, evidence_b, export_b, *staff_b, *platform_internal_b],
+        others=[owner, complaint_a, evidence_a, export_a, *staff_a, *platform_internal_a],
+        public=[platform_a, platform_b, platform_a.operator, platform_b.operator, penalty_a, penalty_b],
+    )
+    # Within a tenant, the platform's own workings (internal notes, webhooks, API keys) are not the consumer's.
+    internal_a = tenant_secrets(platform_internal_a, others=[], public=[owner, complaint_a])
+    internal_b = tenant_secrets(platform_internal_b, others=[], public=[other_consumer, complaint_b])
     everything = tenant_a + tenant_b
     out_of_scope = {
         "anonymous": everything,
         "revoked_api_key": everything,
-        # A consumer never sees internal notes, not even on their own complaint.
-        "owner": [*tenant_b, note_a.text],
-        "other_consumer": [*tenant_a, note_b.text],
+        "owner": [*tenant_b, *internal_a],
+        "other_consumer": [*tenant_a, *internal_b],
         "agent": tenant_b,
         "manager": tenant_b,
         "api_key": tenant_b,
@@ -392,7 +443,7 @@ def build_world() -> World:
     }
     # A webhook's signing secret is shown once, in the answer that registers it, and never again to anyone.
     webhook_secrets = [webhook_a.secret, webhook_b.secret]
-    forbidden = {role: [*markers, *webhook_secrets] for role, markers in out_of_scope.items()}
+    forbidden = {role: sorted({*markers, *webhook_secrets}) for role, markers in out_of_scope.items()}
     return World(users=users, raw_keys=raw_keys, objects=objects, other_objects=other_objects, forbidden=forbidden)
 
 
@@ -713,6 +764,54 @@ def test_access(world, db, name, method, role, expected):
     if 200 <= response.status_code < 300 and text is not None:
         leaked = [marker for marker in world.forbidden[role] if marker in text]
         assert not leaked, f"{role} sees data outside its scope: {leaked}"
+
+
+PROBED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def handled_methods(callback) -> tuple[str, ...] | None:
+    """A class-based view's methods: the ``http_method_names`` it implements (HEAD wherever GET is, as Django's
+    View does); None for a function view, which only answering tells."""
+    view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+    if view_class is None:
+        return None
+    handled = {name for name in view_class.http_method_names if hasattr(view_class, name)}
+    if "get" in handled and "head" in view_class.http_method_names:
+        handled.add("head")
+    return tuple(sorted(name.upper() for name in handled))
+
+
+def answered_methods(world: World, name: str) -> tuple[str, ...]:
+    """Every method the route's view answers: from the class, or by asking a function view each method as the
+    superuser (anything but 405 is an answer)."""
+    callback = resolve(url_for(world, name)).func
+    handled = handled_methods(callback)
+    if handled is not None:
+        return handled
+    return tuple(method for method in PROBED_METHODS if send(world, "superuser", name, method).status_code != 405)
+
+
+ROUTE_NAMES = sorted(route.name for route in url_conf_routes())
+
+
+@pytest.mark.parametrize("name", ROUTE_NAMES)
+def test_every_method_a_view_answers_is_expected_and_leaks_nothing(world, db, name):
+    methods = answered_methods(world, name)
+    unexpected = [m for m in methods if m not in {"HEAD", "OPTIONS"} and (name, m) not in EXPECTED]
+    assert not unexpected, f"{name} answers {unexpected} with no row in EXPECTED: restrict the view or add one"
+    for role in ROLES:
+        for method in methods:
+            sid = transaction.savepoint()
+            response = send(world, role, name, method)
+            text = response_text(response)
+            transaction.savepoint_rollback(sid)
+            assert response.status_code < 500, (role, method, response.status_code)
+            leaked = [marker for marker in world.forbidden[role] if text is not None and marker in text]
+            assert not leaked, f"{role} {method} {name} shows data outside its scope: {leaked}"
+            if method == "HEAD" and ("GET" in methods):
+                get_answer = send(world, role, name, "GET")
+                assert response.status_code == get_answer.status_code, (role, response.status_code)
+                assert b"".join(response.streaming_content if response.streaming else [response.content]) == b""
 
 
 def normalised_body(response) -> str:
