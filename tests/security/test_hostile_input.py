@@ -293,7 +293,11 @@ def test_inbox_row_of_a_complaint_full_of_markup_has_none_of_it_raw(client, agen
 
     html = client.get(reverse("complaints:inbox-list")).content.decode()
 
-    assert hostile_complaint.reference in html
+    # The row shows the complaint's fields (no free text: the markup is in those only), none of it raw.
+    row = html[html.index(hostile_complaint.reference) - 2000 : html.index(hostile_complaint.reference) + 3000]
+    for shown in (hostile_complaint.get_status_display(), hostile_complaint.get_problem_display(),
+                  f"¥{hostile_complaint.amount}"):  # fmt: skip
+        assert shown in row, f"the inbox row does not show {shown}"
     assert_no_raw_markup(html)
 
 
