@@ -19,6 +19,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import CharField, TextField
@@ -864,3 +865,15 @@ def test_manager_cannot_reach_another_platforms_workspace_objects(world, db, nam
     assert api_key.revoked_at is None
     assert colleague.is_active
     assert not webhook.deliveries.exists()
+
+
+@pytest.mark.parametrize("selector", ["complaints_visible_to", "evidence_visible_to", "penalties_visible_to"])
+@pytest.mark.parametrize("user", [None, AnonymousUser()], ids=["no user", "anonymous"])
+def test_scoped_reads_fail_closed_without_a_user(db, selector, user):
+    from complaints import selectors
+    from regulation import penalties
+
+    read = getattr(selectors, selector, None) or getattr(penalties, selector)
+
+    with pytest.raises(selectors.MissingUserContext):
+        read(user)
