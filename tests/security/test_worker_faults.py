@@ -72,6 +72,8 @@ def broker(monkeypatch) -> Iterator[PrivateBroker]:
     """The private broker, running, with the test's own publishing pointed at it (not eager)."""
     from portal.celery import app
 
+    if not infra.REDIS_SERVER.exists():
+        infra.skip_or_fail(f"needs {infra.REDIS_SERVER} (apt-get install redis-server)")
     private = PrivateBroker()
     private.start()
     monkeypatch.setenv("CELERY_BROKER_URL", private.url)  # Celery reads it before its own configuration
