@@ -177,6 +177,12 @@ class Celery:
         self.processes[name] = process
         return process
 
+    def wait_ready(self, name: str, timeout: float = 120) -> None:
+        """Until the worker consumes (its start-up takes seconds, more on a busy machine)."""
+        log = self.tmp_path / f"{name}.log"
+        ready = wait_for(lambda: log.exists() and " ready." in log.read_text(errors="replace"), timeout=timeout)
+        assert ready, self.logs()
+
     def kill(self, name: str) -> None:
         process = self.processes[name]
         os.kill(process.pid, signal.SIGKILL)
@@ -252,8 +258,10 @@ def test_after_a_broker_outage_a_real_worker_and_beat_deliver_everything_once(
     broker.start()  # empty: whatever was published before the outage is gone, as after a Redis restart
     celery.start("worker", "worker")
     celery.start("beat", "beat")
-    # The worker's start-up (a few seconds) plus one flush interval; two intervals as slack for a busy machine.
-    assert wait_for(everything_delivered, timeout=20 + 2 * FLUSH_INTERVAL), celery.logs()
+    celery.wait_ready("worker")
+    # Once the worker consumes: the next flush (the beat starts with one) delivers it all. Two intervals and a
+    # few seconds as slack for a busy machine.
+    assert wait_for(everything_delivered, timeout=2 * FLUSH_INTERVAL + 8), celery.logs()
 
     time.sleep(2 * FLUSH_INTERVAL)  # a second flush, which must find nothing left to send
     assert Counter(delivered_e_mails(celery.mail_dir)) == expected_e_mails()
@@ -275,7 +283,9 @@ def test_a_worker_killed_while_sending_loses_nothing_and_any_second_copy_carries
 
     celery.start("survivor", "worker")
     celery.start("beat", "beat")
-    assert wait_for(everything_delivered, timeout=30 + 2 * FLUSH_INTERVAL), celery.logs()
+    celery.wait_ready("survivor")
+    # The killed worker's lock is gone with its connection: the next flushes deliver the rest.
+    assert wait_for(everything_delivered, timeout=2 * FLUSH_INTERVAL + 8), celery.logs()
     time.sleep(2 * FLUSH_INTERVAL + 1)  # later flushes and the killed task's redelivery (visibility timeout 3 s)
 
     e_mails = Counter(delivered_e_mails(celery.mail_dir))
