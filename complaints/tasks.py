@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
+from django.conf import settings
 from django.utils import timezone
 
 from portal import outbox
@@ -20,7 +21,6 @@ from .models import DeliveryStatus, DossierExport, WebhookDelivery
 from .sweep import deadlines_sweep
 
 logger = logging.getLogger(__name__)
-FLUSH_GRACE = timedelta(seconds=30)
 
 
 @shared_task
@@ -49,7 +49,7 @@ def flush_outbox_task() -> dict:
     """
     sent = webhooks = 0
     try:
-        cutoff = timezone.now() - FLUSH_GRACE
+        cutoff = timezone.now() - timedelta(seconds=settings.PORTAL_OUTBOX_FLUSH_GRACE)
         for outbox_id in outbox.unsent_email_ids(created_before=cutoff):
             sent += outbox.send_quietly(outbox_id)
         delivery_ids = list(

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.http import require_safe
 from django.views.generic import ListView, TemplateView
 
 from portal.access import is_consumer, is_platform_staff, is_regulator, may_read_internal_notes, owns_complaint
@@ -349,6 +350,7 @@ def complaint_detail_queryset(user, *, with_notes: bool) -> QuerySet[Complaint]:
     return complaints_visible_to(user).select_related("platform", "consumer", "follow_up").prefetch_related(*related)
 
 
+@require_safe  # a page and its files are read, never posted to
 @login_required
 def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
@@ -546,12 +548,14 @@ def evidence_json(evidence: Evidence) -> dict:
 # --- evidence files ----------------------------------------------------------------------------------
 
 
+@require_safe  # a page and its files are read, never posted to
 @login_required
 def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = get_object_or_404(evidence_visible_to(request.user).select_related("complaint"), pk=pk)
     return evidence_download_response(request, evidence)
 
 
+@require_safe  # a page and its files are read, never posted to
 @login_required
 def evidence_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
     # Files without a thumbnail answer 404 rather than the original: a page of thumbnails is not a download.

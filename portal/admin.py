@@ -64,8 +64,9 @@ class EstimatedCountPaginator(Paginator):
         connection = connections[queryset.db]
         if connection.vendor == "postgresql" and not queryset.query.where:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s",
-                               [queryset.model._meta.db_table])
+                cursor.execute(
+                    "SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [queryset.model._meta.db_table]
+                )
                 row = cursor.fetchone()
             if row and row[0] > self.COUNT_CAP:
                 return row[0]
@@ -104,8 +105,20 @@ class PortalUserCreationForm(RoleFieldsMixin, UserCreationForm):
 class PortalUserChangeForm(RoleFieldsMixin, UserChangeForm):
     class Meta(UserChangeForm.Meta):
         model = User
-        fields = ("username", "password", "first_name", "last_name", "email", "phone", "preferred_language",
-                  *ROLE_FIELDS, "is_active", "is_superuser", "groups", "user_permissions")
+        fields = (
+            "username",
+            "password",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "preferred_language",
+            *ROLE_FIELDS,
+            "is_active",
+            "is_superuser",
+            "groups",
+            "user_permissions",
+        )
 
 
 @admin.register(User)
@@ -119,8 +132,7 @@ class UserAdmin(DjangoUserAdmin):
     autocomplete_fields = ("platform",)
     show_full_result_count = False
     add_fieldsets = (
-        (None, {"classes": ("wide",),
-                "fields": ("username", "email", *ROLE_FIELDS, "password1", "password2")}),
+        (None, {"classes": ("wide",), "fields": ("username", "email", *ROLE_FIELDS, "password1", "password2")}),
     )
     readonly_fields = ("last_login", "date_joined", "is_staff")
 
@@ -129,8 +141,7 @@ class UserAdmin(DjangoUserAdmin):
             return self.add_fieldsets
         fieldsets = [
             (None, {"fields": ("username", "password")}),
-            (_("Personal info"),
-             {"fields": ("first_name", "last_name", "email", "phone", "preferred_language")}),
+            (_("Personal info"), {"fields": ("first_name", "last_name", "email", "phone", "preferred_language")}),
             (_("Role"), {"fields": (*ROLE_FIELDS, "is_active", "is_staff")}),
             (_("Important dates"), {"fields": ("last_login", "date_joined")}),
         ]

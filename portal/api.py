@@ -35,6 +35,8 @@ def error(description: str) -> OpenApiResponse:
 FIELD_ERRORS = OpenApiResponse(
     OpenApiTypes.OBJECT, description="Field messages: {field: [message, …]}; non_field_errors for the rest."
 )
+
+
 class CachedFieldsModelSerializer(serializers.ModelSerializer):
     """``ModelSerializer`` that maps its model's fields to serializer fields once per class, not per instance.
 

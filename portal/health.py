@@ -23,6 +23,7 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 from health_check.base import HealthCheck, HealthCheckResult
 from health_check.exceptions import ServiceUnavailable
 from health_check.views import HealthCheckView
@@ -171,6 +172,7 @@ def readiness_response(results: list[HealthCheckResult]) -> JsonResponse:
 @login_not_required
 @csp_exempt()
 @never_cache
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness: this process answers. No database, cache or broker access, by design."""
     return JsonResponse({"status": "ok"})

@@ -2,13 +2,17 @@
 
 A row is the promise that a message will go out: if the broker is down at commit time the row waits, and the
 periodic flush (``complaints.tasks.flush_outbox_task``, beat, every minute) sends it once the broker is back.
-Sending is idempotent (row lock + ``sent_at``), so a task that runs twice sends once. The complaints app builds
-its e-mails about a complaint on top of this (``complaints.notifications``).
+Sending is idempotent (row lock + ``sent_at``), so a task that runs twice sends once. A worker killed after the
+SMTP server took a message but before ``sent_at`` committed leaves the row unsent, and the flush sends it again:
+delivery is at least once, and every copy carries the same ``Message-ID`` (``outbox_message_id``), which mail
+systems use to drop the duplicate (docs/operations.md, "Killed workers"). The complaints app builds its e-mails
+about a complaint on top of this (``complaints.notifications``).
 """
 
 import logging
 from collections.abc import Iterable
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -85,6 +89,12 @@ def send_after_commit(outbox_ids: list[int]) -> None:
     transaction.on_commit(send)
 
 
+def outbox_message_id(message: OutboxMessage) -> str:
+    """The ``Message-ID`` of an outbox row: the same for every attempt to send it, different for every row."""
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<outbox-{message.pk}.{message.created_at:%Y%m%d%H%M%S}@{domain}>"
+
+
 def send_outbox_message(outbox_id: int) -> bool:
     """Send one e-mail once. Returns False when it was already sent (or is being sent by another worker)."""
     with transaction.atomic():
@@ -100,7 +110,9 @@ def send_outbox_message(outbox_id: int) -> bool:
             body = render_to_string(f"emails/{message.template}.txt", context)
         failure = None
         try:
-            EmailMultiAlternatives(subject=subject, body=body, to=message.recipients).send()
+            EmailMultiAlternatives(
+                subject=subject, body=body, to=message.recipients, headers={"Message-ID": outbox_message_id(message)}
+            ).send()
         except Exception as error:
             failure = error
             message.last_error = str(error)[:1000]

@@ -112,9 +112,7 @@ def file_complaint(consumer=None, platform=None, *, now=None, **overrides):
         platform = PlatformFactory()
     elif platform is False:  # an unregistered platform, named in the overrides
         platform = None
-    complaint, _created = complaint_file(
-        consumer=consumer, data=complaint_data(platform, **overrides), now=now
-    )
+    complaint, _created = complaint_file(consumer=consumer, data=complaint_data(platform, **overrides), now=now)
     return complaint
 
 

@@ -419,3 +419,12 @@ PORTAL_VERIFY_RATE = env.str("THROTTLE_VERIFY", default="20/minute")
 PORTAL_VERIFY_MAX_BYTES = env.int("VERIFY_MAX_BYTES", default=200 * 1024 * 1024)
 # An uploaded bundle whose files add up to more than this once unpacked is refused unread (a ZIP bomb).
 PORTAL_VERIFY_MAX_UNPACKED_BYTES = env.int("VERIFY_MAX_UNPACKED_BYTES", default=400 * 1024 * 1024)
+# --- Outbox flush timing ----------------------------------------------------------------------------------
+# The beat's flush sends what a request's own task did not (broker down, worker killed): every interval, the
+# e-mails and webhooks older than the grace (younger ones still have their own task on the way).
+PORTAL_OUTBOX_FLUSH_INTERVAL = env.int("OUTBOX_FLUSH_INTERVAL", default=60)
+PORTAL_OUTBOX_FLUSH_GRACE = env.int("OUTBOX_FLUSH_GRACE", default=30)
+CELERY_BEAT_SCHEDULE["flush-outbox"]["schedule"] = timedelta(seconds=PORTAL_OUTBOX_FLUSH_INTERVAL)
+
+# --- OPTIONS answers ---------------------------------------------------------------------------------------
+REST_FRAMEWORK["DEFAULT_METADATA_CLASS"] = "portal.api_metadata.ActionsFromSerializersMetadata"

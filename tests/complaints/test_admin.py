@@ -27,8 +27,12 @@ CHANGELIST = reverse("admin:complaints_complaint_changelist")
 def escalated_complaint(platform=None):
     complaint = file_complaint(platform=platform)
     services.complaint_respond(
-        complaint_id=complaint.pk, by=StaffFactory(platform=complaint.platform), outcome="refunded",
-        message="已退款。", refund_amount=Decimal("199.00"), refund_reference="RF1",
+        complaint_id=complaint.pk,
+        by=StaffFactory(platform=complaint.platform),
+        outcome="refunded",
+        message="已退款。",
+        refund_amount=Decimal("199.00"),
+        refund_reference="RF1",
     )
     services.complaint_dispute(complaint_id=complaint.pk, by=complaint.consumer, reason="没有收到退款")
     services.complaint_escalate(complaint_id=complaint.pk, by=complaint.consumer, reason="平台不处理")
@@ -50,11 +54,20 @@ def run_action(client, action, complaints, **extra):
 # --- access ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("model", [
-    "complaints/complaint", "complaints/calendarexception", "portal/outboxmessage",
-    "complaints/webhookdelivery", "platforms/platform", "platforms/operator", "regulation/penalty",
-    "portal/user", "portal/accesslog",
-])
+@pytest.mark.parametrize(
+    "model",
+    [
+        "complaints/complaint",
+        "complaints/calendarexception",
+        "portal/outboxmessage",
+        "complaints/webhookdelivery",
+        "platforms/platform",
+        "platforms/operator",
+        "regulation/penalty",
+        "portal/user",
+        "portal/accesslog",
+    ],
+)
 def test_regulator_can_open_every_admin_list(admin_client, complaint, model):
     assert admin_client.get(reverse(f"admin:{model.replace('/', '_')}_changelist")).status_code == 200
 
@@ -135,12 +148,15 @@ def test_close_action_asks_for_a_finding_first(admin_client):
 
 def test_close_action_closes_escalated_and_reports_illegal_ones(admin_client):
     escalated, awaiting = escalated_complaint(), file_complaint()
-    response = run_action(admin_client, "close_with_finding", [escalated, awaiting],
-                          finding=Finding.UPHELD, note="经调查属实", apply="1")
+    response = run_action(
+        admin_client, "close_with_finding", [escalated, awaiting], finding=Finding.UPHELD, note="经调查属实", apply="1"
+    )
     assert response.status_code == 302
     escalated.refresh_from_db()
     assert (escalated.status, escalated.finding, escalated.finding_note) == (
-        Status.CLOSED, Finding.UPHELD, "经调查属实"
+        Status.CLOSED,
+        Finding.UPHELD,
+        "经调查属实",
     )
     shown = [str(m) for m in admin_client.get(CHANGELIST).context["messages"]]
     assert any(awaiting.reference in message for message in shown)
@@ -202,7 +218,8 @@ def test_csv_export_shows_a_formula_typed_as_order_number_as_text(admin_client):
 
 def test_csv_export_shows_a_formula_typed_as_unregistered_platform_name_as_text(admin_client):
     complaint = file_complaint(
-        platform=False, unregistered_platform_name="@SUM(1+1)*cmd|' /C calc'!A0",
+        platform=False,
+        unregistered_platform_name="@SUM(1+1)*cmd|' /C calc'!A0",
         unregistered_platform_url="https://kameng.example.cn",
     )
 
@@ -221,9 +238,14 @@ def test_adding_a_calendar_exception_changes_deadlines_computed_afterwards(
     start = datetime(2026, 3, 9, 10, 0, tzinfo=SHANGHAI)  # Monday
     assert add_working_days(start, 1).due.date() == date(2026, 3, 10)  # cached now
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(reverse("admin:complaints_calendarexception_add"), {
-            "date": "2026-03-10", "is_working_day": "", "note": "临时休假",
-        })
+        response = admin_client.post(
+            reverse("admin:complaints_calendarexception_add"),
+            {
+                "date": "2026-03-10",
+                "is_working_day": "",
+                "note": "临时休假",
+            },
+        )
     assert response.status_code == 302
     assert add_working_days(start, 1).due.date() == date(2026, 3, 11)
 
@@ -234,8 +256,7 @@ def test_deleting_a_calendar_exception_clears_the_cache(admin_client, django_cap
     start = datetime(2026, 3, 9, 10, 0, tzinfo=SHANGHAI)
     assert add_working_days(start, 1).due.date() == date(2026, 3, 11)
     with django_capture_on_commit_callbacks(execute=True):
-        admin_client.post(reverse("admin:complaints_calendarexception_delete", args=[exception.pk]),
-                          {"post": "yes"})
+        admin_client.post(reverse("admin:complaints_calendarexception_delete", args=[exception.pk]), {"post": "yes"})
     assert add_working_days(start, 1).due.date() == date(2026, 3, 10)
 
 
@@ -243,15 +264,22 @@ def test_deleting_a_calendar_exception_clears_the_cache(admin_client, django_cap
 
 
 def user_add(client, **fields):
-    return client.post(reverse("admin:portal_user_add"), {
-        "username": "newperson", "email": "new@example.cn", "password1": "a-long-pass-phrase-42",
-        "password2": "a-long-pass-phrase-42", "platform": "", "staff_role": "", **fields,
-    })
+    return client.post(
+        reverse("admin:portal_user_add"),
+        {
+            "username": "newperson",
+            "email": "new@example.cn",
+            "password1": "a-long-pass-phrase-42",
+            "password2": "a-long-pass-phrase-42",
+            "platform": "",
+            "staff_role": "",
+            **fields,
+        },
+    )
 
 
 def test_regulator_creates_platform_staff_without_admin_access(admin_client, platform):
-    response = user_add(admin_client, role=Role.PLATFORM_STAFF, platform=platform.pk,
-                        staff_role=StaffRole.AGENT)
+    response = user_add(admin_client, role=Role.PLATFORM_STAFF, platform=platform.pk, staff_role=StaffRole.AGENT)
     assert response.status_code == 302
     user = User.objects.get(username="newperson")
     assert (user.platform, user.is_staff) == (platform, False)
@@ -280,8 +308,9 @@ def test_regulator_cannot_grant_superuser(admin_client, regulator, consumer):
 
 def test_verify_action_sets_verified_at(admin_client):
     platform = PlatformFactory(is_verified=False)
-    admin_client.post(reverse("admin:platforms_platform_changelist"),
-                      {"action": "verify", ACTION_CHECKBOX_NAME: [platform.pk]})
+    admin_client.post(
+        reverse("admin:platforms_platform_changelist"), {"action": "verify", ACTION_CHECKBOX_NAME: [platform.pk]}
+    )
     platform.refresh_from_db()
     assert platform.is_verified and platform.verified_at is not None
 
@@ -291,11 +320,15 @@ def test_adding_a_penalty_in_the_admin_goes_to_the_issuance_page(admin_client):
     assert response["Location"] == reverse("regulation:penalty-new")
 
 
-def test_penalty_status_changes_through_the_service_and_refuses_illegal_moves(
-    admin_client, regulator, platform
-):
-    penalty = penalty_issue(by=regulator, platform=platform, kind=PenaltyKind.WARNING,
-                            legal_basis="第七十七条", facts="未交付。", decision="警告。")
+def test_penalty_status_changes_through_the_service_and_refuses_illegal_moves(admin_client, regulator, platform):
+    penalty = penalty_issue(
+        by=regulator,
+        platform=platform,
+        kind=PenaltyKind.WARNING,
+        legal_basis="第七十七条",
+        facts="未交付。",
+        decision="警告。",
+    )
     url = reverse("admin:regulation_penalty_change", args=[penalty.pk])
     illegal = admin_client.post(url, {"status": PenaltyStatus.UPHELD, "status_note": ""})
     assert illegal.status_code == 200 and "status" in illegal.context["adminform"].form.errors

@@ -38,9 +38,7 @@ def delivered() -> dict:
 def filed_days_ago(platform, days: float, **overrides):
     """A complaint filed ``days`` ago: its platform clocks fall due that much earlier."""
     filed_at = timezone.now() - timedelta(days=days)
-    return file_complaint(
-        ConsumerFactory(), platform, now=filed_at, paid_at=filed_at - timedelta(hours=1), **overrides
-    )
+    return file_complaint(ConsumerFactory(), platform, now=filed_at, paid_at=filed_at - timedelta(hours=1), **overrides)
 
 
 # --- answering ------------------------------------------------------------------------------------
@@ -173,9 +171,7 @@ def test_api_key_reads_the_inbox(api_key, complaint, other_platform):
 
 
 @pytest.mark.parametrize("role", ["agent", "regulator"])
-def test_platform_and_regulator_see_consumer_contact_and_the_read_is_logged(
-    request, consumer, complaint, role
-):
+def test_platform_and_regulator_see_consumer_contact_and_the_read_is_logged(request, consumer, complaint, role):
     user = request.getfixturevalue(role)
 
     response = client_for(user).get(url("complaints_api:complaint-detail", complaint))
@@ -379,9 +375,7 @@ def test_a_date_time_beyond_year_one_in_utc_is_a_field_error(agent, param):
 
 
 @pytest.mark.parametrize("count", [3, 20])
-def test_inbox_query_count_does_not_grow_with_complaints(
-    agent, platform, django_assert_max_num_queries, count
-):
+def test_inbox_query_count_does_not_grow_with_complaints(agent, platform, django_assert_max_num_queries, count):
     for _ in range(count):
         complaint = file_complaint(ConsumerFactory(), platform)
         services.complaint_assign(complaint_ids=[complaint.pk], by=agent, assignee=agent)
@@ -394,9 +388,7 @@ def test_inbox_query_count_does_not_grow_with_complaints(
 
 
 @pytest.mark.parametrize("count", [3, 20])
-def test_staff_list_query_count_does_not_grow_with_complaints(
-    agent, platform, django_assert_max_num_queries, count
-):
+def test_staff_list_query_count_does_not_grow_with_complaints(agent, platform, django_assert_max_num_queries, count):
     for _ in range(count):
         file_complaint(ConsumerFactory(), platform)
     client = client_for(agent)

@@ -58,8 +58,12 @@ def broker_down(monkeypatch):
 
     point_celery_at(monkeypatch, UNREACHABLE_BROKER)
     changed = {
-        "broker_url": UNREACHABLE_BROKER, "task_always_eager": False, "broker_connection_timeout": 0.5,
-        "broker_connection_retry": False, "broker_connection_max_retries": 0, "task_publish_retry": False,
+        "broker_url": UNREACHABLE_BROKER,
+        "task_always_eager": False,
+        "broker_connection_timeout": 0.5,
+        "broker_connection_retry": False,
+        "broker_connection_max_retries": 0,
+        "task_publish_retry": False,
         "broker_transport_options": {"max_retries": 0},
     }
     saved = {key: app.conf[key] for key in changed}
@@ -212,26 +216,29 @@ class SlowFileBackend(FileEmailBackend):
         return super().send_messages(email_messages)
 
 
-def start_worker(broker_url: str, database_url: str, mail_dir: Path, log_path: Path,
-                 **env: str) -> subprocess.Popen:
+def start_worker(broker_url: str, database_url: str, mail_dir: Path, log_path: Path, **env: str) -> subprocess.Popen:
     hostname = f"pytest-kill-{uuid.uuid4().hex[:8]}@%h"
     environment = {
-        **os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.test", "DATABASE_URL": database_url,
-        "CELERY_BROKER_URL": broker_url, "CELERY_TASK_ALWAYS_EAGER": "false",
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": broker_url,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
         # Redis gives an unacknowledged task back after this many seconds (default: an hour). The restore runs
         # under a mutex that a worker killed at the wrong moment leaves locked for unacked_mutex_expire (default
         # 300 s): keep that short too, or the survivor waits minutes for the killed task.
         "CELERY_BROKER_TRANSPORT_OPTIONS": '{"visibility_timeout": 3, "unacked_mutex_expire": 5}',
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "EMAIL_FILE_PATH": str(mail_dir),
-        "PYTHONUNBUFFERED": "1", **env,
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(mail_dir),
+        "PYTHONUNBUFFERED": "1",
+        **env,
     }
     command = [
         sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "-l", "info", "-n", hostname,
         "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]  # fmt: skip
     with log_path.open("ab") as log:
-        return subprocess.Popen(command, cwd=infra.BASE_DIR, env=environment, stdout=log,
-                                stderr=subprocess.STDOUT)
+        return subprocess.Popen(command, cwd=infra.BASE_DIR, env=environment, stdout=log, stderr=subprocess.STDOUT)
 
 
 @pytest.fixture
@@ -248,8 +255,7 @@ def own_broker_db(celery_worker_process, monkeypatch):
     keys = ("broker_url", "task_always_eager", "broker_transport_options")
     saved = {key: app.conf[key] for key in keys}
     infra.reset_celery_connections(app)
-    app.conf.update(broker_url=broker_url, task_always_eager=False,
-                    broker_transport_options={"visibility_timeout": 3})
+    app.conf.update(broker_url=broker_url, task_always_eager=False, broker_transport_options={"visibility_timeout": 3})
     yield broker_url
     infra.reset_celery_connections(app)
     app.conf.update(saved)
@@ -259,14 +265,21 @@ def own_broker_db(celery_worker_process, monkeypatch):
 @pytest.mark.broker
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_a_task_of_a_killed_worker_runs_again_and_sends_the_e_mail_once(own_broker_db, consumer, platform,
-                                                                          agent, tmp_path):
+def test_a_task_of_a_killed_worker_runs_again_and_sends_the_e_mail_once(
+    own_broker_db, consumer, platform, agent, tmp_path
+):
     database_url = infra.test_database_url()
     marker = tmp_path / "sending"
     doomed_mail, survivor_mail = tmp_path / "doomed-mail", tmp_path / "survivor-mail"
     doomed_mail.mkdir(), survivor_mail.mkdir()
-    doomed = start_worker(own_broker_db, database_url, doomed_mail, tmp_path / "doomed.log",
-                          EMAIL_BACKEND=f"{__name__}.SlowFileBackend", SLOW_MAIL_MARKER=str(marker))
+    doomed = start_worker(
+        own_broker_db,
+        database_url,
+        doomed_mail,
+        tmp_path / "doomed.log",
+        EMAIL_BACKEND=f"{__name__}.SlowFileBackend",
+        SLOW_MAIL_MARKER=str(marker),
+    )
     survivor = None
     try:
         complaint = file_complaint(consumer, platform)

@@ -42,27 +42,45 @@ def regulator_calendar():
     ("start", "working_days", "due", "skipped"),
     [
         pytest.param(
-            shanghai(2026, 9, 30, 10), 1, shanghai(2026, 10, 8, 10), NATIONAL_DAY_2026,
+            shanghai(2026, 9, 30, 10),
+            1,
+            shanghai(2026, 10, 8, 10),
+            NATIONAL_DAY_2026,
             id="national-day-holiday-is-skipped",
         ),
         pytest.param(
-            shanghai(2026, 10, 9, 15), 1, shanghai(2026, 10, 10, 15), [],
+            shanghai(2026, 10, 9, 15),
+            1,
+            shanghai(2026, 10, 10, 15),
+            [],
             id="make-up-saturday-after-national-day-is-a-working-day",
         ),
         pytest.param(
-            shanghai(2026, 9, 18, 15), 1, shanghai(2026, 9, 20, 15), ["2026-09-19"],
+            shanghai(2026, 9, 18, 15),
+            1,
+            shanghai(2026, 9, 20, 15),
+            ["2026-09-19"],
             id="make-up-sunday-before-national-day-is-a-working-day",
         ),
         pytest.param(
-            shanghai(2026, 2, 14, 10), 1, shanghai(2026, 2, 24, 10), SPRING_FESTIVAL_2026,
+            shanghai(2026, 2, 14, 10),
+            1,
+            shanghai(2026, 2, 24, 10),
+            SPRING_FESTIVAL_2026,
             id="spring-festival-from-make-up-saturday",
         ),
         pytest.param(
-            shanghai(2026, 2, 13, 10), 3, shanghai(2026, 2, 25, 10), SPRING_FESTIVAL_2026,
+            shanghai(2026, 2, 13, 10),
+            3,
+            shanghai(2026, 2, 25, 10),
+            SPRING_FESTIVAL_2026,
             id="spring-festival-crossed-by-three-working-days",
         ),
         pytest.param(
-            shanghai(2026, 11, 27, 15), 1, shanghai(2026, 11, 30, 15), ["2026-11-28", "2026-11-29"],
+            shanghai(2026, 11, 27, 15),
+            1,
+            shanghai(2026, 11, 30, 15),
+            ["2026-11-28", "2026-11-29"],
             id="ordinary-weekend-is-skipped",
         ),
     ],
@@ -85,15 +103,11 @@ def test_skipped_national_day_dates_carry_their_reasons():
     ("start", "counting_from", "due"),
     [
         pytest.param(shanghai(2026, 3, 7, 10), date(2026, 3, 9), shanghai(2026, 3, 10), id="saturday"),
-        pytest.param(
-            shanghai(2026, 3, 8, 23, 30), date(2026, 3, 9), shanghai(2026, 3, 10), id="sunday-late-evening"
-        ),
+        pytest.param(shanghai(2026, 3, 8, 23, 30), date(2026, 3, 9), shanghai(2026, 3, 10), id="sunday-late-evening"),
         pytest.param(shanghai(2026, 10, 3, 9), date(2026, 10, 8), shanghai(2026, 10, 9), id="national-day"),
     ],
 )
-def test_clock_started_on_a_non_working_day_counts_from_midnight_of_the_next_working_day(
-    start, counting_from, due
-):
+def test_clock_started_on_a_non_working_day_counts_from_midnight_of_the_next_working_day(start, counting_from, due):
     computed = add_working_days(start, 1)
     assert computed.counting_from == counting_from
     assert computed.due == due
@@ -104,12 +118,12 @@ def test_clock_started_on_a_non_working_day_counts_from_midnight_of_the_next_wor
     ("start", "due", "skipped"),
     [
         pytest.param(
-            shanghai(2026, 3, 9, 10), shanghai(2026, 3, 11, 10), [("2026-03-10", "regulator exception")],
+            shanghai(2026, 3, 9, 10),
+            shanghai(2026, 3, 11, 10),
+            [("2026-03-10", "regulator exception")],
             id="working-day-turned-holiday",
         ),
-        pytest.param(
-            shanghai(2026, 3, 13, 10), shanghai(2026, 3, 14, 10), [], id="saturday-turned-working-day"
-        ),
+        pytest.param(shanghai(2026, 3, 13, 10), shanghai(2026, 3, 14, 10), [], id="saturday-turned-working-day"),
     ],
 )
 def test_regulator_calendar_exception_changes_the_due_time(start, due, skipped):

@@ -35,8 +35,12 @@ def earliest_running_platform_clock(complaint):
 
 def refund(complaint, agent):
     return services.complaint_respond(
-        complaint_id=complaint.pk, by=agent, outcome="refunded", message="已原路退款。",
-        refund_amount=Decimal("199.00"), refund_reference="RF20261125001",
+        complaint_id=complaint.pk,
+        by=agent,
+        outcome="refunded",
+        message="已原路退款。",
+        refund_amount=Decimal("199.00"),
+        refund_reference="RF20261125001",
     )
 
 
@@ -56,7 +60,10 @@ def test_a_complaint_in_triage_has_none_until_forwarded(regulator, platform):
 
 def test_a_first_answer_moves_it_to_the_resolution_deadline(complaint, agent):
     services.complaint_respond(
-        complaint_id=complaint.pk, by=agent, outcome="in_progress", message="正在补发",
+        complaint_id=complaint.pk,
+        by=agent,
+        outcome="in_progress",
+        message="正在补发",
         promised_by=timezone.now() + timedelta(hours=2),
     )
     assert stored(complaint) == due_at(complaint, ClockKind.RESOLUTION) == earliest_running_platform_clock(complaint)

@@ -367,7 +367,9 @@ def test_web_download_of_large_complaint_is_exported_in_the_background(
 
     status = client.get(reverse("complaints:dossier-status-json", args=[large_complaint.pk, export.pk])).json()
     assert status == {
-        "status": "done", "progress": 100, "failure_message": "",
+        "status": "done",
+        "progress": 100,
+        "failure_message": "",
         "download_url": reverse("complaints:dossier-export-download", args=[large_complaint.pk, export.pk]),
     }
     download = client.get(status["download_url"])
@@ -531,9 +533,14 @@ def test_the_api_tells_why_an_export_failed(consumer, large_complaint, render_st
     export = DossierExport.objects.create(complaint=large_complaint, requested_by=consumer)
     render_dossier_task.delay(export.pk)
 
-    body = client_for(consumer).get(
-        reverse("complaints_api:dossier-export-status", args=[large_complaint.pk, export.pk]), HTTP_ACCEPT_LANGUAGE="en"
-    ).json()
+    body = (
+        client_for(consumer)
+        .get(
+            reverse("complaints_api:dossier-export-status", args=[large_complaint.pk, export.pk]),
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        .json()
+    )
 
     assert body["status"] == "failed" and "took longer than allowed" in body["failure_message"]
 
@@ -554,8 +561,10 @@ def test_trying_again_after_a_time_out_prepares_a_new_export(
     consumer, large_complaint, django_capture_on_commit_callbacks
 ):
     client = web_client(consumer)
-    with mock.patch("complaints.dossier.render_pdf", side_effect=SoftTimeLimitExceeded()), \
-            django_capture_on_commit_callbacks(execute=True):
+    with (
+        mock.patch("complaints.dossier.render_pdf", side_effect=SoftTimeLimitExceeded()),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         client.get(reverse("complaints:dossier-download", args=[large_complaint.pk]))
     with django_capture_on_commit_callbacks(execute=True):
         url = reverse("complaints:dossier-download", args=[large_complaint.pk])

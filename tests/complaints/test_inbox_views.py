@@ -112,7 +112,11 @@ def test_default_sort_lists_equal_due_times_and_complaints_without_a_clock_newes
     sync_platform_due([tied_first.pk, tied_second.pk])
     set_next_due(sooner, timedelta(hours=1))
     assert listed(agent_client.get(INBOX)) == [
-        sooner.reference, tied_second.reference, tied_first.reference, newer_done.reference, older_done.reference,
+        sooner.reference,
+        tied_second.reference,
+        tied_first.reference,
+        newer_done.reference,
+        older_done.reference,
     ]
 
 
@@ -154,8 +158,7 @@ def test_inbox_paginates(agent_client, platform):
     assert 'rel="next"' in first.content.decode()
 
 
-def test_inbox_query_count_does_not_grow_with_complaints(agent_client, agent, platform,
-                                                          django_assert_max_num_queries):
+def test_inbox_query_count_does_not_grow_with_complaints(agent_client, agent, platform, django_assert_max_num_queries):
     def fill(count):
         for _ in range(count):
             complaint = file_complaint(platform=platform)
@@ -176,16 +179,20 @@ def test_inbox_query_count_does_not_grow_with_complaints(agent_client, agent, pl
 def test_bulk_assign_assigns_the_ticked_complaints(agent_client, platform, agent):
     colleague = StaffFactory(platform=platform)
     ticked, untouched = file_complaint(platform=platform), file_complaint(platform=platform)
-    response = agent_client.post(reverse("complaints:inbox-assign"), {
-        "complaints": [ticked.pk], "assignee": colleague.pk, "next": f"{INBOX}?sort=newest",
-    })
+    response = agent_client.post(
+        reverse("complaints:inbox-assign"),
+        {
+            "complaints": [ticked.pk],
+            "assignee": colleague.pk,
+            "next": f"{INBOX}?sort=newest",
+        },
+    )
     assert response.status_code == 302 and response["Location"] == f"{INBOX}?sort=newest"
     ticked.refresh_from_db(), untouched.refresh_from_db()
     assert (ticked.assigned_to, untouched.assigned_to) == (colleague, None)
 
 
-def test_bulk_assign_never_touches_another_platform_s_complaints(agent_client, agent, platform,
-                                                                  other_platform):
+def test_bulk_assign_never_touches_another_platform_s_complaints(agent_client, agent, platform, other_platform):
     own, foreign = file_complaint(platform=platform), file_complaint(platform=other_platform)
     agent_client.post(reverse("complaints:inbox-assign"), {"complaints": [own.pk, foreign.pk], "assignee": agent.pk})
     own.refresh_from_db(), foreign.refresh_from_db()
@@ -202,9 +209,14 @@ def test_bulk_assign_refuses_an_assignee_of_another_platform(agent_client, platf
 
 def test_bulk_assign_ignores_an_offsite_next_url(agent_client, agent, platform):
     complaint = file_complaint(platform=platform)
-    response = agent_client.post(reverse("complaints:inbox-assign"), {
-        "complaints": [complaint.pk], "assignee": agent.pk, "next": "https://evil.example/",
-    })
+    response = agent_client.post(
+        reverse("complaints:inbox-assign"),
+        {
+            "complaints": [complaint.pk],
+            "assignee": agent.pk,
+            "next": "https://evil.example/",
+        },
+    )
     assert response["Location"] == INBOX
 
 
@@ -238,10 +250,15 @@ def test_answer_page_refuses_non_platform_users(client, role, request, complaint
 
 
 def test_refund_answer_redirects_to_the_complaint_page(agent_client, complaint):
-    response = agent_client.post(respond_url(complaint), {
-        "outcome": "refunded", "message": "已原路退款。", "refund_amount": "199.00",
-        "refund_reference": "RF2026112500001",
-    })
+    response = agent_client.post(
+        respond_url(complaint),
+        {
+            "outcome": "refunded",
+            "message": "已原路退款。",
+            "refund_amount": "199.00",
+            "refund_reference": "RF2026112500001",
+        },
+    )
     url = reverse("complaints:complaint-detail", args=[complaint.pk])
     assert response.status_code == 302 and response["Location"] == url
     complaint.refresh_from_db()
@@ -250,25 +267,37 @@ def test_refund_answer_redirects_to_the_complaint_page(agent_client, complaint):
 
 
 def test_a_missing_outcome_field_is_shown_on_that_field(agent_client, complaint):
-    response = agent_client.post(respond_url(complaint), {"outcome": "refunded", "message": "已退款",
-                                                          "refund_amount": "10"})
+    response = agent_client.post(
+        respond_url(complaint), {"outcome": "refunded", "message": "已退款", "refund_amount": "10"}
+    )
     assert response.status_code == 200
     assert "refund_reference" in response.context["respond_form"].errors
 
 
 def test_hidden_fields_of_another_outcome_are_ignored(agent_client, complaint):
-    response = agent_client.post(respond_url(complaint), {
-        "outcome": "compensated", "message": "已补偿", "compensation": "20 元代金券",
-        "delivered_at": local_input(timezone.now() + timedelta(days=3)),  # invalid, but not chosen
-    })
+    response = agent_client.post(
+        respond_url(complaint),
+        {
+            "outcome": "compensated",
+            "message": "已补偿",
+            "compensation": "20 元代金券",
+            "delivered_at": local_input(timezone.now() + timedelta(days=3)),  # invalid, but not chosen
+        },
+    )
     assert response.status_code == 302
 
 
 def test_an_unmasked_card_key_is_refused(agent_client, complaint):
-    response = agent_client.post(respond_url(complaint), {
-        "outcome": "delivered", "message": "已补发", "delivered_at": local_input(timezone.now()),
-        "delivery_method": "重新发送到订单页", "delivery_record": "ABCD-EFGH-IJKL-1234",
-    })
+    response = agent_client.post(
+        respond_url(complaint),
+        {
+            "outcome": "delivered",
+            "message": "已补发",
+            "delivered_at": local_input(timezone.now()),
+            "delivery_method": "重新发送到订单页",
+            "delivery_record": "ABCD-EFGH-IJKL-1234",
+        },
+    )
     assert "delivery_record" in response.context["respond_form"].errors
 
 
@@ -282,8 +311,9 @@ def test_in_progress_is_accepted_once(agent_client, complaint):
 
 def test_answering_a_finished_complaint_is_a_409_with_a_message(agent_client, complaint):
     services.complaint_withdraw(complaint_id=complaint.pk, by=complaint.consumer)
-    response = agent_client.post(respond_url(complaint), {"outcome": "compensated", "message": "补偿",
-                                                          "compensation": "代金券"})
+    response = agent_client.post(
+        respond_url(complaint), {"outcome": "compensated", "message": "补偿", "compensation": "代金券"}
+    )
     assert response.status_code == 409
     assert complaint.reference in response.context["error"]
 
@@ -308,10 +338,8 @@ def test_an_empty_note_is_a_field_error(agent_client, complaint):
 
 
 def test_platform_evidence_is_stored_as_the_platform_s(agent_client, complaint):
-    upload = SimpleUploadedFile("发货记录.txt", "卡密已于 10:00 发送至订单页。".encode(),
-                                content_type="text/plain")
-    response = agent_client.post(respond_url(complaint, "evidence/"),
-                                 {"kind": "delivery_proof", "file": upload})
+    upload = SimpleUploadedFile("发货记录.txt", "卡密已于 10:00 发送至订单页。".encode(), content_type="text/plain")
+    response = agent_client.post(respond_url(complaint, "evidence/"), {"kind": "delivery_proof", "file": upload})
     assert response.status_code == 302
     evidence = complaint.evidence.get()
     assert (evidence.party, evidence.kind) == ("platform", "delivery_proof")

@@ -47,16 +47,22 @@ def test_filing_mails_the_platform_s_staff_and_contact_address_only_after_commit
 
 def test_the_consumer_is_mailed_the_platform_s_answer(complaint, agent, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        services.complaint_respond(complaint_id=complaint.pk, by=agent, outcome="refunded",
-                                   message="已原路退款", refund_amount=Decimal("199.00"),
-                                   refund_reference="RF1")
+        services.complaint_respond(
+            complaint_id=complaint.pk,
+            by=agent,
+            outcome="refunded",
+            message="已原路退款",
+            refund_amount=Decimal("199.00"),
+            refund_reference="RF1",
+        )
     answered = sent_to(complaint.consumer.email)
     assert len(answered) == 1 and "已原路退款" in answered[0].body
 
 
 def test_regulators_are_mailed_an_escalation(complaint, agent, regulator, django_capture_on_commit_callbacks):
-    services.complaint_respond(complaint_id=complaint.pk, by=agent, outcome="compensated", message="补偿",
-                               compensation="代金券")
+    services.complaint_respond(
+        complaint_id=complaint.pk, by=agent, outcome="compensated", message="补偿", compensation="代金券"
+    )
     services.complaint_dispute(complaint_id=complaint.pk, by=complaint.consumer, reason="代金券不能用")
     with django_capture_on_commit_callbacks(execute=True):
         services.complaint_escalate(complaint_id=complaint.pk, by=complaint.consumer, reason="平台敷衍")
@@ -68,12 +74,23 @@ def test_regulators_are_mailed_an_escalation(complaint, agent, regulator, django
 @pytest.mark.parametrize("template", EMAIL_TEMPLATES)
 def test_every_e_mail_template_renders(template, language):
     context = {
-        "reference": "KM-2026-000123", "platform": "星辰卡盟", "url": "https://example.cn/complaints/1/",
-        "status": "awaiting_platform", "outcome": "refunded", "message": "已退款", "reason": "理由",
-        "finding": "upheld", "clock": "resolution", "due_at": "2026-12-01T10:00:00+08:00",
-        "number": "市监罚〔2026〕7号", "kind": "fine", "decided_on": "2026-12-01",
+        "reference": "KM-2026-000123",
+        "platform": "星辰卡盟",
+        "url": "https://example.cn/complaints/1/",
+        "status": "awaiting_platform",
+        "outcome": "refunded",
+        "message": "已退款",
+        "reason": "理由",
+        "finding": "upheld",
+        "clock": "resolution",
+        "due_at": "2026-12-01T10:00:00+08:00",
+        "number": "市监罚〔2026〕7号",
+        "kind": "fine",
+        "decided_on": "2026-12-01",
         "appeal_deadline": "2027-01-30",
-        "username": "xiaoli", "invited_by": "manager", "set_password_url": "https://example.cn/accounts/reset/x/y/",
+        "username": "xiaoli",
+        "invited_by": "manager",
+        "set_password_url": "https://example.cn/accounts/reset/x/y/",
         "site_url": "https://example.cn",
     }
     with translation.override(language):
@@ -85,19 +102,26 @@ def test_every_e_mail_template_renders(template, language):
 
 
 def test_a_message_that_fails_to_send_stays_unsent_with_its_error(complaint, agent):
-    message = OutboxMessage.objects.create(template="complaint_answered", recipients=["c@example.cn"],
-                                           context={"reference": complaint.reference}, complaint_id=complaint.pk)
-    with mock.patch("portal.outbox.EmailMultiAlternatives.send", side_effect=OSError("SMTP refused")), \
-            pytest.raises(OSError):
+    message = OutboxMessage.objects.create(
+        template="complaint_answered",
+        recipients=["c@example.cn"],
+        context={"reference": complaint.reference},
+        complaint_id=complaint.pk,
+    )
+    with (
+        mock.patch("portal.outbox.EmailMultiAlternatives.send", side_effect=OSError("SMTP refused")),
+        pytest.raises(OSError),
+    ):
         send_outbox_message(message.pk)
     message.refresh_from_db()
     assert (message.sent_at, message.attempts, message.last_error) == (None, 1, "SMTP refused")
 
 
-def test_the_flush_retries_a_failed_message_and_sends_it_once(complaint, agent,
-                                                              django_capture_on_commit_callbacks):
-    with mock.patch("portal.outbox.EmailMultiAlternatives.send", side_effect=OSError("SMTP down")), \
-            django_capture_on_commit_callbacks(execute=True):
+def test_the_flush_retries_a_failed_message_and_sends_it_once(complaint, agent, django_capture_on_commit_callbacks):
+    with (
+        mock.patch("portal.outbox.EmailMultiAlternatives.send", side_effect=OSError("SMTP down")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         services.complaint_request_info(complaint_id=complaint.pk, by=agent, message="请提供付款截图")
     message = OutboxMessage.objects.get(template="complaint_info_requested")
     assert message.sent_at is None and message.last_error == "SMTP down"
@@ -117,8 +141,10 @@ def test_the_flush_retries_a_failed_message_and_sends_it_once(complaint, agent,
 def test_an_e_mail_stopped_by_the_soft_time_limit_stays_unsent_and_the_flush_sends_it_once(
     complaint, agent, django_capture_on_commit_callbacks
 ):
-    with mock.patch("portal.outbox.EmailMultiAlternatives.send", side_effect=SoftTimeLimitExceeded()), \
-            django_capture_on_commit_callbacks(execute=True):
+    with (
+        mock.patch("portal.outbox.EmailMultiAlternatives.send", side_effect=SoftTimeLimitExceeded()),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         services.complaint_request_info(complaint_id=complaint.pk, by=agent, message="请提供付款截图")
     message = OutboxMessage.objects.get(template="complaint_info_requested")
     assert (message.sent_at, message.attempts) == (None, 1)

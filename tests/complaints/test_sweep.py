@@ -73,9 +73,14 @@ def test_a_missed_resolution_deadline_escalates_to_the_regulator(regulator):
 @pytest.mark.django_db
 def test_seven_days_of_consumer_silence_accept_the_answer():
     complaint = file_complaint()
-    services.complaint_respond(complaint_id=complaint.pk, by=StaffFactory(platform=complaint.platform),
-                               outcome="refunded", message="已退款", refund_amount=Decimal("1"),
-                               refund_reference="RF1")
+    services.complaint_respond(
+        complaint_id=complaint.pk,
+        by=StaffFactory(platform=complaint.platform),
+        outcome="refunded",
+        message="已退款",
+        refund_amount=Decimal("1"),
+        refund_reference="RF1",
+    )
     reply_due = due_at(complaint, ClockKind.CONSUMER_REPLY)
     deadlines_sweep(now=reply_due - MINUTE)
     complaint.refresh_from_db()
@@ -109,8 +114,7 @@ def sqlite_real_parameter_limit(monkeypatch):
 
 
 @pytest.mark.django_db
-def test_query_count_is_the_same_for_5_and_40_complaints(django_assert_max_num_queries,
-                                                        sqlite_real_parameter_limit):
+def test_query_count_is_the_same_for_5_and_40_complaints(django_assert_max_num_queries, sqlite_real_parameter_limit):
     platform = PlatformFactory()
     later = timezone.now() + timedelta(days=30)
     for _ in range(5):
@@ -212,9 +216,14 @@ def test_an_automatic_escalation_leaves_what_a_consumers_escalation_leaves(regul
 def test_an_automatic_acceptance_leaves_what_a_consumers_acceptance_leaves():
     automatic, accepted = file_complaint(), file_complaint()
     for complaint in (automatic, accepted):
-        services.complaint_respond(complaint_id=complaint.pk, by=StaffFactory(platform=complaint.platform),
-                                   outcome="refunded", message="已退款", refund_amount=Decimal("1"),
-                                   refund_reference="RF1")
+        services.complaint_respond(
+            complaint_id=complaint.pk,
+            by=StaffFactory(platform=complaint.platform),
+            outcome="refunded",
+            message="已退款",
+            refund_amount=Decimal("1"),
+            refund_reference="RF1",
+        )
     services.complaint_accept(complaint_id=accepted.pk, by=accepted.consumer, rating=4)
     deadlines_sweep(now=due_at(automatic, ClockKind.CONSUMER_REPLY) + MINUTE)
 

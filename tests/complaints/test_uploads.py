@@ -147,17 +147,11 @@ PE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 46 + b"\x
         pytest.param(image_bytes("WEBP"), "pic.webp", "image/webp", "webp", True, id="webp"),
         pytest.param(pdf_bytes(), "receipt.pdf", "application/pdf", "pdf", False, id="pdf-by-hand"),
         pytest.param(CHAT_LOG.encode(), "chat.txt", "text/plain", "txt", False, id="utf8-text"),
-        pytest.param(
-            b"\xef\xbb\xbf" + CHAT_LOG.encode(), "chat.txt", "text/plain", "txt", False, id="utf8-bom"
-        ),
+        pytest.param(b"\xef\xbb\xbf" + CHAT_LOG.encode(), "chat.txt", "text/plain", "txt", False, id="utf8-bom"),
         pytest.param(CHAT_LOG.encode("gb18030"), "chat.txt", "text/plain", "txt", False, id="gb18030-text"),
-        pytest.param(
-            "订单号,金额\nA1001,199.00\n".encode(), "orders.csv", "text/plain", "csv", False, id="csv"
-        ),
+        pytest.param("订单号,金额\nA1001,199.00\n".encode(), "orders.csv", "text/plain", "csv", False, id="csv"),
         pytest.param(wav_bytes(), "call.wav", "audio/wav", "wav", False, id="wav"),
-        pytest.param(
-            mp3_frames(b"\xff\xfb\x90\x00", 417), "v.mp3", "audio/mpeg", "mp3", False, id="mp3-fffb"
-        ),
+        pytest.param(mp3_frames(b"\xff\xfb\x90\x00", 417), "v.mp3", "audio/mpeg", "mp3", False, id="mp3-fffb"),
         pytest.param(mp3_frames(b"\xff\xfa\x90\x00", 417), "v.mp3", "audio/mpeg", "mp3", False, id="mp3-crc"),
         pytest.param(mp3_frames(b"\xff\xe3\x90\x00", 522), "v.mp3", "audio/mpeg", "mp3", False, id="mpeg2.5"),
         pytest.param(
@@ -179,9 +173,7 @@ PE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 46 + b"\x
             False,
             id="m4a",
         ),
-        pytest.param(
-            b"\xff\xf1\x50\x80\x02\x1f\xfc" + b"\x00" * 40, "v.aac", "audio/aac", "aac", False, id="aac"
-        ),
+        pytest.param(b"\xff\xf1\x50\x80\x02\x1f\xfc" + b"\x00" * 40, "v.aac", "audio/aac", "aac", False, id="aac"),
     ],
 )
 def test_allowed_file_is_accepted_with_its_sniffed_type(content, name, content_type, extension, is_image):
@@ -325,9 +317,7 @@ def test_type_refusal_names_the_accepted_types():
     "content",
     [
         pytest.param(image_bytes("GIF") + b"<script>alert(document.cookie)</script>", id="gif-then-script"),
-        pytest.param(
-            b"GIF89a/*\x0a\x00\x0a\x00\x00\x00\x00*/=1;<script>alert(1)</script>", id="gifar-header"
-        ),
+        pytest.param(b"GIF89a/*\x0a\x00\x0a\x00\x00\x00\x00*/=1;<script>alert(1)</script>", id="gifar-header"),
         pytest.param(image_bytes("GIF", comment=b"<html><body onload=alert(1)>"), id="gif-comment-html"),
         pytest.param(image_bytes("JPEG", comment=b"<SCRIPT>alert(1)</SCRIPT>"), id="jpeg-comment-script"),
         pytest.param(image_bytes("PNG") + b"<svg/onload=alert(1)>", id="png-trailing-svg"),
@@ -381,9 +371,7 @@ def test_image_pillow_cannot_decode_is_refused_as_corrupt(content, load_truncate
         pytest.param(pdf_bytes(b"/OpenAction << /S /Launch /F (cmd.exe) >>"), id="launch"),
         pytest.param(pdf_bytes(b"/Names << /EmbeddedFiles 7 0 R >>"), id="embedded-files"),
         pytest.param(
-            pdf_bytes(
-                extra_objects=b"5 0 obj\n<< /Type /EmbeddedFile /Length 2 >>\nstream\nMZ\nendstream\nendobj\n"
-            ),
+            pdf_bytes(extra_objects=b"5 0 obj\n<< /Type /EmbeddedFile /Length 2 >>\nstream\nMZ\nendstream\nendobj\n"),
             id="embedded-file-stream",
         ),
         pytest.param(pdf_bytes(b"/Op#65nAction << /S /J#61vaScript /JS (x) >>"), id="hex-escaped-names"),
@@ -391,9 +379,7 @@ def test_image_pillow_cannot_decode_is_refused_as_corrupt(content, load_truncate
             pdf_with_object_stream(b"<< /Type /Catalog /OpenAction << /S /JavaScript /JS (x) >> >>"),
             id="inside-object-stream",
         ),
-        pytest.param(
-            pdf_with_object_stream(b"<< /Type /Catalog /AA << /O 6 0 R >> >>"), id="aa-in-object-stream"
-        ),
+        pytest.param(pdf_with_object_stream(b"<< /Type /Catalog /AA << /O 6 0 R >> >>"), id="aa-in-object-stream"),
     ],
 )
 def test_pdf_with_scripts_or_automatic_actions_is_refused(content):
@@ -501,9 +487,7 @@ def test_thumbnail_keeps_transparency():
         assert image.mode == "RGBA"
 
 
-@pytest.mark.parametrize(
-    "content", [pytest.param(pdf_bytes(), id="pdf"), pytest.param(CHAT_LOG.encode(), id="text")]
-)
+@pytest.mark.parametrize("content", [pytest.param(pdf_bytes(), id="pdf"), pytest.param(CHAT_LOG.encode(), id="text")])
 def test_thumbnail_of_a_non_image_is_none(content):
     assert make_thumbnail(upload(content, "photo.png")) is None
 
@@ -513,7 +497,10 @@ def test_thumbnail_of_a_non_image_is_none(content):
 
 @pytest.mark.parametrize(("existing", "adding"), [(0, 1), (19, 1), (0, 20)])
 def test_evidence_count_within_the_cap_is_accepted(existing, adding):
-    validate_evidence_count(existing, adding, limit=20)
+    assert validate_evidence_count(existing, adding, limit=20) is None
+    # One file more than the room left is refused: the cap is exactly where it is said to be.
+    with pytest.raises(UploadRejected):
+        validate_evidence_count(existing, 20 - existing + 1, limit=20)
 
 
 def test_evidence_count_over_the_cap_is_refused_with_the_cap_in_the_message():

@@ -92,8 +92,12 @@ def logged_in(client):
 def answered(complaint, agent):
     """The platform's final answer: the complaint waits for the consumer to accept or dispute."""
     services.complaint_respond(
-        complaint_id=complaint.pk, by=agent, outcome="refunded", message="已原路退款。",
-        refund_amount=Decimal("199.00"), refund_reference="RF20261125001",
+        complaint_id=complaint.pk,
+        by=agent,
+        outcome="refunded",
+        message="已原路退款。",
+        refund_amount=Decimal("199.00"),
+        refund_reference="RF20261125001",
     )
     complaint.refresh_from_db()
     return complaint
@@ -200,9 +204,14 @@ def test_time_paid_is_read_as_beijing_time(logged_in, consumer, platform):
 
 
 def test_unlisted_platform_is_filed_for_triage_with_its_name(logged_in, consumer):
-    response = logged_in(consumer).post(reverse("complaints:complaint-new"), filing_post(
-        None, unregistered_platform_name="某小众卡盟", unregistered_platform_url="https://xiaozhong.example.cn",
-    ))
+    response = logged_in(consumer).post(
+        reverse("complaints:complaint-new"),
+        filing_post(
+            None,
+            unregistered_platform_name="某小众卡盟",
+            unregistered_platform_url="https://xiaozhong.example.cn",
+        ),
+    )
     complaint = Complaint.objects.get()
     assert response.status_code == 302
     assert (complaint.status, complaint.unregistered_platform_name) == (Status.TRIAGE, "某小众卡盟")
@@ -249,8 +258,11 @@ def test_duplicate_open_complaint_shows_a_link_to_the_existing_one(logged_in, co
 
 def test_evidence_files_chosen_on_the_filing_form_are_stored_with_their_hashes(logged_in, consumer, platform):
     png = png_bytes()
-    post = filing_post(platform, evidence_files=[upload(png, "order.png"), upload(PDF, "voucher.pdf")],
-                       evidence_kind=EvidenceKind.PAYMENT_VOUCHER)
+    post = filing_post(
+        platform,
+        evidence_files=[upload(png, "order.png"), upload(PDF, "voucher.pdf")],
+        evidence_kind=EvidenceKind.PAYMENT_VOUCHER,
+    )
     logged_in(consumer).post(reverse("complaints:complaint-new"), post)
     stored = list(Complaint.objects.get().evidence.order_by("original_name"))
     assert [item.original_name for item in stored] == ["order.png", "voucher.pdf"]
@@ -375,9 +387,7 @@ def test_consumer_does_not_see_own_contact_block(logged_in, consumer, complaint)
 def test_regulator_reading_personal_data_is_logged(logged_in, regulator, complaint):
     response = logged_in(regulator).get(reverse("complaints:complaint-detail", args=[complaint.pk]))
     assert complaint.consumer.email.encode() in response.content
-    assert AccessLog.objects.filter(
-        user=regulator, action="personal_data_read", object_id=str(complaint.pk)
-    ).exists()
+    assert AccessLog.objects.filter(user=regulator, action="personal_data_read", object_id=str(complaint.pk)).exists()
     assert reverse("admin:complaints_complaint_change", args=[complaint.pk]).encode() in response.content
 
 
@@ -409,7 +419,8 @@ def test_detail_query_count_does_not_grow_with_events_and_evidence(
     for files in (2, 10):
         complaint = file_complaint(consumer, platform)
         services.complaint_add_evidence(
-            complaint_id=complaint.pk, by=consumer,
+            complaint_id=complaint.pk,
+            by=consumer,
             files=[(upload(png_bytes(), f"shot{n}.png"), EvidenceKind.CHAT_LOG) for n in range(files)],
         )
         with django_assert_max_num_queries(10) as captured:
@@ -514,9 +525,13 @@ def test_consumer_publishes_and_unpublishes_the_redacted_description(logged_in, 
 
 
 def test_evidence_upload_stores_several_files_and_returns_to_detail(logged_in, consumer, complaint):
-    response = logged_in(consumer).post(reverse("complaints:complaint-evidence-add", args=[complaint.pk]), {
-        "evidence_files": [upload(png_bytes(), "a.png"), upload(PDF, "b.pdf")], "evidence_kind": "chat_log",
-    })
+    response = logged_in(consumer).post(
+        reverse("complaints:complaint-evidence-add", args=[complaint.pk]),
+        {
+            "evidence_files": [upload(png_bytes(), "a.png"), upload(PDF, "b.pdf")],
+            "evidence_kind": "chat_log",
+        },
+    )
     assert response["Location"] == reverse("complaints:complaint-detail", args=[complaint.pk])
     assert complaint.evidence.count() == 2
 
@@ -536,8 +551,10 @@ def test_evidence_upload_answers_json_for_the_page_uploader(logged_in, consumer,
 def test_disguised_executable_upload_is_refused_in_json_and_nothing_is_stored(logged_in, consumer, complaint):
     response = logged_in(consumer).post(
         reverse("complaints:complaint-evidence-add", args=[complaint.pk]),
-        {"evidence_files": [upload(png_bytes(), "a.png"), upload(DISGUISED_EXE, "receipt.png")],
-         "evidence_kind": "order_screenshot"},
+        {
+            "evidence_files": [upload(png_bytes(), "a.png"), upload(DISGUISED_EXE, "receipt.png")],
+            "evidence_kind": "order_screenshot",
+        },
         headers={"accept": "application/json"},
     )
     assert response.status_code == 400

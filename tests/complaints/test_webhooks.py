@@ -66,8 +66,7 @@ def receiver():
 @pytest.fixture
 def endpoint(receiver, manager, settings):
     settings.DEBUG = True  # plain http to 127.0.0.1 is allowed for a local test server only
-    return services.webhook_register(by=manager, url=receiver.url,
-                                     events=["complaint.created", "complaint.escalated"])
+    return services.webhook_register(by=manager, url=receiver.url, events=["complaint.created", "complaint.escalated"])
 
 
 def file_and_deliver(platform, capture):
@@ -82,13 +81,15 @@ def make_retry_due(delivery: WebhookDelivery) -> None:
     )
 
 
-def test_complaint_created_arrives_signed_over_timestamp_and_body(receiver, endpoint, platform,
-                                                                  django_capture_on_commit_callbacks):
+def test_complaint_created_arrives_signed_over_timestamp_and_body(
+    receiver, endpoint, platform, django_capture_on_commit_callbacks
+):
     complaint = file_and_deliver(platform, django_capture_on_commit_callbacks)
     [request] = receiver.requests
     headers, body = request["headers"], request["body"]
-    expected = hmac.new(endpoint.secret.encode(), f"{headers['X-Portal-Timestamp']}.".encode() + body,
-                        hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        endpoint.secret.encode(), f"{headers['X-Portal-Timestamp']}.".encode() + body, hashlib.sha256
+    ).hexdigest()
     assert headers["X-Portal-Signature"] == f"sha256={expected}"
     assert headers["X-Portal-Event"] == "complaint.created"
     assert abs(int(headers["X-Portal-Timestamp"]) - timezone.now().timestamp()) < 60
@@ -98,8 +99,9 @@ def test_complaint_created_arrives_signed_over_timestamp_and_body(receiver, endp
     assert delivery.last_status_code == 200
 
 
-def test_a_500_leaves_the_delivery_pending_with_a_backoff(receiver, endpoint, platform,
-                                                         django_capture_on_commit_callbacks):
+def test_a_500_leaves_the_delivery_pending_with_a_backoff(
+    receiver, endpoint, platform, django_capture_on_commit_callbacks
+):
     receiver.status = 500
     before = timezone.now()
     file_and_deliver(platform, django_capture_on_commit_callbacks)
@@ -109,8 +111,9 @@ def test_a_500_leaves_the_delivery_pending_with_a_backoff(receiver, endpoint, pl
     assert len(receiver.requests) == 1
 
 
-def test_a_retry_is_not_sent_before_its_backoff_has_passed(receiver, endpoint, platform,
-                                                          django_capture_on_commit_callbacks):
+def test_a_retry_is_not_sent_before_its_backoff_has_passed(
+    receiver, endpoint, platform, django_capture_on_commit_callbacks
+):
     receiver.status = 500
     file_and_deliver(platform, django_capture_on_commit_callbacks)
     delivery = WebhookDelivery.objects.get()
@@ -119,8 +122,7 @@ def test_a_retry_is_not_sent_before_its_backoff_has_passed(receiver, endpoint, p
     assert len(receiver.requests) == 1
 
 
-def test_a_later_success_marks_the_delivery_delivered(receiver, endpoint, platform,
-                                                      django_capture_on_commit_callbacks):
+def test_a_later_success_marks_the_delivery_delivered(receiver, endpoint, platform, django_capture_on_commit_callbacks):
     receiver.status = 503
     file_and_deliver(platform, django_capture_on_commit_callbacks)
     delivery = WebhookDelivery.objects.get()
@@ -133,8 +135,9 @@ def test_a_later_success_marks_the_delivery_delivered(receiver, endpoint, platfo
     assert delivery.delivered_at is not None
 
 
-def test_backoff_doubles_and_the_delivery_fails_after_the_last_attempt(receiver, endpoint, platform,
-                                                                      django_capture_on_commit_callbacks):
+def test_backoff_doubles_and_the_delivery_fails_after_the_last_attempt(
+    receiver, endpoint, platform, django_capture_on_commit_callbacks
+):
     receiver.status = 500
     file_and_deliver(platform, django_capture_on_commit_callbacks)
     delivery = WebhookDelivery.objects.get()
@@ -150,23 +153,20 @@ def test_backoff_doubles_and_the_delivery_fails_after_the_last_attempt(receiver,
     assert all(round(later / earlier) == 2 for earlier, later in itertools.pairwise(delays))
 
 
-def test_events_not_subscribed_are_not_sent(receiver, manager, platform, settings,
-                                            django_capture_on_commit_callbacks):
+def test_events_not_subscribed_are_not_sent(receiver, manager, platform, settings, django_capture_on_commit_callbacks):
     settings.DEBUG = True
     services.webhook_register(by=manager, url=receiver.url, events=["complaint.disputed"])
     file_and_deliver(platform, django_capture_on_commit_callbacks)
     assert receiver.requests == [] and not WebhookDelivery.objects.exists()
 
 
-def test_a_deactivated_endpoint_gets_nothing(receiver, endpoint, manager, platform,
-                                            django_capture_on_commit_callbacks):
+def test_a_deactivated_endpoint_gets_nothing(receiver, endpoint, manager, platform, django_capture_on_commit_callbacks):
     services.webhook_deactivate(by=manager, webhook_id=endpoint.pk)
     file_and_deliver(platform, django_capture_on_commit_callbacks)
     assert receiver.requests == [] and not WebhookDelivery.objects.exists()
 
 
-def test_deactivating_stops_pending_retries(receiver, endpoint, manager, platform,
-                                            django_capture_on_commit_callbacks):
+def test_deactivating_stops_pending_retries(receiver, endpoint, manager, platform, django_capture_on_commit_callbacks):
     receiver.status = 500
     file_and_deliver(platform, django_capture_on_commit_callbacks)
     services.webhook_deactivate(by=manager, webhook_id=endpoint.pk)
@@ -183,8 +183,9 @@ def test_send_test_delivers_a_signed_ping(receiver, endpoint, manager, django_ca
     assert WebhookDelivery.objects.get().status == DeliveryStatus.DELIVERED
 
 
-def test_the_delivery_log_shows_deliveries_to_the_manager_only(client, receiver, endpoint, manager, agent,
-                                                               platform, django_capture_on_commit_callbacks):
+def test_the_delivery_log_shows_deliveries_to_the_manager_only(
+    client, receiver, endpoint, manager, agent, platform, django_capture_on_commit_callbacks
+):
     receiver.status = 500
     file_and_deliver(platform, django_capture_on_commit_callbacks)
     url = reverse("complaints:workspace-webhook-deliveries", args=[endpoint.pk])
@@ -214,9 +215,10 @@ def test_automatic_and_consumer_escalations_send_the_same_complaint_payload(mana
     assert set(payloads) == {by_sweep.pk, by_consumer.pk}
     for complaint in (by_sweep, by_consumer):
         complaint.refresh_from_db()
-        assert payloads[complaint.pk]["complaint"] == complaint_services.notifications.webhook_payload(complaint)[
-            "complaint"
-        ]
+        assert (
+            payloads[complaint.pk]["complaint"]
+            == complaint_services.notifications.webhook_payload(complaint)["complaint"]
+        )
         assert payloads[complaint.pk]["event"] == "complaint.escalated" and payloads[complaint.pk]["id"]
         assert payloads[complaint.pk]["reason"]
 
@@ -251,8 +253,10 @@ def test_the_soft_time_limit_stops_the_send_after_recording_the_attempt(receiver
     file_complaint(platform=platform)  # on_commit never runs here: the delivery waits to be sent
     delivery = WebhookDelivery.objects.get(event="complaint.created")
 
-    with mock.patch("complaints.delivery._webhook_opener.open", side_effect=SoftTimeLimitExceeded()), \
-            pytest.raises(SoftTimeLimitExceeded):
+    with (
+        mock.patch("complaints.delivery._webhook_opener.open", side_effect=SoftTimeLimitExceeded()),
+        pytest.raises(SoftTimeLimitExceeded),
+    ):
         send_webhook(delivery.pk)
 
     delivery.refresh_from_db()

@@ -85,7 +85,8 @@ def test_regroup_action_in_the_admin(client, regulator):
     first = PlatformFactory(domain="same.example.cn")
     second = PlatformFactory(domain="same.example.cn")
     client.force_login(regulator)
-    response = client.post(reverse("admin:platforms_platform_changelist"),
-                           {"action": "regroup_operators", "_selected_action": [first.pk]})
+    response = client.post(
+        reverse("admin:platforms_platform_changelist"), {"action": "regroup_operators", "_selected_action": [first.pk]}
+    )
     assert response.status_code == 302
     assert operator_of(first) == operator_of(second) is not None

@@ -68,8 +68,13 @@ def test_registering_answers_the_secret_once_and_the_list_never_shows_it(manager
     assert response.json()["secret"] == endpoint.secret
     listed = manager_api.get(LIST_URL)
     assert listed.json()["results"] == [
-        {"id": endpoint.pk, "url": HTTPS_HOOK, "events": ["complaint.created"], "is_active": True,
-         "created_at": response.json()["created_at"]}
+        {
+            "id": endpoint.pk,
+            "url": HTTPS_HOOK,
+            "events": ["complaint.created"],
+            "is_active": True,
+            "created_at": response.json()["created_at"],
+        }
     ]
     assert endpoint.secret not in listed.content.decode()
 
@@ -94,8 +99,9 @@ def test_registering_without_events_is_a_400_on_events(manager_api):
 
 def test_plain_http_to_localhost_is_accepted_in_debug(manager_api, settings):
     settings.DEBUG = True
-    response = manager_api.post(LIST_URL, {"url": "http://127.0.0.1:8080/hook", "events": ["complaint.created"]},
-                                format="json")
+    response = manager_api.post(
+        LIST_URL, {"url": "http://127.0.0.1:8080/hook", "events": ["complaint.created"]}, format="json"
+    )
 
     assert response.status_code == 201
 
@@ -214,8 +220,7 @@ def test_delivery_log_shows_only_that_webhook_s_deliveries(manager_api, platform
     assert {row["id"] for row in response.json()["results"]} == {delivery.pk for delivery in mine}
 
 
-def test_delivery_log_query_count_does_not_grow_with_deliveries(manager_api, webhook,
-                                                                django_assert_max_num_queries):
+def test_delivery_log_query_count_does_not_grow_with_deliveries(manager_api, webhook, django_assert_max_num_queries):
     add_deliveries(webhook, 1)
     url = webhook_url(webhook, "deliveries")
     with django_assert_max_num_queries(5) as few:

@@ -23,8 +23,13 @@ ALL_EVENTS = ["complaint.created", "complaint.disputed", "complaint.escalated", 
 
 
 def make_webhook(platform, **fields):
-    return WebhookEndpoint.objects.create(platform=platform, url=fields.pop("url", HTTPS_HOOK),
-                                          secret="s" * 64, events=fields.pop("events", ALL_EVENTS), **fields)
+    return WebhookEndpoint.objects.create(
+        platform=platform,
+        url=fields.pop("url", HTTPS_HOOK),
+        secret="s" * 64,
+        events=fields.pop("events", ALL_EVENTS),
+        **fields,
+    )
 
 
 # --- who may enter -------------------------------------------------------------------------------------
@@ -62,9 +67,14 @@ def test_invite_creates_staff_without_password_and_mails_a_working_set_password_
     manager_client, platform, client, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = manager_client.post(reverse("platforms:workspace-staff-invite"), {
-            "username": "xiaoli", "email": "xiaoli@platform.example.cn", "staff_role": "agent",
-        })
+        response = manager_client.post(
+            reverse("platforms:workspace-staff-invite"),
+            {
+                "username": "xiaoli",
+                "email": "xiaoli@platform.example.cn",
+                "staff_role": "agent",
+            },
+        )
     assert response.status_code == 302
     invited = platform.staff.get(username="xiaoli")
     assert (invited.role, invited.staff_role) == (Role.PLATFORM_STAFF, "agent")
@@ -76,9 +86,14 @@ def test_invite_creates_staff_without_password_and_mails_a_working_set_password_
 
 
 def test_invite_refuses_an_e_mail_already_in_use(manager_client, agent):
-    response = manager_client.post(reverse("platforms:workspace-staff-invite"), {
-        "username": "someone-new", "email": agent.email.upper(), "staff_role": "agent",
-    })
+    response = manager_client.post(
+        reverse("platforms:workspace-staff-invite"),
+        {
+            "username": "someone-new",
+            "email": agent.email.upper(),
+            "staff_role": "agent",
+        },
+    )
     assert response.status_code == 200 and "email" in response.context["form"].errors
 
 
@@ -142,8 +157,7 @@ def test_agent_cannot_create_keys_through_the_service(agent):
         services.api_key_create(by=agent, name="x")
 
 
-def test_api_key_list_query_count_does_not_grow(manager_client, manager, platform,
-                                                 django_assert_max_num_queries):
+def test_api_key_list_query_count_does_not_grow(manager_client, manager, platform, django_assert_max_num_queries):
     services.api_key_create(by=manager, name="first")
     with django_assert_max_num_queries(10) as few:
         manager_client.get(reverse("platforms:workspace-api-keys"))
@@ -162,8 +176,9 @@ def test_api_key_list_query_count_does_not_grow(manager_client, manager, platfor
     ],
     ids=["staff", "webhooks"],
 )
-def test_workspace_list_query_count_does_not_grow(manager_client, platform, url_name, add_one,
-                                                 django_assert_max_num_queries):
+def test_workspace_list_query_count_does_not_grow(
+    manager_client, platform, url_name, add_one, django_assert_max_num_queries
+):
     url = reverse(url_name)
     add_one(platform)
     with django_assert_max_num_queries(10) as few:
@@ -179,8 +194,9 @@ def test_workspace_list_query_count_does_not_grow(manager_client, platform, url_
 
 
 def test_registering_a_webhook_shows_its_generated_secret_once(manager_client, platform):
-    response = manager_client.post(reverse("platforms:workspace-webhooks"),
-                                   {"url": HTTPS_HOOK, "events": ["complaint.created"]})
+    response = manager_client.post(
+        reverse("platforms:workspace-webhooks"), {"url": HTTPS_HOOK, "events": ["complaint.created"]}
+    )
     endpoint = WebhookEndpoint.objects.get()
     assert (endpoint.platform, endpoint.events) == (platform, ["complaint.created"])
     assert re.fullmatch(r"[0-9a-f]{64}", endpoint.secret)
@@ -188,8 +204,9 @@ def test_registering_a_webhook_shows_its_generated_secret_once(manager_client, p
     assert endpoint.secret not in manager_client.get(reverse("platforms:workspace-webhooks")).content.decode()
 
 
-@pytest.mark.parametrize("url", ["http://hooks.example.cn/x", "ftp://hooks.example.cn/x", "not a url",
-                                 "https://user:pw@hooks.example.cn/x"])
+@pytest.mark.parametrize(
+    "url", ["http://hooks.example.cn/x", "ftp://hooks.example.cn/x", "not a url", "https://user:pw@hooks.example.cn/x"]
+)
 def test_webhook_urls_must_be_https(manager, url):
     with pytest.raises(ValidationError) as error:
         services.webhook_register(by=manager, url=url, events=["complaint.created"])

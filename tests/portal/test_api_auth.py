@@ -48,9 +48,7 @@ def test_token_endpoint_is_throttled(api_client, consumer, monkeypatch):
 
 def test_token_works_for_later_requests(api_client, consumer):
     credentials = {"username": consumer.username, "password": DEFAULT_PASSWORD}
-    token = api_client.post(reverse("portal_api:token"), credentials).json()[
-        "token"
-    ]
+    token = api_client.post(reverse("portal_api:token"), credentials).json()["token"]
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
 
     response = api_client.get(reverse("portal_api:me"))

@@ -19,4 +19,3 @@ def test_clients_may_ask_for_smaller_pages():
 
 def test_page_size_is_capped_at_100():
     assert page_size_for("?page_size=1000") == 100
-

@@ -231,6 +231,8 @@ def test_dashboard_gives_the_date_of_figures_counted_on_an_earlier_day(client, r
     page = client.get(reverse("regulation:dashboard-home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     assert "Figures as of 2026-03-18 09:05" in page
+
+
 def test_an_empty_csv_export_still_names_its_columns(client, regulator):
     client.force_login(regulator)
 

@@ -438,7 +438,9 @@ def test_trend_api_rejects_an_unknown_platform(regulator):
 
 
 STATS_URLS = [
-    "regulation_api:stats-platforms", "regulation_api:stats-operators", "regulation_api:stats-repeat-offenders",
+    "regulation_api:stats-platforms",
+    "regulation_api:stats-operators",
+    "regulation_api:stats-repeat-offenders",
     "regulation_api:stats-trend",
 ]
 

@@ -19,8 +19,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import CharField, TextField
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
@@ -83,28 +85,28 @@ SKIPPED_PREFIXES = ("admin/", "i18n/", "api/schema/", "api/docs/", "api/redoc/")
 #                                               ano own oco agt mgr oag key oky rvk reg su
 EXPECTED: dict[tuple[str, str], str] = {
     # Token endpoint: no authentication at all (wrong credentials → 400 for everyone; lockout: hardening).
-    ("portal_api:token", "POST"):                          "400 400 400 400 400 400 400 400 400 400 400",
-    ("portal_api:me", "GET"):                              "401 200 200 200 200 200 200 200 401 200 200",
-    ("complaints_api:complaint-list", "GET"):                  "401 200 200 200 200 200 200 200 401 200 200",
+    ("portal_api:token", "POST"): "400 400 400 400 400 400 400 400 400 400 400",
+    ("portal_api:me", "GET"): "401 200 200 200 200 200 200 200 401 200 200",
+    ("complaints_api:complaint-list", "GET"): "401 200 200 200 200 200 200 200 401 200 200",
     # Filing is for consumers; the superuser (createsuperuser) is a regulator, so it answers as one throughout.
-    ("complaints_api:complaint-list", "POST"):                 "401 201 201 403 403 403 403 403 401 403 403",
-    ("complaints_api:complaint-detail", "GET"):                "401 200 404 200 200 404 200 404 401 200 200",
-    ("complaints_api:complaint-events", "GET"):                "401 200 404 200 200 404 200 404 401 200 200",
+    ("complaints_api:complaint-list", "POST"): "401 201 201 403 403 403 403 403 401 403 403",
+    ("complaints_api:complaint-detail", "GET"): "401 200 404 200 200 404 200 404 401 200 200",
+    ("complaints_api:complaint-events", "GET"): "401 200 404 200 200 404 200 404 401 200 200",
     # Evidence may be added by the consumer, the platform concerned and regulators (party recorded).
-    ("complaints_api:complaint-evidence", "POST"):             "401 201 404 201 201 404 201 404 401 201 201",
-    ("complaints_api:evidence-download", "GET"):               "401 200 404 200 200 404 200 404 401 200 200",
-    ("complaints_api:complaint-withdraw", "POST"):             "401 200 404 403 403 404 403 404 401 403 403",
-    ("complaints_api:complaint-accept", "POST"):               "401 200 404 403 403 404 403 404 401 403 403",
-    ("complaints_api:complaint-dispute", "POST"):              "401 200 404 403 403 404 403 404 401 403 403",
-    ("complaints_api:complaint-escalate", "POST"):             "401 200 404 403 403 404 403 404 401 403 403",
-    ("complaints_api:complaint-supply-info", "POST"):          "401 200 404 403 403 404 403 404 401 403 403",
-    ("complaints_api:complaint-publication", "POST"):          "401 200 404 403 403 404 403 404 401 403 403",
-    ("complaints_api:complaint-respond", "POST"):              "401 403 404 201 201 404 201 404 401 403 403",
-    ("complaints_api:complaint-request-info", "POST"):         "401 403 404 200 200 404 200 404 401 403 403",
-    ("complaints_api:complaint-assign", "POST"):               "401 403 404 200 200 404 200 404 401 403 403",
+    ("complaints_api:complaint-evidence", "POST"): "401 201 404 201 201 404 201 404 401 201 201",
+    ("complaints_api:evidence-download", "GET"): "401 200 404 200 200 404 200 404 401 200 200",
+    ("complaints_api:complaint-withdraw", "POST"): "401 200 404 403 403 404 403 404 401 403 403",
+    ("complaints_api:complaint-accept", "POST"): "401 200 404 403 403 404 403 404 401 403 403",
+    ("complaints_api:complaint-dispute", "POST"): "401 200 404 403 403 404 403 404 401 403 403",
+    ("complaints_api:complaint-escalate", "POST"): "401 200 404 403 403 404 403 404 401 403 403",
+    ("complaints_api:complaint-supply-info", "POST"): "401 200 404 403 403 404 403 404 401 403 403",
+    ("complaints_api:complaint-publication", "POST"): "401 200 404 403 403 404 403 404 401 403 403",
+    ("complaints_api:complaint-respond", "POST"): "401 403 404 201 201 404 201 404 401 403 403",
+    ("complaints_api:complaint-request-info", "POST"): "401 403 404 200 200 404 200 404 401 403 403",
+    ("complaints_api:complaint-assign", "POST"): "401 403 404 200 200 404 200 404 401 403 403",
     # Internal notes do not exist for consumers at all: 404 even for the owner.
-    ("complaints_api:complaint-notes", "GET"):                 "401 404 404 200 200 404 200 404 401 200 200",
-    ("complaints_api:complaint-notes", "POST"):                "401 404 404 201 201 404 201 404 401 201 201",
+    ("complaints_api:complaint-notes", "GET"): "401 404 404 200 200 404 200 404 401 200 200",
+    ("complaints_api:complaint-notes", "POST"): "401 404 404 201 201 404 201 404 401 201 201",
     # Lists: 200 with the caller's own rows only (the leak check below looks for the other tenant's).
     ("complaints_api:platform-inbox", "GET"):                  "401 403 403 200 200 200 200 200 401 403 403",
     ("complaints_api:dossier-download", "GET"):                "401 200 404 200 200 404 200 404 401 200 200",
@@ -119,10 +121,10 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("complaints_api:rulebook", "GET"):                        "200 200 200 200 200 200 200 200 401 200 200",
     # Penalties: platform staff see their own, regulators all; consumers are refused (403) —
     # decisions are public only through the registry.
-    ("regulation_api:penalty-list", "GET"):                    "401 403 403 200 200 200 200 200 401 200 200",
-    ("regulation_api:penalty-list", "POST"):                   "401 403 403 403 403 403 403 403 401 201 201",
-    ("regulation_api:penalty-detail", "GET"):                  "401 403 403 200 200 404 200 404 401 200 200",
-    ("regulation_api:penalty-notice", "GET"):                  "401 403 403 200 200 404 200 404 401 200 200",
+    ("regulation_api:penalty-list", "GET"): "401 403 403 200 200 200 200 200 401 200 200",
+    ("regulation_api:penalty-list", "POST"): "401 403 403 403 403 403 403 403 401 201 201",
+    ("regulation_api:penalty-detail", "GET"): "401 403 403 200 200 404 200 404 401 200 200",
+    ("regulation_api:penalty-notice", "GET"): "401 403 403 200 200 404 200 404 401 200 200",
     # Webhooks: managers only, like the workspace pages. A key is refused although it acts as an agent: a leaked
     # key must not redirect the platform's signed events (another platform's id: the workspace check below).
     ("platforms_api:webhook-list", "GET"):                    "401 403 403 403 200 403 403 403 401 403 403",
@@ -148,60 +150,60 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("complaints_api:complaint-survey", "POST"):               "401 200 404 404 404 404 404 404 401 404 404",
     # --- web pages: API keys are not a browser session, so their columns read like anonymous ---------------
     # Auth pages: a signed-in user is sent on from login / register (302 to home).
-    ("portal:home", "GET"):                                "200 200 200 200 200 200 200 200 200 200 200",
+    ("portal:home", "GET"): "200 200 200 200 200 200 200 200 200 200 200",
     # Probes and Prometheus: no login, the same answer for every role (/metrics decides by the caller's address
     # or its bearer token, never by who is signed in; the test client calls from 127.0.0.1, which may read it).
-    ("healthz", "GET"):                             "200 200 200 200 200 200 200 200 200 200 200",
-    ("readyz", "GET"):                              "200 200 200 200 200 200 200 200 200 200 200",
-    ("metrics", "GET"):                             "200 200 200 200 200 200 200 200 200 200 200",
-    ("portal:login", "GET"):                               "200 302 302 302 302 302 200 200 200 302 302",
-    ("portal:login", "POST"):                              "200 302 302 302 302 302 200 200 200 302 302",
-    ("portal:login", "PUT"):                               "200 302 302 302 302 302 200 200 200 302 302",
-    ("portal:logout", "POST"):                             "302 302 302 302 302 302 302 302 302 302 302",
-    ("portal:register", "GET"):                            "200 302 302 302 302 302 200 200 200 302 302",
-    ("portal:register", "POST"):                           "200 302 302 302 302 302 200 200 200 302 302",
-    ("portal:register", "PUT"):                            "200 302 302 302 302 302 200 200 200 302 302",
-    ("portal:password_change", "GET"):                     "log 200 200 200 200 200 log log log 200 200",
-    ("portal:password_change", "POST"):                    "log 200 200 200 200 200 log log log 200 200",
-    ("portal:password_change", "PUT"):                     "log 200 200 200 200 200 log log log 200 200",
-    ("portal:password_change_done", "GET"):                "log 200 200 200 200 200 log log log 200 200",
-    ("portal:password_reset", "GET"):                      "200 200 200 200 200 200 200 200 200 200 200",
-    ("portal:password_reset", "POST"):                     "200 200 200 200 200 200 200 200 200 200 200",
-    ("portal:password_reset", "PUT"):                      "200 200 200 200 200 200 200 200 200 200 200",
-    ("portal:password_reset_done", "GET"):                 "200 200 200 200 200 200 200 200 200 200 200",
+    ("healthz", "GET"): "200 200 200 200 200 200 200 200 200 200 200",
+    ("readyz", "GET"): "200 200 200 200 200 200 200 200 200 200 200",
+    ("metrics", "GET"): "200 200 200 200 200 200 200 200 200 200 200",
+    ("portal:login", "GET"): "200 302 302 302 302 302 200 200 200 302 302",
+    ("portal:login", "POST"): "200 302 302 302 302 302 200 200 200 302 302",
+    ("portal:login", "PUT"): "200 302 302 302 302 302 200 200 200 302 302",
+    ("portal:logout", "POST"): "302 302 302 302 302 302 302 302 302 302 302",
+    ("portal:register", "GET"): "200 302 302 302 302 302 200 200 200 302 302",
+    ("portal:register", "POST"): "200 302 302 302 302 302 200 200 200 302 302",
+    ("portal:register", "PUT"): "200 302 302 302 302 302 200 200 200 302 302",
+    ("portal:password_change", "GET"): "log 200 200 200 200 200 log log log 200 200",
+    ("portal:password_change", "POST"): "log 200 200 200 200 200 log log log 200 200",
+    ("portal:password_change", "PUT"): "log 200 200 200 200 200 log log log 200 200",
+    ("portal:password_change_done", "GET"): "log 200 200 200 200 200 log log log 200 200",
+    ("portal:password_reset", "GET"): "200 200 200 200 200 200 200 200 200 200 200",
+    ("portal:password_reset", "POST"): "200 200 200 200 200 200 200 200 200 200 200",
+    ("portal:password_reset", "PUT"): "200 200 200 200 200 200 200 200 200 200 200",
+    ("portal:password_reset_done", "GET"): "200 200 200 200 200 200 200 200 200 200 200",
     # Reset link of the owner: valid (302 to the set-password form) until the owner logs in again, which
     # invalidates it (200: "link no longer valid").
-    ("portal:password_reset_confirm", "GET"):              "302 200 302 302 302 302 302 302 302 302 302",
-    ("portal:password_reset_confirm", "POST"):             "302 200 302 302 302 302 302 302 302 302 302",
-    ("portal:password_reset_confirm", "PUT"):              "302 200 302 302 302 302 302 302 302 302 302",
-    ("portal:password_reset_complete", "GET"):             "200 200 200 200 200 200 200 200 200 200 200",
+    ("portal:password_reset_confirm", "GET"): "302 200 302 302 302 302 302 302 302 302 302",
+    ("portal:password_reset_confirm", "POST"): "302 200 302 302 302 302 302 302 302 302 302",
+    ("portal:password_reset_confirm", "PUT"): "302 200 302 302 302 302 302 302 302 302 302",
+    ("portal:password_reset_complete", "GET"): "200 200 200 200 200 200 200 200 200 200 200",
     # Staff and regulators are sent on to their own lists (302 to the inbox / dashboard).
-    ("complaints:complaint-list", "GET"):                      "log 200 200 302 302 302 log log log 302 302",
-    ("complaints:complaint-new", "GET"):                       "log 200 200 403 403 403 log log log 403 403",
-    ("complaints:complaint-new", "POST"):                      "log 200 200 403 403 403 log log log 403 403",
-    ("complaints:complaint-payment-not-taken", "GET"):         "200 200 200 200 200 200 200 200 200 200 200",
-    ("complaints:complaint-detail", "GET"):                    "log 200 404 200 200 404 log log log 200 200",
+    ("complaints:complaint-list", "GET"): "log 200 200 302 302 302 log log log 302 302",
+    ("complaints:complaint-new", "GET"): "log 200 200 403 403 403 log log log 403 403",
+    ("complaints:complaint-new", "POST"): "log 200 200 403 403 403 log log log 403 403",
+    ("complaints:complaint-payment-not-taken", "GET"): "200 200 200 200 200 200 200 200 200 200 200",
+    ("complaints:complaint-detail", "GET"): "log 200 404 200 200 404 log log log 200 200",
     # Consumer actions redirect back to the detail page (302) with the outcome as a message.
-    ("complaints:complaint-evidence-add", "POST"):             "log 302 404 302 302 404 log log log 302 302",
-    ("complaints:complaint-withdraw", "POST"):                 "log 302 404 403 403 404 log log log 403 403",
-    ("complaints:complaint-accept", "POST"):                   "log 302 404 403 403 404 log log log 403 403",
-    ("complaints:complaint-dispute", "POST"):                  "log 302 404 403 403 404 log log log 403 403",
-    ("complaints:complaint-escalate", "POST"):                 "log 302 404 403 403 404 log log log 403 403",
-    ("complaints:complaint-supply-info", "POST"):              "log 302 404 403 403 404 log log log 403 403",
-    ("complaints:complaint-publication", "POST"):              "log 302 404 403 403 404 log log log 403 403",
-    ("complaints:complaint-evidence-download", "GET"):         "log 200 404 200 200 404 log log log 200 200",
-    ("complaints:complaint-evidence-thumbnail", "GET"):        "log 200 404 200 200 404 log log log 200 200",
+    ("complaints:complaint-evidence-add", "POST"): "log 302 404 302 302 404 log log log 302 302",
+    ("complaints:complaint-withdraw", "POST"): "log 302 404 403 403 404 log log log 403 403",
+    ("complaints:complaint-accept", "POST"): "log 302 404 403 403 404 log log log 403 403",
+    ("complaints:complaint-dispute", "POST"): "log 302 404 403 403 404 log log log 403 403",
+    ("complaints:complaint-escalate", "POST"): "log 302 404 403 403 404 log log log 403 403",
+    ("complaints:complaint-supply-info", "POST"): "log 302 404 403 403 404 log log log 403 403",
+    ("complaints:complaint-publication", "POST"): "log 302 404 403 403 404 log log log 403 403",
+    ("complaints:complaint-evidence-download", "GET"): "log 200 404 200 200 404 log log log 200 200",
+    ("complaints:complaint-evidence-thumbnail", "GET"): "log 200 404 200 200 404 log log log 200 200",
     # Platform pages: consumers and regulators are refused by role (403) before any lookup, so an id
     # cannot be probed; another platform's complaint is a 404.
-    ("complaints:inbox-list", "GET"):                          "log 403 403 200 200 200 log log log 403 403",
-    ("complaints:inbox-assign", "POST"):                       "log 403 403 302 302 302 log log log 403 403",
-    ("complaints:respond-complaint", "GET"):                   "log 403 403 200 200 404 log log log 403 403",
-    ("complaints:respond-complaint", "POST"):                  "log 403 403 302 302 404 log log log 403 403",
-    ("complaints:respond-evidence", "POST"):                   "log 403 403 302 302 404 log log log 403 403",
-    ("complaints:respond-request-info", "POST"):               "log 403 403 302 302 404 log log log 403 403",
-    ("complaints:respond-note", "POST"):                       "log 403 403 302 302 404 log log log 403 403",
-    ("complaints:respond-assign", "POST"):                     "log 403 403 302 302 404 log log log 403 403",
-    ("complaints:dossier-download", "GET"):                    "log 200 404 200 200 404 log log log 200 200",
+    ("complaints:inbox-list", "GET"): "log 403 403 200 200 200 log log log 403 403",
+    ("complaints:inbox-assign", "POST"): "log 403 403 302 302 302 log log log 403 403",
+    ("complaints:respond-complaint", "GET"): "log 403 403 200 200 404 log log log 403 403",
+    ("complaints:respond-complaint", "POST"): "log 403 403 302 302 404 log log log 403 403",
+    ("complaints:respond-evidence", "POST"): "log 403 403 302 302 404 log log log 403 403",
+    ("complaints:respond-request-info", "POST"): "log 403 403 302 302 404 log log log 403 403",
+    ("complaints:respond-note", "POST"): "log 403 403 302 302 404 log log log 403 403",
+    ("complaints:respond-assign", "POST"): "log 403 403 302 302 404 log log log 403 403",
+    ("complaints:dossier-download", "GET"): "log 200 404 200 200 404 log log log 200 200",
     # Downloads and dossiers are GET-only (require_GET).
     ("complaints:dossier-download", "POST"):                   "405 405 405 405 405 405 405 405 405 405 405",
     ("complaints:bundle-download", "GET"):                     "log 200 404 200 200 404 log log log 200 200",
@@ -306,6 +308,35 @@ class World:
     forbidden: dict[str, list[str]] = field(default_factory=dict)
 
 
+# Text shorter than this is too common to mean anything when found in a page ("A-1", "zh-hans").
+MIN_SECRET_LENGTH = 6
+
+
+def text_values(instance) -> set[str]:
+    """Every free-text value stored on a model instance: its char, text, e-mail and URL fields (choices,
+    relations and hashes of secrets aside — those never reach a page anyway)."""
+    values = set()
+    if instance is None:
+        return values
+    for model_field in instance._meta.concrete_fields:
+        if model_field.choices or model_field.is_relation or not isinstance(model_field, (CharField, TextField)):
+            continue
+        value = model_field.value_from_object(instance)
+        if isinstance(value, str) and len(value.strip()) >= MIN_SECRET_LENGTH:
+            values.add(value.strip())
+    return values
+
+
+def tenant_secrets(instances: list, *, others: list, public: list) -> list[str]:
+    """The private text of one tenant's objects, found by walking their fields: what they hold and neither
+    the other tenant's objects (factory defaults both share, such as a product name) nor public objects
+    (a platform's registered name, a penalty decision) hold too."""
+    mine = set().union(*(text_values(instance) for instance in instances))
+    shared = set().union(*(text_values(instance) for instance in [*others, *public])) if others or public else set()
+    public_text = " ".join(shared)
+    return sorted(value for value in mine - shared if value not in public_text)
+
+
 def build_world() -> World:
     platform_a, platform_b = PlatformFactory(), PlatformFactory()
     owner = ConsumerFactory(email=f"owner-{uuid.uuid4().hex[:6]}@example.cn", phone="13800138001")
@@ -320,42 +351,66 @@ def build_world() -> World:
     make_regulator(regulator)
     superuser = User.objects.create_superuser("root-operator", "root@example.cn", "root-pass-2026-x")
 
-    complaint_a = file_complaint(owner, platform_a, order_number="DD-A-0001")
-    complaint_b = file_complaint(other_consumer, platform_b, order_number="DD-B-0002")
+    complaint_a = file_complaint(
+        owner, platform_a, order_number="DD-A-0001", payment_reference="2026112522001400000000000A01",
+        description=f"付款后未收到卡密（甲 {uuid.uuid4().hex[:8]}）",
+    )  # fmt: skip
+    complaint_b = file_complaint(
+        other_consumer, platform_b, order_number="DD-B-0002", payment_reference="2026112522001400000000000B02",
+        description=f"付款后未收到卡密（乙 {uuid.uuid4().hex[:8]}）",
+    )  # fmt: skip
     evidence_a = add_evidence(complaint_a, owner, image_upload("a.png"))[0]
     evidence_b = add_evidence(complaint_b, other_consumer, image_upload("b.png"))[0]
     note_a = complaint_add_note(complaint_id=complaint_a.pk, by=agent, text=f"km-note-A-{uuid.uuid4().hex}")
-    note_b = complaint_add_note(
-        complaint_id=complaint_b.pk, by=other_agent, text=f"km-note-B-{uuid.uuid4().hex}"
-    )
+    note_b = complaint_add_note(complaint_id=complaint_b.pk, by=other_agent, text=f"km-note-B-{uuid.uuid4().hex}")
     penalty_a = penalty_issue(
-        by=regulator, platform=platform_a, kind=PenaltyKind.WARNING, legal_basis="《电子商务法》第七十七条",
-        facts="逾期未发货", decision="警告", complaint_ids=[complaint_a.pk],
+        by=regulator,
+        platform=platform_a,
+        kind=PenaltyKind.WARNING,
+        legal_basis="《电子商务法》第七十七条",
+        facts="逾期未发货",
+        decision="警告",
+        complaint_ids=[complaint_a.pk],
     )
     penalty_b = penalty_issue(
-        by=regulator, platform=platform_b, kind=PenaltyKind.WARNING, legal_basis="《电子商务法》第七十七条",
-        facts="逾期未发货", decision="警告", complaint_ids=[complaint_b.pk],
+        by=regulator,
+        platform=platform_b,
+        kind=PenaltyKind.WARNING,
+        legal_basis="《电子商务法》第七十七条",
+        facts="逾期未发货",
+        decision="警告",
+        complaint_ids=[complaint_b.pk],
     )
     # Complaint A stays with its platform; its acceptance notice (addressed to both parties) is written directly.
     notice_a = notice_decide(complaint_a, kind=NoticeKind.ACCEPTANCE, by=regulator, at=timezone.now())
     notice_b = notice_decide(complaint_b, kind=NoticeKind.ACCEPTANCE, by=regulator, at=timezone.now())
     export_a = DossierExport.objects.create(
-        complaint=complaint_a, requested_by=owner, status=DossierExportStatus.DONE, progress=100,
+        complaint=complaint_a,
+        requested_by=owner,
+        status=DossierExportStatus.DONE,
+        progress=100,
         finished_at=timezone.now(),
     )
     export_a.file.save("dossier.pdf", ContentFile(b"%PDF-1.4\n% dossier\n%%EOF\n"), save=True)
     export_b = DossierExport.objects.create(
-        complaint=complaint_b, requested_by=other_consumer, status=DossierExportStatus.DONE, progress=100,
+        complaint=complaint_b,
+        requested_by=other_consumer,
+        status=DossierExportStatus.DONE,
+        progress=100,
         finished_at=timezone.now(),
     )
     export_b.file.save("dossier.pdf", ContentFile(b"%PDF-1.4\n% dossier\n%%EOF\n"), save=True)
     webhook_a = WebhookEndpoint.objects.create(
-        platform=platform_a, url="https://hooks.platform-a.example.cn/km",
-        secret=f"km-secret-A-{uuid.uuid4().hex}", events=["complaint.created"],
+        platform=platform_a,
+        url="https://hooks.platform-a.example.cn/km",
+        secret=f"km-secret-A-{uuid.uuid4().hex}",
+        events=["complaint.created"],
     )
     webhook_b = WebhookEndpoint.objects.create(
-        platform=platform_b, url="https://hooks.platform-b.example.cn/km",
-        secret=f"km-secret-B-{uuid.uuid4().hex}", events=["complaint.created"],
+        platform=platform_b,
+        url="https://hooks.platform-b.example.cn/km",
+        secret=f"km-secret-B-{uuid.uuid4().hex}",
+        events=["complaint.created"],
     )
     raw_keys = {
         "api_key": make_api_key(platform_a),
@@ -383,31 +438,58 @@ def build_world() -> World:
         "notice": notice_b, "export": export_b, "webhook": webhook_b, "api_key_row": spare_key_b,
         "colleague": other_agent,
         "platform_slug": platform_b.slug,
-        "reset_uid": objects["reset_uid"], "reset_token": objects["reset_token"],
+        "reset_uid": objects["reset_uid"],
+        "reset_token": objects["reset_token"],
     }
     users = {
-        "anonymous": None, "owner": owner, "other_consumer": other_consumer, "agent": agent,
-        "manager": manager, "other_agent": other_agent, "api_key": None, "other_api_key": None,
-        "revoked_api_key": None, "regulator": regulator, "superuser": superuser,
+        "anonymous": None,
+        "owner": owner,
+        "other_consumer": other_consumer,
+        "agent": agent,
+        "manager": manager,
+        "other_agent": other_agent,
+        "api_key": None,
+        "other_api_key": None,
+        "revoked_api_key": None,
+        "regulator": regulator,
+        "superuser": superuser,
     }
-    tenant_a = [complaint_a.reference, note_a.text, owner.email, owner.phone]
-    tenant_b = [complaint_b.reference, note_b.text, other_consumer.email, other_consumer.phone]
+    # Everything each tenant holds, as model instances: the leak detector reads their field values.
+    keys_a, keys_b = (list(ApiKey.objects.filter(platform=platform)) for platform in (platform_a, platform_b))
+    staff_a, staff_b = [agent, colleague, manager], [other_agent]
+    platform_internal_a = [note_a, webhook_a, *keys_a]
+    platform_internal_b = [note_b, webhook_b, *keys_b]
+    tenant_a = tenant_secrets(
+        [owner, complaint_a, evidence_a, export_a, *staff_a, *platform_internal_a],
+        others=[other_consumer, complaint_b, evidence_b, export_b, *staff_b, *platform_internal_b],
+        public=[platform_a, platform_b, platform_a.operator, platform_b.operator, penalty_a, penalty_b],
+    )
+    tenant_b = tenant_secrets(
+        [other_consumer, complaint_b, evidence_b, export_b, *staff_b, *platform_internal_b],
+        others=[owner, complaint_a, evidence_a, export_a, *staff_a, *platform_internal_a],
+        public=[platform_a, platform_b, platform_a.operator, platform_b.operator, penalty_a, penalty_b],
+    )
+    # Within a tenant, the platform's own workings (internal notes, webhooks, API keys) are not the consumer's.
+    internal_a = tenant_secrets(platform_internal_a, others=[], public=[owner, complaint_a])
+    internal_b = tenant_secrets(platform_internal_b, others=[], public=[other_consumer, complaint_b])
     everything = tenant_a + tenant_b
     out_of_scope = {
         "anonymous": everything,
         "revoked_api_key": everything,
-        # A consumer never sees internal notes, not even on their own complaint.
-        "owner": [*tenant_b, note_a.text],
-        "other_consumer": [*tenant_a, note_b.text],
-        "agent": tenant_b, "manager": tenant_b, "api_key": tenant_b,
-        "other_agent": tenant_a, "other_api_key": tenant_a,
-        "regulator": [], "superuser": [],
+        "owner": [*tenant_b, *internal_a],
+        "other_consumer": [*tenant_a, *internal_b],
+        "agent": tenant_b,
+        "manager": tenant_b,
+        "api_key": tenant_b,
+        "other_agent": tenant_a,
+        "other_api_key": tenant_a,
+        "regulator": [],
+        "superuser": [],
     }
     # A webhook's signing secret is shown once, in the answer that registers it, and never again to anyone.
     webhook_secrets = [webhook_a.secret, webhook_b.secret]
-    forbidden = {role: [*markers, *webhook_secrets] for role, markers in out_of_scope.items()}
-    return World(users=users, raw_keys=raw_keys, objects=objects, other_objects=other_objects,
-                 forbidden=forbidden)
+    forbidden = {role: sorted({*markers, *webhook_secrets}) for role, markers in out_of_scope.items()}
+    return World(users=users, raw_keys=raw_keys, objects=objects, other_objects=other_objects, forbidden=forbidden)
 
 
 @pytest.fixture(scope="module")
@@ -541,8 +623,7 @@ def route_pattern(name: str) -> str:
     return _ROUTE_PATTERNS[name]
 
 
-def send(world: World, role: str, name: str, method: str, *, objects: dict | None = None,
-         missing: bool = False):
+def send(world: World, role: str, name: str, method: str, *, objects: dict | None = None, missing: bool = False):
     api = route_pattern(name).startswith("api/")
     client = client_as(world, role, api=api)
     url = url_for(world, name, objects=objects, missing=missing)
@@ -566,17 +647,26 @@ def request_body(world: World, name: str, method: str):
 
 
 def _respond_body(world: World) -> dict:
-    return {"outcome": "refunded", "message": "已全额退款", "refund_amount": "199.00",
-            "refund_reference": "RF2026112500001"}
+    return {
+        "outcome": "refunded",
+        "message": "已全额退款",
+        "refund_amount": "199.00",
+        "refund_reference": "RF2026112500001",
+    }
 
 
 def _filing_body(world: World) -> dict:
     return {
-        "platform": world.objects["platform_slug"], "order_number": f"DD-{uuid.uuid4().hex[:10]}",
-        "paid_at": (timezone.now() - timedelta(hours=3)).isoformat(), "amount": "88.00",
-        "payment_channel": "alipay", "payment_reference": "2026112522001499999999999999",
-        "product_name": "腾讯视频会员月卡", "problem": "card_key_missing",
-        "platform_order_status": "awaiting_delivery", "description": "付款后未收到卡密，客服不回复。",
+        "platform": world.objects["platform_slug"],
+        "order_number": f"DD-{uuid.uuid4().hex[:10]}",
+        "paid_at": (timezone.now() - timedelta(hours=3)).isoformat(),
+        "amount": "88.00",
+        "payment_channel": "alipay",
+        "payment_reference": "2026112522001499999999999999",
+        "product_name": "腾讯视频会员月卡",
+        "problem": "card_key_missing",
+        "platform_order_status": "awaiting_delivery",
+        "description": "付款后未收到卡密，客服不回复。",
         "desired_outcome": "delivery",
     }
 
@@ -602,14 +692,19 @@ REQUEST_BODIES = {
     ("complaints:verify", "POST"): lambda world: {"sha256": "0" * 64},
     ("complaints_api:complaint-notes", "POST"): lambda world: {"text": "已联系供货商"},
     ("platforms_api:webhook-list", "POST"): lambda world: {
-        "url": "https://hooks.platform-a.example.cn/km-new", "events": ["complaint.created"],
+        "url": "https://hooks.platform-a.example.cn/km-new",
+        "events": ["complaint.created"],
     },
     ("regulation_api:penalty-list", "POST"): lambda world: {
-        "platform": world.objects["platform_slug"], "kind": "warning", "legal_basis": "《电子商务法》",
-        "facts": "逾期未发货", "decision": "警告",
+        "platform": world.objects["platform_slug"],
+        "kind": "warning",
+        "legal_basis": "《电子商务法》",
+        "facts": "逾期未发货",
+        "decision": "警告",
     },
     ("complaints:complaint-evidence-add", "POST"): lambda world: {
-        "evidence_files": _upload(), "evidence_kind": "order_screenshot",
+        "evidence_files": _upload(),
+        "evidence_kind": "order_screenshot",
     },
     ("complaints:respond-evidence", "POST"): lambda world: {"file": _upload(), "kind": "delivery_proof"},
     ("complaints:complaint-withdraw", "POST"): lambda world: {"reason": "已自行解决"},
@@ -625,7 +720,8 @@ REQUEST_BODIES = {
     ("complaints_api:complaint-survey", "POST"): lambda world: {"resolved": True, "rating": 4},
     ("complaints:follow-up", "POST"): lambda world: {"resolved": "yes", "rating": "4"},
     ("complaints:inbox-assign", "POST"): lambda world: {
-        "assignee": world.users["agent"].pk, "complaints": [world.objects["complaint"].pk],
+        "assignee": world.users["agent"].pk,
+        "complaints": [world.objects["complaint"].pk],
     },
     ("regulation_api:desk-forward", "POST"): lambda world: {"platform": world.other_objects["platform_slug"]},
     ("regulation_api:desk-refuse", "POST"): lambda world: {"ground": "art16_1", "reason": "不属于本局管辖"},
@@ -641,20 +737,23 @@ REQUEST_BODIES = {
 
 
 def _answered(world: World) -> None:
-    complaint_respond(complaint_id=world.objects["complaint"].pk, by=world.users["agent"], **{
-        key: value for key, value in _respond_body(world).items() if key != "refund_amount"
-    }, refund_amount=Decimal("199.00"))
+    complaint_respond(
+        complaint_id=world.objects["complaint"].pk,
+        by=world.users["agent"],
+        **{key: value for key, value in _respond_body(world).items() if key != "refund_amount"},
+        refund_amount=Decimal("199.00"),
+    )
 
 
 def _disputed(world: World) -> None:
     _answered(world)
-    complaint_dispute(complaint_id=world.objects["complaint"].pk, by=world.users["owner"],
-                      reason="退款金额不对")
+    complaint_dispute(complaint_id=world.objects["complaint"].pk, by=world.users["owner"], reason="退款金额不对")
 
 
 def _info_requested(world: World) -> None:
-    complaint_request_info(complaint_id=world.objects["complaint"].pk, by=world.users["agent"],
-                           message="请提供支付截图")
+    complaint_request_info(
+        complaint_id=world.objects["complaint"].pk, by=world.users["agent"], message="请提供支付截图"
+    )
 
 
 def _surveyed(world: World) -> None:
@@ -728,9 +827,7 @@ def test_every_route_has_a_written_expectation():
     written = set(EXPECTED)
     function_views = {route.name for route in routes if not route.methods}
     without_row = sorted(key for key in enumerated if key not in written)
-    without_row += sorted(
-        (name, "?") for name in function_views if not any(key[0] == name for key in written)
-    )
+    without_row += sorted((name, "?") for name in function_views if not any(key[0] == name for key in written))
     assert not without_row, f"routes with no written expectation in EXPECTED: {without_row}"
     route_names = {route.name for route in routes}
     stale = sorted(key for key in written if key[0] not in route_names)
@@ -769,6 +866,54 @@ def test_access(world, db, name, method, role, expected):
         assert not leaked, f"{role} sees data outside its scope: {leaked}"
 
 
+PROBED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def handled_methods(callback) -> tuple[str, ...] | None:
+    """A class-based view's methods: the ``http_method_names`` it implements (HEAD wherever GET is, as Django's
+    View does); None for a function view, which only answering tells."""
+    view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+    if view_class is None:
+        return None
+    handled = {name for name in view_class.http_method_names if hasattr(view_class, name)}
+    if "get" in handled and "head" in view_class.http_method_names:
+        handled.add("head")
+    return tuple(sorted(name.upper() for name in handled))
+
+
+def answered_methods(world: World, name: str) -> tuple[str, ...]:
+    """Every method the route's view answers: from the class, or by asking a function view each method as the
+    superuser (anything but 405 is an answer)."""
+    callback = resolve(url_for(world, name)).func
+    handled = handled_methods(callback)
+    if handled is not None:
+        return handled
+    return tuple(method for method in PROBED_METHODS if send(world, "superuser", name, method).status_code != 405)
+
+
+ROUTE_NAMES = sorted(route.name for route in url_conf_routes())
+
+
+@pytest.mark.parametrize("name", ROUTE_NAMES)
+def test_every_method_a_view_answers_is_expected_and_leaks_nothing(world, db, name):
+    methods = answered_methods(world, name)
+    unexpected = [m for m in methods if m not in {"HEAD", "OPTIONS"} and (name, m) not in EXPECTED]
+    assert not unexpected, f"{name} answers {unexpected} with no row in EXPECTED: restrict the view or add one"
+    for role in ROLES:
+        for method in methods:
+            sid = transaction.savepoint()
+            response = send(world, role, name, method)
+            text = response_text(response)
+            transaction.savepoint_rollback(sid)
+            assert response.status_code < 500, (role, method, response.status_code)
+            leaked = [marker for marker in world.forbidden[role] if text is not None and marker in text]
+            assert not leaked, f"{role} {method} {name} shows data outside its scope: {leaked}"
+            if method == "HEAD" and ("GET" in methods):
+                get_answer = send(world, role, name, "GET")
+                assert response.status_code == get_answer.status_code, (role, response.status_code)
+                assert b"".join(response.streaming_content if response.streaming else [response.content]) == b""
+
+
 def normalised_body(response) -> str:
     """The body with what legitimately differs between two requests removed: the requested path (echoed by
     the language switcher) and the per-request CSRF token."""
@@ -777,7 +922,8 @@ def normalised_body(response) -> str:
 
 
 OUT_OF_SCOPE_CELLS = [
-    cell for cell in CELLS
+    cell
+    for cell in CELLS
     if cell.values[3] == "404" and re.search(r"<(?:\w+:)?(?:pk|id|export_id)>", route_pattern(cell.values[0]))
 ]
 
@@ -810,9 +956,7 @@ def test_manager_cannot_reach_another_platforms_workspace_objects(world, db, nam
 
     assert other_platforms.status_code == missing.status_code
     assert normalised_body(other_platforms) == normalised_body(missing)
-    webhook, api_key, colleague = (
-        world.other_objects[key] for key in ["webhook", "api_key_row", "colleague"]
-    )
+    webhook, api_key, colleague = (world.other_objects[key] for key in ["webhook", "api_key_row", "colleague"])
     webhook.refresh_from_db()
     api_key.refresh_from_db()
     colleague.refresh_from_db()
@@ -820,3 +964,15 @@ def test_manager_cannot_reach_another_platforms_workspace_objects(world, db, nam
     assert api_key.revoked_at is None
     assert colleague.is_active
     assert not webhook.deliveries.exists()
+
+
+@pytest.mark.parametrize("selector", ["complaints_visible_to", "evidence_visible_to", "penalties_visible_to"])
+@pytest.mark.parametrize("user", [None, AnonymousUser()], ids=["no user", "anonymous"])
+def test_scoped_reads_fail_closed_without_a_user(db, selector, user):
+    from complaints import selectors
+    from regulation import penalties
+
+    read = getattr(selectors, selector, None) or getattr(penalties, selector)
+
+    with pytest.raises(selectors.MissingUserContext):
+        read(user)

@@ -72,9 +72,7 @@ def test_token_endpoint_failures_lock_the_web_login(client, api_client, consumer
 def test_lockout_of_one_user_does_not_lock_another(client, consumer, other_consumer):
     fail_web_login(client, consumer.username, 5)
 
-    response = client.post(
-        reverse("portal:login"), {"username": other_consumer.username, "password": DEFAULT_PASSWORD}
-    )
+    response = client.post(reverse("portal:login"), {"username": other_consumer.username, "password": DEFAULT_PASSWORD})
 
     assert response.status_code == 302
 
@@ -121,9 +119,7 @@ def test_each_platform_api_key_has_its_own_upload_budget(
     assert post_evidence(second_key, complaint).status_code == 201
 
 
-def test_reading_is_not_throttled_by_the_upload_budget(
-    media_root, upload_rate_two_per_hour, consumer, complaint
-):
+def test_reading_is_not_throttled_by_the_upload_budget(media_root, upload_rate_two_per_hour, consumer, complaint):
     client = client_for(consumer)
     for _attempt in range(3):
         post_evidence(client, complaint)
@@ -145,9 +141,15 @@ def test_reading_is_not_throttled_by_the_upload_budget(
     ids=["short", "common", "numeric", "like-the-username"],
 )
 def test_registration_refuses_weak_passwords(client, password, code):
-    response = client.post(reverse("portal:register"), {
-        "username": "xiaoming", "email": "xiaoming@example.cn", "password1": password, "password2": password,
-    })
+    response = client.post(
+        reverse("portal:register"),
+        {
+            "username": "xiaoming",
+            "email": "xiaoming@example.cn",
+            "password1": password,
+            "password2": password,
+        },
+    )
 
     assert response.status_code == 200
     codes = [error.code for error in response.context["form"].errors.as_data()["password2"]]
@@ -155,10 +157,15 @@ def test_registration_refuses_weak_passwords(client, password, code):
 
 
 def test_registration_accepts_a_long_uncommon_password(client):
-    response = client.post(reverse("portal:register"), {
-        "username": "xiaoming", "email": "xiaoming@example.cn",
-        "password1": STRONG_PASSWORD, "password2": STRONG_PASSWORD,
-    })
+    response = client.post(
+        reverse("portal:register"),
+        {
+            "username": "xiaoming",
+            "email": "xiaoming@example.cn",
+            "password1": STRONG_PASSWORD,
+            "password2": STRONG_PASSWORD,
+        },
+    )
 
     assert response.status_code == 302
 
@@ -189,17 +196,23 @@ def production_env(tmp_path: Path) -> dict[str, str]:
 
 
 # Deployments choose production either by DJANGO_ENV (with the default portal.settings) or by naming the module.
-@pytest.mark.parametrize("chosen_by", [
-    {"DJANGO_ENV": "production"},
-    {"DJANGO_ENV": "development", "DJANGO_SETTINGS_MODULE": "portal.settings.production"},
-])
+@pytest.mark.parametrize(
+    "chosen_by",
+    [
+        {"DJANGO_ENV": "production"},
+        {"DJANGO_ENV": "development", "DJANGO_SETTINGS_MODULE": "portal.settings.production"},
+    ],
+)
 def test_deploy_check_is_clean_in_production_mode(tmp_path, chosen_by):
     # A production install signs its PDFs; without a certificate the check says so (portal.I001, test_pdf_signing).
     signing = make_signing_files(tmp_path)
     signing_env = {"SIGNING_KEY_FILE": str(signing.key), "SIGNING_CERT_FILE": str(signing.cert)}
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=BASE_DIR, env={**production_env(tmp_path), **signing_env, **chosen_by}, capture_output=True, text=True,
+        cwd=BASE_DIR,
+        env={**production_env(tmp_path), **signing_env, **chosen_by},
+        capture_output=True,
+        text=True,
         timeout=180,
     )
 
@@ -235,8 +248,12 @@ print(json.dumps({{
 @pytest.fixture(scope="module")
 def production_answer(tmp_path_factory) -> dict:
     result = subprocess.run(
-        [sys.executable, "-c", PRODUCTION_PROBE], cwd=BASE_DIR,
-        env=production_env(tmp_path_factory.mktemp("production")), capture_output=True, text=True, timeout=180,
+        [sys.executable, "-c", PRODUCTION_PROBE],
+        cwd=BASE_DIR,
+        env=production_env(tmp_path_factory.mktemp("production")),
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -312,7 +329,8 @@ CSP_OFFENCES = {
 
 def html_templates() -> list[Path]:
     return [
-        path for path in sorted(TEMPLATES_DIR.rglob("*.html"))
+        path
+        for path in sorted(TEMPLATES_DIR.rglob("*.html"))
         if not path.relative_to(TEMPLATES_DIR).as_posix().startswith(NOT_SERVED_AS_HTML)
     ]
 
