@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .names import full_name
+
 
 class Role(models.TextChoices):
     CONSUMER = "consumer", _("Consumer")
@@ -53,6 +55,9 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def get_full_name(self) -> str:
+        return full_name(self.first_name, self.last_name)
 
     @property
     def is_consumer(self) -> bool:

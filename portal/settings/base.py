@@ -109,6 +109,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:home"
+# Where each role lands after logging in (a ?next= page wins): its daily work, not the home page.
+PORTAL_LANDING_PAGES = {
+    "consumer": "complaints:complaint-list",
+    "platform_staff": "complaints:inbox-list",
+    "regulator": "regulation:dashboard-home",
+}
 LOGOUT_REDIRECT_URL = "portal:home"
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -270,7 +276,6 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a "status" or "kind" field with different choices: name each enum after its model.
     "ENUM_NAME_OVERRIDES": {
