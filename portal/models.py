@@ -83,11 +83,13 @@ class NumberSequence(models.Model):
     rolled-back transaction gives its number back.
     """
 
-    scope = models.CharField(max_length=30)
-    year = models.PositiveSmallIntegerField()
-    last_value = models.PositiveIntegerField(default=0)
+    scope = models.CharField(max_length=30, verbose_name=_("scope"))
+    year = models.PositiveSmallIntegerField(verbose_name=_("year"))
+    last_value = models.PositiveIntegerField(default=0, verbose_name=_("last value"))
 
     class Meta:
+        verbose_name = _("number sequence")
+        verbose_name_plural = _("number sequences")
         constraints = [models.UniqueConstraint(fields=["scope", "year"], name="number_sequence_scope_year")]
 
     def __str__(self) -> str:
@@ -97,14 +99,14 @@ class NumberSequence(models.Model):
 class AccessLog(models.Model):
     """Who read personal data or downloaded evidence, and when. Regulators can review it in the admin."""
 
-    user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
-    actor_label = models.CharField(max_length=150)
-    action = models.CharField(max_length=40)
-    object_type = models.CharField(max_length=40)
-    object_id = models.CharField(max_length=40)
-    detail = models.CharField(max_length=255, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("user"))
+    actor_label = models.CharField(max_length=150, verbose_name=_("actor label"))
+    action = models.CharField(max_length=40, verbose_name=_("action"))
+    object_type = models.CharField(max_length=40, verbose_name=_("object type"))
+    object_id = models.CharField(max_length=40, verbose_name=_("object id"))
+    detail = models.CharField(max_length=255, blank=True, verbose_name=_("detail"))
+    ip_address = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("ip address"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -123,17 +125,19 @@ class OutboxMessage(models.Model):
     complaints app stands on this one (complaints are never deleted, so the id never dangles).
     """
 
-    template = models.CharField(max_length=60)
-    recipients = models.JSONField()
-    context = models.JSONField(default=dict)
-    language = models.CharField(max_length=10, default="zh-hans")
-    complaint_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
+    template = models.CharField(max_length=60, verbose_name=_("template"))
+    recipients = models.JSONField(verbose_name=_("recipients"))
+    context = models.JSONField(default=dict, verbose_name=_("context"))
+    language = models.CharField(max_length=10, default="zh-hans", verbose_name=_("language"))
+    complaint_id = models.BigIntegerField(null=True, blank=True, db_index=True, verbose_name=_("complaint id"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
 
     class Meta:
+        verbose_name = _("outbox e-mail")
+        verbose_name_plural = _("outbox e-mails")
         db_table = "complaints_outboxmessage"  # created by the complaints app; moved here without its rows moving
         ordering = ["created_at"]
         indexes = [

@@ -32,9 +32,11 @@ class PenaltyStatus(models.TextChoices):
 class Penalty(models.Model):
     """An administrative penalty decision against a platform, with a gap-free official number per year."""
 
-    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="penalties")
-    year = models.PositiveSmallIntegerField()
-    sequence = models.PositiveIntegerField()
+    platform = models.ForeignKey(
+        Platform, on_delete=models.PROTECT, related_name="penalties", verbose_name=_("platform")
+    )
+    year = models.PositiveSmallIntegerField(verbose_name=_("year"))
+    sequence = models.PositiveIntegerField(verbose_name=_("sequence"))
     number = models.CharField(_("decision number"), max_length=40, unique=True)
     kind = models.CharField(_("kind"), max_length=30, choices=PenaltyKind.choices)
     fine_amount = models.DecimalField(_("fine (CNY)"), max_digits=12, decimal_places=2, null=True, blank=True)
@@ -42,18 +44,18 @@ class Penalty(models.Model):
     legal_basis = models.TextField(_("legal basis"))
     facts = models.TextField(_("facts"))
     decision = models.TextField(_("decision"))
-    complaints = models.ManyToManyField("complaints.Complaint", related_name="penalties", blank=True)
+    complaints = models.ManyToManyField(
+        "complaints.Complaint", related_name="penalties", blank=True, verbose_name=_("complaints")
+    )
     decided_on = models.DateField(_("decided on"))
     appeal_deadline = models.DateField(_("appeal by"))
-    status = models.CharField(
-        _("status"), max_length=20, choices=PenaltyStatus.choices, default=PenaltyStatus.ISSUED
-    )
+    status = models.CharField(_("status"), max_length=20, choices=PenaltyStatus.choices, default=PenaltyStatus.ISSUED)
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("issued by")
     )
     status_note = models.TextField(_("note on the last status change"), blank=True)
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         db_table = "platforms_penalty"
@@ -82,20 +84,22 @@ class PlatformDailyStats(models.Model):
     ``platform`` is empty for the complaints against unregistered platforms, which the market totals include.
     """
 
-    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, null=True, related_name="+")
+    platform = models.ForeignKey(
+        Platform, on_delete=models.CASCADE, null=True, related_name="+", verbose_name=_("platform")
+    )
     day = models.DateField(_("filing date"))
-    complaints = models.PositiveIntegerField(default=0)
-    upheld = models.PositiveIntegerField(default=0)
-    overdue = models.PositiveIntegerField(default=0)
-    final_answers = models.PositiveIntegerField(default=0)
-    accepted = models.PositiveIntegerField(default=0)
-    rating_sum = models.PositiveIntegerField(default=0)
-    rating_count = models.PositiveIntegerField(default=0)
-    compensation_breaches = models.PositiveIntegerField(default=0)
-    first_response_on_time = models.PositiveIntegerField(default=0)
-    first_response_decided = models.PositiveIntegerField(default=0)
-    resolution_on_time = models.PositiveIntegerField(default=0)
-    resolution_decided = models.PositiveIntegerField(default=0)
+    complaints = models.PositiveIntegerField(default=0, verbose_name=_("complaints"))
+    upheld = models.PositiveIntegerField(default=0, verbose_name=_("upheld"))
+    overdue = models.PositiveIntegerField(default=0, verbose_name=_("overdue"))
+    final_answers = models.PositiveIntegerField(default=0, verbose_name=_("final answers"))
+    accepted = models.PositiveIntegerField(default=0, verbose_name=_("accepted"))
+    rating_sum = models.PositiveIntegerField(default=0, verbose_name=_("rating sum"))
+    rating_count = models.PositiveIntegerField(default=0, verbose_name=_("rating count"))
+    compensation_breaches = models.PositiveIntegerField(default=0, verbose_name=_("compensation breaches"))
+    first_response_on_time = models.PositiveIntegerField(default=0, verbose_name=_("first response on time"))
+    first_response_decided = models.PositiveIntegerField(default=0, verbose_name=_("first response decided"))
+    resolution_on_time = models.PositiveIntegerField(default=0, verbose_name=_("resolution on time"))
+    resolution_decided = models.PositiveIntegerField(default=0, verbose_name=_("resolution decided"))
 
     class Meta:
         db_table = "platforms_platformdailystats"
@@ -104,9 +108,7 @@ class PlatformDailyStats(models.Model):
         constraints = [
             # One row per (platform, day), the unregistered platforms' row (no platform) included: the
             # expression is what the refresh's ON CONFLICT names.
-            models.UniqueConstraint(
-                Coalesce("platform", models.Value(0)), "day", name="daily_stats_platform_day"
-            )
+            models.UniqueConstraint(Coalesce("platform", models.Value(0)), "day", name="daily_stats_platform_day")
         ]
         indexes = [models.Index(fields=["day", "platform"], name="daily_stats_day_platform")]
 
@@ -127,7 +129,7 @@ class DailyStatsRefresh(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_PK)
     refreshed_at = models.DateTimeField(_("refreshed at"))
     covers_from = models.DateField(_("holds every filing day from"))
-    generation = models.BigIntegerField()
+    generation = models.BigIntegerField(verbose_name=_("generation"))
 
     class Meta:
         db_table = "platforms_dailystatsrefresh"

@@ -39,4 +39,3 @@ def test_swagger_ui_try_it_out_calls_the_api_with_a_token(page):
     live.wait_for()
     assert live.locator(".response-col_status").inner_text().strip() == "200"
     assert consumer.username in live.locator(".response-col_description").inner_text()
-
