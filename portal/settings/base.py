@@ -320,6 +320,10 @@ PORTAL_REMINDER_LEAD = timedelta(hours=env.int("DEADLINE_REMINDER_LEAD_HOURS", d
 PORTAL_EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 PORTAL_EVIDENCE_MAX_FILES = env.int("EVIDENCE_MAX_FILES", default=20)
 PORTAL_AMOUNT_MAX = env.int("COMPLAINT_AMOUNT_MAX_CNY", default=1_000_000)
+# A plausible ceiling for one fine, so that a slip of the keyboard is caught: the laws the bureau applies to these
+# platforms fine in the tens of thousands to millions of yuan (e.g. 消费者权益保护法第五十六条: up to 500,000 yuan, or
+# up to ten times the illegal income).
+PORTAL_FINE_MAX = env.int("PENALTY_FINE_MAX_CNY", default=10_000_000)
 PORTAL_SCORECARD_MIN_COMPLAINTS = env.int("SCORECARD_MIN_COMPLAINTS", default=5)
 PORTAL_WEBHOOK_TIMEOUT = 5
 PORTAL_DOSSIER_ASYNC_EVIDENCE = env.int("DOSSIER_ASYNC_EVIDENCE", default=8)

@@ -329,9 +329,7 @@ def test_list_is_newest_first(consumer, platform):
 def test_list_filters(consumer, platform, other_platform, query, expected):
     ten_days_ago = timezone.now() - timedelta(days=10)
     complaints = {
-        "old": file_complaint(
-            consumer, platform, now=ten_days_ago, paid_at=ten_days_ago - timedelta(hours=1)
-        ),
+        "old": file_complaint(consumer, platform, now=ten_days_ago, paid_at=ten_days_ago - timedelta(hours=1)),
         "withdrawn": file_complaint(consumer, platform),
         "topup": file_complaint(consumer, platform, problem="topup_not_credited", order_number="DD-FIND-ME"),
         "overdue": file_complaint(consumer, platform),
@@ -399,7 +397,9 @@ def test_other_consumers_complaint_is_404_everywhere(other_consumer, complaint):
     for name in ("complaints_api:complaint-detail", "complaints_api:complaint-events"):
         assert client.get(url(name, complaint)).status_code == 404
     for name in (
-        "complaints_api:complaint-withdraw", "complaints_api:complaint-dispute", "complaints_api:complaint-evidence"
+        "complaints_api:complaint-withdraw",
+        "complaints_api:complaint-dispute",
+        "complaints_api:complaint-evidence",
     ):
         assert client.post(url(name, complaint), {"reason": "不认"}).status_code == 404
 
@@ -439,9 +439,7 @@ def test_several_files_answer_an_evidence_list(consumer, complaint):
 
 
 def test_rejected_file_is_a_file_field_error_and_nothing_is_stored(consumer, complaint):
-    response = upload(
-        client_for(consumer), complaint, ("ok.txt", CHAT_LOG), ("setup.exe", b"MZ\x90\x00" * 64)
-    )
+    response = upload(client_for(consumer), complaint, ("ok.txt", CHAT_LOG), ("setup.exe", b"MZ\x90\x00" * 64))
 
     assert response.status_code == 400
     assert "file" in response.json()
@@ -601,9 +599,7 @@ def test_consumer_changes_publication_consent(consumer, complaint):
     ["complaints_api:complaint-withdraw", "complaints_api:complaint-accept", "complaints_api:complaint-escalate"],
 )
 def test_consumer_moves_are_403_for_other_roles_who_see_the_complaint(request, complaint, role, action):
-    response = client_for(request.getfixturevalue(role)).post(
-        url(action, complaint), {"rating": 5, "reason": "x"}
-    )
+    response = client_for(request.getfixturevalue(role)).post(url(action, complaint), {"rating": 5, "reason": "x"})
 
     assert response.status_code == 403
     assert Complaint.objects.get(pk=complaint.pk).status == Status.AWAITING_PLATFORM
@@ -629,3 +625,16 @@ def test_overlong_idempotency_key_is_400(consumer, platform):
     assert response.status_code == 400
     assert "Idempotency-Key" in response.json()
     assert not Complaint.objects.exists()
+
+
+@pytest.mark.parametrize("amount", ["1000000.01", "99999999999.99", "123456789012345"])
+def test_filing_an_implausible_amount_is_400_naming_the_maximum(consumer, platform, amount):
+    response = client_for(consumer).post(
+        reverse("complaints_api:complaint-list"),
+        filing(platform, amount=amount),
+        format="json",
+        headers={"accept-language": "en"},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["amount"] == ["The amount cannot exceed 1,000,000 yuan."]

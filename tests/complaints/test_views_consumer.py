@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -16,7 +17,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from complaints import services
 from complaints.calendar import SHANGHAI
 from complaints.models import Complaint, Evidence, EvidenceKind, Status
-from portal.models import AccessLog
+from portal.models import AccessLog, OutboxMessage
 from tests.complaints.test_api_consumer import filing as api_filing
 from tests.factories import ConsumerFactory, PlatformFactory, file_complaint
 from tests.fixtures_roles import client_for
@@ -92,8 +93,12 @@ def logged_in(client):
 def answered(complaint, agent):
     """The platform's final answer: the complaint waits for the consumer to accept or dispute."""
     services.complaint_respond(
-        complaint_id=complaint.pk, by=agent, outcome="refunded", message="已原路退款。",
-        refund_amount=Decimal("199.00"), refund_reference="RF20261125001",
+        complaint_id=complaint.pk,
+        by=agent,
+        outcome="refunded",
+        message="已原路退款。",
+        refund_amount=Decimal("199.00"),
+        refund_reference="RF20261125001",
     )
     complaint.refresh_from_db()
     return complaint
@@ -200,9 +205,14 @@ def test_time_paid_is_read_as_beijing_time(logged_in, consumer, platform):
 
 
 def test_unlisted_platform_is_filed_for_triage_with_its_name(logged_in, consumer):
-    response = logged_in(consumer).post(reverse("complaints:complaint-new"), filing_post(
-        None, unregistered_platform_name="某小众卡盟", unregistered_platform_url="https://xiaozhong.example.cn",
-    ))
+    response = logged_in(consumer).post(
+        reverse("complaints:complaint-new"),
+        filing_post(
+            None,
+            unregistered_platform_name="某小众卡盟",
+            unregistered_platform_url="https://xiaozhong.example.cn",
+        ),
+    )
     complaint = Complaint.objects.get()
     assert response.status_code == 302
     assert (complaint.status, complaint.unregistered_platform_name) == (Status.TRIAGE, "某小众卡盟")
@@ -249,8 +259,11 @@ def test_duplicate_open_complaint_shows_a_link_to_the_existing_one(logged_in, co
 
 def test_evidence_files_chosen_on_the_filing_form_are_stored_with_their_hashes(logged_in, consumer, platform):
     png = png_bytes()
-    post = filing_post(platform, evidence_files=[upload(png, "order.png"), upload(PDF, "voucher.pdf")],
-                       evidence_kind=EvidenceKind.PAYMENT_VOUCHER)
+    post = filing_post(
+        platform,
+        evidence_files=[upload(png, "order.png"), upload(PDF, "voucher.pdf")],
+        evidence_kind=EvidenceKind.PAYMENT_VOUCHER,
+    )
     logged_in(consumer).post(reverse("complaints:complaint-new"), post)
     stored = list(Complaint.objects.get().evidence.order_by("original_name"))
     assert [item.original_name for item in stored] == ["order.png", "voucher.pdf"]
@@ -259,16 +272,40 @@ def test_evidence_files_chosen_on_the_filing_form_are_stored_with_their_hashes(l
     assert stored[0].thumbnail and not stored[1].thumbnail
 
 
-def test_disguised_executable_on_the_filing_form_files_the_complaint_but_stores_no_evidence(
-    logged_in, consumer, platform
-):
+def test_disguised_executable_on_the_filing_form_files_nothing(logged_in, consumer, platform, mailoutbox):
     files = [upload(png_bytes(), "ok.png"), upload(DISGUISED_EXE, "pay.png")]
     post = filing_post(platform, evidence_files=files)
+
     response = logged_in(consumer).post(reverse("complaints:complaint-new"), post)
-    complaint = Complaint.objects.get()
-    assert response["Location"] == reverse("complaints:complaint-detail", args=[complaint.pk])
+
+    assert response.status_code == 200
+    assert not Complaint.objects.exists()
     assert not Evidence.objects.exists()
-    assert any("evidence files were not stored" in text for text in message_texts(response))
+    assert not OutboxMessage.objects.exists()
+
+
+def test_disguised_executable_on_the_filing_form_comes_back_with_the_input_and_the_file_error(
+    logged_in, consumer, platform
+):
+    post = filing_post(platform, evidence_files=[upload(DISGUISED_EXE, "pay.png")])
+
+    response = logged_in(consumer).post(reverse("complaints:complaint-new"), post)
+
+    form = response.context["form"]
+    assert form["order_number"].value() == "DD20261125001"
+    assert form["description"].value() == post["description"]
+    assert "pay.png" in " ".join(form.errors["evidence_files"])
+    assert any("Nothing was filed yet" in text for text in form.errors["evidence_files"])
+
+
+def test_a_number_refused_with_its_file_is_given_to_the_next_filing(logged_in, consumer, platform):
+    client = logged_in(consumer)
+    refused = filing_post(platform, evidence_files=[upload(DISGUISED_EXE, "x.png")])
+    client.post(reverse("complaints:complaint-new"), refused)
+
+    client.post(reverse("complaints:complaint-new"), filing_post(platform))
+
+    assert Complaint.objects.get().reference.endswith("000001")
 
 
 # --- my complaints ---------------------------------------------------------------------------------
@@ -375,9 +412,7 @@ def test_consumer_does_not_see_own_contact_block(logged_in, consumer, complaint)
 def test_regulator_reading_personal_data_is_logged(logged_in, regulator, complaint):
     response = logged_in(regulator).get(reverse("complaints:complaint-detail", args=[complaint.pk]))
     assert complaint.consumer.email.encode() in response.content
-    assert AccessLog.objects.filter(
-        user=regulator, action="personal_data_read", object_id=str(complaint.pk)
-    ).exists()
+    assert AccessLog.objects.filter(user=regulator, action="personal_data_read", object_id=str(complaint.pk)).exists()
     assert reverse("admin:complaints_complaint_change", args=[complaint.pk]).encode() in response.content
 
 
@@ -409,7 +444,8 @@ def test_detail_query_count_does_not_grow_with_events_and_evidence(
     for files in (2, 10):
         complaint = file_complaint(consumer, platform)
         services.complaint_add_evidence(
-            complaint_id=complaint.pk, by=consumer,
+            complaint_id=complaint.pk,
+            by=consumer,
             files=[(upload(png_bytes(), f"shot{n}.png"), EvidenceKind.CHAT_LOG) for n in range(files)],
         )
         with django_assert_max_num_queries(10) as captured:
@@ -514,9 +550,13 @@ def test_consumer_publishes_and_unpublishes_the_redacted_description(logged_in, 
 
 
 def test_evidence_upload_stores_several_files_and_returns_to_detail(logged_in, consumer, complaint):
-    response = logged_in(consumer).post(reverse("complaints:complaint-evidence-add", args=[complaint.pk]), {
-        "evidence_files": [upload(png_bytes(), "a.png"), upload(PDF, "b.pdf")], "evidence_kind": "chat_log",
-    })
+    response = logged_in(consumer).post(
+        reverse("complaints:complaint-evidence-add", args=[complaint.pk]),
+        {
+            "evidence_files": [upload(png_bytes(), "a.png"), upload(PDF, "b.pdf")],
+            "evidence_kind": "chat_log",
+        },
+    )
     assert response["Location"] == reverse("complaints:complaint-detail", args=[complaint.pk])
     assert complaint.evidence.count() == 2
 
@@ -536,8 +576,10 @@ def test_evidence_upload_answers_json_for_the_page_uploader(logged_in, consumer,
 def test_disguised_executable_upload_is_refused_in_json_and_nothing_is_stored(logged_in, consumer, complaint):
     response = logged_in(consumer).post(
         reverse("complaints:complaint-evidence-add", args=[complaint.pk]),
-        {"evidence_files": [upload(png_bytes(), "a.png"), upload(DISGUISED_EXE, "receipt.png")],
-         "evidence_kind": "order_screenshot"},
+        {
+            "evidence_files": [upload(png_bytes(), "a.png"), upload(DISGUISED_EXE, "receipt.png")],
+            "evidence_kind": "order_screenshot",
+        },
         headers={"accept": "application/json"},
     )
     assert response.status_code == 400
@@ -596,3 +638,28 @@ def test_another_consumer_is_still_a_stranger_to_evidence_after_filing_their_own
     file_complaint(stranger)
     url = reverse("complaints:complaint-evidence-download", args=[evidence.pk])
     assert logged_in(stranger).get(url).status_code == 404
+
+
+@pytest.mark.parametrize("state", ["awaiting_platform", "answered", "disputed"])
+def test_detail_page_ids_are_unique_so_each_label_names_its_own_field(logged_in, consumer, complaint, agent, state):
+    if state != "awaiting_platform":
+        answered(complaint, agent)
+    if state == "disputed":
+        services.complaint_dispute(complaint_id=complaint.pk, by=consumer, reason="没有收到退款。")
+
+    html = logged_in(consumer).get(reverse("complaints:complaint-detail", args=[complaint.pk])).content.decode()
+
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert ids
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
+    for label_for in re.findall(r'<label[^>]*\sfor="([^"]+)"', html):
+        assert label_for in ids
+
+
+@pytest.mark.parametrize("amount", ["1000000.01", "99999999999.99", "123456789012345"])
+def test_filing_form_refuses_an_implausible_amount_naming_the_maximum(logged_in, consumer, platform, amount):
+    response = logged_in(consumer).post(reverse("complaints:complaint-new"), filing_post(platform, amount=amount))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["amount"] == ["The amount cannot exceed 1,000,000 yuan."]
+    assert not Complaint.objects.exists()

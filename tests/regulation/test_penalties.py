@@ -51,8 +51,10 @@ def test_numbers_are_sequential_in_the_official_format(regulator, platform):
 
 def test_failed_issuance_rolls_back_and_does_not_consume_a_number(regulator, platform, complaint):
     issue(regulator, platform)
-    with mock.patch("regulation.penalties.link_penalty", side_effect=RuntimeError("disk full")), \
-            pytest.raises(RuntimeError):
+    with (
+        mock.patch("regulation.penalties.link_penalty", side_effect=RuntimeError("disk full")),
+        pytest.raises(RuntimeError),
+    ):
         issue(regulator, platform, complaint_ids=[complaint.pk])
     assert (year_sequence(), Penalty.objects.count()) == (1, 1)
     assert issue(regulator, platform).sequence == 2
@@ -70,15 +72,18 @@ def test_number_counts_per_year_of_the_decision(regulator, platform):
     assert penalty.number == f"〔{last_year.year}〕第0001号"
 
 
-@pytest.mark.parametrize(("overrides", "field"), [
-    ({"kind": PenaltyKind.FINE}, "fine_amount"),
-    ({"kind": PenaltyKind.FINE, "fine_amount": Decimal("0")}, "fine_amount"),
-    ({"kind": PenaltyKind.WARNING, "fine_amount": Decimal("100")}, "fine_amount"),
-    ({"kind": PenaltyKind.RECTIFICATION}, "rectification_deadline"),
-    ({"kind": PenaltyKind.RECTIFICATION, "rectification_deadline": timedelta(0)}, "rectification_deadline"),
-    ({"decision": "  "}, "decision"),
-    ({"decided_on": timedelta(days=1)}, "decided_on"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"kind": PenaltyKind.FINE}, "fine_amount"),
+        ({"kind": PenaltyKind.FINE, "fine_amount": Decimal("0")}, "fine_amount"),
+        ({"kind": PenaltyKind.WARNING, "fine_amount": Decimal("100")}, "fine_amount"),
+        ({"kind": PenaltyKind.RECTIFICATION}, "rectification_deadline"),
+        ({"kind": PenaltyKind.RECTIFICATION, "rectification_deadline": timedelta(0)}, "rectification_deadline"),
+        ({"decision": "  "}, "decision"),
+        ({"decided_on": timedelta(days=1)}, "decided_on"),
+    ],
+)
 def test_kind_specific_fields_are_validated(regulator, platform, overrides, field):
     # Dates are given as days from today, read when the test runs (collection may be on another day).
     overrides = {
@@ -93,8 +98,12 @@ def test_kind_specific_fields_are_validated(regulator, platform, overrides, fiel
 
 def test_fine_and_rectification_with_their_fields_are_issued(regulator, platform):
     fine = issue(regulator, platform, kind=PenaltyKind.FINE, fine_amount=Decimal("5000"))
-    order = issue(regulator, platform, kind=PenaltyKind.RECTIFICATION,
-                  rectification_deadline=timezone.localdate() + timedelta(days=30))
+    order = issue(
+        regulator,
+        platform,
+        kind=PenaltyKind.RECTIFICATION,
+        rectification_deadline=timezone.localdate() + timedelta(days=30),
+    )
     assert fine.fine_amount == Decimal("5000") and order.rectification_deadline is not None
 
 
@@ -145,12 +154,15 @@ def test_status_follows_appeal_then_enforcement(regulator, platform):
     assert (penalty.status, penalty.status_note) == (PenaltyStatus.PAID, "复议维持")
 
 
-@pytest.mark.parametrize(("path", "illegal"), [
-    ((), PenaltyStatus.UPHELD),
-    ((PenaltyStatus.APPEALED,), PenaltyStatus.PAID),
-    ((PenaltyStatus.APPEALED, PenaltyStatus.OVERTURNED), PenaltyStatus.PAID),
-    ((PenaltyStatus.PAID,), PenaltyStatus.APPEALED),
-])
+@pytest.mark.parametrize(
+    ("path", "illegal"),
+    [
+        ((), PenaltyStatus.UPHELD),
+        ((PenaltyStatus.APPEALED,), PenaltyStatus.PAID),
+        ((PenaltyStatus.APPEALED, PenaltyStatus.OVERTURNED), PenaltyStatus.PAID),
+        ((PenaltyStatus.PAID,), PenaltyStatus.APPEALED),
+    ],
+)
 def test_illegal_status_moves_are_refused(regulator, platform, path, illegal):
     penalty = issue(regulator, platform)
     for status in path:
@@ -190,14 +202,17 @@ def test_penalties_issued_at_once_get_distinct_consecutive_numbers():
 # --- capital numerals --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("amount", "text"), [
-    ("5000", "人民币伍仟元整"),
-    ("100000", "人民币壹拾万元整"),
-    ("10010.50", "人民币壹万零壹拾元伍角"),
-    ("1234567.89", "人民币壹佰贰拾叁万肆仟伍佰陆拾柒元捌角玖分"),
-    ("100000001", "人民币壹亿零壹元整"),
-    ("3000.05", "人民币叁仟元零伍分"),
-])
+@pytest.mark.parametrize(
+    ("amount", "text"),
+    [
+        ("5000", "人民币伍仟元整"),
+        ("100000", "人民币壹拾万元整"),
+        ("10010.50", "人民币壹万零壹拾元伍角"),
+        ("1234567.89", "人民币壹佰贰拾叁万肆仟伍佰陆拾柒元捌角玖分"),
+        ("100000001", "人民币壹亿零壹元整"),
+        ("3000.05", "人民币叁仟元零伍分"),
+    ],
+)
 def test_fine_in_capital_numerals(amount, text):
     assert rmb_in_capitals(Decimal(amount)) == text
 
@@ -219,8 +234,9 @@ def test_regulator_issues_through_the_api(regulator, platform, complaint):
 
 
 def test_api_field_errors_are_400(regulator, platform):
-    response = client_for(regulator).post(reverse("regulation_api:penalty-list"),
-                                          api_payload(platform, fine_amount=None), format="json")
+    response = client_for(regulator).post(
+        reverse("regulation_api:penalty-list"), api_payload(platform, fine_amount=None), format="json"
+    )
     assert response.status_code == 400
     assert "fine_amount" in response.json()
 
@@ -228,8 +244,7 @@ def test_api_field_errors_are_400(regulator, platform):
 @pytest.mark.parametrize("role", ["consumer", "agent", "manager"])
 def test_api_issuance_is_403_for_everyone_but_regulators(request, platform, role):
     url = reverse("regulation_api:penalty-list")
-    response = client_for(request.getfixturevalue(role)).post(url, api_payload(platform),
-                                                              format="json")
+    response = client_for(request.getfixturevalue(role)).post(url, api_payload(platform), format="json")
     assert response.status_code == 403
     assert not Penalty.objects.exists()
 
@@ -264,15 +279,23 @@ def test_api_list_query_count_does_not_grow(regulator, platform, django_assert_m
 
 
 def test_notice_is_a_pdf_with_the_number_and_chinese_text(regulator, platform, complaint):
-    penalty = issue(regulator, platform, kind=PenaltyKind.FINE, fine_amount=Decimal("5000"),
-                    complaint_ids=[complaint.pk])
+    penalty = issue(
+        regulator, platform, kind=PenaltyKind.FINE, fine_amount=Decimal("5000"), complaint_ids=[complaint.pk]
+    )
     response = client_for(regulator).get(reverse("regulation_api:penalty-notice", args=[penalty.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment;")
     text = compact(pdf_text(response.content))
-    for expected in ("行政处罚决定书", penalty.number, platform.name, complaint.reference, "人民币伍仟元整",
-                     "行政复议", "六个月"):
+    for expected in (
+        "行政处罚决定书",
+        penalty.number,
+        platform.name,
+        complaint.reference,
+        "人民币伍仟元整",
+        "行政复议",
+        "六个月",
+    ):
         assert compact(expected) in text
 
 
@@ -291,8 +314,7 @@ def test_penalty_list_page_is_403_for_consumers(client, consumer):
     assert client.get(reverse("regulation:penalty-list")).status_code == 403
 
 
-def test_penalty_list_page_query_count_does_not_grow(client, regulator, platform,
-                                                     django_assert_max_num_queries):
+def test_penalty_list_page_query_count_does_not_grow(client, regulator, platform, django_assert_max_num_queries):
     for _ in range(5):
         issue(regulator, platform, complaint_ids=[file_complaint(platform=platform).pk])
     client.force_login(regulator)
@@ -318,10 +340,16 @@ def test_issuance_page_is_prefilled_from_selected_complaints(client, regulator, 
 
 def test_issuance_page_issues_and_redirects_to_the_decision(client, regulator, platform, complaint):
     client.force_login(regulator)
-    response = client.post(f"{reverse('regulation:penalty-new')}?complaints={complaint.pk}", {
-        "platform": platform.slug, "kind": "warning", "decided_on": timezone.localdate().isoformat(),
-        "complaints": [complaint.pk], **DECISION,
-    })
+    response = client.post(
+        f"{reverse('regulation:penalty-new')}?complaints={complaint.pk}",
+        {
+            "platform": platform.slug,
+            "kind": "warning",
+            "decided_on": timezone.localdate().isoformat(),
+            "complaints": [complaint.pk],
+            **DECISION,
+        },
+    )
     penalty = Penalty.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("regulation:penalty-detail", args=[penalty.pk])
@@ -330,9 +358,15 @@ def test_issuance_page_issues_and_redirects_to_the_decision(client, regulator, p
 
 def test_issuance_page_shows_service_errors_on_the_fields(client, regulator, platform):
     client.force_login(regulator)
-    response = client.post(reverse("regulation:penalty-new"), {
-        "platform": platform.slug, "kind": "fine", "decided_on": timezone.localdate().isoformat(), **DECISION,
-    })
+    response = client.post(
+        reverse("regulation:penalty-new"),
+        {
+            "platform": platform.slug,
+            "kind": "fine",
+            "decided_on": timezone.localdate().isoformat(),
+            **DECISION,
+        },
+    )
     assert response.status_code == 200
     assert "fine_amount" in response.context["form"].errors
 
@@ -346,3 +380,26 @@ def test_staff_of_the_platform_see_the_decision(client, regulator, platform):
     penalty = issue(regulator, platform)
     client.force_login(StaffFactory(platform=platform))
     assert client.get(reverse("regulation:penalty-detail", args=[penalty.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("amount", ["10000000.01", "99999999999", "1e15"])
+def test_api_fine_beyond_the_plausible_maximum_is_400_naming_it(regulator, platform, amount):
+    response = client_for(regulator).post(
+        reverse("regulation_api:penalty-list"),
+        api_payload(platform, fine_amount=amount),
+        format="json",
+        headers={"accept-language": "en"},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["fine_amount"] == ["The amount cannot exceed 10,000,000 yuan."]
+    assert not Penalty.objects.exists()
+
+
+def test_service_refuses_a_fine_beyond_the_plausible_maximum(regulator, platform, settings):
+    settings.PORTAL_FINE_MAX = 1000
+
+    with pytest.raises(ValidationError) as refused:
+        issue(regulator, platform, kind=PenaltyKind.FINE, fine_amount=Decimal("1000.01"))
+
+    assert "fine_amount" in refused.value.message_dict
