@@ -22,7 +22,7 @@ MESSAGE_IGNORES := --ignore=.venv --ignore=staticfiles --ignore=var --ignore=nod
 # Local Celery: kombu's filesystem transport (no Redis needed) unless CELERY_BROKER_URL is set. Producer
 # and worker share one folder: the producer writes to data_folder_out, the worker reads data_folder_in.
 define celery_env
-	export CELERY_BROKER_URL="$${CELERY_BROKER_URL:-filesystem://}"
+	export CELERY_BROKER_URL="$${CELERY_BROKER_URL:-filesystem://localhost/}"
 	export CELERY_TASK_ALWAYS_EAGER=false
 	if [[ "$$CELERY_BROKER_URL" == filesystem://* ]]; then
 		mkdir -p "$(BROKER)/queue" "$(BROKER)/processed" "$(BROKER)/control"

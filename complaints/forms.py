@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from platforms.models import Platform
+from portal.forms import yuan_field
 
 from .calendar import SHANGHAI
 from .models import DesiredOutcome, EvidenceKind, PaymentChannel, PlatformOrderStatus, Problem
@@ -124,10 +125,7 @@ class ComplaintFilingForm(EvidenceUploadForm):
     paid_at = ShanghaiDateTimeField(
         label=_("Time paid"), help_text=_("Beijing time, as in your payment app.")
     )
-    amount = forms.DecimalField(
-        label=_("Amount paid (CNY)"), max_digits=12, decimal_places=2,
-        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
-    )
+    amount = yuan_field(label=_("Amount paid (CNY)"), maximum=settings.PORTAL_AMOUNT_MAX)
     payment_channel = forms.ChoiceField(label=_("Paid with"), choices=PaymentChannel.choices)
     payment_reference = forms.CharField(
         label=_("Payment transaction number"), max_length=64,
@@ -188,11 +186,24 @@ class ComplaintFilingForm(EvidenceUploadForm):
         return data
 
 
-class WithdrawForm(forms.Form):
+class OwnIdsMixin:
+    """For forms shown together on one page: ids of their own (``id_dispute_reason``), so that each label names
+    its field, while the field names the views read stay as they are."""
+
+    id_prefix = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"id_{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class WithdrawForm(OwnIdsMixin, forms.Form):
+    id_prefix = "withdraw"
     reason = forms.CharField(label=_("Why you withdraw (optional)"), max_length=1000, required=False)
 
 
-class AcceptForm(forms.Form):
+class AcceptForm(OwnIdsMixin, forms.Form):
+    id_prefix = "accept"
     rating = forms.TypedChoiceField(
         label=_("How satisfied are you with the platform's handling?"),
         choices=[(n, str(n)) for n in range(5, 0, -1)], coerce=int, widget=forms.RadioSelect,
@@ -202,21 +213,24 @@ class AcceptForm(forms.Form):
                               widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class DisputeForm(forms.Form):
+class DisputeForm(OwnIdsMixin, forms.Form):
+    id_prefix = "dispute"
     reason = forms.CharField(
         label=_("Why the answer does not settle it"), max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": 2000, "data-counter": ""}),
     )
 
 
-class EscalateForm(forms.Form):
+class EscalateForm(OwnIdsMixin, forms.Form):
+    id_prefix = "escalate"
     reason = forms.CharField(
         label=_("Why the regulator should step in"), max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": 2000, "data-counter": ""}),
     )
 
 
-class SupplyInfoForm(forms.Form):
+class SupplyInfoForm(OwnIdsMixin, forms.Form):
+    id_prefix = "supply_info"
     message = forms.CharField(
         label=_("Your answer to the platform"), max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": 5000, "data-counter": ""}),

@@ -1,9 +1,11 @@
 """Forms of the platform's inbox and answer page. They parse input; the services decide what is allowed."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from portal.forms import yuan_field
 from portal.models import Role
 
 from .models import Complaint, EvidenceKind, Problem, RejectionReason, ResponseOutcome, Status
@@ -84,8 +86,7 @@ class RespondForm(forms.Form):
             "record is kept in the complaint file and may be read by regulators, so never enter a usable key."
         ),
     )
-    refund_amount = forms.DecimalField(label=_("Refund amount (CNY)"), required=False, max_digits=12,
-                                       decimal_places=2, min_value=0)
+    refund_amount = yuan_field(label=_("Refund amount (CNY)"), maximum=settings.PORTAL_AMOUNT_MAX, required=False)
     refund_reference = forms.CharField(
         label=_("Refund reference"), max_length=64, required=False,
         help_text=_("The transaction number of the refund in the payment channel."),

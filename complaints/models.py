@@ -99,9 +99,7 @@ class Complaint(models.Model):
         blank=True,
         related_name="complaints",
     )
-    unregistered_platform_name = models.CharField(
-        _("platform name (unregistered)"), max_length=200, blank=True
-    )
+    unregistered_platform_name = models.CharField(_("platform name (unregistered)"), max_length=200, blank=True)
     unregistered_platform_url = models.URLField(_("platform website (unregistered)"), blank=True)
 
     order_number = models.CharField(_("order number"), max_length=64)
@@ -121,9 +119,7 @@ class Complaint(models.Model):
     support_promise = models.CharField(_("what support promised"), max_length=500, blank=True)
     support_promised_by = models.DateTimeField(_("promised by"), null=True, blank=True)
 
-    status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.AWAITING_PLATFORM
-    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.AWAITING_PLATFORM)
     finding = models.CharField(_("finding"), max_length=20, choices=Finding.choices, blank=True)
     finding_note = models.TextField(_("finding note"), blank=True)
     is_overdue = models.BooleanField(_("overdue"), default=False)
@@ -131,9 +127,7 @@ class Complaint(models.Model):
     # than computed per row so that a platform's inbox is one index range scan however many complaints it has.
     # Written with the clocks at filing, then by ``deadlines.sync_platform_due`` after every clock change.
     platform_due_at = models.DateTimeField(_("next platform deadline"), null=True, blank=True, editable=False)
-    compensation_breach = models.BooleanField(
-        _("breaches the platform's compensation standard"), default=False
-    )
+    compensation_breach = models.BooleanField(_("breaches the platform's compensation standard"), default=False)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("assigned to"),
@@ -144,35 +138,44 @@ class Complaint(models.Model):
     )
     rating = models.PositiveSmallIntegerField(_("consumer rating"), null=True, blank=True)
     dispute_reason = models.TextField(_("dispute reason"), blank=True)
-    accepted_automatically = models.BooleanField(default=False)
+    accepted_automatically = models.BooleanField(default=False, verbose_name=_("accepted automatically"))
 
     publish_consent = models.BooleanField(_("consent to publish the narrative"), default=False)
     public_narrative = models.TextField(_("published narrative (redacted)"), blank=True)
 
     created_at = models.DateTimeField(_("filed at"), db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     forwarded_at = models.DateTimeField(_("forwarded at"), null=True, blank=True)
     first_answered_at = models.DateTimeField(_("first answered at"), null=True, blank=True)
     final_answered_at = models.DateTimeField(_("final answer at"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
-    event_count = models.PositiveIntegerField(default=0, editable=False)
-    last_event_hash = models.CharField(max_length=64, blank=True, editable=False)
+    event_count = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("event count"))
+    last_event_hash = models.CharField(max_length=64, blank=True, editable=False, verbose_name=_("last event hash"))
     # When the chain head first changed after its last anchor; None once anchored (portal/anchoring.py). A
     # partial index keeps the backlog a lookup however many complaints there are.
-    anchor_pending_since = models.DateTimeField(null=True, blank=True, editable=False)
+    anchor_pending_since = models.DateTimeField(_("anchor pending since"), null=True, blank=True, editable=False)
 
     # Jurisdiction (Order 121 Art. 13, 14, 41): the office handling the complaint now, and the office that received
     # it first (on filing: the county office of the platform's domicile, or the receiving centre's triage). NULL
     # only for rows written before offices existed or by bulk loaders; only the national scope reads those.
     office = models.ForeignKey(
-        "portal.Office", verbose_name=_("handling office"), on_delete=models.PROTECT, null=True, blank=True,
-        related_name="complaints", db_index=False,  # complaint_office_recent leads with it
+        "portal.Office",
+        verbose_name=_("handling office"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        db_index=False,  # complaint_office_recent leads with it
     )
     office_since = models.DateTimeField(_("handled by this office since"), null=True, blank=True)
     first_received_by = models.ForeignKey(
-        "portal.Office", verbose_name=_("first received by"), on_delete=models.PROTECT, null=True, blank=True,
+        "portal.Office",
+        verbose_name=_("first received by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
 
@@ -230,8 +233,15 @@ class Complaint(models.Model):
             models.Index(
                 fields=["created_at"],
                 include=[
-                    "platform", "status", "finding", "is_overdue", "compensation_breach", "rating",
-                    "forwarded_at", "first_answered_at", "final_answered_at",
+                    "platform",
+                    "status",
+                    "finding",
+                    "is_overdue",
+                    "compensation_breach",
+                    "rating",
+                    "forwarded_at",
+                    "first_answered_at",
+                    "final_answered_at",
                 ],
                 name="complaint_stats_window",
             ),
@@ -279,26 +289,33 @@ class RejectionReason(models.TextChoices):
 class Response(models.Model):
     """A platform's answer. Outcome-specific fields are validated by the respond service."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="responses")
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="responses", verbose_name=_("complaint")
+    )
     outcome = models.CharField(_("outcome"), max_length=20, choices=ResponseOutcome.choices)
     message = models.TextField(_("message"), max_length=5000)
     responder = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("responder"),
     )
-    api_key = models.ForeignKey("platforms.ApiKey", on_delete=models.SET_NULL, null=True, blank=True)
+    api_key = models.ForeignKey(
+        "platforms.ApiKey", on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("api key")
+    )
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     delivery_method = models.CharField(_("delivery method"), max_length=200, blank=True)
     delivery_record = models.CharField(_("masked card key or activation record"), max_length=200, blank=True)
-    refund_amount = models.DecimalField(
-        _("refund amount"), max_digits=12, decimal_places=2, null=True, blank=True
-    )
+    refund_amount = models.DecimalField(_("refund amount"), max_digits=12, decimal_places=2, null=True, blank=True)
     refund_reference = models.CharField(_("refund reference"), max_length=64, blank=True)
     compensation = models.CharField(_("compensation given"), max_length=500, blank=True)
     rejection_reason = models.CharField(
         _("rejection reason"), max_length=30, choices=RejectionReason.choices, blank=True
     )
     promised_by = models.DateTimeField(_("promised by"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["created_at"]
@@ -339,14 +356,21 @@ def thumbnail_upload_to(instance: "Evidence", filename: str) -> str:
 class Evidence(models.Model):
     """A file backing a complaint. The bytes are kept exactly as received; their SHA-256 is in the chain."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="evidence")
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.PROTECT, related_name="evidence", verbose_name=_("complaint")
+    )
     party = models.CharField(_("submitted by"), max_length=20, choices=Party.choices)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
     kind = models.CharField(_("kind"), max_length=30, choices=EvidenceKind.choices)
-    file = models.FileField(upload_to=evidence_upload_to, max_length=200)
-    thumbnail = models.FileField(upload_to=thumbnail_upload_to, max_length=200, blank=True)
+    file = models.FileField(upload_to=evidence_upload_to, max_length=200, verbose_name=_("file"))
+    thumbnail = models.FileField(upload_to=thumbnail_upload_to, max_length=200, blank=True, verbose_name=_("thumbnail"))
     original_name = models.CharField(_("file name"), max_length=200)
     size = models.PositiveBigIntegerField(_("size (bytes)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
@@ -409,25 +433,30 @@ class EventKind(models.TextChoices):
 class Event(models.Model):
     """One immutable entry of a complaint's timeline, chained by SHA-256 to the entry before it."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="events")
-    sequence = models.PositiveIntegerField()
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.PROTECT, related_name="events", verbose_name=_("complaint")
+    )
+    sequence = models.PositiveIntegerField(verbose_name=_("sequence"))
     kind = models.CharField(_("kind"), max_length=30, choices=EventKind.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     actor_label = models.CharField(_("actor"), max_length=150)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField()
-    prev_hash = models.CharField(max_length=64, blank=True)
-    hash = models.CharField(max_length=64)
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    prev_hash = models.CharField(max_length=64, blank=True, verbose_name=_("prev hash"))
+    hash = models.CharField(max_length=64, verbose_name=_("hash"))
 
     class Meta:
         ordering = ["complaint_id", "sequence"]
         verbose_name = _("timeline event")
         verbose_name_plural = _("timeline events")
-        constraints = [
-            models.UniqueConstraint(fields=["complaint", "sequence"], name="event_complaint_sequence")
-        ]
+        constraints = [models.UniqueConstraint(fields=["complaint", "sequence"], name="event_complaint_sequence")]
 
     def __str__(self) -> str:
         return f"{self.complaint_id}#{self.sequence} {self.kind}"
@@ -471,7 +500,9 @@ class Deadline(models.Model):
     closure): counting it as met would credit the platform with an answer it never gave.
     """
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="deadlines")
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="deadlines", verbose_name=_("complaint")
+    )
     kind = models.CharField(_("clock"), max_length=30, choices=ClockKind.choices)
     started_at = models.DateTimeField(_("started at"))
     due_at = models.DateTimeField(_("due at"))
@@ -547,7 +578,7 @@ class CalendarException(models.Model):
     date = models.DateField(_("date"), unique=True)
     is_working_day = models.BooleanField(_("is a working day"))
     note = models.CharField(_("note"), max_length=200, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["date"]
@@ -561,12 +592,14 @@ class CalendarException(models.Model):
 class InternalNote(models.Model):
     """A platform's or regulator's note on a complaint. Never shown to the consumer."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="internal_notes")
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="internal_notes", verbose_name=_("complaint")
+    )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("author")
     )
     text = models.TextField(_("note"), max_length=5000)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["created_at"]
@@ -580,13 +613,19 @@ class InternalNote(models.Model):
 class IdempotencyKey(models.Model):
     """Remembers an API client's ``Idempotency-Key`` so a retried filing returns the first result."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=100)
-    request_fingerprint = models.CharField(max_length=64)
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    key = models.CharField(max_length=100, verbose_name=_("key"))
+    request_fingerprint = models.CharField(max_length=64, verbose_name=_("request fingerprint"))
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, null=True, related_name="+", verbose_name=_("complaint")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key")]
 
     def __str__(self) -> str:
@@ -601,19 +640,27 @@ class DeliveryStatus(models.TextChoices):
 
 class WebhookDelivery(models.Model):
     endpoint = models.ForeignKey(
-        "platforms.WebhookEndpoint", on_delete=models.CASCADE, related_name="deliveries"
+        "platforms.WebhookEndpoint", on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("endpoint")
     )
-    event = models.CharField(max_length=40, choices=[*WebhookEvent.choices, (WEBHOOK_TEST_EVENT, WEBHOOK_TEST_EVENT)])
-    payload = models.JSONField()
-    status = models.CharField(max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    last_error = models.CharField(max_length=500, blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    event = models.CharField(
+        max_length=40,
+        choices=[*WebhookEvent.choices, (WEBHOOK_TEST_EVENT, WEBHOOK_TEST_EVENT)],
+        verbose_name=_("event"),
+    )
+    payload = models.JSONField(verbose_name=_("payload"))
+    status = models.CharField(
+        max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING, verbose_name=_("status")
+    )
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("last status code"))
+    last_error = models.CharField(max_length=500, blank=True, verbose_name=_("last error"))
+    next_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next attempt at"))
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("delivered at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["next_attempt_at"], name="webhook_pending", condition=Q(status="pending")),
@@ -639,20 +686,27 @@ class DossierExport(models.Model):
     """A rendered dossier PDF: prepared in the background for a complaint with many evidence files, or kept
     after a download so the next one, while the chain head has not moved, is served without rendering."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="dossier_exports")
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="dossier_exports", verbose_name=_("complaint")
+    )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
     status = models.CharField(
         _("status"), max_length=10, choices=DossierExportStatus.choices, default=DossierExportStatus.PENDING
     )
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
-    file = models.FileField(upload_to=dossier_upload_to, max_length=200, blank=True)
+    file = models.FileField(upload_to=dossier_upload_to, max_length=200, blank=True, verbose_name=_("file"))
     error = models.CharField(_("error"), max_length=500, blank=True)
     # The complaint's last_event_hash the PDF was rendered from (and prints): a finished export with the current
     # head is the dossier as it stands, so it is served again instead of rendered.
     head_hash = models.CharField(_("chain head"), max_length=64, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
@@ -746,7 +800,9 @@ class ClockPause(models.TextChoices):
 class ClockRule(models.Model):
     """How long one clock of an edition runs, how it counts, what pauses it, and the article it comes from."""
 
-    edition = models.ForeignKey(RuleEdition, on_delete=models.CASCADE, related_name="clock_rules")
+    edition = models.ForeignKey(
+        RuleEdition, on_delete=models.CASCADE, related_name="clock_rules", verbose_name=_("edition")
+    )
     kind = models.CharField(_("clock"), max_length=30, choices=ClockKind.choices)
     length = models.PositiveSmallIntegerField(_("length"))
     unit = models.CharField(_("unit"), max_length=20, choices=ClockUnit.choices)
@@ -786,7 +842,9 @@ class Ground(models.Model):
     """A legal ground for refusing a complaint or terminating mediation, with its article text in both
     languages. A decision names its ground by code; the decision's free text adds detail, never replaces it."""
 
-    edition = models.ForeignKey(RuleEdition, on_delete=models.CASCADE, related_name="grounds")
+    edition = models.ForeignKey(
+        RuleEdition, on_delete=models.CASCADE, related_name="grounds", verbose_name=_("edition")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=GroundKind.choices)
     code = models.SlugField(_("code"), max_length=20)
     article = models.CharField(_("article"), max_length=60)
@@ -826,7 +884,9 @@ class NoticeKind(models.TextChoices):
 class NoticeTemplate(models.Model):
     """Which template renders a notice of an edition, its Chinese title and the article that requires it."""
 
-    edition = models.ForeignKey(RuleEdition, on_delete=models.CASCADE, related_name="notice_templates")
+    edition = models.ForeignKey(
+        RuleEdition, on_delete=models.CASCADE, related_name="notice_templates", verbose_name=_("edition")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=NoticeKind.choices)
     title = models.CharField(_("title"), max_length=60)
     template_name = models.CharField(_("template"), max_length=200)
@@ -849,6 +909,8 @@ class NoticeTemplate(models.Model):
     @property
     def citation_en(self) -> str:
         return f"{self.edition.abbreviation_en}, {self.article_en}"
+
+
 class FollowUp(models.Model):
     """A 回访 (Order 121 Art. 26): a closed complaint drawn by the weekly sample, and the consumer's answer.
 
@@ -856,7 +918,9 @@ class FollowUp(models.Model):
     ``follow_up.follow_ups_request``, answered once by ``follow_up.follow_up_answer``.
     """
 
-    complaint = models.OneToOneField(Complaint, on_delete=models.PROTECT, related_name="follow_up")
+    complaint = models.OneToOneField(
+        Complaint, on_delete=models.PROTECT, related_name="follow_up", verbose_name=_("complaint")
+    )
     # ISO week of the closings the sample was drawn from, e.g. "2026-W48".
     week = models.CharField(_("sampled week"), max_length=8)
     requested_at = models.DateTimeField(_("sent at"))

@@ -29,6 +29,7 @@ from portal.access import (
     works_for_platform_of,
 )
 from portal.errors import Conflict, IllegalTransition
+from portal.money import too_large_message
 from portal.offices import receiving_office_for
 from portal.sequences import sequence_next
 
@@ -117,9 +118,7 @@ def _validate_filing(data: dict, now: datetime) -> None:
         if amount <= 0:
             errors.setdefault("amount", []).append(_("The amount must be more than 0 yuan."))
         elif amount > settings.PORTAL_AMOUNT_MAX:
-            errors.setdefault("amount", []).append(
-                _("The amount cannot exceed %(max)s yuan.") % {"max": settings.PORTAL_AMOUNT_MAX}
-            )
+            errors.setdefault("amount", []).append(too_large_message(settings.PORTAL_AMOUNT_MAX))
         elif amount.as_tuple().exponent < -2:
             errors.setdefault("amount", []).append(_("The amount has at most two decimals (fen)."))
     if not data.get("platform") and not data.get("unregistered_platform_name"):
@@ -379,7 +378,7 @@ def complaint_add_evidence(*, complaint_id: int, by, files: Sequence[tuple[Uploa
 
     if not files:
         raise ValidationError({"file": [_("Choose at least one file.")]})
-    inspected = [(upload, kind, inspect_upload(upload)) for upload, kind in files]
+    inspected = [(upload, kind, _inspect_naming_the_file(inspect_upload, upload)) for upload, kind in files]
     stored: list[Evidence] = []
     now = timezone.now()
     try:
@@ -430,6 +429,20 @@ def complaint_add_evidence(*, complaint_id: int, by, files: Sequence[tuple[Uploa
                 evidence.thumbnail.delete(save=False)
         raise
     return stored
+
+
+def _inspect_naming_the_file(inspect_upload, upload: UploadedFile):
+    """``inspect_upload``, whose refusal names the file: among several chosen at once, the uploader must know
+    which one to leave out."""
+    from .uploads import UploadRejected
+
+    try:
+        return inspect_upload(upload)
+    except UploadRejected as error:
+        name = (upload.name or "").replace("\\", "/").rsplit("/", 1)[-1][:100]
+        raise UploadRejected(
+            _("%(name)s: %(reason)s") % {"name": name, "reason": " ".join(error.messages)}, error.code
+        ) from error
 
 
 def _evidence_party(by, complaint: Complaint) -> str:

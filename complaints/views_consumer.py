@@ -118,9 +118,17 @@ class ComplaintCreateView(ConsumerRequiredMixin, View):
             )
             return self.render_form(form, status=429)
         try:
-            complaint, _created = services.complaint_file(consumer=request.user, data=form.filing_data())
+            complaint = services.complaint_file_with_evidence(
+                consumer=request.user, data=form.filing_data(), files=form.evidence()
+            )
         except ValidationError as error:
             add_service_errors(form, error)
+            if form.has_error("evidence_files"):
+                # A browser never sends a file input back filled in.
+                form.add_error(
+                    "evidence_files",
+                    _("Nothing was filed yet: choose your files again, without the refused one, and send the form."),
+                )
             return self.render_form(form)
         except Conflict as error:
             return self.render_form(form, conflict=error, status=409)
@@ -129,18 +137,6 @@ class ComplaintCreateView(ConsumerRequiredMixin, View):
             _("Your complaint was filed. Its reference is %(reference)s: quote it whenever you contact us.")
             % {"reference": complaint.reference},
         )
-        if files := form.evidence():
-            try:
-                services.complaint_add_evidence(complaint_id=complaint.pk, by=request.user, files=files)
-            except ValidationError as error:
-                messages.error(
-                    request,
-                    _(
-                        "Your complaint was filed, but the evidence files were not stored: %(reason)s "
-                        "Add them again in “Add evidence” below."
-                    )
-                    % {"reason": " ".join(error.messages)},
-                )
         return redirect("complaints:complaint-detail", pk=complaint.pk)
 
     def render_form(

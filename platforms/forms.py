@@ -11,8 +11,9 @@ class StaffInviteForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
     email = forms.EmailField(label=_("E-mail"),
                              help_text=_("The invitation with a link to set a password goes here."))
-    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
-    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    # Family name first, as Chinese names are written (portal.names).
+    last_name = forms.CharField(label=_("Family name"), max_length=150, required=False)
+    first_name = forms.CharField(label=_("Given name"), max_length=150, required=False)
     staff_role = forms.ChoiceField(label=_("Role"), choices=StaffRole.choices, initial=StaffRole.AGENT,
                                    widget=forms.RadioSelect,
                                    help_text=_("Managers also manage staff, API keys and webhooks."))

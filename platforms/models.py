@@ -10,7 +10,7 @@ class Operator(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     business_licence_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("operator")
@@ -28,12 +28,8 @@ class Platform(models.Model):
     website = models.URLField(_("website"), blank=True)
     domain = models.CharField(_("domain"), max_length=200, blank=True, db_index=True)
     icp_filing_number = models.CharField(_("ICP filing number"), max_length=60, blank=True, db_index=True)
-    telecom_licence_number = models.CharField(
-        _("value-added telecom licence number"), max_length=60, blank=True
-    )
-    business_licence_code = models.CharField(
-        _("unified social credit code"), max_length=18, blank=True, db_index=True
-    )
+    telecom_licence_number = models.CharField(_("value-added telecom licence number"), max_length=60, blank=True)
+    business_licence_code = models.CharField(_("unified social credit code"), max_length=18, blank=True, db_index=True)
     payment_account = models.CharField(_("settlement payment account"), max_length=100, blank=True)
     # The platform operator's domicile decides which office handles complaints about it (Order 121 Art. 13).
     domicile_code = models.CharField(
@@ -61,9 +57,7 @@ class Platform(models.Model):
         _("declared timeout-compensation standard"),
         max_length=300,
         blank=True,
-        help_text=_(
-            'What the platform promises when it is late, e.g. "auto refund if not delivered in 2 hours".'
-        ),
+        help_text=_('What the platform promises when it is late, e.g. "auto refund if not delivered in 2 hours".'),
     )
     compensation_hours = models.PositiveIntegerField(
         _("delivery promise (hours)"),
@@ -71,10 +65,8 @@ class Platform(models.Model):
         blank=True,
         help_text=_("Hours after payment by which the standard promises delivery or compensation."),
     )
-    reported_monthly_orders = models.PositiveIntegerField(
-        _("reported orders per month"), null=True, blank=True
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
+    reported_monthly_orders = models.PositiveIntegerField(_("reported orders per month"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["name"]
@@ -88,16 +80,18 @@ class Platform(models.Model):
 class ApiKey(models.Model):
     """A platform's machine credential. Only a SHA-256 of the secret is stored; it is shown once."""
 
-    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="api_keys")
-    name = models.CharField(_("name"), max_length=100)
-    prefix = models.CharField(max_length=12, unique=True)
-    key_hash = models.CharField(max_length=64, unique=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    platform = models.ForeignKey(
+        Platform, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("platform")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=12, unique=True, verbose_name=_("prefix"))
+    key_hash = models.CharField(max_length=64, unique=True, verbose_name=_("key hash"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -127,12 +121,14 @@ WEBHOOK_TEST_EVENT = "ping"
 class WebhookEndpoint(models.Model):
     """A URL a platform manager registered; deliveries are signed with its secret (HMAC-SHA256)."""
 
-    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="webhooks")
+    platform = models.ForeignKey(
+        Platform, on_delete=models.CASCADE, related_name="webhooks", verbose_name=_("platform")
+    )
     url = models.URLField(_("URL"), max_length=500)
-    secret = models.CharField(max_length=64, editable=False)
+    secret = models.CharField(max_length=64, editable=False, verbose_name=_("secret"))
     events = models.JSONField(_("events"), default=list)
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         db_table = "complaints_webhookendpoint"  # created by the complaints app; moved here without its rows moving

@@ -108,8 +108,8 @@ class PortalUserChangeForm(RoleFieldsMixin, UserChangeForm):
         fields = (
             "username",
             "password",
-            "first_name",
             "last_name",
+            "first_name",
             "email",
             "phone",
             "preferred_language",
@@ -125,7 +125,7 @@ class PortalUserChangeForm(RoleFieldsMixin, UserChangeForm):
 class UserAdmin(DjangoUserAdmin):
     form = PortalUserChangeForm
     add_form = PortalUserCreationForm
-    list_display = ("username", "email", "role", "platform", "staff_role", "office", "is_active", "last_login")
+    list_display = ("username", "name", "email", "role", "platform", "staff_role", "office", "is_active", "last_login")
     list_filter = ("role", "staff_role", "is_active", "is_staff")
     list_select_related = ("platform", "office")
     search_fields = ["username", "email", "first_name", "last_name", "=platform__slug"]
@@ -141,13 +141,17 @@ class UserAdmin(DjangoUserAdmin):
             return self.add_fieldsets
         fieldsets = [
             (None, {"fields": ("username", "password")}),
-            (_("Personal info"), {"fields": ("first_name", "last_name", "email", "phone", "preferred_language")}),
+            (_("Personal info"), {"fields": ("last_name", "first_name", "email", "phone", "preferred_language")}),
             (_("Role"), {"fields": (*ROLE_FIELDS, "is_active", "is_staff")}),
             (_("Important dates"), {"fields": ("last_login", "date_joined")}),
         ]
         if is_superuser(request.user):
             fieldsets.append((_("Permissions"), {"fields": ("is_superuser", "groups", "user_permissions")}))
         return fieldsets
+
+    @admin.display(description=_("full name"), ordering="last_name")
+    def name(self, user) -> str:
+        return user.get_full_name()
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

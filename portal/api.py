@@ -118,3 +118,16 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": "A platform's API key: `Api-Key <key>`. Acts as an agent of that platform.",
         }
+
+
+def drop_parameter_titles(result: dict, generator, request, public) -> dict:
+    """drf-spectacular postprocessing hook: no ``title`` on a parameter's schema.
+
+    django-filter gives each filter's label (translated: "状态") as the title, and client generators name the
+    parameter's type after it (``V1ComplaintsList状态``); without it they use the operation and parameter names.
+    """
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                parameter.get("schema", {}).pop("title", None)
+    return result

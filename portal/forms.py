@@ -1,8 +1,26 @@
+from decimal import Decimal
+
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
+from portal import money
 from portal.models import Role, User
+
+
+def yuan_field(*, label, maximum: int, **kwargs) -> forms.DecimalField:
+    """An amount of yuan with fen, up to a plausible ``maximum`` (a setting); the services check the same bounds,
+    this gives the browser the limits and the messages of ``portal.money``."""
+    # No max_digits: below the maximum a number always fits the column, and one message is enough.
+    return forms.DecimalField(
+        label=label,
+        decimal_places=money.DECIMAL_PLACES,
+        min_value=Decimal("0.01"),
+        max_value=maximum,
+        error_messages=money.yuan_error_messages(maximum),
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+        **kwargs,
+    )
 
 
 class ConsumerRegistrationForm(UserCreationForm):

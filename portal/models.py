@@ -6,6 +6,8 @@ from django.db.models import Q, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
 
+from .names import full_name
+
 
 class Role(models.TextChoices):
     CONSUMER = "consumer", _("Consumer")
@@ -76,6 +78,9 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
+    def get_full_name(self) -> str:
+        return full_name(self.first_name, self.last_name)
+
     @property
     def is_consumer(self) -> bool:
         return self.role == Role.CONSUMER
@@ -100,11 +105,13 @@ class NumberSequence(models.Model):
     rolled-back transaction gives its number back.
     """
 
-    scope = models.CharField(max_length=30)
-    year = models.PositiveSmallIntegerField()
-    last_value = models.PositiveIntegerField(default=0)
+    scope = models.CharField(max_length=30, verbose_name=_("scope"))
+    year = models.PositiveSmallIntegerField(verbose_name=_("year"))
+    last_value = models.PositiveIntegerField(default=0, verbose_name=_("last value"))
 
     class Meta:
+        verbose_name = _("number sequence")
+        verbose_name_plural = _("number sequences")
         constraints = [models.UniqueConstraint(fields=["scope", "year"], name="number_sequence_scope_year")]
 
     def __str__(self) -> str:
@@ -114,14 +121,14 @@ class NumberSequence(models.Model):
 class AccessLog(models.Model):
     """Who read personal data or downloaded evidence, and when. Regulators can review it in the admin."""
 
-    user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
-    actor_label = models.CharField(max_length=150)
-    action = models.CharField(max_length=40)
-    object_type = models.CharField(max_length=40)
-    object_id = models.CharField(max_length=40)
-    detail = models.CharField(max_length=255, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("user"))
+    actor_label = models.CharField(max_length=150, verbose_name=_("actor label"))
+    action = models.CharField(max_length=40, verbose_name=_("action"))
+    object_type = models.CharField(max_length=40, verbose_name=_("object type"))
+    object_id = models.CharField(max_length=40, verbose_name=_("object id"))
+    detail = models.CharField(max_length=255, blank=True, verbose_name=_("detail"))
+    ip_address = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("ip address"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -140,17 +147,19 @@ class OutboxMessage(models.Model):
     complaints app stands on this one (complaints are never deleted, so the id never dangles).
     """
 
-    template = models.CharField(max_length=60)
-    recipients = models.JSONField()
-    context = models.JSONField(default=dict)
-    language = models.CharField(max_length=10, default="zh-hans")
-    complaint_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
+    template = models.CharField(max_length=60, verbose_name=_("template"))
+    recipients = models.JSONField(verbose_name=_("recipients"))
+    context = models.JSONField(default=dict, verbose_name=_("context"))
+    language = models.CharField(max_length=10, default="zh-hans", verbose_name=_("language"))
+    complaint_id = models.BigIntegerField(null=True, blank=True, db_index=True, verbose_name=_("complaint id"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
 
     class Meta:
+        verbose_name = _("outbox e-mail")
+        verbose_name_plural = _("outbox e-mails")
         db_table = "complaints_outboxmessage"  # created by the complaints app; moved here without its rows moving
         ordering = ["created_at"]
         indexes = [
@@ -212,7 +221,7 @@ class Office(models.Model):
     # The office's unified receiving body (Order 121 Art. 41): it dispatches complaints down to the office with
     # jurisdiction, and triages those whose jurisdiction is unknown.
     is_receiving_centre = models.BooleanField(_("receiving centre"), default=False)
-    path = models.CharField(max_length=70, unique=True, editable=False)
+    path = models.CharField(max_length=70, unique=True, editable=False, verbose_name=_("path"))
 
     class Meta:
         ordering = ["path"]
@@ -341,12 +350,14 @@ class AuditChainHead(models.Model):
     SINGLETON_PK = 1
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_PK)
-    sequence = models.PositiveBigIntegerField(default=0)
-    hash = models.CharField(max_length=64, blank=True)
+    sequence = models.PositiveBigIntegerField(default=0, verbose_name=_("sequence"))
+    hash = models.CharField(max_length=64, blank=True, verbose_name=_("hash"))
     # The last sequence under an anchor (portal.anchoring): the entries after it wait for the next one.
-    anchored_sequence = models.PositiveBigIntegerField(default=0)
+    anchored_sequence = models.PositiveBigIntegerField(default=0, verbose_name=_("anchored sequence"))
 
     class Meta:
+        verbose_name = _("audit chain head")
+        verbose_name_plural = _("audit chain heads")
         constraints = [models.CheckConstraint(name="audit_chain_head_singleton", condition=Q(id=1))]
 
     def __str__(self) -> str:
@@ -380,8 +391,8 @@ class AuditEntry(models.Model):
     object_id = models.CharField(_("object id"), max_length=60)
     object_repr = models.CharField(_("object"), max_length=200)
     data = models.JSONField(_("data"), default=dict)
-    prev_hash = models.CharField(max_length=64, blank=True)
-    hash = models.CharField(max_length=64, unique=True)
+    prev_hash = models.CharField(max_length=64, blank=True, verbose_name=_("prev hash"))
+    hash = models.CharField(max_length=64, unique=True, verbose_name=_("hash"))
 
     objects = AuditEntryQuerySet.as_manager()
 
@@ -443,14 +454,14 @@ class Anchor(models.Model):
     The token proves the root existed at ``gen_time``; each leaf's path proves its head is under the root.
     """
 
-    format_version = models.PositiveSmallIntegerField(default=1)
+    format_version = models.PositiveSmallIntegerField(default=1, verbose_name=_("format version"))
     root = models.CharField(_("Merkle root"), max_length=64, db_index=True)
-    tree_size = models.PositiveIntegerField()
+    tree_size = models.PositiveIntegerField(verbose_name=_("tree size"))
     token = models.BinaryField(_("timestamp token (DER TimeStampResp)"))
     gen_time = models.DateTimeField(_("timestamped at"))
     tsa_name = models.CharField(_("time-stamping authority"), max_length=300, blank=True)
-    tsa_serial = models.CharField(max_length=50, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    tsa_serial = models.CharField(max_length=50, blank=True, verbose_name=_("tsa serial"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-gen_time", "-pk"]
@@ -464,15 +475,19 @@ class Anchor(models.Model):
 class AnchorLeaf(models.Model):
     """A chain head under an anchor, with the Merkle path (siblings, leaf to root) that proves it."""
 
-    anchor = models.ForeignKey(Anchor, on_delete=models.PROTECT, related_name="leaves")
-    source = models.CharField(max_length=30)  # a registered leaf source: "complaint", ...
-    chain = models.CharField(max_length=64)  # the chain's name within its source: a complaint's reference
-    sequence = models.PositiveIntegerField()  # the head event's sequence number
-    head = models.CharField(max_length=64)  # the head event's hash
-    leaf_index = models.PositiveIntegerField()
-    path = models.JSONField(default=list)  # sibling hashes, hex, from the leaf up
+    anchor = models.ForeignKey(Anchor, on_delete=models.PROTECT, related_name="leaves", verbose_name=_("anchor"))
+    source = models.CharField(max_length=30, verbose_name=_("source"))  # a registered leaf source: "complaint", ...
+    chain = models.CharField(
+        max_length=64, verbose_name=_("chain")
+    )  # the chain's name within its source: a complaint's reference
+    sequence = models.PositiveIntegerField(verbose_name=_("sequence"))  # the head event's sequence number
+    head = models.CharField(max_length=64, verbose_name=_("head"))  # the head event's hash
+    leaf_index = models.PositiveIntegerField(verbose_name=_("leaf index"))
+    path = models.JSONField(default=list, verbose_name=_("path"))  # sibling hashes, hex, from the leaf up
 
     class Meta:
+        verbose_name = _("anchor leaf")
+        verbose_name_plural = _("anchor leaves")
         ordering = ["anchor_id", "leaf_index"]
         constraints = [models.UniqueConstraint(fields=["anchor", "leaf_index"], name="anchor_leaf_index")]
         indexes = [models.Index(fields=["source", "chain", "sequence"], name="anchor_leaf_chain")]

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, HttpResponseServerError
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.template import loader
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,19 +15,19 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.generic import FormView, TemplateView
 
+from portal.demo import DEMO_ACCOUNTS
 from portal.forms import ConsumerRegistrationForm
 
 logger = logging.getLogger(__name__)
 
-DEMO_LOGINS = (
-    ("demo-consumer", _("Consumer")),
-    ("demo-platform", _("Platform staff")),
-    ("demo-regulator", _("Regulator")),
-)
-
 
 class HomeView(TemplateView):
     template_name = "portal/home.html"
+
+
+def landing_page(user) -> str:
+    """The page a user's work starts on (``PORTAL_LANDING_PAGES`` by role); the home page for anyone else."""
+    return settings.PORTAL_LANDING_PAGES.get(getattr(user, "role", ""), settings.LOGIN_REDIRECT_URL)
 
 
 class LoginView(auth_views.LoginView):
@@ -35,12 +35,15 @@ class LoginView(auth_views.LoginView):
 
     redirect_authenticated_user = True
 
+    def get_default_redirect_url(self) -> str:
+        return resolve_url(landing_page(self.request.user))
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if settings.PORTAL_SHOW_DEMO_LOGINS:
             context["demo_logins"] = [
                 {"username": username, "role": role, "password": settings.PORTAL_DEMO_PASSWORD}
-                for username, role in DEMO_LOGINS
+                for username, role in DEMO_ACCOUNTS
             ]
         return context
 
@@ -50,11 +53,11 @@ class RegisterView(FormView):
 
     template_name = "registration/register.html"
     form_class = ConsumerRegistrationForm
-    success_url = reverse_lazy("portal:home")
+    success_url = reverse_lazy(settings.PORTAL_LANDING_PAGES["consumer"])
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            return redirect("portal:home")
+            return redirect(landing_page(request.user))
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form: ConsumerRegistrationForm) -> HttpResponse:

@@ -1,11 +1,13 @@
 """The regulator's penalty issuance form; ``penalty_issue`` does the checking, the form only parses."""
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Complaint
 from platforms.models import Platform
+from portal.forms import yuan_field
 from regulation.models import PenaltyKind
 
 
@@ -21,9 +23,8 @@ class PenaltyIssueForm(forms.Form):
         error_messages={"invalid_choice": _("No registered platform has this short name.")},
     )
     kind = forms.ChoiceField(label=_("Kind of penalty"), choices=PenaltyKind.choices)
-    fine_amount = forms.DecimalField(
-        label=_("Fine (CNY)"), required=False, max_digits=12, decimal_places=2, min_value=0,
-        help_text=_("Only for a fine."),
+    fine_amount = yuan_field(
+        label=_("Fine (CNY)"), maximum=settings.PORTAL_FINE_MAX, required=False, help_text=_("Only for a fine.")
     )
     rectification_deadline = forms.DateField(
         label=_("Rectify by"), required=False, widget=date_input(),

@@ -35,9 +35,11 @@ class PenaltyStatus(models.TextChoices):
 class Penalty(models.Model):
     """An administrative penalty decision against a platform, with a gap-free official number per year."""
 
-    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="penalties")
-    year = models.PositiveSmallIntegerField()
-    sequence = models.PositiveIntegerField()
+    platform = models.ForeignKey(
+        Platform, on_delete=models.PROTECT, related_name="penalties", verbose_name=_("platform")
+    )
+    year = models.PositiveSmallIntegerField(verbose_name=_("year"))
+    sequence = models.PositiveIntegerField(verbose_name=_("sequence"))
     number = models.CharField(_("decision number"), max_length=40, unique=True)
     kind = models.CharField(_("kind"), max_length=30, choices=PenaltyKind.choices)
     fine_amount = models.DecimalField(_("fine (CNY)"), max_digits=12, decimal_places=2, null=True, blank=True)
@@ -45,18 +47,18 @@ class Penalty(models.Model):
     legal_basis = models.TextField(_("legal basis"))
     facts = models.TextField(_("facts"))
     decision = models.TextField(_("decision"))
-    complaints = models.ManyToManyField("complaints.Complaint", related_name="penalties", blank=True)
+    complaints = models.ManyToManyField(
+        "complaints.Complaint", related_name="penalties", blank=True, verbose_name=_("complaints")
+    )
     decided_on = models.DateField(_("decided on"))
     appeal_deadline = models.DateField(_("appeal by"))
-    status = models.CharField(
-        _("status"), max_length=20, choices=PenaltyStatus.choices, default=PenaltyStatus.ISSUED
-    )
+    status = models.CharField(_("status"), max_length=20, choices=PenaltyStatus.choices, default=PenaltyStatus.ISSUED)
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("issued by")
     )
     status_note = models.TextField(_("note on the last status change"), blank=True)
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         db_table = "platforms_penalty"
@@ -85,20 +87,22 @@ class PlatformDailyStats(models.Model):
     ``platform`` is empty for the complaints against unregistered platforms, which the market totals include.
     """
 
-    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, null=True, related_name="+")
+    platform = models.ForeignKey(
+        Platform, on_delete=models.CASCADE, null=True, related_name="+", verbose_name=_("platform")
+    )
     day = models.DateField(_("filing date"))
-    complaints = models.PositiveIntegerField(default=0)
-    upheld = models.PositiveIntegerField(default=0)
-    overdue = models.PositiveIntegerField(default=0)
-    final_answers = models.PositiveIntegerField(default=0)
-    accepted = models.PositiveIntegerField(default=0)
-    rating_sum = models.PositiveIntegerField(default=0)
-    rating_count = models.PositiveIntegerField(default=0)
-    compensation_breaches = models.PositiveIntegerField(default=0)
-    first_response_on_time = models.PositiveIntegerField(default=0)
-    first_response_decided = models.PositiveIntegerField(default=0)
-    resolution_on_time = models.PositiveIntegerField(default=0)
-    resolution_decided = models.PositiveIntegerField(default=0)
+    complaints = models.PositiveIntegerField(default=0, verbose_name=_("complaints"))
+    upheld = models.PositiveIntegerField(default=0, verbose_name=_("upheld"))
+    overdue = models.PositiveIntegerField(default=0, verbose_name=_("overdue"))
+    final_answers = models.PositiveIntegerField(default=0, verbose_name=_("final answers"))
+    accepted = models.PositiveIntegerField(default=0, verbose_name=_("accepted"))
+    rating_sum = models.PositiveIntegerField(default=0, verbose_name=_("rating sum"))
+    rating_count = models.PositiveIntegerField(default=0, verbose_name=_("rating count"))
+    compensation_breaches = models.PositiveIntegerField(default=0, verbose_name=_("compensation breaches"))
+    first_response_on_time = models.PositiveIntegerField(default=0, verbose_name=_("first response on time"))
+    first_response_decided = models.PositiveIntegerField(default=0, verbose_name=_("first response decided"))
+    resolution_on_time = models.PositiveIntegerField(default=0, verbose_name=_("resolution on time"))
+    resolution_decided = models.PositiveIntegerField(default=0, verbose_name=_("resolution decided"))
 
     class Meta:
         db_table = "platforms_platformdailystats"
@@ -107,9 +111,7 @@ class PlatformDailyStats(models.Model):
         constraints = [
             # One row per (platform, day), the unregistered platforms' row (no platform) included: the
             # expression is what the refresh's ON CONFLICT names.
-            models.UniqueConstraint(
-                Coalesce("platform", models.Value(0)), "day", name="daily_stats_platform_day"
-            )
+            models.UniqueConstraint(Coalesce("platform", models.Value(0)), "day", name="daily_stats_platform_day")
         ]
         indexes = [models.Index(fields=["day", "platform"], name="daily_stats_day_platform")]
 
@@ -130,7 +132,7 @@ class DailyStatsRefresh(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_PK)
     refreshed_at = models.DateTimeField(_("refreshed at"))
     covers_from = models.DateField(_("holds every filing day from"))
-    generation = models.BigIntegerField()
+    generation = models.BigIntegerField(verbose_name=_("generation"))
 
     class Meta:
         db_table = "platforms_dailystatsrefresh"
@@ -152,7 +154,9 @@ class JurisdictionDispute(models.Model):
     """
 
     complaint = models.ForeignKey(
-        "complaints.Complaint", verbose_name=_("complaint"), on_delete=models.PROTECT,
+        "complaints.Complaint",
+        verbose_name=_("complaint"),
+        on_delete=models.PROTECT,
         related_name="jurisdiction_disputes",
     )
     raised_by_office = models.ForeignKey(
@@ -163,19 +167,30 @@ class JurisdictionDispute(models.Model):
     )
     reason = models.TextField(_("reason"), max_length=2000)
     opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("opened by"), on_delete=models.SET_NULL, null=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("opened by"),
+        on_delete=models.SET_NULL,
+        null=True,
         related_name="+",
     )
     opened_at = models.DateTimeField(_("opened at"))
     # Seven working days from ``opened_at`` (Art. 33), counted by complaints.calendar.add_working_days.
     settle_by = models.DateTimeField(_("to be settled by"))
     designated_office = models.ForeignKey(
-        "portal.Office", verbose_name=_("designated office"), on_delete=models.PROTECT, null=True, blank=True,
+        "portal.Office",
+        verbose_name=_("designated office"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     designated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("designated by"), on_delete=models.SET_NULL, null=True,
-        blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("designated by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     designated_at = models.DateTimeField(_("designated at"), null=True, blank=True)
 
@@ -185,7 +200,8 @@ class JurisdictionDispute(models.Model):
         verbose_name_plural = _("jurisdiction disputes")
         constraints = [
             models.UniqueConstraint(
-                fields=["complaint"], condition=models.Q(designated_at__isnull=True),
+                fields=["complaint"],
+                condition=models.Q(designated_at__isnull=True),
                 name="jurisdiction_dispute_one_open_per_complaint",
             ),
         ]
@@ -196,6 +212,8 @@ class JurisdictionDispute(models.Model):
     @property
     def is_open(self) -> bool:
         return self.designated_at is None
+
+
 def notice_upload_to(instance: "Notice", filename: str) -> str:
     return f"notices/{instance.year}/{secrets.token_hex(16)}.pdf"
 
@@ -208,10 +226,12 @@ class Notice(models.Model):
     rulebook edition in force at the decision, stored once (``issued_at``): a download serves those exact bytes.
     """
 
-    complaint = models.ForeignKey("complaints.Complaint", on_delete=models.PROTECT, related_name="notices")
+    complaint = models.ForeignKey(
+        "complaints.Complaint", on_delete=models.PROTECT, related_name="notices", verbose_name=_("complaint")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=NoticeKind.choices)
-    year = models.PositiveSmallIntegerField()
-    sequence = models.PositiveIntegerField()
+    year = models.PositiveSmallIntegerField(verbose_name=_("year"))
+    sequence = models.PositiveIntegerField(verbose_name=_("sequence"))
     number = models.CharField(_("notice number"), max_length=40, unique=True)
     ground_code = models.CharField(_("ground"), max_length=20, blank=True)
     reason = models.TextField(_("reason"), blank=True)
@@ -219,9 +239,9 @@ class Notice(models.Model):
     addressed_to_platform = models.BooleanField(_("addressed to the platform"), default=False)
     decided_at = models.DateTimeField(_("decided at"))
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("decided by")
     )
-    file = models.FileField(upload_to=notice_upload_to, max_length=200, blank=True)
+    file = models.FileField(upload_to=notice_upload_to, max_length=200, blank=True, verbose_name=_("file"))
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
 
@@ -254,12 +274,12 @@ class MaterialRequest(models.Model):
     """
 
     complaint = models.ForeignKey(
-        "complaints.Complaint", on_delete=models.CASCADE, related_name="material_requests"
+        "complaints.Complaint", on_delete=models.CASCADE, related_name="material_requests", verbose_name=_("complaint")
     )
     kind = models.CharField(_("kind"), max_length=20, choices=MaterialRequestKind.choices)
     message = models.TextField(_("what is asked for"), max_length=5000)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("requested by")
     )
     requested_at = models.DateTimeField(_("requested at"))
     due_at = models.DateTimeField(_("answer by"))

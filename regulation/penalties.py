@@ -27,6 +27,7 @@ from portal.access import acts_as_regulator, may_see_penalties
 from portal.audit import record_act
 from portal.errors import IllegalTransition
 from portal.models import AuditAction, IssuedDocumentKind
+from portal.money import too_large_message
 from portal.pdf import record_issued_document, render_pdf, sign_pdf
 from portal.sequences import sequence_next
 
@@ -107,6 +108,8 @@ def _validate_decision(*, kind: str, legal_basis: str, facts: str, decision: str
             errors["fine_amount"] = [_("A fine needs an amount of more than 0 yuan.")]
         elif amount is not None and amount.as_tuple().exponent < -2:
             errors["fine_amount"] = [_("The amount has at most two decimals (fen).")]
+        elif amount is not None and amount > settings.PORTAL_FINE_MAX:
+            errors["fine_amount"] = [too_large_message(settings.PORTAL_FINE_MAX)]
     elif amount is not None:
         errors["fine_amount"] = [_("Only a fine has an amount.")]
     if kind == PenaltyKind.RECTIFICATION:

@@ -1,5 +1,6 @@
 """Input serializers turn a request into service arguments; output serializers render what callers may see."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +19,7 @@ from complaints.models import (
     ResponseOutcome,
 )
 from platforms.models import Platform
+from portal import money
 from portal.api import CachedFieldsModelSerializer, NulSafeSlugRelatedField
 
 # --- filing --------------------------------------------------------------------------------------------
@@ -54,6 +56,7 @@ class ComplaintFileIn(CachedFieldsModelSerializer):
 
     class Meta:
         model = Complaint
+        extra_kwargs = {"amount": {"error_messages": money.yuan_error_messages(settings.PORTAL_AMOUNT_MAX)}}
         fields = [
             "platform",
             "unregistered_platform",
@@ -134,7 +137,13 @@ class RespondIn(serializers.Serializer):
         allow_blank=True,
         help_text=_("Masked card key or activation record, e.g. ABCD-****-****-1234."),
     )
-    refund_amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
+    refund_amount = serializers.DecimalField(
+        max_digits=money.MAX_DIGITS,
+        decimal_places=money.DECIMAL_PLACES,
+        required=False,
+        allow_null=True,
+        error_messages=money.yuan_error_messages(settings.PORTAL_AMOUNT_MAX),
+    )
     refund_reference = serializers.CharField(max_length=64, required=False, allow_blank=True)
     compensation = serializers.CharField(max_length=500, required=False, allow_blank=True)
     rejection_reason = serializers.ChoiceField(

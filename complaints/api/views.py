@@ -16,7 +16,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, status
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -201,7 +201,7 @@ class ComplaintEventsView(ComplaintEndpoint):
 
 
 class EvidenceUploadView(ThrottledWritesMixin, ComplaintEndpoint):
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
     serializer_class = EvidenceUploadIn
     throttle_scope = "upload"
 

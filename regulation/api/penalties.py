@@ -1,5 +1,6 @@
 """Penalty decisions over the API: regulators issue them; regulators and the platform concerned read them."""
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +10,7 @@ from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
 
 from platforms.models import Platform
+from portal import money
 from portal.access import acts_as_regulator, may_see_penalties
 from portal.api import NulSafeSlugRelatedField
 from regulation.models import Penalty, PenaltyKind
@@ -55,7 +57,13 @@ class PenaltyOutputSerializer(serializers.ModelSerializer):
 class PenaltyInputSerializer(serializers.Serializer):
     platform = NulSafeSlugRelatedField(slug_field="slug", queryset=Platform.objects.all())
     kind = serializers.ChoiceField(choices=PenaltyKind.choices)
-    fine_amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
+    fine_amount = serializers.DecimalField(
+        max_digits=money.MAX_DIGITS,
+        decimal_places=money.DECIMAL_PLACES,
+        required=False,
+        allow_null=True,
+        error_messages=money.yuan_error_messages(settings.PORTAL_FINE_MAX),
+    )
     rectification_deadline = serializers.DateField(required=False, allow_null=True)
     legal_basis = serializers.CharField()
     facts = serializers.CharField()

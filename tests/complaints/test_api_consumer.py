@@ -625,3 +625,16 @@ def test_overlong_idempotency_key_is_400(consumer, platform):
     assert response.status_code == 400
     assert "Idempotency-Key" in response.json()
     assert not Complaint.objects.exists()
+
+
+@pytest.mark.parametrize("amount", ["1000000.01", "99999999999.99", "123456789012345"])
+def test_filing_an_implausible_amount_is_400_naming_the_maximum(consumer, platform, amount):
+    response = client_for(consumer).post(
+        reverse("complaints_api:complaint-list"),
+        filing(platform, amount=amount),
+        format="json",
+        headers={"accept-language": "en"},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["amount"] == ["The amount cannot exceed 1,000,000 yuan."]

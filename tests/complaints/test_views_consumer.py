@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -16,7 +17,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from complaints import services
 from complaints.calendar import SHANGHAI
 from complaints.models import Complaint, Evidence, EvidenceKind, Status
-from portal.models import AccessLog
+from portal.models import AccessLog, OutboxMessage
 from tests.complaints.test_api_consumer import filing as api_filing
 from tests.factories import ConsumerFactory, PlatformFactory, file_complaint
 from tests.fixtures_roles import client_for
@@ -271,16 +272,40 @@ def test_evidence_files_chosen_on_the_filing_form_are_stored_with_their_hashes(l
     assert stored[0].thumbnail and not stored[1].thumbnail
 
 
-def test_disguised_executable_on_the_filing_form_files_the_complaint_but_stores_no_evidence(
-    logged_in, consumer, platform
-):
+def test_disguised_executable_on_the_filing_form_files_nothing(logged_in, consumer, platform, mailoutbox):
     files = [upload(png_bytes(), "ok.png"), upload(DISGUISED_EXE, "pay.png")]
     post = filing_post(platform, evidence_files=files)
+
     response = logged_in(consumer).post(reverse("complaints:complaint-new"), post)
-    complaint = Complaint.objects.get()
-    assert response["Location"] == reverse("complaints:complaint-detail", args=[complaint.pk])
+
+    assert response.status_code == 200
+    assert not Complaint.objects.exists()
     assert not Evidence.objects.exists()
-    assert any("evidence files were not stored" in text for text in message_texts(response))
+    assert not OutboxMessage.objects.exists()
+
+
+def test_disguised_executable_on_the_filing_form_comes_back_with_the_input_and_the_file_error(
+    logged_in, consumer, platform
+):
+    post = filing_post(platform, evidence_files=[upload(DISGUISED_EXE, "pay.png")])
+
+    response = logged_in(consumer).post(reverse("complaints:complaint-new"), post)
+
+    form = response.context["form"]
+    assert form["order_number"].value() == "DD20261125001"
+    assert form["description"].value() == post["description"]
+    assert "pay.png" in " ".join(form.errors["evidence_files"])
+    assert any("Nothing was filed yet" in text for text in form.errors["evidence_files"])
+
+
+def test_a_number_refused_with_its_file_is_given_to_the_next_filing(logged_in, consumer, platform):
+    client = logged_in(consumer)
+    refused = filing_post(platform, evidence_files=[upload(DISGUISED_EXE, "x.png")])
+    client.post(reverse("complaints:complaint-new"), refused)
+
+    client.post(reverse("complaints:complaint-new"), filing_post(platform))
+
+    assert Complaint.objects.get().reference.endswith("000001")
 
 
 # --- my complaints ---------------------------------------------------------------------------------
@@ -613,3 +638,28 @@ def test_another_consumer_is_still_a_stranger_to_evidence_after_filing_their_own
     file_complaint(stranger)
     url = reverse("complaints:complaint-evidence-download", args=[evidence.pk])
     assert logged_in(stranger).get(url).status_code == 404
+
+
+@pytest.mark.parametrize("state", ["awaiting_platform", "answered", "disputed"])
+def test_detail_page_ids_are_unique_so_each_label_names_its_own_field(logged_in, consumer, complaint, agent, state):
+    if state != "awaiting_platform":
+        answered(complaint, agent)
+    if state == "disputed":
+        services.complaint_dispute(complaint_id=complaint.pk, by=consumer, reason="没有收到退款。")
+
+    html = logged_in(consumer).get(reverse("complaints:complaint-detail", args=[complaint.pk])).content.decode()
+
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert ids
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
+    for label_for in re.findall(r'<label[^>]*\sfor="([^"]+)"', html):
+        assert label_for in ids
+
+
+@pytest.mark.parametrize("amount", ["1000000.01", "99999999999.99", "123456789012345"])
+def test_filing_form_refuses_an_implausible_amount_naming_the_maximum(logged_in, consumer, platform, amount):
+    response = logged_in(consumer).post(reverse("complaints:complaint-new"), filing_post(platform, amount=amount))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["amount"] == ["The amount cannot exceed 1,000,000 yuan."]
+    assert not Complaint.objects.exists()

@@ -1,6 +1,9 @@
+from io import StringIO
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.core.management import call_command
 from django.urls import reverse
 
 from complaints.selectors import complaints_visible_to
@@ -28,7 +31,7 @@ def test_registration_creates_a_consumer_and_logs_them_in(client):
     response = register(client)
 
     assert response.status_code == 302
-    assert response.headers["Location"] == reverse("portal:home")
+    assert response.headers["Location"] == reverse("complaints:complaint-list")
     user = User.objects.get(username="xiaoming")
     assert user.role == Role.CONSUMER
     assert user.platform is None
@@ -100,6 +103,49 @@ def test_login_page_lists_demo_logins_only_when_enabled(client, settings, show, 
     for username in ("demo-consumer", "demo-platform", "demo-regulator"):
         assert (username in html) is visible
     assert ("demo-pass-2026" in html) is visible
+
+
+def test_login_page_lists_every_account_seed_demo_creates(client, settings):
+    settings.PORTAL_SHOW_DEMO_LOGINS = True
+    call_command("seed_demo", stdout=StringIO())
+    seeded = User.objects.filter(username__startswith="demo-").values_list("username", flat=True)
+
+    html = client.get(reverse("portal:login")).content.decode()
+
+    assert seeded
+    for username in seeded:
+        assert f"<code>{username}</code>" in html
+
+
+@pytest.mark.parametrize(
+    ("role_fixture", "landing"),
+    [
+        ("consumer", "complaints:complaint-list"),
+        ("agent", "complaints:inbox-list"),
+        ("regulator", "regulation:dashboard-home"),
+    ],
+)
+def test_login_lands_each_role_on_its_work(client, request, role_fixture, landing):
+    user = request.getfixturevalue(role_fixture)
+    user.set_password("s3cret-pass-2026")
+    user.save()
+
+    response = client.post(reverse("portal:login"), {"username": user.username, "password": "s3cret-pass-2026"})
+
+    assert response.status_code == 302
+    assert response.url == reverse(landing)
+
+
+def test_login_follows_a_safe_next_page_over_the_landing_page(client, consumer):
+    consumer.set_password("s3cret-pass-2026")
+    consumer.save()
+    wanted = reverse("regulation:registry-list")
+
+    response = client.post(
+        f"{reverse('portal:login')}?next={wanted}", {"username": consumer.username, "password": "s3cret-pass-2026"}
+    )
+
+    assert response.url == wanted
 
 
 @pytest.mark.parametrize(

@@ -43,8 +43,9 @@ def test_home_page_links_each_role_to_its_workspace(client, request, role_fixtur
         assert f'href="{reverse(name)}"' not in html
 
 
-def test_pages_have_no_inline_script_or_style_for_the_csp(client):
-    response = client.get(reverse("portal:home"))
+@pytest.mark.parametrize("page", ["portal:home", "portal:api-docs"])
+def test_pages_have_no_inline_script_or_style_for_the_csp(client, page):
+    response = client.get(reverse(page))
     html = response.content.decode()
 
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]

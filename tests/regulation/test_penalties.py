@@ -386,3 +386,27 @@ def test_staff_of_the_platform_see_the_decision(client, regulator, platform):
     html = response.content.decode()
     for shown in (penalty.number, DECISION["legal_basis"], DECISION["facts"], DECISION["decision"], platform.name):
         assert shown in html, f"the decision page does not show {shown}"
+
+
+
+@pytest.mark.parametrize("amount", ["10000000.01", "99999999999", "1e15"])
+def test_api_fine_beyond_the_plausible_maximum_is_400_naming_it(regulator, platform, amount):
+    response = client_for(regulator).post(
+        reverse("regulation_api:penalty-list"),
+        api_payload(platform, fine_amount=amount),
+        format="json",
+        headers={"accept-language": "en"},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["fine_amount"] == ["The amount cannot exceed 10,000,000 yuan."]
+    assert not Penalty.objects.exists()
+
+
+def test_service_refuses_a_fine_beyond_the_plausible_maximum(regulator, platform, settings):
+    settings.PORTAL_FINE_MAX = 1000
+
+    with pytest.raises(ValidationError) as refused:
+        issue(regulator, platform, kind=PenaltyKind.FINE, fine_amount=Decimal("1000.01"))
+
+    assert "fine_amount" in refused.value.message_dict

@@ -12,6 +12,7 @@ from django.utils import timezone
 from complaints import services
 from complaints.models import Finding
 from platforms.models import Platform
+from portal.demo import DEMO_ACCOUNTS
 from portal.models import Office, OfficeLevel, Role, StaffRole, User
 from portal.roles import make_regulator
 from regulation import desk
@@ -284,15 +285,6 @@ class Command(BaseCommand):
 
     def _print_logins(self, password):
         self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for all: {password})"))
-        for username, what in [
-            ("demo-consumer", "consumer: file and follow complaints"),
-            ("demo-platform", "manager of platform demo-kameng (演示卡盟): inbox, staff, API keys, webhooks"),
-            ("demo-agent", "agent of platform demo-kameng"),
-            ("demo-platform-jisu", "manager of platform jisu-card (极速卡盟)"),
-            ("demo-regulator", "national supervisor: every office's complaints, dashboard, admin, penalties"),
-            ("demo-regulator-city", "杭州市市场监督管理局: both districts' complaints, dispatch and designation"),
-            ("demo-regulator-xihu", "西湖区局: complaints about demo-kameng (domiciled in 西湖区)"),
-            ("demo-regulator-binjiang", "滨江区局: complaints about jisu-card and xingyou-dianka (滨江区)"),
-        ]:
+        for username, what in DEMO_ACCOUNTS:
             self.stdout.write(f"  {username:<24} {what}")
         self.stdout.write(f"Open {settings.SITE_URL}/ — API docs at {settings.SITE_URL}/api/docs/\n")
