@@ -369,6 +369,22 @@ def forwarding_data(complaint: Complaint) -> dict:
     return {"platform": complaint.platform.slug, "clocks": list(PLATFORM_CLOCKS)}
 
 
+def complaint_file_with_evidence(*, consumer, data: dict, files: Sequence[tuple[UploadedFile, str]]) -> Complaint:
+    """File a complaint together with the evidence files chosen on the same form: all or nothing.
+
+    A refused file leaves nothing filed (no complaint, no reference number used, no e-mail), so the consumer
+    corrects the file and sends the form again. File errors come back under ``evidence_files``.
+    """
+    with transaction.atomic():
+        complaint, _created = complaint_file(consumer=consumer, data=data)
+        if files:
+            try:
+                complaint_add_evidence(complaint_id=complaint.pk, by=consumer, files=files)
+            except ValidationError as error:
+                raise ValidationError({"evidence_files": error.messages}) from error
+    return complaint
+
+
 # --- evidence ------------------------------------------------------------------------------------------
 
 

@@ -129,5 +129,7 @@ def drop_parameter_titles(result: dict, generator, request, public) -> dict:
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
-                parameter.get("schema", {}).pop("title", None)
+                schema = parameter.get("schema", {})
+                schema.pop("title", None)
+                schema.get("items", {}).pop("title", None)  # a list parameter (?status=a&status=b)
     return result

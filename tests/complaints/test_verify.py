@@ -30,6 +30,12 @@ CONSUMER_DETAILS = {
 
 
 @pytest.fixture(autouse=True)
+def english(settings):
+    """Assertions read the English source texts, whatever the zh-Hans catalogue says."""
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
 def private_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "private"
 

@@ -7,6 +7,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.urls import reverse
+from django.utils import translation
 
 from complaints.calendar import SHANGHAI, add_working_days
 from complaints.events import verify_chain
@@ -73,7 +74,7 @@ def test_an_office_without_jurisdiction_hands_back_to_the_receiving_centre(tree,
 
 
 def test_an_office_may_not_pass_a_complaint_sideways(tree, in_a):
-    with pytest.raises(ValidationError) as raised:
+    with pytest.raises(ValidationError) as raised, translation.override("en"):
         complaint_transfer(complaint_id=in_a.pk, by=tree.regulator("a"), to_office=tree.district_b, reason="x")
 
     assert "Art. 41" in raised.value.message_dict["office"][0]

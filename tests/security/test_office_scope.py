@@ -47,6 +47,11 @@ def _walk(patterns, prefix="", namespace=""):
             yield Route(f"{namespace}{entry.name}", prefix + str(entry.pattern), frozenset(entry.pattern.converters))
 
 
+# The follow-up survey (Order 121 Art. 26) is the filing consumer's alone: a 404 for every regulator, in scope or not
+# (tests/security/test_access_matrix.py has its rows).
+OWNER_ONLY_ROUTES = {"complaints_api:complaint-survey", "complaints:follow-up"}
+
+
 def complaint_routes() -> list[Route]:
     """Every route whose object is a complaint or hangs off one: its keywords are ids, its path is about
     complaints or their evidence."""
@@ -57,10 +62,16 @@ def complaint_routes() -> list[Route]:
             if route.kwargs
             and route.kwargs <= OBJECT_KWARGS
             and not route.route.startswith("admin/")
+            and route.name not in OWNER_ONLY_ROUTES
             and ("complaints/" in route.route or "evidence/" in route.route)
         },
-        # Downloading a dossier replaces the complaint's older exports: ask about the export first.
-        key=lambda route: ("export" not in route.name, route.name),
+        # Downloading a dossier replaces the complaint's older exports: ask about the export first. A transfer or a
+        # take-over moves the complaint to another office: ask about those last.
+        key=lambda route: (
+            "export" not in route.name,
+            any(move in route.name for move in ("transfer", "take-over", "designate")),
+            route.name,
+        ),
     )
 
 
