@@ -151,6 +151,19 @@ class Complaint(models.Model):
     event_count = models.PositiveIntegerField(default=0, editable=False)
     last_event_hash = models.CharField(max_length=64, blank=True, editable=False)
 
+    # Jurisdiction (Order 121 Art. 13, 14, 41): the office handling the complaint now, and the office that received
+    # it first (on filing: the county office of the platform's domicile, or the receiving centre's triage). NULL
+    # only for rows written before offices existed or by bulk loaders; only the national scope reads those.
+    office = models.ForeignKey(
+        "portal.Office", verbose_name=_("handling office"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="complaints", db_index=False,  # complaint_office_recent leads with it
+    )
+    office_since = models.DateTimeField(_("handled by this office since"), null=True, blank=True)
+    first_received_by = models.ForeignKey(
+        "portal.Office", verbose_name=_("first received by"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("complaint")
@@ -177,6 +190,8 @@ class Complaint(models.Model):
             models.Index(fields=["platform", "-created_at"], name="complaint_platform_recent"),
             models.Index(fields=["status", "-created_at"], name="complaint_status_recent"),
             models.Index(fields=["order_number"], name="complaint_order_number"),
+            # An office's desk, newest first; the office scope is ``office_id`` equal to, or in, a few ids.
+            models.Index(fields=["office", "-created_at"], name="complaint_office_recent"),
             # The platform inbox, most urgent first: ``platform_due_at ASC NULLS LAST, id DESC`` (PostgreSQL's
             # ascending order puts NULLs last), read forwards for the next pages and backwards for the previous.
             # It carries the columns the inbox filters on, so the web page's count of a filtered inbox reads the
@@ -351,6 +366,10 @@ class EventKind(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
     PENALTY_LINKED = "penalty_linked", _("Penalty linked")
     PUBLICATION_CHANGED = "publication_changed", _("Publication consent changed")
+    TRANSFERRED = "transferred", _("Transferred to another office")
+    TAKEN_OVER = "taken_over", _("Taken over by a higher office")
+    JURISDICTION_DISPUTED = "jurisdiction_disputed", _("Jurisdiction disputed")
+    DESIGNATED = "designated", _("Handling office designated")
 
 
 class Event(models.Model):

@@ -3,7 +3,7 @@
 from django.db.models import Count, Q, QuerySet
 
 from platforms.models import WebhookEndpoint
-from portal.access import acts_as_regulator, is_consumer, is_platform_staff
+from portal.access import acts_as_regulator, is_consumer, is_platform_staff, office_scope
 
 from .models import OPEN_STATUSES, PLATFORM_TURN_STATUSES, Complaint, Event, Evidence, WebhookDelivery
 
@@ -13,16 +13,18 @@ class MissingUserContext(RuntimeError):
 
 
 def complaints_visible_to(user) -> QuerySet[Complaint]:
-    """The complaints ``user`` may see: all for regulators, their platform's for staff, their own for consumers.
+    """The complaints ``user`` may see: for regulators those of their office and the offices below it (all for
+    the national supervisor), their platform's for staff, their own for consumers.
 
-    No user, an anonymous user or an inactive account raises instead of returning everything.
+    No user, an anonymous user or an inactive account raises instead of returning everything; a regulator
+    without an office sees none (``portal.access.office_scope``).
     """
     if user is None or not getattr(user, "is_authenticated", False):
         raise MissingUserContext("complaints_visible_to needs an authenticated user")
     if not user.is_active:
         return Complaint.objects.none()
     if acts_as_regulator(user):
-        return Complaint.objects.all()
+        return Complaint.objects.filter(office_scope(user).filter("office"))
     if is_platform_staff(user):
         return Complaint.objects.filter(platform_id=user.platform_id)
     if is_consumer(user):

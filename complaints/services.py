@@ -30,6 +30,7 @@ from portal.access import (
     works_for_platform_of,
 )
 from portal.errors import Conflict, IllegalTransition
+from portal.offices import receiving_office_for
 from portal.sequences import sequence_next
 
 from . import notifications, transitions
@@ -292,9 +293,15 @@ def _insert_complaint(consumer, data: dict, now: datetime) -> _Filing:
         if platform
         else ("complaint_triage", notifications.regulator_recipients())
     )
+    # Order 121 Art. 13/41: the county office of the platform's domicile, else the receiving centre's triage.
+    # The office that receives it first keeps it unless it is transferred (Art. 14).
+    office = receiving_office_for(platform.domicile_code if platform else "")
     complaint = Complaint(
         reference=_unnumbered(),
         consumer=consumer,
+        office=office,
+        first_received_by=office,
+        office_since=now,
         status=Status.AWAITING_PLATFORM if platform else Status.TRIAGE,
         created_at=now,
         forwarded_at=now if platform else None,

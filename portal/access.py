@@ -16,6 +16,8 @@ from collections.abc import Callable
 
 from rest_framework.permissions import BasePermission
 
+from .offices import EVERYTHING, NOTHING, OfficeScope
+
 
 def is_authenticated(user) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False))
@@ -95,6 +97,41 @@ def may_see_penalties(user) -> bool:
     )
 
 
+def office_scope(user) -> OfficeScope:
+    """Whose cases a regulator reads: their office's and those of every office below it, never a sibling's.
+
+    The national office's regulators (the national supervisor) and superusers, who run the site, read every
+    office's. A regulator without an office reads nothing: a missing office is a mistake to fix in the admin,
+    never "everything". Anyone who does not act as a regulator has no office scope at all (their reads are
+    scoped by platform or by consumer instead).
+    """
+    if not acts_as_regulator(user):
+        return NOTHING
+    if is_superuser(user):
+        return EVERYTHING
+    office = getattr(user, "office", None)
+    if office is None:
+        return NOTHING
+    if office.is_national:
+        return OfficeScope(office=office, everything=True)
+    return OfficeScope(office=office)
+
+
+def office_ids_in_scope(user):
+    """Ids of the offices ``user`` may read cases of, as a subquery; None for every office, an empty one for none."""
+    return office_scope(user).office_ids()
+
+
+def is_national_supervisor(user) -> bool:
+    """A regulator of the national office (or a superuser): reads every office's cases."""
+    return office_scope(user).everything
+
+
+def acts_for_office(user, office) -> bool:
+    """A regulator whose scope holds ``office``: its own regulators and those of every office above it."""
+    return office_scope(user).covers(office)
+
+
 def works_in_admin(user) -> bool:
     """Only those who oversee the site work in the admin; anyone else loses ``is_staff`` when saved there."""
     return acts_as_regulator(user)
@@ -109,6 +146,7 @@ RIGHTS: dict[str, Callable[[object], bool]] = {
     "manage_platform": manages_platform,
     "read_internal_notes": may_read_internal_notes,
     "see_penalties": may_see_penalties,
+    "supervise_nationally": is_national_supervisor,
 }
 
 

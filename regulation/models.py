@@ -160,3 +160,57 @@ class DailyStatsRefresh(models.Model):
 
     def __str__(self) -> str:
         return f"{self.refreshed_at:%Y-%m-%d %H:%M} (from {self.covers_from})"
+
+
+class JurisdictionDispute(models.Model):
+    """Two offices disagree over which of them handles a complaint (Order 121 Art. 33).
+
+    They have seven working days from the day the dispute arises to settle it; failing that, or at any time, the
+    common superior office designates the handling office, which ends the dispute.
+    """
+
+    complaint = models.ForeignKey(
+        "complaints.Complaint", verbose_name=_("complaint"), on_delete=models.PROTECT,
+        related_name="jurisdiction_disputes",
+    )
+    raised_by_office = models.ForeignKey(
+        "portal.Office", verbose_name=_("raised by office"), on_delete=models.PROTECT, related_name="+"
+    )
+    other_office = models.ForeignKey(
+        "portal.Office", verbose_name=_("other office"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("reason"), max_length=2000)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("opened by"), on_delete=models.SET_NULL, null=True,
+        related_name="+",
+    )
+    opened_at = models.DateTimeField(_("opened at"))
+    # Seven working days from ``opened_at`` (Art. 33), counted by complaints.calendar.add_working_days.
+    settle_by = models.DateTimeField(_("to be settled by"))
+    designated_office = models.ForeignKey(
+        "portal.Office", verbose_name=_("designated office"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    designated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("designated by"), on_delete=models.SET_NULL, null=True,
+        blank=True, related_name="+",
+    )
+    designated_at = models.DateTimeField(_("designated at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["settle_by"]
+        verbose_name = _("jurisdiction dispute")
+        verbose_name_plural = _("jurisdiction disputes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["complaint"], condition=models.Q(designated_at__isnull=True),
+                name="jurisdiction_dispute_one_open_per_complaint",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}: {self.raised_by_office_id} ↔ {self.other_office_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.designated_at is None
