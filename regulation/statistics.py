@@ -753,7 +753,7 @@ def office_breakdown(
         sums = figures.get(member.pk)
         if not sums:
             continue
-        below = member.path[len(office.path):].split("/", 1)[0]
+        below = member.path[len(office.path) :].split("/", 1)[0]
         target = children[below].pk if below in children else office.pk
         for name in ROLLUP_FIELDS:
             totals[target][name] += sums.get(name) or 0

@@ -16,7 +16,7 @@ from complaints import services
 from platforms.models import Operator
 from regulation.models import Penalty, PenaltyKind
 from regulation.rollup import refresh_daily_stats
-from tests.factories import ConsumerFactory, PlatformFactory, file_complaint
+from tests.factories import ConsumerFactory, PlatformFactory, file_complaint, national_office
 
 pytestmark = [pytest.mark.django_db, pytest.mark.dated]
 
@@ -65,6 +65,7 @@ def published_complaint(consumer, platform, *, consent=True):
 def issued_penalty(platform, number="市监罚〔2026〕001"):
     return Penalty.objects.create(
         platform=platform,
+        office=national_office(),
         year=2026,
         sequence=int(number[-3:]),
         number=number,

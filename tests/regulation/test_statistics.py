@@ -46,7 +46,7 @@ from regulation.statistics import (
     suggest_next_step,
     weekly_trend,
 )
-from tests.factories import ConsumerFactory, PlatformFactory, StaffFactory, file_complaint
+from tests.factories import ConsumerFactory, PlatformFactory, StaffFactory, file_complaint, national_office
 from tests.fixtures_roles import client_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.dated]
@@ -78,6 +78,7 @@ def clock(monkeypatch) -> Clock:
 def penalty(platform, kind, decided_on, number, status=PenaltyStatus.ISSUED) -> Penalty:
     return Penalty.objects.create(
         platform=platform,
+        office=national_office(),
         year=decided_on.year,
         sequence=int(number[-3:]),
         number=number,
