@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from platforms.models import Platform
-from portal.access import acts_as_regulator
+from portal.access import acts_as_regulator, office_scope
 from portal.admin import EstimatedCountPaginator, ReadOnlyAdminMixin
 from portal.csv_export import csv_response
 from portal.errors import DomainError
@@ -76,6 +76,19 @@ class PlatformSlugFilter(admin.SimpleListFilter):
             "other_params": other_params,
             "clear_url": changelist.get_query_string(remove=[self.parameter_name]),
         }
+
+
+class OfficeFilter(admin.SimpleListFilter):
+    """The handling office, among the offices of the reader's scope (a few hundred at most)."""
+
+    title = _("handling office")
+    parameter_name = "office"
+
+    def lookups(self, request, model_admin):
+        return [(office.pk, office.short_name) for office in office_scope(request.user).offices()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(office_id=self.value()) if self.value() else queryset
 
 
 class EscalatedFilter(admin.SimpleListFilter):
@@ -164,15 +177,15 @@ class RefuseForm(forms.Form):
 
 @admin.register(Complaint)
 class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("reference", "platform", "status", "problem", "amount", "payment_channel", "is_overdue",
-                    "created_at")
+    list_display = ("reference", "platform", "office", "status", "problem", "amount", "payment_channel",
+                    "is_overdue", "created_at")
     # "Filed" ranges instead of a date hierarchy: the hierarchy lists the years (months, days) present with
     # SELECT DISTINCT date_trunc(...) over every matching complaint, on each page view.
-    list_filter = ("status", PlatformSlugFilter, "problem", "payment_channel", "is_overdue", EscalatedFilter,
-                   "finding", ("created_at", admin.DateFieldListFilter))
+    list_filter = ("status", OfficeFilter, PlatformSlugFilter, "problem", "payment_channel", "is_overdue",
+                   EscalatedFilter, "finding", ("created_at", admin.DateFieldListFilter))
     # Searched by get_search_results; the names here only make the search box appear.
     search_fields = ["reference", "order_number", "platform__name"]
-    list_select_related = ("platform",)
+    list_select_related = ("platform", "office")
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     list_per_page = 50
@@ -180,7 +193,7 @@ class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     actions = ["accept_for_mediation", "close_with_finding", "refuse", "open_penalty", "export_csv"]
 
     def get_queryset(self, request):
-        return complaints_visible_to(request.user).select_related("platform", "consumer", "assigned_to")
+        return complaints_visible_to(request.user).select_related("platform", "consumer", "assigned_to", "office")
 
     def get_search_results(self, request, queryset, search_term):
         """A reference or an order number, exactly, or part of a platform's name.

@@ -5,9 +5,11 @@ come from the choices, in the reader's language. No sentence stored in an event 
 immutable and chained, so data written in an older shape is shown as well as it can be, never rewritten.
 """
 
+from django.utils.dateparse import parse_datetime
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from .calendar import SHANGHAI
 from .models import ClockKind, Event, EventKind, EvidenceKind, Finding, ResponseOutcome
 from .transitions import Trigger
 
@@ -61,10 +63,29 @@ def event_summary(event: Event, platform=None) -> str:
             return _("Withdrew consent to publication")
         case EventKind.ESCALATED:
             return _escalation_summary(data)
+        case EventKind.TRANSFERRED | EventKind.TAKEN_OVER | EventKind.DESIGNATED:
+            return _("%(from)s → %(to)s. %(reason)s") % {
+                "from": data.get("from_office_name") or _("no office"),
+                "to": data.get("to_office_name"),
+                "reason": data.get("reason", ""),
+            }
+        case EventKind.JURISDICTION_DISPUTED:
+            return _("%(office)s and %(other)s dispute jurisdiction; to be settled by %(date)s. %(reason)s") % {
+                "office": data.get("office_name"),
+                "other": data.get("other_office_name"),
+                "date": _local_date(data.get("settle_by")),
+                "reason": data.get("reason", ""),
+            }
         case EventKind.PENALTY_LINKED:
             return _("Penalty decision %(number)s") % {"number": data.get("penalty")}
         case _:
             return data.get("reason") or data.get("note") or ""
+
+
+def _local_date(stored: str | None) -> str:
+    """A stored ISO time as the Asia/Shanghai date it falls on."""
+    moment = parse_datetime(stored or "")
+    return moment.astimezone(SHANGHAI).date().isoformat() if moment else ""
 
 
 def _escalation_summary(data: dict) -> str:

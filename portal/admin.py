@@ -11,15 +11,17 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.core.paginator import Paginator
 from django.db import connections
+from django.db.models import Q
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from portal.access import is_regulator, is_superuser, works_in_admin
+from portal.access import is_national_supervisor, is_regulator, is_superuser, office_scope, works_in_admin
 
-from .models import AccessLog, OutboxMessage, Role, User
+from .models import AccessLog, Office, OutboxMessage, Role, User
 from .roles import ensure_regulator_group
 
-ROLE_FIELDS = ("role", "platform", "staff_role")
+ROLE_FIELDS = ("role", "platform", "staff_role", "office")
 
 
 class ReadOnlyAdminMixin:
@@ -76,6 +78,8 @@ class RoleFieldsMixin(forms.ModelForm):
                 self.add_error("platform", _("Only platform staff belong to a platform."))
             if cleaned.get("staff_role"):
                 self.add_error("staff_role", _("Only platform staff have a staff role."))
+        if cleaned.get("office") and role != Role.REGULATOR:
+            self.add_error("office", _("Only regulators belong to an office."))
         return cleaned
 
 
@@ -96,9 +100,9 @@ class PortalUserChangeForm(RoleFieldsMixin, UserChangeForm):
 class UserAdmin(DjangoUserAdmin):
     form = PortalUserChangeForm
     add_form = PortalUserCreationForm
-    list_display = ("username", "email", "role", "platform", "staff_role", "is_active", "last_login")
+    list_display = ("username", "email", "role", "platform", "staff_role", "office", "is_active", "last_login")
     list_filter = ("role", "staff_role", "is_active", "is_staff")
-    list_select_related = ("platform",)
+    list_select_related = ("platform", "office")
     search_fields = ["username", "email", "first_name", "last_name", "=platform__slug"]
     autocomplete_fields = ("platform",)
     show_full_result_count = False
@@ -124,8 +128,21 @@ class UserAdmin(DjangoUserAdmin):
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
-        # A regulator must not be able to take over (or lock out) the accounts that run the site.
-        return queryset if is_superuser(request.user) else queryset.filter(is_superuser=False)
+        if is_superuser(request.user):
+            return queryset
+        # A regulator must not be able to take over (or lock out) the accounts that run the site, nor those of
+        # regulators outside their office scope (a sibling's or a higher office's).
+        queryset = queryset.filter(is_superuser=False)
+        scope = office_scope(request.user)
+        if scope.everything:
+            return queryset
+        return queryset.filter(~Q(role=Role.REGULATOR) | (Q(role=Role.REGULATOR) & scope.filter("office")))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "office":
+            # A regulator places people in their own office or below it, never above or beside.
+            kwargs["queryset"] = office_scope(request.user).offices()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         # Only regulators work in the admin; everyone else loses access the moment their role changes.
@@ -139,6 +156,44 @@ class UserAdmin(DjangoUserAdmin):
             form.instance.groups.add(group)
         else:
             form.instance.groups.remove(group)
+
+
+@admin.register(Office)
+class OfficeAdmin(admin.ModelAdmin):
+    """The office tree. Every regulator reads their office and those below it; only the national supervisor
+    (and superusers) add, change or remove offices, since an office's place in the tree decides who sees what."""
+
+    list_display = ("tree_name", "division_code", "level", "short_name", "penalty_number_prefix",
+                    "is_receiving_centre")
+    list_filter = ("level", "is_receiving_centre")
+    search_fields = ["^division_code", "name", "short_name"]
+    ordering = ("path",)
+    autocomplete_fields = ("parent",)
+    readonly_fields = ("path",)
+    fieldsets = (
+        (None, {"fields": ("parent", "level", "division_code", "path", "is_receiving_centre")}),
+        (_("Names"), {"fields": ("name", "short_name", "penalty_number_prefix")}),
+        (_("Contact"), {"fields": ("address", "phone", "email")}),
+    )
+
+    @admin.display(description=_("office"), ordering="path")
+    def tree_name(self, office: Office) -> str:
+        return format_html('<span style="padding-left:{}em">{}</span>', 1.5 * office.depth, office.name)
+
+    def get_queryset(self, request):
+        return office_scope(request.user).offices()
+
+    def _may_edit(self, request) -> bool:
+        return is_national_supervisor(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return self._may_edit(request) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._may_edit(request) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._may_edit(request) and super().has_delete_permission(request, obj)
 
 
 @admin.register(AccessLog)

@@ -32,6 +32,14 @@ class OfficeScope:
             return Office.objects.none().values("pk")
         return self.office.descendant_ids()
 
+    def offices(self) -> QuerySet[Office]:
+        """The offices in scope, e.g. the choices a regulator may pick from."""
+        if self.everything:
+            return Office.objects.all()
+        if self.office is None:
+            return Office.objects.none()
+        return self.office.subtree()
+
     def filter(self, field: str = "office") -> Q:
         """A condition on ``field`` (a foreign key to Office, possibly across relations) for rows in scope.
 

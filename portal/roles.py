@@ -10,6 +10,7 @@ REGULATOR_EDITABLE = {
     ("regulation", "penalty"),
     ("complaints", "calendarexception"),
     ("portal", "user"),
+    ("portal", "office"),  # the national supervisor only: portal.admin.OfficeAdmin
 }
 # A wrong calendar correction must be removable; every other record is kept (penalties end by appeal).
 REGULATOR_DELETABLE = {("complaints", "calendarexception")}

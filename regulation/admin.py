@@ -76,3 +76,6 @@ class PenaltyAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         """Nothing related is edited here; the cited complaints are fixed by the decision."""
+
+
+from . import admin_jurisdiction  # noqa: E402, F401 - registers the jurisdiction actions and disputes

@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("regulation.api.urls_public")),
     path("", include("regulation.api.urls_regulator")),
     path("", include("regulation.api.urls_stats")),
+    path("", include("regulation.api.urls_jurisdiction")),
 ]

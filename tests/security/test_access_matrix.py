@@ -125,6 +125,12 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("regulation_api:stats-operators", "GET"):                     "401 403 403 403 403 403 403 403 401 200 200",
     ("regulation_api:stats-repeat-offenders", "GET"):              "401 403 403 403 403 403 403 403 401 200 200",
     ("regulation_api:stats-trend", "GET"):                         "401 403 403 403 403 403 403 403 401 200 200",
+    # Jurisdiction moves: regulators only. Without a body the answer is 400 (which office, why) before any
+    # lookup; the office dimension with real bodies is in test_office_scope.py.
+    ("regulation_api:complaint-transfer", "POST"):                 "401 403 403 403 403 403 403 403 401 400 400",
+    ("regulation_api:complaint-take-over", "POST"):                "401 403 403 403 403 403 403 403 401 400 400",
+    ("regulation_api:complaint-jurisdiction-dispute", "POST"):     "401 403 403 403 403 403 403 403 401 400 400",
+    ("regulation_api:complaint-designate", "POST"):                "401 403 403 403 403 403 403 403 401 400 400",
     # --- web pages: API keys are not a browser session, so their columns read like anonymous ---------------
     # Auth pages: a signed-in user is sent on from login / register (302 to home).
     ("portal:home", "GET"):                                "200 200 200 200 200 200 200 200 200 200 200",
