@@ -1,4 +1,5 @@
-"""Demo data for a first look: three platforms, a consumer, staff, a regulator and complaints in varied states."""
+"""Demo data for a first look: offices (a city with two districts), three platforms domiciled in those districts,
+a consumer, staff, regulators of each office and a national supervisor, and complaints in varied states."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -11,7 +12,7 @@ from django.utils import timezone
 from complaints import services
 from complaints.models import Finding
 from platforms.models import Platform
-from portal.models import Role, StaffRole, User
+from portal.models import Office, OfficeLevel, Role, StaffRole, User
 from portal.roles import make_regulator
 
 PLATFORMS = [
@@ -22,7 +23,8 @@ PLATFORMS = [
         "domain": "demo-kameng.example.cn",
         "icp_filing_number": "京ICP备2026000001号",
         "telecom_licence_number": "京B2-20260001",
-        "business_licence_code": "91110000MA00000001",
+        "business_licence_code": "91330106MA00000001",
+        "domicile_code": "330106",  # 西湖区: complaints go to the Xihu district office (Order 121 Art. 13)
         "contact_email": "support@demo-kameng.example.cn",
         "is_verified": True,
         "compensation_standard": "未在2小时内发货自动全额退款",
@@ -36,7 +38,8 @@ PLATFORMS = [
         "domain": "jisu-card.example.cn",
         "icp_filing_number": "沪ICP备2026000002号",
         "telecom_licence_number": "沪B2-20260002",
-        "business_licence_code": "91310000MA00000002",
+        "business_licence_code": "91330108MA00000002",
+        "domicile_code": "330108",  # 滨江区
         "contact_email": "kefu@jisu-card.example.cn",
         "is_verified": True,
         "compensation_standard": "超时30分钟未到账补偿5元优惠券",
@@ -51,8 +54,24 @@ PLATFORMS = [
         "icp_filing_number": "粤ICP备2026000003号",
         "telecom_licence_number": "",
         "contact_email": "help@xingyou.example.cn",
+        "domicile_code": "330108",
         "is_verified": False,
     },
+]
+# (code, level, parent code, authority name, short name, penalty-number prefix, receiving centre)
+OFFICES = [
+    ("100000", OfficeLevel.NATIONAL, None, "国家市场监督管理总局", "市场监管总局", "国市监处罚", True),
+    ("330000", OfficeLevel.PROVINCE, "100000", "浙江省市场监督管理局", "浙江省局", "浙市监处罚", True),
+    ("330100", OfficeLevel.CITY, "330000", "杭州市市场监督管理局", "杭州市局", "杭市监处罚", True),
+    ("330106", OfficeLevel.COUNTY, "330100", "杭州市西湖区市场监督管理局", "西湖区局", "杭西市监处罚", False),
+    ("330108", OfficeLevel.COUNTY, "330100", "杭州市滨江区市场监督管理局", "滨江区局", "杭滨市监处罚", False),
+]
+# (username, office code, first name): demo-regulator is the national supervisor and sees every office's cases.
+REGULATORS = [
+    ("demo-regulator", "100000", "监管员"),
+    ("demo-regulator-city", "330100", "杭州市局"),
+    ("demo-regulator-xihu", "330106", "西湖区局"),
+    ("demo-regulator-binjiang", "330108", "滨江区局"),
 ]
 STAFF = [
     ("demo-platform", "demo-kameng", StaffRole.MANAGER),
@@ -70,6 +89,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, password: str, **options):
         with transaction.atomic():
+            offices = self._offices()
             platforms = {
                 spec["slug"]: Platform.objects.get_or_create(slug=spec["slug"], defaults=spec)[0]
                 for spec in PLATFORMS
@@ -85,11 +105,25 @@ class Command(BaseCommand):
                     platform=platforms[slug],
                     staff_role=staff_role,
                 )
-            regulator = self._user("demo-regulator", password, role=Role.REGULATOR, first_name="监管员")
-            make_regulator(regulator)
+            for username, code, first_name in REGULATORS:
+                user = self._user(username, password, role=Role.REGULATOR, first_name=first_name,
+                                  office=offices[code])
+                make_regulator(user)
+            regulator = User.objects.get(username="demo-regulator")
         if not consumer.complaints.exists():
             self._complaints(consumer, regulator, platforms)
         self._print_logins(password)
+
+    @staticmethod
+    def _offices() -> dict[str, Office]:
+        offices: dict[str, Office] = {}
+        for code, level, parent, name, short_name, prefix, receiving in OFFICES:
+            offices[code] = Office.objects.get_or_create(
+                division_code=code,
+                defaults={"level": level, "parent": offices.get(parent), "name": name, "short_name": short_name,
+                          "penalty_number_prefix": prefix, "is_receiving_centre": receiving},
+            )[0]
+        return offices
 
     def _user(self, username, password, **fields):
         user, created = User.objects.get_or_create(
@@ -254,7 +288,10 @@ class Command(BaseCommand):
             ("demo-platform", "manager of platform demo-kameng (演示卡盟): inbox, staff, API keys, webhooks"),
             ("demo-agent", "agent of platform demo-kameng"),
             ("demo-platform-jisu", "manager of platform jisu-card (极速卡盟)"),
-            ("demo-regulator", "regulator: dashboard, admin, penalties"),
+            ("demo-regulator", "national supervisor: every office's complaints, dashboard, admin, penalties"),
+            ("demo-regulator-city", "杭州市市场监督管理局: both districts' complaints, dispatch and designation"),
+            ("demo-regulator-xihu", "西湖区局: complaints about demo-kameng (domiciled in 西湖区)"),
+            ("demo-regulator-binjiang", "滨江区局: complaints about jisu-card and xingyou-dianka (滨江区)"),
         ]:
             self.stdout.write(f"  {username:<24} {what}")
         self.stdout.write(f"Open {settings.SITE_URL}/ — API docs at {settings.SITE_URL}/api/docs/\n")
