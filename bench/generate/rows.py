@@ -1,5 +1,5 @@
-"""Rows the generator writes through the ORM: the few hundred platforms and penalties, and the id and reference
-sequences that later filings continue.
+"""Rows the generator writes through the ORM: the office tree, the few hundred platforms and penalties, and the
+id and reference sequences that later filings continue.
 """
 
 import random
@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from complaints.calendar import SHANGHAI
 from platforms.models import Operator, Platform
-from portal.models import NumberSequence
+from portal.models import NumberSequence, Office, OfficeLevel
 from regulation.models import Penalty, PenaltyKind
-from regulation.penalties import penalty_number
+from regulation.penalties import penalty_number, penalty_sequence_scope
 
 from .marks import PLATFORM_SLUG_PREFIX
 
@@ -33,8 +33,52 @@ def reset_sequences(*model_classes) -> None:
             )
 
 
-def insert_platforms(rng: random.Random, count: int, now: datetime) -> range:
-    """Platforms in rank order: the first gets the most complaints (see ``staging.stage_complaints``)."""
+# The generated tree: provinces, cities per province, counties per city. 6 × 5 × 9 gives 307 offices with the
+# national one, about as many as the market-regulation bureaus of a few provinces.
+PROVINCES, CITIES_PER_PROVINCE, COUNTIES_PER_CITY = 6, 5, 9
+# Generated offices are named with this mark (their division codes are GB/T 2260-shaped, not real ones).
+OFFICE_NAME_MARK = "负载"
+
+
+def insert_offices(offices: int) -> list[Office]:
+    """The office tree below the national office (which the migrations create), ``offices`` in all or a few
+    more: whole cities of counties. Returns the county offices, where complaints are routed. Offices a previous
+    run created are reused (division codes are unique)."""
+    national = Office.objects.get(parent__isnull=True)
+    per_province = 1 + CITIES_PER_PROVINCE * (1 + COUNTIES_PER_CITY)
+    provinces = max(1, min(PROVINCES, -(-(offices - 1) // per_province)))
+    counties: list[Office] = []
+    for p in range(provinces):
+        province = _office(national, OfficeLevel.PROVINCE, f"{41 + p:02d}0000", f"负载省{p + 1}")
+        for c in range(CITIES_PER_PROVINCE):
+            city = _office(province, OfficeLevel.CITY, f"{41 + p:02d}{c + 1:02d}00", f"负载省{p + 1}市{c + 1}")
+            city_short = f"负{p + 1}{c + 1}"
+            for k in range(COUNTIES_PER_CITY):
+                code = f"{41 + p:02d}{c + 1:02d}{k + 1:02d}"
+                counties.append(
+                    _office(city, OfficeLevel.COUNTY, code, f"负载省{p + 1}市{c + 1}区{k + 1}", f"{city_short}{k + 1}")
+                )
+    return counties
+
+
+def _office(parent: Office, level: str, code: str, place: str, prefix: str = "") -> Office:
+    office, _created = Office.objects.get_or_create(
+        division_code=code,
+        defaults={
+            "parent": parent,
+            "level": level,
+            "name": f"{place}市场监督管理局",
+            "short_name": f"{place}局",
+            "penalty_number_prefix": f"{prefix}市监处罚" if prefix else "",
+            "is_receiving_centre": level != OfficeLevel.COUNTY,
+        },
+    )
+    return office
+
+
+def insert_platforms(rng: random.Random, count: int, now: datetime, counties: list[Office]) -> range:
+    """Platforms in rank order: the first gets the most complaints (see ``staging.stage_complaints``). Each is
+    domiciled in a county drawn at random, so the busiest counties hold a few of the busiest platforms."""
     first_id = next_id(Platform)
     operators = Operator.objects.bulk_create(
         [Operator(name=f"负载运营主体{i:04d}") for i in range(max(count // 30, 1))]
@@ -43,6 +87,8 @@ def insert_platforms(rng: random.Random, count: int, now: datetime) -> range:
     rows = [
         _platform(rng, first_id + i, operators[i // 3] if i // 3 < len(operators) else None, now) for i in range(count)
     ]
+    for platform in rows:
+        platform.domicile_code = rng.choice(counties).division_code
     Platform.objects.bulk_create(rows, batch_size=2000)
     return range(first_id, first_id + count)
 
@@ -77,34 +123,47 @@ def advance_reference_sequences(cursor) -> None:
 
 
 def insert_penalties(rng: random.Random, platform_ids: range, now: datetime) -> int:
-    """Penalties for the platforms with the most complaints (the first ranks), decided over the last 300 days.
+    """Penalties for the platforms with the most complaints (the first ranks), decided over the last 300 days by
+    the office of each platform's domicile.
 
-    Each is numbered in the year it was decided (Asia/Shanghai), in date order, continuing that year's counter:
-    early in a year most decisions fall in the one before.
+    Each is numbered in its office's series of the year it was decided (Asia/Shanghai), in date order,
+    continuing that counter: early in a year most decisions fall in the one before.
     """
     today = timezone.localtime(now, SHANGHAI).date()
+    domiciles = dict(Platform.objects.filter(pk__in=platform_ids).values_list("pk", "domicile_code"))
+    offices = {office.division_code: office for office in Office.objects.filter(division_code__in=domiciles.values())}
+    national = Office.objects.get(parent__isnull=True)
     penalties = [
-        _penalty(rng, platform_id, decided=today - timedelta(days=rng.randint(5, 300))) for platform_id in platform_ids
+        _penalty(
+            rng,
+            platform_id,
+            offices.get(domiciles.get(platform_id), national),
+            decided=today - timedelta(days=rng.randint(5, 300)),
+        )
+        for platform_id in platform_ids
     ]
-    last_values: dict[int, int] = {}
+    last_values: dict[tuple[int, int], int] = {}
     for penalty in sorted(penalties, key=lambda penalty: (penalty.decided_on, penalty.platform_id)):
-        year = penalty.decided_on.year
-        if year not in last_values:
-            last_values[year] = NumberSequence.objects.get_or_create(scope="penalty", year=year)[0].last_value
-        last_values[year] += 1
-        penalty.year, penalty.sequence = year, last_values[year]
-        penalty.number = penalty_number(year, penalty.sequence)
+        series = (penalty.office.pk, penalty.decided_on.year)
+        if series not in last_values:
+            last_values[series] = NumberSequence.objects.get_or_create(
+                scope=penalty_sequence_scope(series[0]), year=series[1]
+            )[0].last_value
+        last_values[series] += 1
+        penalty.year, penalty.sequence = series[1], last_values[series]
+        penalty.number = penalty_number(penalty.office.penalty_number_prefix, penalty.year, penalty.sequence)
     Penalty.objects.bulk_create(penalties)
-    for year, last_value in last_values.items():
-        NumberSequence.objects.filter(scope="penalty", year=year).update(last_value=last_value)
+    for (office_id, year), last_value in last_values.items():
+        NumberSequence.objects.filter(scope=penalty_sequence_scope(office_id), year=year).update(last_value=last_value)
     return len(penalties)
 
 
-def _penalty(rng: random.Random, platform_id: int, *, decided: date) -> Penalty:
+def _penalty(rng: random.Random, platform_id: int, office: Office, *, decided: date) -> Penalty:
     """An unnumbered penalty: ``insert_penalties`` numbers them in the order they were decided."""
     kind = (PenaltyKind.WARNING, PenaltyKind.FINE, PenaltyKind.RECTIFICATION)[rng.randrange(3)]
     return Penalty(
         platform_id=platform_id,
+        office=office,
         kind=kind,
         fine_amount=Decimal(rng.choice([5000, 10000, 50000])) if kind == PenaltyKind.FINE else None,
         rectification_deadline=decided + timedelta(days=30) if kind == PenaltyKind.RECTIFICATION else None,

@@ -12,7 +12,7 @@ INSERT_COMPLAINTS_SQL = """
         support_promise, support_promised_by, status, finding, finding_note, is_overdue, compensation_breach,
         assigned_to_id, rating, dispute_reason, accepted_automatically, publish_consent, public_narrative,
         created_at, updated_at, forwarded_at, first_answered_at, final_answered_at, escalated_at, closed_at,
-        event_count, last_event_hash)
+        event_count, last_event_hash, office_id, first_received_by_id, office_since)
     SELECT g.id, g.reference, g.consumer_id, g.platform_id, '', '', 'LD' || lpad(g.id::text, 10, '0'),
            g.created_at - (1 + r_channel * 71) * interval '1 hour', p.amount,
            (ARRAY['alipay', 'alipay', 'alipay', 'wechat', 'wechat', 'bank_card', 'other'])[1 + floor(r_channel * 7)::int],
@@ -24,9 +24,10 @@ INSERT_COMPLAINTS_SQL = """
            g.status = 'resolved' AND r_answered < 0.3, false, '',
            g.created_at, COALESCE(g.closed_at, g.final_answered_at, g.created_at), g.created_at,
            g.first_answered_at, g.final_answered_at, g.escalated_at, g.closed_at,
-           last.sequence, last.hash
+           last.sequence, last.hash, po.office_id, po.office_id, g.created_at
     FROM gen g
     JOIN gen_products p ON p.i = g.product_index
+    JOIN gen_platform_office po ON po.platform_id = g.platform_id
     LEFT JOIN gen_overdue o ON o.complaint_id = g.id
     JOIN (SELECT DISTINCT ON (complaint_id) complaint_id, sequence, hash FROM ({events_sql}) AS staged
           ORDER BY complaint_id, sequence DESC) AS last ON last.complaint_id = g.id
