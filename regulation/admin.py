@@ -35,7 +35,7 @@ class PenaltyStatusForm(forms.ModelForm):
 @admin.register(Penalty)
 class PenaltyAdmin(admin.ModelAdmin):
     list_display = ("number", "platform", "office", "kind", "fine_amount", "decided_on", "appeal_deadline", "status")
-    list_filter = ("status", "kind", "year")
+    list_filter = ("status", "kind", "year", ("office", admin.RelatedOnlyFieldListFilter))
     search_fields = ["=number", "platform__name", "=platform__slug"]
     list_select_related = ("platform", "office")
     date_hierarchy = "decided_on"

@@ -216,6 +216,7 @@ def _notify_platform(penalty: Penalty) -> None:
         notifications.platform_recipients(penalty.platform_id),
         extra={
             "number": penalty.number,
+            "office": penalty_authority(penalty),
             "platform": penalty.platform.name,
             "kind": kind_label,
             "decided_on": penalty.decided_on.isoformat(),

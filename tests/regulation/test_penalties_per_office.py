@@ -187,3 +187,10 @@ def test_the_api_names_the_issuing_office(offices, platform):
     penalty = issue(offices.a, platform)
     body = client_for(regulator_of(offices.a)).get(reverse("regulation_api:penalty-detail", args=[penalty.pk])).json()
     assert (body["office"], body["office_name"]) == ("310115", "上海市浦东新区市场监督管理局")
+
+
+def test_the_platform_is_told_which_office_decided(offices, platform, agent):
+    from portal.models import OutboxMessage
+
+    issue(offices.a, platform)
+    assert OutboxMessage.objects.get(template="penalty_issued").context["office"] == "上海市浦东新区市场监督管理局"
