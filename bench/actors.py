@@ -21,6 +21,7 @@ from complaints.models import Complaint
 from platforms.authentication import hash_api_key
 from platforms.models import ApiKey, Platform
 from portal.models import Office, OfficeLevel, Role, StaffRole, User
+from portal.offices import national_office
 from portal.roles import make_regulator
 
 HELPER_PREFIX = "bench-"
@@ -89,7 +90,7 @@ def pick_actors() -> Actors:
         staff_role=StaffRole.MANAGER,
     )
     # The national supervisor reads every office's complaints, as the one regulator of the portal did before.
-    regulator = _helper_regulator(REGULATOR_USERNAME, Office.objects.get(parent__isnull=True))
+    regulator = _helper_regulator(REGULATOR_USERNAME, national_office())
     county = (
         complaints.filter(office__level=OfficeLevel.COUNTY)
         .values("office_id")

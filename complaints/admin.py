@@ -195,6 +195,11 @@ class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return complaints_visible_to(request.user).select_related("platform", "consumer", "assigned_to", "office")
 
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # A complaint outside the reader's scope (another office's) and a missing one get the same answer, and
+        # the answer the pages and the API give: 404, not the admin's "perhaps it was deleted" redirect.
+        raise Http404(_("No such complaint."))
+
     def get_search_results(self, request, queryset, search_term):
         """A reference or an order number, exactly, or part of a platform's name.
 

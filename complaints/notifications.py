@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 
 from platforms.models import WebhookEndpoint
 from portal import outbox
 from portal.celery import enqueue
-from portal.models import OutboxMessage
+from portal.models import Office, OutboxMessage
 
 from .models import ClockKind, Complaint, Deadline, WebhookDelivery, WebhookEvent
 
@@ -64,13 +65,38 @@ def _staff_emails(platform_ids: set[int]) -> defaultdict[int, set[str]]:
     return emails
 
 
-def regulator_recipients() -> list[str]:
-    User = get_user_model()
-    emails = set(settings.REGULATOR_NOTIFICATION_EMAILS)
-    emails.update(
-        User.objects.filter(role="regulator", is_active=True).exclude(email="").values_list("email", flat=True)
-    )
-    return sorted(emails)
+def regulator_recipients(office_id: int | None) -> list[str]:
+    """Who hears of a complaint that needs a regulator: see ``regulator_recipients_by_office``."""
+    return regulator_recipients_by_office({office_id})[office_id]
+
+
+def regulator_recipients_by_office(office_ids: set[int | None]) -> dict[int | None, list[str]]:
+    """The addresses for complaints handled by each office, in two queries: the regulators of that office (it is
+    theirs to handle, Order 121 Art. 13; a sibling office must not learn of it), or of the nearest office above
+    it that has any, and the configured addresses. A complaint without an office (filed before offices existed)
+    is the national office's."""
+    offices = {office.pk: office for office in Office.objects.filter(pk__in=office_ids - {None})}
+    # Each office's chain of division codes, nearest first; "" stands for the national office, whatever its code.
+    chains = {pk: [office.division_code, *reversed(office.ancestor_codes())] for pk, office in offices.items()}
+    codes = {code for chain in chains.values() for code in chain}
+    emails: defaultdict[str, set[str]] = defaultdict(set)
+    for code, parent_id, email in (
+        get_user_model()
+        .objects.filter(Q(office__division_code__in=codes) | Q(office__parent__isnull=True))
+        .filter(role="regulator", is_active=True)
+        .exclude(email="")
+        .values_list("office__division_code", "office__parent_id", "email")
+    ):
+        emails[code].add(email)
+        if parent_id is None:  # the filter holds only offices with a code, so this is the national office
+            emails[""].add(email)
+    configured = set(settings.REGULATOR_NOTIFICATION_EMAILS)
+    recipients: dict[int | None, list[str]] = {}
+    for office_id in office_ids:
+        chain = chains.get(office_id, [""])
+        nearest = next((emails[code] for code in chain if emails.get(code)), emails.get("", set()))
+        recipients[office_id] = sorted(nearest | configured)
+    return recipients
 
 
 def complaint_context(complaint: Complaint) -> dict:

@@ -288,14 +288,14 @@ def _insert_complaint(consumer, data: dict, now: datetime) -> _Filing:
     """
     platform = data.get("platform")
     clocks = [build_clock(None, kind, now) for kind in PLATFORM_CLOCKS] if platform else []
-    notify = (
-        ("complaint_new_platform", notifications.platform_recipients_of(platform))
-        if platform
-        else ("complaint_triage", notifications.regulator_recipients())
-    )
     # Order 121 Art. 13/41: the county office of the platform's domicile, else the receiving centre's triage.
     # The office that receives it first keeps it unless it is transferred (Art. 14).
     office = receiving_office_for(platform.domicile_code if platform else "")
+    notify = (
+        ("complaint_new_platform", notifications.platform_recipients_of(platform))
+        if platform
+        else ("complaint_triage", notifications.regulator_recipients(office.pk if office else None))
+    )
     complaint = Complaint(
         reference=_unnumbered(),
         consumer=consumer,
@@ -744,7 +744,7 @@ def complaint_escalate(*, complaint_id: int, by, reason: str) -> Complaint:
         _make(complaint, move, now=now, actor=by)
         notifications.queue_notices(
             notifications.escalation_notices(
-                complaint, move.event_data, regulators=notifications.regulator_recipients()
+                complaint, move.event_data, regulators=notifications.regulator_recipients(complaint.office_id)
             )
         )
     return complaint

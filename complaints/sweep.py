@@ -88,7 +88,8 @@ class _Pass:
 
     now: datetime
     result: SweepResult
-    regulators: list[str]
+    # The regulators' addresses by handling office: an office hears only of its own complaints.
+    regulators: dict[int | None, list[str]]
     platform_staff: dict[int, list[str]]
     events: list[Event] = field(default_factory=list)
     notices: notifications.Notices = field(default_factory=notifications.Notices)
@@ -104,6 +105,9 @@ class _Pass:
         self.events.append(build_event(complaint, kind=kind, actor_label=SYSTEM_ACTOR, at=self.now, data=data))
         self.changed[complaint.pk].update({"event_count", "last_event_hash"})
 
+    def regulators_of(self, complaint: Complaint) -> list[str]:
+        return self.regulators.get(complaint.office_id, [])
+
     def staff_of(self, complaint: Complaint) -> list[str]:
         return self.platform_staff.get(complaint.platform_id, [])
 
@@ -112,7 +116,7 @@ def _apply(now: datetime, complaints: dict[int, Complaint], clocks: list[Deadlin
     sweep = _Pass(
         now=now,
         result=result,
-        regulators=notifications.regulator_recipients(),
+        regulators=notifications.regulator_recipients_by_office({c.office_id for c in complaints.values()}),
         platform_staff=notifications.platform_recipients_by_platform(
             {c.platform_id for c in complaints.values() if c.platform_id}
         ),
@@ -134,7 +138,10 @@ def _remind(sweep: _Pass, complaint: Complaint, clock: Deadline) -> None:
     sweep.record(complaint, EventKind.DEADLINE_REMINDED, transitions.deadline_event_data(clock))
     sweep.notices.add_email(
         notifications.reminder_message(
-            complaint, clock, regulators=sweep.regulators, platform_staff=sweep.staff_of(complaint)
+            complaint,
+            clock,
+            regulators=sweep.regulators_of(complaint),
+            platform_staff=sweep.staff_of(complaint),
         )
     )
 
@@ -151,7 +158,11 @@ def _breach(sweep: _Pass, complaint: Complaint, clock: Deadline) -> None:
             sweep.changed[complaint.pk].add("is_overdue")
         sweep.notices.extend(
             notifications.overdue_notices(
-                complaint, clock, regulators=sweep.regulators, platform_staff=sweep.staff_of(complaint), first=first
+                complaint,
+                clock,
+                regulators=sweep.regulators_of(complaint),
+                platform_staff=sweep.staff_of(complaint),
+                first=first,
             )
         )
     _move_on(sweep, complaint, clock)
@@ -162,7 +173,9 @@ def _move_on(sweep: _Pass, complaint: Complaint, clock: Deadline) -> None:
     notifications of ``services.complaint_escalate`` and ``complaint_accept``, written later in bulk."""
     if transitions.escalation_refusal(complaint, trigger=Trigger.DEADLINE, clock=clock.kind) is None:
         move = transitions.escalate(complaint, now=sweep.now, trigger=Trigger.DEADLINE, clock=clock.kind)
-        sweep.notices.extend(notifications.escalation_notices(complaint, move.event_data, regulators=sweep.regulators))
+        sweep.notices.extend(
+            notifications.escalation_notices(complaint, move.event_data, regulators=sweep.regulators_of(complaint))
+        )
         sweep.result.escalated += 1
     elif transitions.acceptance_refusal(complaint, trigger=Trigger.DEADLINE, clock=clock.kind) is None:
         move = transitions.accept(complaint, now=sweep.now, trigger=Trigger.DEADLINE, clock=clock.kind)

@@ -89,3 +89,21 @@ def receiving_office_for(division_code: str) -> Office | None:
             return by_code[code]
     centres = sorted((office for office in offices if office.is_receiving_centre), key=lambda office: office.path)
     return centres[0] if centres else None
+
+
+NATIONAL_DIVISION_CODE = "100000"
+
+
+def national_office() -> Office:
+    """The root of the tree, created as the migrations create it if it is missing (an empty database)."""
+    office = Office.objects.filter(parent__isnull=True).order_by("pk").first()
+    if office is None:
+        office = Office.objects.create(
+            division_code=NATIONAL_DIVISION_CODE,
+            level=OfficeLevel.NATIONAL,
+            name="国家市场监督管理总局",
+            short_name="市场监管总局",
+            penalty_number_prefix="国市监处罚",
+            is_receiving_centre=True,
+        )
+    return office

@@ -44,7 +44,10 @@ class ComplaintJurisdictionAdmin(ComplaintAdmin):
     @admin.action(description=_("Transfer to another office (Art. 41)"), permissions=["regulate"])
     def transfer(self, request, queryset):
         return self._with_form(
-            request, queryset, OfficeAndReasonForm, _("Transfer complaints to another office"),
+            request,
+            queryset,
+            OfficeAndReasonForm,
+            _("Transfer complaints to another office"),
             lambda complaint, data: complaint_transfer(
                 complaint_id=complaint.pk, by=request.user, to_office=data["office"], reason=data["reason"]
             ),
@@ -54,16 +57,23 @@ class ComplaintJurisdictionAdmin(ComplaintAdmin):
     @admin.action(description=_("Take over from the office below (Art. 13)"), permissions=["regulate"])
     def take_over(self, request, queryset):
         return self._with_form(
-            request, queryset, ReasonForm, _("Take complaints over"),
-            lambda complaint, data: complaint_take_over(complaint_id=complaint.pk, by=request.user,
-                                                        reason=data["reason"]),
+            request,
+            queryset,
+            ReasonForm,
+            _("Take complaints over"),
+            lambda complaint, data: complaint_take_over(
+                complaint_id=complaint.pk, by=request.user, reason=data["reason"]
+            ),
             lambda count: ngettext("%(count)d complaint taken over.", "%(count)d complaints taken over.", count),
         )
 
     @admin.action(description=_("Record a jurisdiction dispute (Art. 33)"), permissions=["regulate"])
     def dispute_jurisdiction(self, request, queryset):
         return self._with_form(
-            request, queryset, OfficeAndReasonForm, _("Record a jurisdiction dispute with another office"),
+            request,
+            queryset,
+            OfficeAndReasonForm,
+            _("Record a jurisdiction dispute with another office"),
             lambda complaint, data: jurisdiction_dispute_open(
                 complaint_id=complaint.pk, by=request.user, other_office=data["office"], reason=data["reason"]
             ),
@@ -73,7 +83,10 @@ class ComplaintJurisdictionAdmin(ComplaintAdmin):
     @admin.action(description=_("Designate the handling office (Art. 33)"), permissions=["regulate"])
     def designate(self, request, queryset):
         return self._with_form(
-            request, queryset, OfficeAndReasonForm, _("Designate the handling office"),
+            request,
+            queryset,
+            OfficeAndReasonForm,
+            _("Designate the handling office"),
             lambda complaint, data: complaint_designate(
                 complaint_id=complaint.pk, by=request.user, office=data["office"], reason=data["reason"]
             ),
@@ -85,8 +98,16 @@ class ComplaintJurisdictionAdmin(ComplaintAdmin):
 class JurisdictionDisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Disputes where an office of the reader's scope is a party, the ones to settle soonest first."""
 
-    list_display = ("complaint", "raised_by_office", "other_office", "opened_at", "settle_by", "is_overdue",
-                    "designated_office", "designated_at")
+    list_display = (
+        "complaint",
+        "raised_by_office",
+        "other_office",
+        "opened_at",
+        "settle_by",
+        "is_overdue",
+        "designated_office",
+        "designated_at",
+    )
     list_filter = (("designated_at", admin.EmptyFieldListFilter),)
     search_fields = ["=complaint__reference"]
 

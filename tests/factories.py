@@ -12,7 +12,8 @@ from PIL import Image
 
 from complaints.models import PaymentChannel, PlatformOrderStatus, Problem
 from platforms.models import Platform, WebhookEndpoint, WebhookEvent
-from portal.models import Office, OfficeLevel, Role, StaffRole, User
+from portal.models import Role, StaffRole, User
+from portal.offices import national_office
 
 DEFAULT_PASSWORD = "correct-horse-battery-9"
 
@@ -35,53 +36,6 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 class ConsumerFactory(UserFactory):
     username = factory.Sequence(lambda n: f"consumer{n}")
-
-
-NATIONAL_DIVISION_CODE = "100000"
-
-
-def national_office() -> Office:
-    """The root office (the migrations create it; a transactional test's flush may have removed it)."""
-    office, _created = Office.objects.get_or_create(
-        division_code=NATIONAL_DIVISION_CODE,
-        defaults={
-            "level": OfficeLevel.NATIONAL,
-            "name": "国家市场监督管理总局",
-            "short_name": "市场监管总局",
-            "penalty_number_prefix": "国市监处罚",
-            "is_receiving_centre": True,
-        },
-    )
-    return office
-
-
-class OfficeFactory(factory.django.DjangoModelFactory):
-    """A county office below a fresh city office below a fresh province, unless told otherwise."""
-
-    class Meta:
-        model = Office
-        django_get_or_create = ("division_code",)
-
-    level = OfficeLevel.COUNTY
-    division_code = factory.Sequence(lambda n: f"{31 + n // 100:02d}01{n % 100:02d}")
-    parent = factory.LazyAttribute(lambda o: _city_of(o.division_code))
-    name = factory.LazyAttribute(lambda o: f"{o.division_code}市场监督管理局")
-    short_name = factory.LazyAttribute(lambda o: f"{o.division_code}局")
-    penalty_number_prefix = factory.LazyAttribute(lambda o: f"{o.division_code}市监处罚")
-
-
-def _city_of(code: str) -> Office:
-    province, _created = Office.objects.get_or_create(
-        division_code=f"{code[:2]}0000",
-        defaults={"level": OfficeLevel.PROVINCE, "parent": national_office(), "name": f"{code[:2]}省市场监督管理局",
-                  "short_name": f"{code[:2]}省局"},
-    )
-    city, _created = Office.objects.get_or_create(
-        division_code=f"{code[:4]}00",
-        defaults={"level": OfficeLevel.CITY, "parent": province, "name": f"{code[:4]}市市场监督管理局",
-                  "short_name": f"{code[:4]}市局", "is_receiving_centre": True},
-    )
-    return city
 
 
 class RegulatorFactory(UserFactory):

@@ -4,8 +4,9 @@ district, the national office above all, a regulator in each, and platforms domi
 from dataclasses import dataclass
 
 from portal.models import Office, OfficeLevel, User
+from portal.offices import national_office
 from portal.roles import make_regulator
-from tests.factories import PlatformFactory, RegulatorFactory, national_office
+from tests.factories import PlatformFactory, RegulatorFactory
 
 
 @dataclass
@@ -25,8 +26,13 @@ class Tree:
 
 def _office(code, level, parent, name, prefix="", receiving=False) -> Office:
     return Office.objects.create(
-        division_code=code, level=level, parent=parent, name=name, short_name=name[-8:],
-        penalty_number_prefix=prefix, is_receiving_centre=receiving,
+        division_code=code,
+        level=level,
+        parent=parent,
+        name=name,
+        short_name=name[-8:],
+        penalty_number_prefix=prefix,
+        is_receiving_centre=receiving,
     )
 
 
@@ -39,8 +45,14 @@ def build_tree() -> Tree:
     other_city = _office("330200", OfficeLevel.CITY, province, "宁波市市场监督管理局", "甬市监处罚", True)
     cousin = _office("330203", OfficeLevel.COUNTY, other_city, "宁波市海曙区市场监督管理局", "甬海市监处罚")
     regulators = {}
-    for name, office in [("national", national), ("province", province), ("city", city), ("a", district_a),
-                         ("b", district_b), ("cousin", cousin)]:
+    for name, office in [
+        ("national", national),
+        ("province", province),
+        ("city", city),
+        ("a", district_a),
+        ("b", district_b),
+        ("cousin", cousin),
+    ]:
         user = RegulatorFactory(username=f"reg-{name}", office=office)
         make_regulator(user)
         regulators[name] = user

@@ -39,11 +39,11 @@ class ComplaintJurisdictionOut(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ReasonIn(serializers.Serializer):
+class JurisdictionReasonIn(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class OfficeAndReasonIn(ReasonIn):
+class JurisdictionOfficeIn(JurisdictionReasonIn):
     office = NulSafeSlugRelatedField(
         slug_field="division_code",
         queryset=Office.objects.all(),
@@ -63,7 +63,7 @@ class JurisdictionEndpoint(GenericAPIView):
     """Regulators only (others 403); the complaint is looked up by the service through the caller's scope."""
 
     permission_classes = [permissions.IsAuthenticated, ActsAsRegulator]
-    input_serializer = ReasonIn
+    input_serializer = JurisdictionReasonIn
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: nobody is asking
@@ -83,13 +83,13 @@ class JurisdictionEndpoint(GenericAPIView):
 
 @extend_schema(tags=["jurisdiction"])
 class ComplaintTransferView(JurisdictionEndpoint):
-    input_serializer = OfficeAndReasonIn
+    input_serializer = JurisdictionOfficeIn
 
     @extend_schema(
         summary="Transfer a complaint to another office (Order 121 Art. 41)",
         description="A receiving centre dispatches down to an office below it; the handling office returns a "
         "complaint it has no jurisdiction over to a receiving centre above it. Never sideways.",
-        request=OfficeAndReasonIn,
+        request=JurisdictionOfficeIn,
         responses={200: ComplaintJurisdictionOut, **ERRORS},
     )
     def post(self, request, id: int):
@@ -105,7 +105,7 @@ class ComplaintTransferView(JurisdictionEndpoint):
 class ComplaintTakeOverView(JurisdictionEndpoint):
     @extend_schema(
         summary="Take a complaint over from an office below (Order 121 Art. 13)",
-        request=ReasonIn,
+        request=JurisdictionReasonIn,
         responses={200: ComplaintJurisdictionOut, **ERRORS},
     )
     def post(self, request, id: int):
@@ -117,11 +117,11 @@ class ComplaintTakeOverView(JurisdictionEndpoint):
 
 @extend_schema(tags=["jurisdiction"])
 class ComplaintDisputeJurisdictionView(JurisdictionEndpoint):
-    input_serializer = OfficeAndReasonIn
+    input_serializer = JurisdictionOfficeIn
 
     @extend_schema(
         summary="Record a jurisdiction dispute with another office (Order 121 Art. 33: 7 working days)",
-        request=OfficeAndReasonIn,
+        request=JurisdictionOfficeIn,
         responses={200: ComplaintJurisdictionOut, **ERRORS},
     )
     def post(self, request, id: int):
@@ -136,11 +136,11 @@ class ComplaintDisputeJurisdictionView(JurisdictionEndpoint):
 
 @extend_schema(tags=["jurisdiction"])
 class ComplaintDesignateView(JurisdictionEndpoint):
-    input_serializer = OfficeAndReasonIn
+    input_serializer = JurisdictionOfficeIn
 
     @extend_schema(
         summary="Designate the handling office of a disputed complaint (Order 121 Art. 33; common superior only)",
-        request=OfficeAndReasonIn,
+        request=JurisdictionOfficeIn,
         responses={200: ComplaintJurisdictionOut, **ERRORS},
     )
     def post(self, request, id: int):

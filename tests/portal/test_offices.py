@@ -77,7 +77,9 @@ def test_no_or_unknown_domicile_goes_to_the_receiving_centres_triage(tree, domic
 
 
 def test_an_unregistered_platform_goes_to_the_receiving_centres_triage(tree):
-    complaint = file_complaint(platform=False, unregistered_platform_name="某卡盟", unregistered_platform_url="https://x.cn")
+    complaint = file_complaint(
+        platform=False, unregistered_platform_name="某卡盟", unregistered_platform_url="https://x.cn"
+    )
 
     assert complaint.office == tree.national
 
@@ -109,7 +111,9 @@ def test_a_regulator_without_an_office_sees_nothing(tree):
 def test_office_ids_in_scope_is_none_for_the_national_supervisor(tree):
     assert office_ids_in_scope(tree.regulator("national")) is None
     assert set(office_ids_in_scope(tree.regulator("city")).values_list("pk", flat=True)) == {
-        tree.city.pk, tree.district_a.pk, tree.district_b.pk
+        tree.city.pk,
+        tree.district_a.pk,
+        tree.district_b.pk,
     }
 
 
@@ -145,3 +149,42 @@ def test_seed_demo_gives_each_district_desk_its_own_complaints():
     assert set(binjiang.values_list("platform__slug", flat=True)) == {"jisu-card", "xingyou-dianka"}
     assert set(city) == set(xihu) | set(binjiang)
     assert desk("demo-regulator").count() == city.count() + 1  # and the unregistered platform's, in triage
+
+
+def test_regulator_e_mails_go_to_the_handling_office_or_the_nearest_one_above(tree, settings):
+    from complaints.notifications import regulator_recipients_by_office
+
+    settings.REGULATOR_NOTIFICATION_EMAILS = []
+    tree.regulator("b").delete()
+
+    recipients = regulator_recipients_by_office({tree.district_a.pk, tree.district_b.pk, None})
+
+    assert recipients[tree.district_a.pk] == ["reg-a@example.cn"]
+    assert recipients[tree.district_b.pk] == ["reg-city@example.cn"]  # no regulator of its own: the city's
+    assert "reg-national@example.cn" in recipients[None] and "reg-a@example.cn" not in recipients[None]
+
+
+def test_district_b_gets_404_on_district_a_complaint_by_web_admin_and_api_and_the_city_sees_it(tree, client):
+    from django.urls import reverse
+
+    from tests.fixtures_roles import client_for
+
+    complaint = file_complaint(platform=platform_in(tree.district_a))
+    urls = {
+        "web": reverse("complaints:complaint-detail", args=[complaint.pk]),
+        "api": reverse("complaints_api:complaint-detail", args=[complaint.pk]),
+        "admin": reverse("admin:complaints_complaint_change", args=[complaint.pk]),
+    }
+
+    def answers(name):
+        client.force_login(tree.regulator(name))
+        api = client_for(tree.regulator(name))
+        return {
+            "web": client.get(urls["web"]).status_code,
+            "api": api.get(urls["api"]).status_code,
+            "admin": client.get(urls["admin"]).status_code,
+        }
+
+    assert answers("a") == {"web": 200, "api": 200, "admin": 200}
+    assert answers("city") == {"web": 200, "api": 200, "admin": 200}
+    assert answers("b") == {"web": 404, "api": 404, "admin": 404}

@@ -44,8 +44,9 @@ def _last_event(complaint):
 
 
 def test_the_receiving_centre_dispatches_down_to_a_district_with_an_event(tree, in_a):
-    complaint = complaint_transfer(complaint_id=in_a.pk, by=tree.regulator("city"), to_office=tree.district_b,
-                                   reason="住所地在滨江区")
+    complaint = complaint_transfer(
+        complaint_id=in_a.pk, by=tree.regulator("city"), to_office=tree.district_b, reason="住所地在滨江区"
+    )
 
     complaint.refresh_from_db()
     assert complaint.office == tree.district_b and complaint.first_received_by == tree.district_a
@@ -64,8 +65,9 @@ def test_after_the_transfer_a_leaves_and_b_sees_it(tree, in_a):
 
 
 def test_an_office_without_jurisdiction_hands_back_to_the_receiving_centre(tree, in_a):
-    complaint = complaint_transfer(complaint_id=in_a.pk, by=tree.regulator("a"), to_office=tree.city,
-                                   reason="本局无管辖权")
+    complaint = complaint_transfer(
+        complaint_id=in_a.pk, by=tree.regulator("a"), to_office=tree.city, reason="本局无管辖权"
+    )
 
     assert complaint.office == tree.city
 
@@ -124,8 +126,9 @@ def test_a_closed_complaint_keeps_its_office(tree, in_a):
 @pytest.mark.dated
 def test_a_dispute_has_seven_working_days_to_settle(tree, in_a):
     with time_machine.travel(datetime(2026, 9, 30, 10, 0, tzinfo=SHANGHAI), tick=False):
-        dispute = jurisdiction_dispute_open(complaint_id=in_a.pk, by=tree.regulator("a"),
-                                            other_office=tree.district_b, reason="经营地在滨江区")
+        dispute = jurisdiction_dispute_open(
+            complaint_id=in_a.pk, by=tree.regulator("a"), other_office=tree.district_b, reason="经营地在滨江区"
+        )
 
     # National Day week (1–7 October) is not counted; 30 September + 7 working days, with the make-up Saturday.
     assert dispute.settle_by == add_working_days(dispute.opened_at, 7).due
@@ -136,8 +139,7 @@ def test_a_dispute_has_seven_working_days_to_settle(tree, in_a):
 def test_only_one_dispute_at_a_time(tree, in_a):
     jurisdiction_dispute_open(complaint_id=in_a.pk, by=tree.regulator("a"), other_office=tree.district_b, reason="x")
     with pytest.raises(Conflict):
-        jurisdiction_dispute_open(complaint_id=in_a.pk, by=tree.regulator("a"), other_office=tree.cousin,
-                                  reason="x")
+        jurisdiction_dispute_open(complaint_id=in_a.pk, by=tree.regulator("a"), other_office=tree.cousin, reason="x")
 
 
 def test_no_dispute_with_an_office_above(tree, in_a):
@@ -148,8 +150,9 @@ def test_no_dispute_with_an_office_above(tree, in_a):
 def test_the_common_superior_designates(tree, in_a):
     jurisdiction_dispute_open(complaint_id=in_a.pk, by=tree.regulator("a"), other_office=tree.district_b, reason="x")
 
-    complaint = complaint_designate(complaint_id=in_a.pk, by=tree.regulator("city"), office=tree.district_b,
-                                    reason="指定滨江区")
+    complaint = complaint_designate(
+        complaint_id=in_a.pk, by=tree.regulator("city"), office=tree.district_b, reason="指定滨江区"
+    )
 
     assert complaint.office == tree.district_b
     dispute = complaint.jurisdiction_disputes.get()
@@ -162,8 +165,7 @@ def test_the_disputing_offices_cannot_designate(tree, in_a, designator):
     jurisdiction_dispute_open(complaint_id=in_a.pk, by=tree.regulator("a"), other_office=tree.district_b, reason="x")
 
     with pytest.raises((PermissionDenied, Http404)):
-        complaint_designate(complaint_id=in_a.pk, by=tree.regulator(designator), office=tree.district_b,
-                            reason="x")
+        complaint_designate(complaint_id=in_a.pk, by=tree.regulator(designator), office=tree.district_b, reason="x")
 
 
 def test_an_office_above_only_one_side_cannot_designate(tree, in_a):
@@ -171,8 +173,10 @@ def test_an_office_above_only_one_side_cannot_designate(tree, in_a):
 
     with pytest.raises(PermissionDenied):
         complaint_designate(complaint_id=in_a.pk, by=tree.regulator("city"), office=tree.district_a, reason="x")
-    assert complaint_designate(complaint_id=in_a.pk, by=tree.regulator("province"), office=tree.cousin,
-                               reason="x").office == tree.cousin
+    assert (
+        complaint_designate(complaint_id=in_a.pk, by=tree.regulator("province"), office=tree.cousin, reason="x").office
+        == tree.cousin
+    )
 
 
 def test_designation_needs_an_open_dispute(tree, in_a):
@@ -205,21 +209,25 @@ def test_api_hand_back_answers_although_the_office_no_longer_sees_it(tree, in_a)
     assert response.status_code == 200 and response.json()["office"]["division_code"] == "330100"
 
 
-@pytest.mark.parametrize(("name", "body", "status"), [
-    ("complaint-transfer", {"office": "330108", "reason": "x"}, 400),  # sideways
-    ("complaint-transfer", {"office": "999999", "reason": "x"}, 400),  # no such office
-    ("complaint-transfer", {"office": "330100"}, 400),  # no reason
-    ("complaint-take-over", {"reason": "x"}, 403),  # not above itself
-    ("complaint-designate", {"office": "330108", "reason": "x"}, 409),  # no dispute open
-])
+@pytest.mark.parametrize(
+    ("name", "body", "status"),
+    [
+        ("complaint-transfer", {"office": "330108", "reason": "x"}, 400),  # sideways
+        ("complaint-transfer", {"office": "999999", "reason": "x"}, 400),  # no such office
+        ("complaint-transfer", {"office": "330100"}, 400),  # no reason
+        ("complaint-take-over", {"reason": "x"}, 403),  # not above itself
+        ("complaint-designate", {"office": "330108", "reason": "x"}, 409),  # no dispute open
+    ],
+)
 def test_api_refusals(tree, in_a, name, body, status):
     response = _post(tree.regulator("a"), name, in_a, body)
 
     assert response.status_code == status, response.content
 
 
-@pytest.mark.parametrize("name", ["complaint-transfer", "complaint-take-over", "complaint-designate",
-                                  "complaint-jurisdiction-dispute"])
+@pytest.mark.parametrize(
+    "name", ["complaint-transfer", "complaint-take-over", "complaint-designate", "complaint-jurisdiction-dispute"]
+)
 def test_api_out_of_scope_is_404(tree, in_a, name):
     response = _post(tree.regulator("b"), name, in_a, {"office": "330100", "reason": "x"})
 
@@ -233,8 +241,12 @@ def test_api_is_for_regulators_only(tree, in_a):
 
 
 def test_api_dispute_then_designate(tree, in_a):
-    assert _post(tree.regulator("a"), "complaint-jurisdiction-dispute", in_a,
-                 {"office": "330108", "reason": "x"}).status_code == 200
+    assert (
+        _post(
+            tree.regulator("a"), "complaint-jurisdiction-dispute", in_a, {"office": "330108", "reason": "x"}
+        ).status_code
+        == 200
+    )
     response = _post(tree.regulator("city"), "complaint-designate", in_a, {"office": "330108", "reason": "指定"})
 
     assert response.status_code == 200 and response.json()["office"]["division_code"] == "330108"

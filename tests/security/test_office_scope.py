@@ -52,8 +52,11 @@ def complaint_routes() -> list[Route]:
     complaints or their evidence."""
     return sorted(
         {
-            route for route in _walk(get_resolver().url_patterns)
-            if route.kwargs and route.kwargs <= OBJECT_KWARGS and not route.route.startswith("admin/")
+            route
+            for route in _walk(get_resolver().url_patterns)
+            if route.kwargs
+            and route.kwargs <= OBJECT_KWARGS
+            and not route.route.startswith("admin/")
             and ("complaints/" in route.route or "evidence/" in route.route)
         },
         # Downloading a dossier replaces the complaint's older exports: ask about the export first.
@@ -63,8 +66,13 @@ def complaint_routes() -> list[Route]:
 
 def test_the_route_list_is_derived_and_covers_every_audience():
     names = {route.name for route in complaint_routes()}
-    assert {"complaints_api:complaint-detail", "complaints:complaint-detail", "complaints_api:evidence-download",
-            "regulation_api:complaint-transfer", "complaints:dossier-download"} <= names
+    assert {
+        "complaints_api:complaint-detail",
+        "complaints:complaint-detail",
+        "complaints_api:evidence-download",
+        "regulation_api:complaint-transfer",
+        "complaints:dossier-download",
+    } <= names
 
 
 @dataclass
@@ -77,7 +85,10 @@ class Objects:
 def _objects_for(complaint) -> Objects:
     evidence = add_evidence(complaint, complaint.consumer, image_upload("a.png"))[0]
     export = DossierExport.objects.create(
-        complaint=complaint, requested_by=complaint.consumer, status=DossierExportStatus.DONE, progress=100,
+        complaint=complaint,
+        requested_by=complaint.consumer,
+        status=DossierExportStatus.DONE,
+        progress=100,
         finished_at=timezone.now(),
     )
     export.file.save("dossier.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=True)
@@ -139,7 +150,8 @@ def test_office_scope_on_every_complaint_route(relation, method):
             continue
         missing = _ask(client, method, route, _url(route, None), target)
         same_answer = present.status_code == missing.status_code and (
-            not route.is_api or present.content.replace(str(objects.complaint_id).encode(), b"")
+            not route.is_api
+            or present.content.replace(str(objects.complaint_id).encode(), b"")
             == missing.content.replace(str(MISSING_ID).encode(), b"")
         )
         if not same_answer:
