@@ -5,16 +5,19 @@ import pytest
 
 from bench import scenarios
 from bench.actors import pick_actors
-from tests.factories import ConsumerFactory, OfficeFactory, PlatformFactory, file_complaint, national_office
+from portal.offices import national_office
+from tests.factories import ConsumerFactory, PlatformFactory, file_complaint
+from tests.offices import build_tree, platform_in
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def two_counties(db):
-    busy, quiet = OfficeFactory(division_code="330106"), OfficeFactory(division_code="330108")
+    tree = build_tree()
+    busy, quiet = tree.district_a, tree.district_b
     for office, count in ((busy, 3), (quiet, 1)):
-        platform = PlatformFactory(domicile_code=office.division_code)
+        platform = platform_in(office)
         for _ in range(count):
             file_complaint(ConsumerFactory(), platform)
     return busy, quiet

@@ -8,9 +8,10 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from portal.models import NumberSequence
+from portal.offices import national_office
 from regulation.models import Penalty, PlatformDailyStats
 from regulation.penalties import penalty_issue, penalty_sequence_scope
-from tests.factories import RegulatorFactory, national_office
+from tests.factories import RegulatorFactory
 
 BEFORE_OFFICES_NUMBERED = [("regulation", "0002_jurisdiction_dispute")]
 

@@ -15,9 +15,10 @@ from complaints.events import verify_chain
 from complaints.models import EventKind
 from portal.errors import IllegalTransition
 from portal.models import NumberSequence, OutboxMessage
+from portal.offices import national_office
 from regulation.models import Penalty, PenaltyKind, PenaltyStatus
 from regulation.penalties import penalty_issue, penalty_sequence_scope, penalty_set_status, rmb_in_capitals
-from tests.factories import PlatformFactory, RegulatorFactory, StaffFactory, file_complaint, national_office
+from tests.factories import PlatformFactory, RegulatorFactory, StaffFactory, file_complaint
 from tests.fixtures_roles import client_for, make_api_key
 from tests.pdf_reading import compact, pdf_text
 

@@ -11,8 +11,9 @@ from portal.models import NumberSequence
 from portal.roles import make_regulator
 from regulation.models import PenaltyKind
 from regulation.penalties import penalty_issue, penalty_sequence_scope
-from tests.factories import OfficeFactory, RegulatorFactory, national_office
+from tests.factories import RegulatorFactory
 from tests.fixtures_roles import client_for
+from tests.offices import build_tree
 from tests.pdf_reading import compact, pdf_text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.dated]
@@ -27,21 +28,11 @@ DECISION = {
 
 @pytest.fixture
 def offices(db):
-    """Two districts of one city (Pudong, Huangpu), the city, the province and the national office."""
-    pudong = OfficeFactory(
-        division_code="310115",
-        name="上海市浦东新区市场监督管理局",
-        short_name="浦东新区局",
-        penalty_number_prefix="沪浦市监处罚",
+    """Two districts of Hangzhou (Xihu, Binjiang), the city, the province and the national office."""
+    tree = build_tree()
+    return SimpleNamespace(
+        a=tree.district_a, b=tree.district_b, city=tree.city, province=tree.province, national=tree.national
     )
-    huangpu = OfficeFactory(
-        division_code="310101",
-        name="上海市黄浦区市场监督管理局",
-        short_name="黄浦区局",
-        penalty_number_prefix="沪黄市监处罚",
-    )
-    city = pudong.parent
-    return SimpleNamespace(a=pudong, b=huangpu, city=city, province=city.parent, national=national_office())
 
 
 def regulator_of(office):
@@ -61,10 +52,10 @@ def test_two_offices_number_their_decisions_of_a_year_each_from_one_with_their_p
     year = timezone.localdate().year
     numbers = [issue(office, platform).number for office in (offices.a, offices.b, offices.a, offices.b)]
     assert numbers == [
-        f"沪浦市监处罚〔{year}〕1号",
-        f"沪黄市监处罚〔{year}〕1号",
-        f"沪浦市监处罚〔{year}〕2号",
-        f"沪黄市监处罚〔{year}〕2号",
+        f"杭西市监处罚〔{year}〕1号",
+        f"杭滨市监处罚〔{year}〕1号",
+        f"杭西市监处罚〔{year}〕2号",
+        f"杭滨市监处罚〔{year}〕2号",
     ]
 
 
@@ -115,13 +106,13 @@ def test_the_notice_is_issued_in_the_office_s_name_with_its_seal_line(offices, p
 
 # --- who reads which decisions ---------------------------------------------------------------------------
 
-# Pudong's decision, read by a regulator of each office: the same office, its sibling, the city and the province
+# Xihu's decision, read by a regulator of each office: the same office, its sibling, the city and the province
 # above it, the national office. A child office reading its parent's decision is the last case.
 VISIBILITY = [("a", True), ("b", False), ("city", True), ("province", True), ("national", True)]
 
 
 @pytest.fixture
-def pudong_penalty(offices, platform):
+def xihu_penalty(offices, platform):
     return issue(offices.a, platform)
 
 
@@ -131,34 +122,34 @@ def _admin_change_status(client, penalty) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize(("reader", "sees"), VISIBILITY)
-def test_web_pages_show_a_decision_only_inside_the_reader_s_scope(client, offices, pudong_penalty, reader, sees):
+def test_web_pages_show_a_decision_only_inside_the_reader_s_scope(client, offices, xihu_penalty, reader, sees):
     client.force_login(regulator_of(getattr(offices, reader)))
     for name in ("regulation:penalty-detail", "regulation:penalty-notice"):
-        assert client.get(reverse(name, args=[pudong_penalty.pk])).status_code == (200 if sees else 404)
+        assert client.get(reverse(name, args=[xihu_penalty.pk])).status_code == (200 if sees else 404)
     listed = client.get(reverse("regulation:penalty-list")).content.decode()
-    assert (pudong_penalty.number in listed) is sees
+    assert (xihu_penalty.number in listed) is sees
 
 
 @pytest.mark.parametrize(("reader", "sees"), VISIBILITY)
-def test_api_shows_a_decision_only_inside_the_reader_s_scope(offices, pudong_penalty, reader, sees):
+def test_api_shows_a_decision_only_inside_the_reader_s_scope(offices, xihu_penalty, reader, sees):
     api = client_for(regulator_of(getattr(offices, reader)))
     for name in ("regulation_api:penalty-detail", "regulation_api:penalty-notice"):
-        assert api.get(reverse(name, args=[pudong_penalty.pk])).status_code == (200 if sees else 404)
+        assert api.get(reverse(name, args=[xihu_penalty.pk])).status_code == (200 if sees else 404)
     numbers = [row["number"] for row in api.get(reverse("regulation_api:penalty-list")).json()["results"]]
-    assert (pudong_penalty.number in numbers) is sees
+    assert (xihu_penalty.number in numbers) is sees
 
 
 @pytest.mark.parametrize(("reader", "sees"), VISIBILITY)
-def test_admin_shows_a_decision_only_inside_the_reader_s_scope(client, offices, pudong_penalty, reader, sees):
+def test_admin_shows_a_decision_only_inside_the_reader_s_scope(client, offices, xihu_penalty, reader, sees):
     client.force_login(regulator_of(getattr(offices, reader)))
     changelist = client.get(reverse("admin:regulation_penalty_changelist")).content.decode()
-    assert (pudong_penalty.number in changelist) is sees
-    status, location = _admin_change_status(client, pudong_penalty)
+    assert (xihu_penalty.number in changelist) is sees
+    status, location = _admin_change_status(client, xihu_penalty)
     if sees:
         assert status == 200
     else:
         # The admin answers an object out of scope exactly as a missing one: back to its index.
-        missing = SimpleNamespace(pk=pudong_penalty.pk + 1000)
+        missing = SimpleNamespace(pk=xihu_penalty.pk + 1000)
         assert (status, location) == _admin_change_status(client, missing)
         assert status == 302
 
@@ -186,11 +177,11 @@ def test_the_public_registry_lists_every_office_s_decisions(client, offices, pla
 def test_the_api_names_the_issuing_office(offices, platform):
     penalty = issue(offices.a, platform)
     body = client_for(regulator_of(offices.a)).get(reverse("regulation_api:penalty-detail", args=[penalty.pk])).json()
-    assert (body["office"], body["office_name"]) == ("310115", "上海市浦东新区市场监督管理局")
+    assert (body["office"], body["office_name"]) == ("330106", "杭州市西湖区市场监督管理局")
 
 
 def test_the_platform_is_told_which_office_decided(offices, platform, agent):
     from portal.models import OutboxMessage
 
     issue(offices.a, platform)
-    assert OutboxMessage.objects.get(template="penalty_issued").context["office"] == "上海市浦东新区市场监督管理局"
+    assert OutboxMessage.objects.get(template="penalty_issued").context["office"] == "杭州市西湖区市场监督管理局"

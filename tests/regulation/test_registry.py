@@ -14,9 +14,10 @@ from rest_framework.throttling import AnonRateThrottle
 
 from complaints import services
 from platforms.models import Operator
+from portal.offices import national_office
 from regulation.models import Penalty, PenaltyKind
 from regulation.rollup import refresh_daily_stats
-from tests.factories import ConsumerFactory, PlatformFactory, file_complaint, national_office
+from tests.factories import ConsumerFactory, PlatformFactory, file_complaint
 
 pytestmark = [pytest.mark.django_db, pytest.mark.dated]
 

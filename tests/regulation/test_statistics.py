@@ -33,6 +33,7 @@ from complaints import services
 from complaints.models import Finding
 from complaints.sweep import deadlines_sweep
 from platforms.models import Operator
+from portal.offices import national_office
 from regulation.api.stats import RepeatOffenderSerializer
 from regulation.models import Penalty, PenaltyKind, PenaltyStatus
 from regulation.rollup import refresh_daily_stats
@@ -46,7 +47,7 @@ from regulation.statistics import (
     suggest_next_step,
     weekly_trend,
 )
-from tests.factories import ConsumerFactory, PlatformFactory, StaffFactory, file_complaint, national_office
+from tests.factories import ConsumerFactory, PlatformFactory, StaffFactory, file_complaint
 from tests.fixtures_roles import client_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.dated]

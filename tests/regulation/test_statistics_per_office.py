@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from complaints import services
 from complaints.models import Complaint, Finding
+from portal.models import Office, OfficeLevel
 from portal.offices import EVERYTHING
 from portal.roles import make_regulator
 from regulation import statistics
@@ -27,8 +28,9 @@ from regulation.statistics import (
     scope_of_office,
     weekly_trend,
 )
-from tests.factories import OfficeFactory, PlatformFactory, RegulatorFactory, file_complaint, national_office
+from tests.factories import PlatformFactory, RegulatorFactory, file_complaint
 from tests.fixtures_roles import client_for
+from tests.offices import build_tree
 from tests.regulation import test_rollup as rollup_tests
 from tests.regulation import test_statistics as hand_computed
 
@@ -44,13 +46,15 @@ ADDITIVE = [name for name in FIGURES if name != "median_first_response_hours"]
 
 @pytest.fixture
 def offices(db):
-    """Pudong and Huangpu below the Shanghai city office, and Nanjing's Xuanwu district in another province."""
-    pudong = OfficeFactory(division_code="310115", name="上海市浦东新区市场监督管理局", short_name="浦东新区局")
-    huangpu = OfficeFactory(division_code="310101", name="上海市黄浦区市场监督管理局", short_name="黄浦区局")
-    xuanwu = OfficeFactory(division_code="320102", name="南京市玄武区市场监督管理局", short_name="玄武区局")
-    city = pudong.parent
+    """Xihu and Binjiang below the Hangzhou city office, and Haishu, a district of Ningbo in the same province."""
+    tree = build_tree()
     return SimpleNamespace(
-        a=pudong, b=huangpu, city=city, province=city.parent, elsewhere=xuanwu, national=national_office()
+        a=tree.district_a,
+        b=tree.district_b,
+        city=tree.city,
+        province=tree.province,
+        elsewhere=tree.cousin,
+        national=tree.national,
     )
 
 
@@ -62,11 +66,11 @@ def regulator_of(office):
 
 @pytest.fixture
 def routed(offices, clock):
-    """Complaints routed by the platforms' domiciles: 3 to Pudong (one then transferred to Huangpu through the
-    city's receiving centre), 2 to Huangpu, 1 to Xuanwu; one Pudong complaint is upheld."""
-    platform_a = PlatformFactory(domicile_code="310115")
-    platform_b = PlatformFactory(domicile_code="310101")
-    platform_x = PlatformFactory(domicile_code="320102")
+    """Complaints routed by the platforms' domiciles: 3 to Xihu (one then transferred to Binjiang through the
+    city's receiving centre), 2 to Binjiang, 1 to Haishu; one Xihu complaint is upheld."""
+    platform_a = PlatformFactory(domicile_code="330106")
+    platform_b = PlatformFactory(domicile_code="330108")
+    platform_x = PlatformFactory(domicile_code="330203")
     filed = {"a": [], "b": [], "x": []}
     for index, (key, platform) in enumerate([("a", platform_a)] * 3 + [("b", platform_b)] * 2 + [("x", platform_x)]):
         at = NOW - timedelta(days=5, hours=index)
@@ -92,19 +96,25 @@ def test_complaints_are_counted_for_the_office_that_handles_them(offices, routed
         name: market_totals(days=30, now=NOW, scope=scope_of_office(getattr(offices, name))).complaints
         for name in ("a", "b", "city", "province", "elsewhere", "national")
     }
-    assert totals == {"a": 2, "b": 3, "city": 5, "province": 5, "elsewhere": 1, "national": 6}
+    assert totals == {"a": 2, "b": 3, "city": 5, "province": 6, "elsewhere": 1, "national": 6}
 
 
 def test_the_drill_down_sums_each_child_s_subtree(offices, routed):
     rows = {row.office.division_code: row for row in office_breakdown(office=offices.national, days=30, now=NOW)}
-    assert {code: row.complaints for code, row in rows.items()} == {"100000": 0, "310000": 5, "320000": 1}
+    assert {code: row.complaints for code, row in rows.items()} == {"100000": 0, "330000": 6}
+    province_rows = office_breakdown(office=offices.province, days=30, now=NOW)
+    assert [(row.office.division_code, row.complaints) for row in province_rows] == [
+        ("330000", 0),
+        ("330100", 5),
+        ("330200", 1),
+    ]
     city_rows = office_breakdown(office=offices.city, days=30, now=NOW)
     assert [(row.office.division_code, row.own, row.complaints) for row in city_rows] == [
-        ("310100", True, 0),
-        ("310101", False, 3),
-        ("310115", False, 2),
+        ("330100", True, 0),
+        ("330106", False, 2),
+        ("330108", False, 3),
     ]
-    assert {row.office.division_code: row.upheld for row in city_rows} == {"310100": 0, "310101": 0, "310115": 1}
+    assert {row.office.division_code: row.upheld for row in city_rows} == {"330100": 0, "330108": 0, "330106": 1}
 
 
 def test_repeat_offenders_are_those_of_the_jurisdiction(offices, routed):
@@ -119,7 +129,7 @@ def test_repeat_offenders_are_those_of_the_jurisdiction(offices, routed):
 
 def test_a_jurisdiction_lists_its_platforms_only(offices, routed):
     listed = {row.platform.slug for row in platform_statistics(days=30, now=NOW, scope=scope_of_office(offices.b))}
-    # Huangpu's own platform, and Pudong's platform whose complaint it now handles.
+    # Binjiang's own platform, and Xihu's platform whose complaint it now handles.
     assert listed == {routed.platform_b.slug, routed.platform_a.slug}
 
 
@@ -131,22 +141,22 @@ def test_a_district_dashboard_shows_its_own_jurisdiction(client, offices, routed
     context = client.get(reverse("regulation:dashboard-home"), {"days": 30}).context
     assert (context["office"], context["totals"].complaints) == (offices.a, 2)
     assert context["office_rows"] == []
-    assert context["parent_office"] is None  # the city is above Pudong's jurisdiction
+    assert context["parent_office"] is None  # the city is above Xihu's jurisdiction
 
 
 def test_the_city_dashboard_drills_down_to_its_districts(client, offices, routed):
     client.force_login(regulator_of(offices.city))
     response = client.get(reverse("regulation:dashboard-home"), {"days": 30})
     rows = {row.office.division_code: row.complaints for row in response.context["office_rows"]}
-    assert rows == {"310100": 0, "310101": 3, "310115": 2}
-    assert "office=310115" in response.content.decode()
+    assert rows == {"330100": 0, "330108": 3, "330106": 2}
+    assert "office=330106" in response.content.decode()
 
-    district = client.get(reverse("regulation:dashboard-home"), {"days": 30, "office": "310115"})
+    district = client.get(reverse("regulation:dashboard-home"), {"days": 30, "office": "330106"})
     assert (district.status_code, district.context["totals"].complaints) == (200, 2)
     assert district.context["parent_office"] == offices.city
 
 
-@pytest.mark.parametrize(("reader", "office"), [("a", "310101"), ("a", "310100"), ("city", "320102"), ("a", "999999")])
+@pytest.mark.parametrize(("reader", "office"), [("a", "330108"), ("a", "330100"), ("city", "330203"), ("a", "999999")])
 def test_an_office_outside_the_jurisdiction_is_not_found_on_the_dashboard(client, offices, routed, reader, office):
     client.force_login(regulator_of(getattr(offices, reader)))
     for name in ("regulation:dashboard-home", "regulation:dashboard-export-platforms"):
@@ -164,7 +174,7 @@ def test_the_national_supervisor_sees_the_whole_market(client, offices, routed):
     client.force_login(regulator_of(offices.national))
     context = client.get(reverse("regulation:dashboard-home"), {"days": 30}).context
     assert context["totals"].complaints == 6
-    assert {row.office.division_code for row in context["office_rows"]} == {"100000", "310000", "320000"}
+    assert {row.office.division_code for row in context["office_rows"]} == {"100000", "330000"}
 
 
 @pytest.mark.parametrize("office", ["a", "city"])
@@ -174,8 +184,10 @@ def test_dashboard_query_count_does_not_grow_with_platforms_or_offices(
     client.force_login(regulator_of(getattr(offices, office)))
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("regulation:dashboard-home"))
-    for code in ("310104", "310105", "310106"):
-        district = OfficeFactory(division_code=code)
+    for code in ("330109", "330110", "330111"):
+        district = Office.objects.create(
+            division_code=code, level=OfficeLevel.COUNTY, parent=offices.city, name=f"{code}局", short_name=code
+        )
         for _ in range(3):
             file_complaint(platform=PlatformFactory(domicile_code=district.division_code))
 
@@ -188,7 +200,7 @@ def test_dashboard_query_count_does_not_grow_with_platforms_or_offices(
 def test_dashboard_queries_after_a_refresh(client, offices, routed, django_assert_max_num_queries):
     refresh_daily_stats(now=NOW)
     client.force_login(regulator_of(offices.a))
-    client.get(reverse("regulation:dashboard-home"))  # the figures of Pudong's scope are cached from here on
+    client.get(reverse("regulation:dashboard-home"))  # the figures of Xihu's scope are cached from here on
     with django_assert_max_num_queries(12):
         assert client.get(reverse("regulation:dashboard-home")).status_code == 200
 
@@ -198,7 +210,7 @@ def test_dashboard_queries_after_a_refresh(client, offices, routed, django_asser
 
 def test_the_stats_api_answers_for_the_caller_s_jurisdiction(offices, routed):
     body = client_for(regulator_of(offices.b)).get(reverse("regulation_api:stats-platforms"), {"days": 30}).json()
-    assert (body["office"], body["market"]["complaints"]) == ("310101", 3)
+    assert (body["office"], body["market"]["complaints"]) == ("330108", 3)
     national = client_for(regulator_of(offices.national)).get(reverse("regulation_api:stats-platforms"))
     assert (national.json()["office"], national.json()["market"]["complaints"]) == (None, 6)
 
@@ -207,19 +219,19 @@ def test_the_stats_api_drills_down_inside_the_jurisdiction(offices, routed):
     api = client_for(regulator_of(offices.city))
     body = api.get(reverse("regulation_api:stats-offices"), {"days": 30}).json()
     assert [(row["office"], row["own"], row["complaints"]) for row in body["results"]] == [
-        ("310100", True, 0),
-        ("310101", False, 3),
-        ("310115", False, 2),
+        ("330100", True, 0),
+        ("330106", False, 2),
+        ("330108", False, 3),
     ]
     assert "median_first_response_hours" not in body["results"][0]
-    district = api.get(reverse("regulation_api:stats-platforms"), {"days": 30, "office": "310115"}).json()
-    assert (district["office"], district["market"]["complaints"]) == ("310115", 2)
+    district = api.get(reverse("regulation_api:stats-platforms"), {"days": 30, "office": "330106"}).json()
+    assert (district["office"], district["market"]["complaints"]) == ("330106", 2)
 
 
 @pytest.mark.parametrize(
     "name", ["stats-platforms", "stats-operators", "stats-offices", "stats-repeat-offenders", "stats-trend"]
 )
-@pytest.mark.parametrize(("reader", "office"), [("a", "310101"), ("b", "310100"), ("city", "320102"), ("a", "31")])
+@pytest.mark.parametrize(("reader", "office"), [("a", "330108"), ("b", "330100"), ("city", "330203"), ("a", "31")])
 def test_the_stats_api_refuses_an_office_outside_the_jurisdiction(offices, reader, office, name):
     response = client_for(regulator_of(getattr(offices, reader))).get(
         reverse(f"regulation_api:{name}"), {"office": office}
