@@ -101,7 +101,9 @@ class DashboardView(RegulatorRequiredMixin, TemplateView):
             office_breakdown(office=office, days=days, now=now) if office and office.level != OfficeLevel.COUNTY else []
         )
         own_scope = office_scope(self.request.user)
-        parent = office.parent if office is not None and office.parent_id else None
+        # "Up to the office above" only inside the regulator's own jurisdiction: never above their own office.
+        drilled_down = office is not None and (own_scope.everything or office != own_scope.office)
+        parent = office.parent if drilled_down and office.parent_id else None
         summary = trend_summary(trend)
         ranking = Paginator(ranked_by_scorecard(platform_rows), RANKING_PAGE_SIZE).get_page(
             self.request.GET.get("page")
