@@ -22,7 +22,7 @@ class PlatformAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("name", "slug", "website", "domain", "contact_email", "operator")}),
         (_("Licences"), {"fields": ("icp_filing_number", "telecom_licence_number", "business_licence_code",
-                                    "payment_account", "is_verified", "verified_at")}),
+                                    "domicile_code", "payment_account", "is_verified", "verified_at")}),
         (_("Compensation standard"), {"fields": ("compensation_standard", "compensation_hours",
                                                  "reported_monthly_orders")}),
         (None, {"fields": ("created_at",)}),

@@ -4,21 +4,12 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import validate_division_code
 
-DOMICILE_HELP = _(
-    "Administrative division code (GB/T 2260, six digits) of the registered domicile on the business licence; "
-    "complaints go to that county's market-regulation office (Order 121 Art. 13)."
-)
-
 
 class Operator(models.Model):
     """The company behind one or more platforms, found by shared licence, domain or payment data."""
 
     name = models.CharField(_("name"), max_length=200)
     business_licence_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
-    domicile_code = models.CharField(
-        _("domicile division code"), max_length=6, blank=True, validators=[validate_division_code],
-        help_text=DOMICILE_HELP,
-    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -46,8 +37,14 @@ class Platform(models.Model):
     payment_account = models.CharField(_("settlement payment account"), max_length=100, blank=True)
     # The platform operator's domicile decides which office handles complaints about it (Order 121 Art. 13).
     domicile_code = models.CharField(
-        _("domicile division code"), max_length=6, blank=True, validators=[validate_division_code],
-        help_text=DOMICILE_HELP,
+        _("domicile division code"),
+        max_length=6,
+        blank=True,
+        validators=[validate_division_code],
+        help_text=_(
+            "Administrative division code (GB/T 2260, six digits) of the registered domicile on the business "
+            "licence; complaints go to that county's market-regulation office (Order 121 Art. 13)."
+        ),
     )
     operator = models.ForeignKey(
         Operator,

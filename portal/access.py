@@ -127,11 +127,6 @@ def is_national_supervisor(user) -> bool:
     return office_scope(user).everything
 
 
-def acts_for_office(user, office) -> bool:
-    """A regulator whose scope holds ``office``: its own regulators and those of every office above it."""
-    return office_scope(user).covers(office)
-
-
 def works_in_admin(user) -> bool:
     """Only those who oversee the site work in the admin; anyone else loses ``is_staff`` when saved there."""
     return acts_as_regulator(user)

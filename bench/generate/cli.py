@@ -1,4 +1,4 @@
-"""``python -m bench generate [--complaints 100000] [--platforms 200] [--offices 300] [--seed 2026] [--force]``."""
+"""``python -m bench generate [--complaints 100000] [--platforms 200] [--seed 2026] [--force]``."""
 
 import argparse
 import sys
@@ -17,7 +17,6 @@ def add_arguments(parser) -> None:
     """The options of both command lines (this one and ``manage.py generate_load``)."""
     parser.add_argument("--complaints", type=int, default=100_000)
     parser.add_argument("--platforms", type=int, default=200)
-    parser.add_argument("--offices", type=int, default=300, help="about this many offices, national to county")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--force", action="store_true", help="add load data even if real data is present")
 
@@ -28,7 +27,7 @@ def generate_from_args(args: argparse.Namespace) -> int:
 
     try:
         report = generate_checked(
-            complaints=args.complaints, platforms=args.platforms, offices=args.offices, seed=args.seed, force=args.force
+            complaints=args.complaints, platforms=args.platforms, seed=args.seed, force=args.force
         )
     except GenerationRefused as error:
         print(error, file=sys.stderr)

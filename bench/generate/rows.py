@@ -12,6 +12,7 @@ from django.utils import timezone
 from complaints.calendar import SHANGHAI
 from platforms.models import Operator, Platform
 from portal.models import NumberSequence, Office, OfficeLevel
+from portal.offices import national_office
 from regulation.models import Penalty, PenaltyKind
 from regulation.penalties import penalty_number, penalty_sequence_scope
 
@@ -33,67 +34,60 @@ def reset_sequences(*model_classes) -> None:
             )
 
 
-# The generated tree: provinces, cities per province, counties per city. 6 × 5 × 9 gives 307 offices with the
-# national one, about as many as the market-regulation bureaus of a few provinces.
-PROVINCES, CITIES_PER_PROVINCE, COUNTIES_PER_CITY = 6, 5, 9
-# Generated offices are named with this mark (their division codes are GB/T 2260-shaped, not real ones).
-OFFICE_NAME_MARK = "负载"
+# The office tree of the load: 10 provinces × 3 cities × 9 districts under the national office, 311 offices in
+# all (the size of a real province-wide deployment). Cities are receiving centres; codes follow GB/T 2260.
+LOAD_PROVINCE_CODES = ("11", "12", "13", "14", "15", "21", "22", "23", "31", "32")
+LOAD_CITIES_PER_PROVINCE = 3
+LOAD_DISTRICTS_PER_CITY = 9
 
 
-def insert_offices(offices: int) -> list[Office]:
-    """The office tree below the national office (which the migrations create), ``offices`` in all or a few
-    more: whole cities of counties. Returns the county offices, where complaints are routed. Offices a previous
-    run created are reused (division codes are unique)."""
-    national = Office.objects.get(parent__isnull=True)
-    per_province = 1 + CITIES_PER_PROVINCE * (1 + COUNTIES_PER_CITY)
-    provinces = max(1, min(PROVINCES, -(-(offices - 1) // per_province)))
-    counties: list[Office] = []
-    for p in range(provinces):
-        province = _office(national, OfficeLevel.PROVINCE, f"{41 + p:02d}0000", f"负载省{p + 1}")
-        for c in range(CITIES_PER_PROVINCE):
-            city = _office(province, OfficeLevel.CITY, f"{41 + p:02d}{c + 1:02d}00", f"负载省{p + 1}市{c + 1}")
-            city_short = f"负{p + 1}{c + 1}"
-            for k in range(COUNTIES_PER_CITY):
-                code = f"{41 + p:02d}{c + 1:02d}{k + 1:02d}"
-                counties.append(
-                    _office(city, OfficeLevel.COUNTY, code, f"负载省{p + 1}市{c + 1}区{k + 1}", f"{city_short}{k + 1}")
-                )
-    return counties
+def insert_offices() -> list[str]:
+    """The load's office tree (kept if it is there already); returns the district codes platforms live in."""
+    national = national_office()
+    districts: list[str] = []
+    for province_code in LOAD_PROVINCE_CODES:
+        province = _office(f"{province_code}0000", OfficeLevel.PROVINCE, national, f"负载省{province_code}")
+        for city_number in range(1, LOAD_CITIES_PER_PROVINCE + 1):
+            city_code = f"{province_code}{city_number:02d}"
+            city = _office(f"{city_code}00", OfficeLevel.CITY, province, f"负载市{city_code}", receiving=True)
+            for district_number in range(1, LOAD_DISTRICTS_PER_CITY + 1):
+                code = f"{city_code}{district_number:02d}"
+                _office(code, OfficeLevel.COUNTY, city, f"负载区{code}")
+                districts.append(code)
+    return districts
 
 
-def _office(parent: Office, level: str, code: str, place: str, prefix: str = "") -> Office:
-    office, _created = Office.objects.get_or_create(
+def _office(code: str, level: str, parent: Office, place: str, *, receiving: bool = False) -> Office:
+    return Office.objects.get_or_create(
         division_code=code,
         defaults={
-            "parent": parent,
             "level": level,
+            "parent": parent,
             "name": f"{place}市场监督管理局",
             "short_name": f"{place}局",
-            "penalty_number_prefix": f"{prefix}市监处罚" if prefix else "",
-            "is_receiving_centre": level != OfficeLevel.COUNTY,
+            "penalty_number_prefix": f"{place}市监处罚",
+            "is_receiving_centre": receiving,
         },
-    )
-    return office
+    )[0]
 
 
-def insert_platforms(rng: random.Random, count: int, now: datetime, counties: list[Office]) -> range:
+def insert_platforms(rng: random.Random, count: int, now: datetime, districts: list[str]) -> range:
     """Platforms in rank order: the first gets the most complaints (see ``staging.stage_complaints``). Each is
-    domiciled in a county drawn at random, so the busiest counties hold a few of the busiest platforms."""
+    domiciled in one of ``districts``, so its complaints go to that district's office."""
     first_id = next_id(Platform)
     operators = Operator.objects.bulk_create(
         [Operator(name=f"负载运营主体{i:04d}") for i in range(max(count // 30, 1))]
     )
     # A few operators run three platforms each, as repeat offenders often do.
     rows = [
-        _platform(rng, first_id + i, operators[i // 3] if i // 3 < len(operators) else None, now) for i in range(count)
+        _platform(rng, first_id + i, operators[i // 3] if i // 3 < len(operators) else None, now, districts)
+        for i in range(count)
     ]
-    for platform in rows:
-        platform.domicile_code = rng.choice(counties).division_code
     Platform.objects.bulk_create(rows, batch_size=2000)
     return range(first_id, first_id + count)
 
 
-def _platform(rng: random.Random, pid: int, operator: Operator | None, now: datetime) -> Platform:
+def _platform(rng: random.Random, pid: int, operator: Operator | None, now: datetime, districts: list[str]) -> Platform:
     slug = f"{PLATFORM_SLUG_PREFIX}{pid:05d}"
     return Platform(
         id=pid,
@@ -111,6 +105,7 @@ def _platform(rng: random.Random, pid: int, operator: Operator | None, now: date
         compensation_standard="未在2小时内发货自动退款" if rng.random() < 0.4 else "",
         compensation_hours=2 if rng.random() < 0.4 else None,
         reported_monthly_orders=rng.randint(2_000, 500_000) if rng.random() < 0.5 else None,
+        domicile_code=districts[(pid * 7919) % len(districts)],
     )
 
 
@@ -132,7 +127,7 @@ def insert_penalties(rng: random.Random, platform_ids: range, now: datetime) -> 
     today = timezone.localtime(now, SHANGHAI).date()
     domiciles = dict(Platform.objects.filter(pk__in=platform_ids).values_list("pk", "domicile_code"))
     offices = {office.division_code: office for office in Office.objects.filter(division_code__in=domiciles.values())}
-    national = Office.objects.get(parent__isnull=True)
+    national = national_office()
     penalties = [
         _penalty(
             rng,

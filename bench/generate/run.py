@@ -21,8 +21,6 @@ from .writing import indexes_dropped_while_loading, write_staged
 GENERATED_TABLES = [m._meta.db_table for m in (Complaint, Deadline, Event, Evidence, Response)]
 # The worst-ranked platforms that get a penalty each.
 PENALISED_PLATFORMS = 40
-# About the offices of a few provinces: national, provinces, cities and their counties.
-DEFAULT_OFFICES = 300
 
 
 class GenerationRefused(Exception):
@@ -39,7 +37,6 @@ class NeedsPostgres(GenerationRefused):
 
 @dataclass
 class LoadReport:
-    offices: int = 0
     platforms: int = 0
     consumers: int = 0
     complaints: int = 0
@@ -52,8 +49,7 @@ class LoadReport:
 
     def summary(self) -> str:
         return (
-            f"Done in {self.seconds['total']} s: {self.offices} county offices, {self.platforms:,} platforms, "
-            f"{self.consumers:,} consumers, "
+            f"Done in {self.seconds['total']} s: {self.platforms:,} platforms, {self.consumers:,} consumers, "
             f"{self.complaints:,} complaints, {self.deadlines:,} clocks, {self.events:,} events, "
             f"{self.evidence:,} evidence rows, {self.responses:,} responses, {self.penalties} penalties."
         )
@@ -69,17 +65,13 @@ def ensure_only_generated_data(force: bool) -> None:
         )
 
 
-def generate_checked(
-    *, complaints: int, platforms: int, seed: int, force: bool, offices: int = DEFAULT_OFFICES, progress=print
-) -> LoadReport:
+def generate_checked(*, complaints: int, platforms: int, seed: int, force: bool, progress=print) -> LoadReport:
     """``generate`` behind the checks both command lines make; raises ``GenerationRefused``."""
-    if complaints < 1 or platforms < 1 or offices < 1:
-        raise GenerationRefused("--complaints, --platforms and --offices must be positive")
+    if complaints < 1 or platforms < 1:
+        raise GenerationRefused("--complaints and --platforms must be positive")
     ensure_only_generated_data(force)
-    progress(
-        f"Generating {complaints:,} complaints across {platforms:,} platforms and ~{offices} offices (seed {seed})…"
-    )
-    return generate(complaints=complaints, platforms=platforms, offices=offices, seed=seed, progress=progress)
+    progress(f"Generating {complaints:,} complaints across {platforms:,} platforms (seed {seed})…")
+    return generate(complaints=complaints, platforms=platforms, seed=seed, progress=progress)
 
 
 class _Timer:
@@ -94,29 +86,17 @@ class _Timer:
 
 
 def generate(
-    *,
-    complaints: int,
-    platforms: int,
-    offices: int = DEFAULT_OFFICES,
-    seed: int = 2026,
-    now: datetime | None = None,
-    progress=print,
+    *, complaints: int, platforms: int, seed: int = 2026, now: datetime | None = None, progress=print
 ) -> LoadReport:
-    """Write the load; returns counts and timings. The same seed and ``now`` give the same data.
-
-    Platforms are domiciled in the generated counties, and each complaint is handled by the county office of its
-    platform's domicile (the routing of filing, Order 121 Art. 13); those against unregistered platforms by the
-    national receiving centre.
-    """
+    """Write the load; returns counts and timings. The same seed and ``now`` give the same data."""
     now = now or timezone.now().replace(microsecond=0)
     report = LoadReport()
     timer = _Timer(report, progress)
     with transaction.atomic():
-        counties = rows.insert_offices(offices)
-        report.offices = len(counties)
-        platform_ids = rows.insert_platforms(random.Random(seed), platforms, now, counties)
+        districts = rows.insert_offices()
+        platform_ids = rows.insert_platforms(random.Random(seed), platforms, now, districts)
         report.platforms = len(platform_ids)
-        timer.lap("offices and platforms")
+        timer.lap("platforms")
         with connection.cursor() as cursor:
             _load_complaints(
                 cursor, report, timer, complaints=complaints, platform_ids=platform_ids, seed=seed, now=now
@@ -148,7 +128,6 @@ def _load_complaints(
     timer.lap("consumers")
     consumer_ids = range(first_consumer, first_consumer + consumers)
     staging.stage_complaints(cursor, complaints, platforms=platform_ids, consumers=consumer_ids, now=now)
-    staging.stage_platform_offices(cursor, platform_ids)
     timer.lap("complaints staged")
     staging.stage_deadlines(cursor, now)
     timer.lap("clocks staged")

@@ -7,8 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from complaints.models import Complaint, Evidence
-from platforms.models import Platform
-from portal.models import NumberSequence, Office, User
+from portal.models import NumberSequence, User
 
 from .marks import CONSUMER_USERNAME_PREFIX, PLATFORM_SLUG_PREFIX
 from .rows import next_id
@@ -126,23 +125,6 @@ def stage_complaints(cursor, count: int, *, platforms: range, consumers: range, 
     cursor.executemany(
         "INSERT INTO gen_products VALUES (%s, %s, %s, %s)",
         [(i + 1, p, q, Decimal(a)) for i, (p, q, a) in enumerate(PRODUCTS)],
-    )
-
-
-def stage_platform_offices(cursor, platforms: range) -> None:
-    """``gen_platform_office``: the office handling each platform's complaints, the county of its domicile (the
-    national office when none is generated there)."""
-    national = Office.objects.get(parent__isnull=True)
-    offices = dict(Office.objects.values_list("division_code", "pk"))
-    domiciles = Platform.objects.filter(pk__gte=platforms.start, pk__lt=platforms.stop).values_list(
-        "pk", "domicile_code"
-    )
-    cursor.execute(
-        "CREATE TEMP TABLE gen_platform_office (platform_id int PRIMARY KEY, office_id bigint) ON COMMIT DROP"
-    )
-    cursor.executemany(
-        "INSERT INTO gen_platform_office VALUES (%s, %s)",
-        [(pk, offices.get(code, national.pk)) for pk, code in domiciles],
     )
 
 

@@ -24,10 +24,12 @@ INSERT_COMPLAINTS_SQL = """
            g.status = 'resolved' AND r_answered < 0.3, false, '',
            g.created_at, COALESCE(g.closed_at, g.final_answered_at, g.created_at), g.created_at,
            g.first_answered_at, g.final_answered_at, g.escalated_at, g.closed_at,
-           last.sequence, last.hash, po.office_id, po.office_id, g.created_at
+           last.sequence, last.hash, office.id, office.id, g.created_at
     FROM gen g
     JOIN gen_products p ON p.i = g.product_index
-    JOIN gen_platform_office po ON po.platform_id = g.platform_id
+    -- Routed as filing routes (Order 121 Art. 13): the office of the platform's domicile.
+    JOIN platforms_platform platform ON platform.id = g.platform_id
+    LEFT JOIN portal_office office ON office.division_code = platform.domicile_code
     LEFT JOIN gen_overdue o ON o.complaint_id = g.id
     JOIN (SELECT DISTINCT ON (complaint_id) complaint_id, sequence, hash FROM ({events_sql}) AS staged
           ORDER BY complaint_id, sequence DESC) AS last ON last.complaint_id = g.id

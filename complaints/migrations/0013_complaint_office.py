@@ -21,7 +21,6 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('complaints', '0012_outbox_to_portal'),
-        ('platforms', '0009_offices'),
         ('portal', '0004_offices'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

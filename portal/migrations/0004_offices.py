@@ -30,7 +30,6 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('platforms', '0009_offices'),
         ('portal', '0003_outboxmessage'),
     ]
 

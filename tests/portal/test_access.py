@@ -66,6 +66,8 @@ TABLE = {
     access.may_keep_internal_notes: row("agent", "manager", "api_key", "regulator", "inactive_regulator", "superuser"),
     access.may_see_penalties: row("agent", "manager", "api_key", "regulator", "superuser"),
     access.works_in_admin: row("regulator", "inactive_regulator", "superuser"),
+    # RegulatorFactory's regulators belong to the national office; the office dimension is in test_offices.py.
+    access.is_national_supervisor: row("regulator", "inactive_regulator", "superuser"),
 }
 
 
@@ -83,7 +85,7 @@ def test_every_public_predicate_is_in_the_table():
         and not name.startswith("_")
         and getattr(value, "__module__", None) == access.__name__
         and value.__code__.co_argcount == 1
-    } - {access.can}
+    } - {access.can, access.office_scope, access.office_ids_in_scope}  # scopes, not yes/no
     assert predicates == set(TABLE)
 
 
