@@ -461,6 +461,9 @@ ROLLUP_FIGURES_SECONDS = 60 * 60
 # The paths that group complaints and rollup rows per platform, per operator and per handling office (the
 # drill-down); None is the whole market.
 GROUPS = ("platform_id", "platform__operator_id", "office_id")
+# Groups read for additive figures only: the drill-down sums an office's figures with those below it, and a median
+# of medians is not a median, so none is computed for them.
+ADDITIVE_ONLY_GROUPS = ("office_id",)
 
 
 @dataclass(frozen=True)
@@ -519,6 +522,8 @@ def _compute_rollup_figures(window: StatsWindow, group: str | None, keys: list[i
             rows = rows.filter(**{f"{group}__in": keys})
             complaints = complaints.filter(**{f"{group}__in": keys})
         figures = _grouped(rows, group, ROLLUP_SUMS)
+    if group in ADDITIVE_ONLY_GROUPS:
+        return figures
     for key, median in _medians(complaints, group).items():
         figures.setdefault(key, {})["median_first_response_hours"] = median
     return figures
