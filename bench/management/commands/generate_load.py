@@ -12,15 +12,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         add_arguments(parser)
 
-    def handle(self, *args, complaints: int, platforms: int, offices: int, seed: int, force: bool, **options):
+    def handle(self, *args, complaints: int, platforms: int, seed: int, force: bool, **options):
         try:
             report = generate_checked(
-                complaints=complaints,
-                platforms=platforms,
-                offices=offices,
-                seed=seed,
-                force=force,
-                progress=self.stdout.write,
+                complaints=complaints, platforms=platforms, seed=seed, force=force, progress=self.stdout.write
             )
         except GenerationRefused as error:
             raise CommandError(str(error)) from None
