@@ -414,7 +414,7 @@ class OfficeStatsView(RegulatorStatsView):
         summary="Statistics per office below",
         description="The drill-down of a jurisdiction: first the cases the office handles itself (own = true), "
         "then each office directly below it with everything below that office. Additive figures only: no "
-        "median. Empty for a county office, which has no office below it.",
+        "median. A county office, having no office below it, has its own row only.",
         parameters=[WindowQuery],
         responses={200: OfficeStatsPageSerializer, **FORBIDDEN},
         tags=["stats"],
