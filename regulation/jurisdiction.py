@@ -27,6 +27,7 @@ from complaints.selectors import complaints_visible_to
 from portal.access import acts_as_regulator, is_superuser, office_scope
 from portal.errors import Conflict, IllegalTransition
 from portal.models import Office
+from portal.offices import national_office
 
 from .models import JurisdictionDispute
 
@@ -49,7 +50,7 @@ def _acting_office(by) -> Office:
     office = getattr(by, "office", None)
     if office is None and is_superuser(by):
         # Whoever runs the site acts for the national office unless given one.
-        office = Office.objects.filter(parent__isnull=True).first()
+        office = national_office()
     if office is None:
         raise PermissionDenied(_("Your account belongs to no office; ask an administrator to assign one."))
     return office

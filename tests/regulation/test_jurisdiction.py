@@ -97,6 +97,13 @@ def test_a_transfer_needs_a_reason(tree, in_a):
     assert "reason" in raised.value.message_dict
 
 
+def test_a_regulator_without_an_office_cannot_move_anything(tree, in_a):
+    from tests.factories import RegulatorFactory
+
+    with pytest.raises(PermissionDenied):
+        complaint_take_over(complaint_id=in_a.pk, by=RegulatorFactory(office=None), reason="x")
+
+
 # --- take-over (Art. 13) ------------------------------------------------------------------------------------
 
 
