@@ -24,6 +24,17 @@ def migrate(targets) -> MigrationExecutor:
 
 
 def write_rows_without_offices(apps) -> list[tuple[int, str]]:
+    # The national office the portal's migration creates (an earlier transactional test may have flushed it).
+    apps.get_model("portal", "Office").objects.get_or_create(
+        division_code="100000",
+        defaults={
+            "level": "national",
+            "name": "国家市场监督管理总局",
+            "short_name": "市场监管总局",
+            "penalty_number_prefix": "国市监处罚",
+            "path": "100000/",
+        },
+    )
     platform = apps.get_model("platforms", "Platform").objects.create(name="星辰卡盟", slug="xingchen-then")
     PenaltyThen = apps.get_model("regulation", "Penalty")
     penalties = [
