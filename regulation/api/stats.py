@@ -1,4 +1,4 @@
-"""Statistics API for regulators: per-platform, per-operator and per-office figures, repeat offenders, weekly
+"""Statistics API for regulators: per-platform (with the offices below), per-operator figures, repeat offenders, weekly
 trend — of the caller's jurisdiction (their office and every office below it; the whole market for the national
 supervisor), or of one office of it named with ``office=<division code>``: another office is a 400 on that field,
 exactly like one that does not exist.
@@ -271,13 +271,6 @@ class PageSerializer(serializers.Serializer):
     office = office_field()
 
 
-class PlatformStatsPageSerializer(PageSerializer):
-    scorecard_version = serializers.CharField()
-    min_complaints = serializers.IntegerField()
-    market = MarketTotalsSerializer()
-    results = PlatformStatsSerializer(many=True)
-
-
 class OperatorStatsPageSerializer(PageSerializer):
     results = OperatorStatsSerializer(many=True)
 
@@ -293,8 +286,18 @@ class OfficeStatsSerializer(FiguresSerializer):
     median_first_response_hours = None
 
 
-class OfficeStatsPageSerializer(PageSerializer):
-    results = OfficeStatsSerializer(many=True)
+class PlatformStatsPageSerializer(PageSerializer):
+    scorecard_version = serializers.CharField()
+    min_complaints = serializers.IntegerField()
+    market = MarketTotalsSerializer()
+    offices = OfficeStatsSerializer(
+        many=True,
+        help_text=_(
+            "The drill-down of the jurisdiction: first the cases its office handles itself (own = true), then each "
+            "office directly below it with everything below that. Additive figures only: no median."
+        ),
+    )
+    results = PlatformStatsSerializer(many=True)
 
 
 class RepeatOffendersSerializer(serializers.Serializer):
@@ -363,8 +366,9 @@ class PlatformStatsView(RegulatorStatsView):
     @extend_schema(
         operation_id="stats_platforms",
         summary="Statistics per platform",
-        description="Platforms ranked by the scorecard, with market totals. Rates are null below the minimum "
-        "number of complaints (PORTAL_SCORECARD_MIN_COMPLAINTS).",
+        description="Platforms ranked by the scorecard, with the totals of the jurisdiction and its drill-down to "
+        "the offices below (offices). Rates are null below the minimum number of complaints "
+        "(PORTAL_SCORECARD_MIN_COMPLAINTS).",
         parameters=[WindowQuery],
         responses={200: PlatformStatsPageSerializer, **FORBIDDEN},
         tags=["stats"],
@@ -374,17 +378,20 @@ class PlatformStatsView(RegulatorStatsView):
         days, scope = query["days"], query["scope"]
         rows = ranked_by_scorecard(platform_statistics(days=days, scope=scope))
         market = market_totals(days=days, scope=scope)
+        office = scope_office(scope)
+        offices = office_breakdown(office=office, days=days) if office is not None else []
         return Response(
             self.paginated(
                 request,
                 rows,
                 PlatformStatsSerializer,
                 days=days,
-                as_of=as_of_value([market.as_of, *(row.as_of for row in rows)]),
+                as_of=as_of_value([market.as_of, *(row.as_of for row in (*rows, *offices))]),
                 office=office_value(scope),
                 scorecard_version=SCORECARD_VERSION,
                 min_complaints=settings.PORTAL_SCORECARD_MIN_COMPLAINTS,
                 market=MarketTotalsSerializer(market).data,
+                offices=OfficeStatsSerializer(offices, many=True).data,
             )
         )
 
@@ -405,28 +412,6 @@ class OperatorStatsView(RegulatorStatsView):
         as_of = as_of_value(row.as_of for row in rows)
         return Response(
             self.paginated(request, rows, OperatorStatsSerializer, days=days, as_of=as_of, office=office_value(scope))
-        )
-
-
-class OfficeStatsView(RegulatorStatsView):
-    @extend_schema(
-        operation_id="stats_offices",
-        summary="Statistics per office below",
-        description="The drill-down of a jurisdiction: first the cases the office handles itself (own = true), "
-        "then each office directly below it with everything below that office. Additive figures only: no "
-        "median. A county office, having no office below it, has its own row only.",
-        parameters=[WindowQuery],
-        responses={200: OfficeStatsPageSerializer, **FORBIDDEN},
-        tags=["stats"],
-    )
-    def get(self, request: Request) -> Response:
-        query = self.parse_query(request)
-        days, scope = query["days"], query["scope"]
-        office = scope_office(scope)
-        rows = office_breakdown(office=office, days=days) if office is not None else []
-        as_of = as_of_value(row.as_of for row in rows)
-        return Response(
-            self.paginated(request, rows, OfficeStatsSerializer, days=days, as_of=as_of, office=office_value(scope))
         )
 
 

@@ -1,11 +1,10 @@
 from django.urls import path
 
-from .stats import OfficeStatsView, OperatorStatsView, PlatformStatsView, RepeatOffendersView, TrendView
+from .stats import OperatorStatsView, PlatformStatsView, RepeatOffendersView, TrendView
 
 urlpatterns = [
     path("stats/platforms/", PlatformStatsView.as_view(), name="stats-platforms"),
     path("stats/operators/", OperatorStatsView.as_view(), name="stats-operators"),
-    path("stats/offices/", OfficeStatsView.as_view(), name="stats-offices"),
     path("stats/repeat-offenders/", RepeatOffendersView.as_view(), name="stats-repeat-offenders"),
     path("stats/trend/", TrendView.as_view(), name="stats-trend"),
 ]
