@@ -1,4 +1,6 @@
-"""Who the benchmark acts as, picked from the data: the busiest platform, the consumer with most complaints.
+"""Who the benchmark acts as, picked from the data: the busiest platform, the consumer with most complaints, the
+national supervisor, and a regulator of the busiest county office (the office handling most complaints) and of
+the city above it.
 
 Accounts and keys the benchmark needs are created once and reused by later runs. They are marked: usernames
 start with ``bench-``, they have no e-mail address (so they never join a notification's recipients) and the
@@ -18,13 +20,15 @@ from bench.generate.marks import generated_complaints
 from complaints.models import Complaint
 from platforms.authentication import hash_api_key
 from platforms.models import ApiKey, Platform
-from portal.models import Role, StaffRole, User
+from portal.models import Office, OfficeLevel, Role, StaffRole, User
 from portal.offices import national_office
 from portal.roles import make_regulator
 
 HELPER_PREFIX = "bench-"
 HELPER_KEY_NAME = "benchmark harness"
 REGULATOR_USERNAME = f"{HELPER_PREFIX}regulator"
+COUNTY_REGULATOR_USERNAME = f"{HELPER_PREFIX}regulator-county"
+CITY_REGULATOR_USERNAME = f"{HELPER_PREFIX}regulator-city"
 FILER_USERNAME = f"{HELPER_PREFIX}filer"
 
 
@@ -43,6 +47,11 @@ class Actors:
     order_number: str
     filer: User
     filer_token: str
+    county_office: Office | None = None
+    county_office_complaints: int = 0
+    county_regulator: User | None = None
+    county_regulator_token: str = ""
+    city_regulator: User | None = None
 
 
 class NoData(RuntimeError):
@@ -80,13 +89,20 @@ def pick_actors() -> Actors:
         platform=platform,
         staff_role=StaffRole.MANAGER,
     )
-    regulator = _helper_user(REGULATOR_USERNAME, role=Role.REGULATOR)
-    if regulator.office_id is None:
-        # The national supervisor: the benchmark's regulator reads every office's complaints.
-        regulator.office = national_office()
-        regulator.save(update_fields=["office"])
-    if not regulator.groups.exists():
-        make_regulator(regulator)
+    # The national supervisor reads every office's complaints, as the one regulator of the portal did before.
+    regulator = _helper_regulator(REGULATOR_USERNAME, national_office())
+    county = (
+        complaints.filter(office__level=OfficeLevel.COUNTY)
+        .values("office_id")
+        .annotate(total=Count("pk"))
+        .order_by("-total", "office_id")
+        .first()
+    )
+    county_office = Office.objects.select_related("parent").get(pk=county["office_id"]) if county else None
+    county_regulator = _helper_regulator(COUNTY_REGULATOR_USERNAME, county_office) if county_office else None
+    city_regulator = (
+        _helper_regulator(CITY_REGULATOR_USERNAME, county_office.parent) if county_office is not None else None
+    )
     filer = _helper_user(FILER_USERNAME, role=Role.CONSUMER)
     return Actors(
         platform=platform,
@@ -102,6 +118,11 @@ def pick_actors() -> Actors:
         order_number=newest_of_platform.order_number,
         filer=filer,
         filer_token=_token(filer),
+        county_office=county_office,
+        county_office_complaints=county["total"] if county else 0,
+        county_regulator=county_regulator,
+        county_regulator_token=_token(county_regulator) if county_regulator else "",
+        city_regulator=city_regulator,
     )
 
 
@@ -120,6 +141,17 @@ def _helper_user(username: str, *, role: str, platform: Platform | None = None, 
         user.set_unusable_password()
         user.save(update_fields=["password"])
     return user
+
+
+def _helper_regulator(username: str, office: Office) -> User:
+    """A regulator of ``office`` (moved there if an earlier run left it elsewhere)."""
+    regulator = _helper_user(username, role=Role.REGULATOR)
+    if regulator.office_id != office.pk:
+        User.objects.filter(pk=regulator.pk).update(office=office)
+        regulator.office = office
+    if not regulator.groups.exists():
+        make_regulator(regulator)
+    return regulator
 
 
 def _token(user: User) -> str:

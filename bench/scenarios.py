@@ -54,11 +54,18 @@ def client_for(caller: str, actors: Actors) -> Client:
     if kind == "web":
         client = Client()
         client.force_login(
-            {"regulator": actors.regulator, "staff": actors.staff, "consumer": actors.consumer}[role],
+            {
+                "regulator": actors.regulator,
+                "county": actors.county_regulator,
+                "city": actors.city_regulator,
+                "staff": actors.staff,
+                "consumer": actors.consumer,
+            }[role],
         )
         return client
     header = {
         "regulator": f"Token {actors.regulator_token}",
+        "county": f"Token {actors.county_regulator_token}",
         "consumer": f"Token {actors.consumer_token}",
         "platform": f"Api-Key {actors.api_key}",
     }[role]
@@ -94,6 +101,7 @@ def scenarios(actors: Actors) -> list[Scenario]:
     """Every read scenario of the benchmark, in table order."""
     return [
         *statistics_scenarios(),
+        *office_scenarios(actors),
         *inbox_scenarios(),
         *list_scenarios(actors),
         *scorecard_scenarios(actors),
@@ -123,6 +131,43 @@ def statistics_scenarios() -> list[Scenario]:
             "api-regulator",
             "/api/v1/stats/repeat-offenders/?days=90",
             STATS_90,
+        ),
+    ]
+
+
+def office_scenarios(actors: Actors) -> list[Scenario]:
+    """A county regulator's desk (the complaints their office handles, admin and API) and dashboard, and the city
+    above it drilling down to its counties. The county is the busiest one of the data."""
+    if actors.county_office is None:
+        return []
+    changelist = "/admin/complaints/complaint/"
+    note = f"{actors.county_office.division_code}, {actors.county_office_complaints:,} complaints"
+    return [
+        Scenario("County desk: admin changelist", "web-county", changelist, PAGE, note=note),
+        Scenario(
+            "County desk: admin changelist, open and overdue",
+            "web-county",
+            f"{changelist}?status__exact=awaiting_platform&is_overdue__exact=1",
+            PAGE,
+            note=note,
+        ),
+        Scenario("County desk: complaints API", "api-county", "/api/v1/complaints/", PAGE, note=note),
+        Scenario(
+            f"County desk: complaints API, page {DEEP_PAGE}",
+            "api-county",
+            "/api/v1/complaints/",
+            PAGE,
+            note=f"followed next {DEEP_PAGE - 1}×",
+            resolve=follow_next(DEEP_PAGE - 1),
+        ),
+        Scenario("County dashboard, 90 days", "web-county", "/dashboard/?days=90", STATS_90, note=note),
+        Scenario("County stats API per platform, 90 days", "api-county", "/api/v1/stats/platforms/?days=90", STATS_90),
+        Scenario(
+            "City dashboard with its counties, 90 days",
+            "web-city",
+            "/dashboard/?days=90",
+            STATS_90,
+            note=actors.county_office.parent.division_code,
         ),
     ]
 

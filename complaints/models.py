@@ -207,6 +207,9 @@ class Complaint(models.Model):
             models.Index(fields=["order_number"], name="complaint_order_number"),
             # An office's desk, newest first; the office scope is ``office_id`` equal to, or in, a few ids.
             models.Index(fields=["office", "-created_at"], name="complaint_office_recent"),
+            # An office's desk filtered by status (open, awaiting the platform…), newest first: without it the
+            # planner intersects the office's and the status's whole index ranges (a county can hold 100 000).
+            models.Index(fields=["office", "status", "-created_at"], name="complaint_office_status"),
             # The platform inbox, most urgent first: ``platform_due_at ASC NULLS LAST, id DESC`` (PostgreSQL's
             # ascending order puts NULLs last), read forwards for the next pages and backwards for the previous.
             # It carries the columns the inbox filters on, so the web page's count of a filtered inbox reads the

@@ -28,7 +28,7 @@ from portal.errors import DomainError
 from . import desk, forms_desk
 from .models import MaterialRequest, Notice, Penalty, PenaltyStatus
 from .notices import notices_visible_to
-from .penalties import PENALTY_TRANSITIONS, penalty_set_status
+from .penalties import PENALTY_TRANSITIONS, penalties_visible_to, penalty_set_status
 
 
 class PenaltyStatusForm(forms.ModelForm):
@@ -53,16 +53,16 @@ class PenaltyStatusForm(forms.ModelForm):
 
 @admin.register(Penalty)
 class PenaltyAdmin(admin.ModelAdmin):
-    list_display = ("number", "platform", "kind", "fine_amount", "decided_on", "appeal_deadline", "status")
-    list_filter = ("status", "kind", "year")
+    list_display = ("number", "platform", "office", "kind", "fine_amount", "decided_on", "appeal_deadline", "status")
+    list_filter = ("status", "kind", "year", ("office", admin.RelatedOnlyFieldListFilter))
     search_fields = ["=number", "platform__name", "=platform__slug"]
-    list_select_related = ("platform",)
+    list_select_related = ("platform", "office")
     date_hierarchy = "decided_on"
     form = PenaltyStatusForm
-    readonly_fields = ("number", "platform", "kind", "fine_amount", "rectification_deadline", "legal_basis",
+    readonly_fields = ("number", "platform", "office", "kind", "fine_amount", "rectification_deadline", "legal_basis",
                        "facts", "decision", "cited_complaints", "decided_on", "appeal_deadline", "issued_by",
                        "status_changed_at", "created_at")
-    fields = ("number", "platform", "kind", "fine_amount", "rectification_deadline", "decided_on",
+    fields = ("number", "platform", "office", "kind", "fine_amount", "rectification_deadline", "decided_on",
               "appeal_deadline", "legal_basis", "facts", "decision", "cited_complaints", "issued_by",
               "status", "status_note", "status_changed_at", "created_at")
 
@@ -77,7 +77,9 @@ class PenaltyAdmin(admin.ModelAdmin):
         return redirect("regulation:penalty-new")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("platform", "issued_by")
+        # The same scope as the pages and the API: the decisions of the regulator's office and those below it;
+        # another office's decision is "not found" here too.
+        return penalties_visible_to(request.user).select_related("platform", "office", "issued_by")
 
     @admin.display(description=_("complaints cited"))
     def cited_complaints(self, penalty: Penalty) -> str:

@@ -33,14 +33,19 @@ class PenaltyStatus(models.TextChoices):
 
 
 class Penalty(models.Model):
-    """An administrative penalty decision against a platform, with a gap-free official number per year."""
+    """An administrative penalty decision of an office against a platform, with a gap-free official number per
+    office and year (the office's prefix, e.g. 沪浦市监处罚〔2026〕12号)."""
 
     platform = models.ForeignKey(
         Platform, on_delete=models.PROTECT, related_name="penalties", verbose_name=_("platform")
     )
+    # The office that decided, in whose name the notice is issued and whose series numbers it.
+    office = models.ForeignKey(
+        "portal.Office", verbose_name=_("issuing office"), on_delete=models.PROTECT, related_name="penalties"
+    )
     year = models.PositiveSmallIntegerField(verbose_name=_("year"))
     sequence = models.PositiveIntegerField(verbose_name=_("sequence"))
-    number = models.CharField(_("decision number"), max_length=40, unique=True)
+    number = models.CharField(_("decision number"), max_length=60)
     kind = models.CharField(_("kind"), max_length=30, choices=PenaltyKind.choices)
     fine_amount = models.DecimalField(_("fine (CNY)"), max_digits=12, decimal_places=2, null=True, blank=True)
     rectification_deadline = models.DateField(_("rectify by"), null=True, blank=True)
@@ -66,29 +71,40 @@ class Penalty(models.Model):
         verbose_name = _("penalty")
         verbose_name_plural = _("penalties")
         constraints = [
-            models.UniqueConstraint(fields=["year", "sequence"], name="penalty_year_sequence"),
+            models.UniqueConstraint(fields=["office", "year", "sequence"], name="penalty_office_year_sequence"),
+            # Prefixes tell offices' numbers apart; two offices without one could both have 〔2026〕第0001号.
+            models.UniqueConstraint(fields=["office", "number"], name="penalty_office_number"),
             models.CheckConstraint(
                 name="penalty_fine_has_amount",
                 condition=~models.Q(kind="fine") | models.Q(fine_amount__gt=0),
             ),
         ]
-        indexes = [models.Index(fields=["platform", "decided_on"])]
+        indexes = [
+            models.Index(fields=["platform", "decided_on"]),
+            models.Index(fields=["office", "-decided_on"], name="penalty_office_recent"),
+        ]
 
     def __str__(self) -> str:
         return self.number
 
 
 class PlatformDailyStats(models.Model):
-    """Additive figures of the complaints filed against one platform on one day (Asia/Shanghai filing date).
+    """Additive figures of the complaints filed against one platform on one day (Asia/Shanghai filing date) and
+    handled by one office.
 
     A rollup maintained by ``regulation.rollup.refresh_daily_stats`` so the statistics of a window are a sum
     over at most (platforms × days) rows instead of an aggregate over every complaint filed in it. Only sums
     live here: a window's rates and mean rating are ratios of sums, and stay exactly equal to a direct count.
-    ``platform`` is empty for the complaints against unregistered platforms, which the market totals include.
+    ``platform`` is empty for the complaints against unregistered platforms, which the market totals include;
+    ``office`` is the office handling the complaints at the refresh (empty for complaints without one), so an
+    office's figures are a sum over its own rows.
     """
 
     platform = models.ForeignKey(
         Platform, on_delete=models.CASCADE, null=True, related_name="+", verbose_name=_("platform")
+    )
+    office = models.ForeignKey(
+        "portal.Office", on_delete=models.CASCADE, null=True, related_name="+", verbose_name=_("office")
     )
     day = models.DateField(_("filing date"))
     complaints = models.PositiveIntegerField(default=0, verbose_name=_("complaints"))
@@ -109,14 +125,23 @@ class PlatformDailyStats(models.Model):
         verbose_name = _("daily platform statistics")
         verbose_name_plural = _("daily platform statistics")
         constraints = [
-            # One row per (platform, day), the unregistered platforms' row (no platform) included: the
+            # One row per (platform, office, day), the rows without a platform or an office included: the
             # expression is what the refresh's ON CONFLICT names.
-            models.UniqueConstraint(Coalesce("platform", models.Value(0)), "day", name="daily_stats_platform_day")
+            models.UniqueConstraint(
+                Coalesce("platform", models.Value(0)),
+                Coalesce("office", models.Value(0)),
+                "day",
+                name="daily_stats_platform_office_day",
+            )
         ]
-        indexes = [models.Index(fields=["day", "platform"], name="daily_stats_day_platform")]
+        indexes = [
+            models.Index(fields=["day", "platform"], name="daily_stats_day_platform"),
+            # An office's figures: its own rows of the window.
+            models.Index(fields=["office", "day"], name="daily_stats_office_day"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.platform_id or '-'} {self.day}"
+        return f"{self.platform_id or '-'} {self.office_id or '-'} {self.day}"
 
 
 class DailyStatsRefresh(models.Model):

@@ -1,8 +1,11 @@
 """Administrative penalty decisions: who sees them, issuing one, moving it through appeal and enforcement.
 
-Issuing locks the cited complaints, takes the next official number of the year from the gap-free counter and
-records a ``penalty_linked`` event on every cited complaint, all in one transaction: a failure anywhere gives
-the number back.
+A decision is issued by an office, under its own name and in its own number series: each bureau that finds a
+violation while handling complaints decides on it itself (Order 121 Art. 27, by the 市场监督管理行政处罚程序规定),
+and numbers it with its prefix, e.g. 沪浦市监处罚〔2026〕12号. Issuing
+locks the cited complaints, takes the next number of the office and year from the gap-free counter and records a
+``penalty_linked`` event on every cited complaint, all in one transaction: a failure anywhere gives the number
+back. Regulators read the decisions of their office and of the offices below it (``portal.access.office_scope``).
 """
 
 from collections.abc import Iterable
@@ -23,10 +26,10 @@ from complaints.models import Complaint
 from complaints.selectors import MissingUserContext, complaints_visible_to
 from complaints.services import link_penalty
 from platforms.models import Platform
-from portal.access import acts_as_regulator, may_see_penalties
+from portal.access import acts_as_regulator, may_see_penalties, office_scope
 from portal.audit import record_act
 from portal.errors import IllegalTransition
-from portal.models import AuditAction, IssuedDocumentKind
+from portal.models import AuditAction, IssuedDocumentKind, Office
 from portal.money import too_large_message
 from portal.pdf import record_issued_document, render_pdf, sign_pdf
 from portal.sequences import sequence_next
@@ -57,13 +60,16 @@ def penalties_visible_to(user) -> QuerySet[Penalty]:
     if not may_see_penalties(user):
         return Penalty.objects.none()
     if acts_as_regulator(user):
-        return Penalty.objects.all()
+        # The decisions of the regulator's office and of every office below it; a regulator without an office
+        # reads none (the scope is empty, never "everything").
+        return Penalty.objects.filter(office_scope(user).filter("office"))
     return Penalty.objects.filter(platform_id=user.platform_id)
 
 
 def penalties_for_display(queryset: QuerySet[Penalty]) -> QuerySet[Penalty]:
-    """What a list or a notice shows: the platform and the cited complaints' references, in two queries."""
-    return queryset.select_related("platform").prefetch_related(
+    """What a list or a notice shows: the platform, the issuing office and the cited complaints' references, in
+    two queries."""
+    return queryset.select_related("platform", "office").prefetch_related(
         Prefetch("complaints", queryset=Complaint.objects.only("id", "reference").order_by("reference"))
     )
 
@@ -73,8 +79,20 @@ def shanghai_today() -> date:
     return timezone.localdate(timezone=SHANGHAI)
 
 
-def penalty_number(year: int, sequence: int) -> str:
+def penalty_number(prefix: str, year: int, sequence: int) -> str:
+    """The decision's official number: the office's prefix, the year, the number (沪浦市监处罚〔2026〕12号).
+
+    An office without a prefix numbers as the portal did before offices existed (〔2026〕第0012号), so the
+    decisions of the default office continue their series in the same form.
+    """
+    if prefix:
+        return f"{prefix}〔{year}〕{sequence}号"
     return f"〔{year}〕第{sequence:04d}号"
+
+
+def penalty_sequence_scope(office_id: int) -> str:
+    """The ``NumberSequence`` scope of an office's decisions: one gap-free series per office and year."""
+    return f"penalty:{office_id}"
 
 
 # --- issuing ---------------------------------------------------------------------------------------------
@@ -83,6 +101,19 @@ def penalty_number(year: int, sequence: int) -> str:
 def _require_regulator(by) -> None:
     if not acts_as_regulator(by):
         raise PermissionDenied(_("Only regulators can issue or change penalties."))
+
+
+def issuing_office(by) -> Office:
+    """The office a decision of ``by`` is issued by: their own. Someone who runs the site without belonging to
+    an office (a superuser) issues in the name of the national office, the portal's default authority."""
+    office = getattr(by, "office", None)
+    if office is not None:
+        return office
+    if office_scope(by).everything:
+        national = Office.objects.filter(parent__isnull=True).first()
+        if national is not None:
+            return national
+    raise PermissionDenied(_("Your account belongs to no office: an administrator must assign it to one first."))
 
 
 def _validate_decision(*, kind: str, legal_basis: str, facts: str, decision: str, fine_amount,
@@ -149,11 +180,14 @@ def _lock_cited_complaints(by, platform: Platform, complaint_ids: Iterable) -> l
 def penalty_issue(*, by, platform: Platform, kind: str, legal_basis: str, facts: str, decision: str,
                   complaint_ids: Iterable = (), fine_amount=None, rectification_deadline: date | None = None,
                   decided_on: date | None = None) -> Penalty:
-    """Issue a penalty decision against ``platform``, citing complaints about it. Regulators only.
+    """Issue a penalty decision of ``by``'s office against ``platform``, citing complaints about it. Regulators
+    only.
 
-    The number 〔YYYY〕第NNNN号 comes from the counter of the decision's year, inside this transaction.
+    The number (prefix〔YYYY〕N号) comes from the counter of the office and the decision's year, inside this
+    transaction.
     """
     _require_regulator(by)
+    office = issuing_office(by)
     if platform is None:
         raise ValidationError({"platform": [_("Choose the platform the decision is against.")]})
     decided_on = decided_on or shanghai_today()
@@ -162,10 +196,11 @@ def penalty_issue(*, by, platform: Platform, kind: str, legal_basis: str, facts:
                               decided_on=decided_on)
     with transaction.atomic():
         complaints = _lock_cited_complaints(by, platform, complaint_ids)
-        sequence = sequence_next(scope="penalty", year=decided_on.year)
+        sequence = sequence_next(scope=penalty_sequence_scope(office.pk), year=decided_on.year)
         penalty = Penalty.objects.create(
-            platform=platform, year=decided_on.year, sequence=sequence,
-            number=penalty_number(decided_on.year, sequence), kind=kind, fine_amount=fine,
+            platform=platform, office=office, year=decided_on.year, sequence=sequence,
+            number=penalty_number(office.penalty_number_prefix, decided_on.year, sequence), kind=kind,
+            fine_amount=fine,
             rectification_deadline=rectification_deadline, legal_basis=legal_basis.strip(),
             facts=facts.strip(), decision=decision.strip(), decided_on=decided_on,
             appeal_deadline=decided_on + APPEAL_PERIOD, issued_by=by,
@@ -190,6 +225,7 @@ def _notify_platform(penalty: Penalty) -> None:
         notifications.platform_recipients(penalty.platform_id),
         extra={
             "number": penalty.number,
+            "office": penalty_authority(penalty),
             "platform": penalty.platform.name,
             "kind": kind_label,
             "decided_on": penalty.decided_on.isoformat(),
@@ -280,14 +316,22 @@ def rmb_in_capitals(amount: Decimal) -> str:
     return f"人民币{text}"
 
 
+def penalty_authority(penalty: Penalty) -> str:
+    """The authority a decision is issued in the name of: its office's full name (PORTAL_AUTHORITY_NAME when
+    the office has none, as the default office may not)."""
+    return (penalty.office.name if penalty.office_id else "") or settings.PORTAL_AUTHORITY_NAME
+
+
 def penalty_notice_pdf(penalty: Penalty) -> bytes:
-    """The 行政处罚决定书 of ``penalty`` (fetched through ``penalties_visible_to`` by the caller), signed by the
-    portal when it has a certificate; its SHA-256 is kept, so /verify/ recognises the notice later."""
+    """The 行政处罚决定书 of ``penalty`` (fetched through ``penalties_visible_to`` by the caller), in the name and
+    under the seal of the office that issued it, signed by the portal when it has a certificate; its SHA-256 is
+    kept, so /verify/ recognises the notice later."""
     pdf = render_pdf("pdf/penalty_notice.html", {
         "penalty": penalty,
         "complaints": list(penalty.complaints.order_by("reference").values_list("reference", flat=True)),
         "fine_in_capitals": rmb_in_capitals(penalty.fine_amount) if penalty.fine_amount else "",
-        "authority": settings.PORTAL_AUTHORITY_NAME,
+        "authority": penalty_authority(penalty),
+        "office": penalty.office,
     })
     pdf = sign_pdf(pdf, reason=f"行政处罚决定书 {penalty.number}")
     record_issued_document(kind=IssuedDocumentKind.PENALTY_NOTICE, data=pdf, reference=penalty.number, obj=penalty)
@@ -295,4 +339,4 @@ def penalty_notice_pdf(penalty: Penalty) -> bytes:
 
 
 def penalty_notice_filename(penalty: Penalty) -> str:
-    return f"penalty-{penalty.year}-{penalty.sequence:04d}.pdf"
+    return f"penalty-{penalty.office.division_code}-{penalty.year}-{penalty.sequence:04d}.pdf"

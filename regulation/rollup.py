@@ -1,4 +1,4 @@
-"""The daily per-platform rollup the statistics read their sums from once it has been refreshed.
+"""The daily per-platform and per-office rollup the statistics read their sums from once it has been refreshed.
 
 A complaint's figures change after it is filed (answers, sweeps, findings, ratings), so the rollup is not
 updated incrementally: every refresh recomputes the rows of the last ``days`` filing dates from the complaints
@@ -36,26 +36,32 @@ from .statistics import (
 
 
 def _complaint_days(window: StatsWindow) -> QuerySet:
-    """COMPLAINT_AGGREGATES per (platform, filing date) of every complaint filed since the window began."""
+    """COMPLAINT_AGGREGATES per (platform, handling office, filing date) of every complaint filed since the window
+    began."""
     # The whole market, unregistered platforms included: the system selector is the deliberate bypass.
     return (
         unscoped_complaints_for_system()
         .filter(created_at__gte=window.since)
         .annotate(day=TruncDate("created_at", tzinfo=SHANGHAI))
-        .values("platform_id", "day")
+        .values("platform_id", "office_id", "day")
         .annotate(**COMPLAINT_AGGREGATES)
         .order_by()
     )
 
 
 def _clock_days(window: StatsWindow) -> QuerySet:
-    """CLOCK_AGGREGATES per (platform, filing date of the complaint); started_at >= since only narrows the scan."""
+    """CLOCK_AGGREGATES per (platform, office, filing date of the complaint); started_at >= since only narrows the
+    scan."""
     return (
         Deadline.objects.filter(
             kind__in=RATED_CLOCKS, started_at__gte=window.since, complaint__created_at__gte=window.since
         )
-        .annotate(platform_key=F("complaint__platform_id"), day=TruncDate("complaint__created_at", tzinfo=SHANGHAI))
-        .values("platform_key", "day")
+        .annotate(
+            platform_key=F("complaint__platform_id"),
+            office_key=F("complaint__office_id"),
+            day=TruncDate("complaint__created_at", tzinfo=SHANGHAI),
+        )
+        .values("platform_key", "office_key", "day")
         .annotate(**CLOCK_AGGREGATES)
         .order_by()
     )
@@ -74,20 +80,22 @@ def _refresh_postgresql(window: StatsWindow) -> int:
     current = ", ".join(f"{table}.{name}" for name in ROLLUP_FIELDS)
     sql = f"""
         WITH source AS (
-            SELECT c.platform_id, c.day, {selected}
+            SELECT c.platform_id, c.office_id, c.day, {selected}
             FROM ({complaint_sql}) c
-            LEFT JOIN ({clock_sql}) k ON COALESCE(k.platform_key, 0) = COALESCE(c.platform_id, 0) AND k.day = c.day
+            LEFT JOIN ({clock_sql}) k ON COALESCE(k.platform_key, 0) = COALESCE(c.platform_id, 0)
+                AND COALESCE(k.office_key, 0) = COALESCE(c.office_id, 0) AND k.day = c.day
         ),
         upserted AS (
-            INSERT INTO {table} (platform_id, day, {columns})
+            INSERT INTO {table} (platform_id, office_id, day, {columns})
             SELECT * FROM source
-            ON CONFLICT ((COALESCE(platform_id, 0)), day)
+            ON CONFLICT ((COALESCE(platform_id, 0)), (COALESCE(office_id, 0)), day)
             DO UPDATE SET ({columns}) = ({excluded}) WHERE ({current}) IS DISTINCT FROM ({excluded})
         )
         DELETE FROM {table} AS stale
         WHERE stale.day >= %s AND NOT EXISTS (
             SELECT 1 FROM source
-            WHERE COALESCE(source.platform_id, 0) = COALESCE(stale.platform_id, 0) AND source.day = stale.day
+            WHERE COALESCE(source.platform_id, 0) = COALESCE(stale.platform_id, 0)
+                AND COALESCE(source.office_id, 0) = COALESCE(stale.office_id, 0) AND source.day = stale.day
         )
     """  # noqa: S608 - only the model's table, its column names and SQL compiled by the ORM are interpolated
     with connection.cursor() as cursor:
@@ -97,13 +105,16 @@ def _refresh_postgresql(window: StatsWindow) -> int:
 
 def _refresh_portable(window: StatsWindow) -> int:
     """Other databases (SQLite on laptops and in tests): delete the window's rows, insert them afresh."""
-    rows = {(row.pop("platform_id"), row.pop("day")): row for row in _complaint_days(window)}
+    rows = {(row.pop("platform_id"), row.pop("office_id"), row.pop("day")): row for row in _complaint_days(window)}
     for clocks in _clock_days(window):
-        rows[(clocks.pop("platform_key"), clocks.pop("day"))].update(clocks)
+        rows[(clocks.pop("platform_key"), clocks.pop("office_key"), clocks.pop("day"))].update(clocks)
     with transaction.atomic():
         PlatformDailyStats.objects.filter(day__gte=window.first_day).delete()
         PlatformDailyStats.objects.bulk_create(
-            [PlatformDailyStats(platform_id=platform_id, day=day, **sums) for (platform_id, day), sums in rows.items()],
+            [
+                PlatformDailyStats(platform_id=platform_id, office_id=office_id, day=day, **sums)
+                for (platform_id, office_id, day), sums in rows.items()
+            ],
             batch_size=500,
         )
     return len(rows)

@@ -17,6 +17,13 @@ filing days on both paths, so the rollup equals a direct count made at its last 
 included as it stood then; the figures say so in ``as_of``. The median is not additive: it is read from the
 complaints once per refresh and cached. Before any refresh (a new installation), or for a window reaching
 back before the days the rollup holds, the complaints are counted directly and ``as_of`` is None.
+
+Every figure is of a jurisdiction (Order 121 Art. 38: each office analyses the complaints of its own region): an
+``OfficeScope`` (``portal.offices``) narrows the complaints, their clocks, the rollup rows and the penalties by the
+office that handles (or decided) them — the office and every office below it. A regulator's views pass their own
+scope (``statistics_scope``), or an office inside it for a drill-down; the default, the whole market, is what the
+public registry and the national supervisor see. The rollup holds one row per (platform, office, day), so a
+county's figures are a sum over its own few rows.
 """
 
 from collections import defaultdict
@@ -49,6 +56,9 @@ from django.utils.translation import gettext_lazy as _
 from complaints.models import ClockKind, Complaint, Deadline, Finding, FollowUp, Status
 from complaints.selectors import unscoped_complaints_for_system
 from platforms.models import Operator, Platform
+from portal.access import office_scope
+from portal.models import Office
+from portal.offices import EVERYTHING, OfficeScope
 
 from .models import DailyStatsRefresh, Penalty, PenaltyKind, PenaltyStatus, PlatformDailyStats
 from .scorecard import (
@@ -212,6 +222,15 @@ class OperatorStats(Figures):
         return self.penalties.in_window
 
 
+@dataclass(kw_only=True)
+class OfficeStats(Figures):
+    """The figures of an office's jurisdiction: the complaints it and every office below it handle. ``own`` is
+    the row of a parent's own cases, those no office below it handles."""
+
+    office: Office
+    own: bool = False
+
+
 class NextStep(TextChoices):
     """The enforcement ladder for repeat offenders (docs/scorecard.md, "Repeat offenders")."""
 
@@ -287,9 +306,17 @@ def local_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=SHANGHAI)
 
 
+def scope_key(scope: OfficeScope) -> str:
+    """Names a scope in cache keys: the whole market, one office's subtree, or nothing."""
+    if scope.everything:
+        return "all"
+    return f"office-{scope.office.pk}" if scope.office is not None else "none"
+
+
 @dataclass(frozen=True)
 class StatsWindow:
-    """The ``days`` filing dates (Asia/Shanghai) ending with the day of ``now``: [first_day, last_day].
+    """The ``days`` filing dates (Asia/Shanghai) ending with the day of ``now``: [first_day, last_day], of the
+    complaints handled in ``scope``.
 
     Whole days, so the window is a range of the daily rollup's ``day`` and the direct count covers exactly the
     same complaints: filed at or after midnight starting ``first_day`` and before midnight ending ``last_day``.
@@ -297,6 +324,7 @@ class StatsWindow:
 
     days: int
     now: datetime
+    scope: OfficeScope = EVERYTHING
 
     @property
     def last_day(self) -> date:
@@ -316,13 +344,17 @@ class StatsWindow:
 
     def complaints(self) -> QuerySet[Complaint]:
         # Aggregates over every tenant are not a user's read: the system selector is the deliberate bypass.
-        return unscoped_complaints_for_system().filter(created_at__gte=self.since, created_at__lt=self.until)
+        # The jurisdiction is applied here, by the scope the caller's office gives.
+        return unscoped_complaints_for_system().filter(
+            self.scope.filter("office"), created_at__gte=self.since, created_at__lt=self.until
+        )
 
     def clocks(self) -> QuerySet[Deadline]:
         # A platform clock starts when the complaint is forwarded, never before it was filed, so the
         # started_at bound is always true for clocks of complaints in the window: it is there to let the
         # (kind, started_at) index narrow the scan before the join checks the filing time.
         return Deadline.objects.filter(
+            self.scope.filter("complaint__office"),
             kind__in=RATED_CLOCKS,
             started_at__gte=self.since,
             complaint__created_at__gte=self.since,
@@ -330,18 +362,23 @@ class StatsWindow:
         )
 
     def daily_stats(self) -> QuerySet[PlatformDailyStats]:
-        return PlatformDailyStats.objects.filter(day__gte=self.first_day, day__lte=self.last_day)
+        return PlatformDailyStats.objects.filter(
+            self.scope.filter("office"), day__gte=self.first_day, day__lte=self.last_day
+        )
 
     def penalties_decided_by_now(self) -> QuerySet[Penalty]:
-        return Penalty.objects.exclude(status=PenaltyStatus.OVERTURNED).filter(decided_on__lte=self.last_day)
+        """The decisions of the scope's offices: a jurisdiction's enforcement ladder is its own decisions."""
+        return Penalty.objects.exclude(status=PenaltyStatus.OVERTURNED).filter(
+            self.scope.filter("office"), decided_on__lte=self.last_day
+        )
 
     @property
     def first_penalty_day(self) -> date:
         return self.first_day
 
 
-def _window(days: int, now: datetime | None) -> StatsWindow:
-    return StatsWindow(days=days, now=now or timezone.now())
+def _window(days: int, now: datetime | None, scope: OfficeScope = EVERYTHING) -> StatsWindow:
+    return StatsWindow(days=days, now=now or timezone.now(), scope=scope)
 
 
 # --- Grouped aggregates -----------------------------------------------------------------------------------
@@ -421,8 +458,12 @@ ROLLUP_STATE_KEY = "stats-rollup-state"
 ROLLUP_STATE_SECONDS = 60
 NEVER_REFRESHED = "never-refreshed"
 ROLLUP_FIGURES_SECONDS = 60 * 60
-# The paths that group complaints and rollup rows per platform and per operator; None is the whole market.
-GROUPS = ("platform_id", "platform__operator_id")
+# The paths that group complaints and rollup rows per platform, per operator and per handling office (the
+# drill-down); None is the whole market.
+GROUPS = ("platform_id", "platform__operator_id", "office_id")
+# Groups read for additive figures only: the drill-down sums an office's figures with those below it, and a median
+# of medians is not a median, so none is computed for them.
+ADDITIVE_ONLY_GROUPS = ("office_id",)
 
 
 @dataclass(frozen=True)
@@ -481,6 +522,8 @@ def _compute_rollup_figures(window: StatsWindow, group: str | None, keys: list[i
             rows = rows.filter(**{f"{group}__in": keys})
             complaints = complaints.filter(**{f"{group}__in": keys})
         figures = _grouped(rows, group, ROLLUP_SUMS)
+    if group in ADDITIVE_ONLY_GROUPS:
+        return figures
     for key, median in _medians(complaints, group).items():
         figures.setdefault(key, {})["median_first_response_hours"] = median
     return figures
@@ -497,7 +540,9 @@ def _rollup_figures(
     groups; before those are cached, only the subset's are computed, and not kept.
     """
     keys = None if keys is None else list(keys)
-    cache_key = f"stats-figures:{state.generation}:{group}:{window.first_day}:{window.last_day}"
+    cache_key = (
+        f"stats-figures:{state.generation}:{scope_key(window.scope)}:{group}:{window.first_day}:{window.last_day}"
+    )
     figures = cache.get(cache_key)
     if figures is None:
         if keys is not None:
@@ -511,7 +556,8 @@ def _rollup_figures(
 
 def warm_rollup_figures(*, now: datetime | None = None) -> None:
     """Compute the figures of the windows people open (dashboard tabs, public scorecards) after a refresh, so
-    that no request pays for them."""
+    that no request pays for them. The whole market only: an office's figures are a sum over its own rows,
+    computed on its first view and cached until the next refresh."""
     for days in sorted({*DASHBOARD_WINDOWS, SCORECARD_WINDOW_DAYS}):
         window = _window(days, now)
         state = _rollup_for(window.first_day)
@@ -576,16 +622,28 @@ STATS_PLATFORM_FIELDS = ("name", "slug", "reported_monthly_orders", "operator__n
 
 
 def platform_statistics(
-    *, days: int = DEFAULT_WINDOW_DAYS, now: datetime | None = None, platform_ids: Iterable[int] | None = None
+    *,
+    days: int = DEFAULT_WINDOW_DAYS,
+    now: datetime | None = None,
+    platform_ids: Iterable[int] | None = None,
+    scope: OfficeScope = EVERYTHING,
 ) -> list[PlatformStats]:
-    """Figures for every platform (or only ``platform_ids``), including platforms without complaints."""
-    window = _window(days, now)
+    """Figures for every platform (or only ``platform_ids``), including platforms without complaints.
+
+    In an office's scope, the platforms of its jurisdiction: those with complaints it handles in the window or
+    decisions it took, and those domiciled in its region (complained of or not).
+    """
+    window = _window(days, now, scope)
     keys = None if platform_ids is None else list(platform_ids)
     platforms = Platform.objects.select_related("operator").only(*STATS_PLATFORM_FIELDS).order_by("name", "pk")
     if keys is not None:
         platforms = platforms.filter(pk__in=keys)
     figures, as_of = _figures(window, "platform_id", keys)
     penalties = _penalty_records(window, "platform_id", keys)
+    if not scope.everything:
+        platforms = platforms.filter(
+            Q(pk__in=[*figures, *penalties]) | Q(domicile_code__in=offices_in_scope(scope).values("division_code"))
+        )
     return [
         PlatformStats(
             platform=platform,
@@ -598,12 +656,17 @@ def platform_statistics(
     ]
 
 
-def operator_statistics(*, days: int = DEFAULT_WINDOW_DAYS, now: datetime | None = None) -> list[OperatorStats]:
-    """Figures per operator: all complaints against all of an operator's platforms."""
-    window = _window(days, now)
+def operator_statistics(
+    *, days: int = DEFAULT_WINDOW_DAYS, now: datetime | None = None, scope: OfficeScope = EVERYTHING
+) -> list[OperatorStats]:
+    """Figures per operator: all complaints against all of an operator's platforms (in ``scope``: those the
+    scope's offices handle; only operators with complaints or decisions there are listed)."""
+    window = _window(days, now, scope)
     operators = Operator.objects.annotate(platform_count=Count("platforms")).order_by("name", "pk")
     figures, as_of = _figures(window, "platform__operator_id")
     penalties = _penalty_records(window, "platform__operator_id")
+    if not scope.everything:
+        operators = operators.filter(pk__in=[*figures, *penalties])
     return [
         OperatorStats(
             operator=operator,
@@ -617,9 +680,12 @@ def operator_statistics(*, days: int = DEFAULT_WINDOW_DAYS, now: datetime | None
     ]
 
 
-def market_totals(*, days: int = DEFAULT_WINDOW_DAYS, now: datetime | None = None) -> MarketTotals:
-    """The whole market in the window, complaints against unregistered platforms included."""
-    window = _window(days, now)
+def market_totals(
+    *, days: int = DEFAULT_WINDOW_DAYS, now: datetime | None = None, scope: OfficeScope = EVERYTHING
+) -> MarketTotals:
+    """The whole market in the window (or the complaints handled in ``scope``), complaints against unregistered
+    platforms included."""
+    window = _window(days, now, scope)
     state = _rollup_for(window.first_day)
     if state is not None:
         return MarketTotals(days=days, as_of=state.refreshed_at, **_rollup_figures(window, state, None)[None])
@@ -630,6 +696,78 @@ def market_totals(*, days: int = DEFAULT_WINDOW_DAYS, now: datetime | None = Non
     if "median_first_response_hours" not in aggregates:
         totals["median_first_response_hours"] = _medians(complaints, None).get(None)
     return MarketTotals(days=days, **totals)
+
+
+# --- Jurisdictions and the drill-down -----------------------------------------------------------------------
+
+
+class OfficeOutOfScope(Exception):
+    """The office asked for is not the caller's or below it (or does not exist): answered as "not found"."""
+
+
+def offices_in_scope(scope: OfficeScope) -> QuerySet[Office]:
+    """The offices whose figures ``scope`` may read: every office, one office's subtree, or none."""
+    if scope.everything:
+        return Office.objects.all()
+    if scope.office is None:
+        return Office.objects.none()
+    return scope.office.subtree()
+
+
+def scope_of_office(office: Office) -> OfficeScope:
+    """An office's jurisdiction as a scope; the national office's is the whole market (cases without an office
+    included, as the national supervisor reads them)."""
+    return OfficeScope(office=office, everything=office.is_national)
+
+
+def statistics_scope(user, division_code: str = "") -> OfficeScope:
+    """Whose figures ``user`` reads: their jurisdiction by default, or the office of it named by
+    ``division_code`` (a drill-down). Anything outside their scope raises ``OfficeOutOfScope``; a regulator
+    without an office reads nothing (``portal.access.office_scope`` fails closed)."""
+    scope = office_scope(user)
+    if not division_code:
+        return scope
+    office = offices_in_scope(scope).filter(division_code=division_code).first()
+    if office is None:
+        raise OfficeOutOfScope(division_code)
+    return scope_of_office(office)
+
+
+def scope_office(scope: OfficeScope) -> Office | None:
+    """The office a scope is about, for headings and the drill-down: the national office for the whole market."""
+    if scope.office is not None:
+        return scope.office
+    return Office.objects.filter(parent__isnull=True).first() if scope.everything else None
+
+
+def office_breakdown(
+    *, office: Office, days: int = DEFAULT_WINDOW_DAYS, now: datetime | None = None
+) -> list[OfficeStats]:
+    """The drill-down below ``office``: first its own cases, then one row per child office with everything its
+    subtree handles, by division code. Additive figures only (a median of medians is not a median).
+
+    Two queries (the offices, the figures per handling office) whatever the depth: the figures are grouped per
+    office once and summed per child by the child's path prefix.
+    """
+    window = _window(days, now, scope_of_office(office))
+    figures, as_of = _figures(window, "office_id")
+    offices = list(office.subtree().only("pk", "path", "name", "short_name", "division_code", "level", "parent"))
+    children = {child.division_code: child for child in offices if child.parent_id == office.pk}
+    totals: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(ROLLUP_FIELDS, 0))
+    for member in offices:
+        sums = figures.get(member.pk)
+        if not sums:
+            continue
+        below = member.path[len(office.path) :].split("/", 1)[0]
+        target = children[below].pk if below in children else office.pk
+        for name in ROLLUP_FIELDS:
+            totals[target][name] += sums.get(name) or 0
+    own = OfficeStats(office=office, own=True, days=days, as_of=as_of, **totals.get(office.pk, {}))
+    rows = [
+        OfficeStats(office=child, days=days, as_of=as_of, **totals.get(child.pk, {}))
+        for _code, child in sorted(children.items())
+    ]
+    return [own, *rows]
 
 
 def ranked_by_scorecard(rows: list[PlatformStats]) -> list[PlatformStats]:
@@ -660,7 +798,11 @@ def repeat_offenders(rows: Iterable[PlatformStats | OperatorStats], *, min_compl
 
 
 def weekly_trend(
-    *, weeks: int = DEFAULT_TREND_WEEKS, now: datetime | None = None, platform_id: int | None = None
+    *,
+    weeks: int = DEFAULT_TREND_WEEKS,
+    now: datetime | None = None,
+    platform_id: int | None = None,
+    scope: OfficeScope = EVERYTHING,
 ) -> WeeklyTrend:
     """Complaints filed, upheld and overdue per ISO week (from Monday, Asia/Shanghai), oldest first.
 
@@ -671,7 +813,7 @@ def weekly_trend(
     first_monday = today - timedelta(days=today.weekday(), weeks=weeks - 1)
     by_week: dict[date, dict] = defaultdict(lambda: dict.fromkeys(TREND_FIGURES, 0))
     state = _rollup_for(first_monday)
-    for day, row in _trend_days(first_monday, now, platform_id, from_rollup=state is not None).items():
+    for day, row in _trend_days(first_monday, now, platform_id, scope, from_rollup=state is not None).items():
         week = by_week[day - timedelta(days=day.weekday())]
         for name in TREND_FIGURES:
             week[name] += row[name]
@@ -688,14 +830,18 @@ def weekly_trend(
 TREND_FIGURES = ("complaints", "upheld", "overdue")
 
 
-def _trend_days(first_day: date, now: datetime, platform_id: int | None, *, from_rollup: bool) -> dict[date, dict]:
+def _trend_days(
+    first_day: date, now: datetime, platform_id: int | None, scope: OfficeScope, *, from_rollup: bool
+) -> dict[date, dict]:
     """The trend's figures per filing day (Asia/Shanghai) from ``first_day`` to ``now``: at most a row a day."""
     if from_rollup:
-        rows = PlatformDailyStats.objects.filter(day__gte=first_day)
+        rows = PlatformDailyStats.objects.filter(scope.filter("office"), day__gte=first_day)
         if platform_id is not None:
             rows = rows.filter(platform_id=platform_id)
         return _grouped(rows, "day", {name: ROLLUP_SUMS[name] for name in TREND_FIGURES})
-    complaints = unscoped_complaints_for_system().filter(created_at__gte=local_midnight(first_day), created_at__lte=now)
+    complaints = unscoped_complaints_for_system().filter(
+        scope.filter("office"), created_at__gte=local_midnight(first_day), created_at__lte=now
+    )
     if platform_id is not None:
         complaints = complaints.filter(platform_id=platform_id)
     return _grouped(

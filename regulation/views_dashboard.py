@@ -1,16 +1,19 @@
-"""The regulators' dashboard: market totals, weekly trend, ranking, repeat offenders and CSV exports."""
+"""The regulators' dashboard: totals, weekly trend, ranking, repeat offenders and CSV exports of the regulator's
+jurisdiction, with a drill-down to the offices below (``?office=<division code>``, inside the jurisdiction only)."""
 
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.paginator import Paginator
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from portal.access import acts_as_regulator
+from portal.access import acts_as_regulator, office_scope
 from portal.csv_export import csv_response
+from portal.models import OfficeLevel
+from portal.offices import OfficeScope
 
 from .api.stats import PlatformStatsSerializer, RepeatOffenderSerializer
 from .charts import trend_summary, weekly_trend_svg
@@ -28,13 +31,17 @@ from .statistics import (
     DEFAULT_TREND_WEEKS,
     DEFAULT_WINDOW_DAYS,
     MAX_WINDOW_DAYS,
+    OfficeOutOfScope,
     market_totals,
+    office_breakdown,
     oldest_as_of,
     operator_statistics,
     platform_satisfaction,
     platform_statistics,
     ranked_by_scorecard,
     repeat_offenders,
+    scope_office,
+    statistics_scope,
     weekly_trend,
 )
 
@@ -62,6 +69,15 @@ def threshold(request: HttpRequest) -> int:
     return query_int(request, "min_complaints", DEFAULT_REPEAT_OFFENDER_THRESHOLD)
 
 
+def jurisdiction(request: HttpRequest) -> OfficeScope:
+    """The regulator's jurisdiction, or the office of it chosen with ``?office=``; any other office is a 404,
+    exactly like one that does not exist."""
+    try:
+        return statistics_scope(request.user, request.GET.get("office", "").strip())
+    except OfficeOutOfScope:
+        raise Http404(_("No such office in your jurisdiction.")) from None
+
+
 class RegulatorRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
     """Anonymous visitors go to the login page; signed-in non-regulators get 403."""
 
@@ -74,11 +90,21 @@ class DashboardView(RegulatorRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs) -> dict:
         days, min_complaints = window_days(self.request), threshold(self.request)
+        scope = jurisdiction(self.request)
         now = timezone.now()
-        platform_rows = platform_statistics(days=days, now=now)
-        operator_rows = operator_statistics(days=days, now=now)
-        totals = market_totals(days=days, now=now)
-        trend = weekly_trend(weeks=DEFAULT_TREND_WEEKS, now=now)
+        platform_rows = platform_statistics(days=days, now=now, scope=scope)
+        operator_rows = operator_statistics(days=days, now=now, scope=scope)
+        totals = market_totals(days=days, now=now, scope=scope)
+        trend = weekly_trend(weeks=DEFAULT_TREND_WEEKS, now=now, scope=scope)
+        office = scope_office(scope)
+        # The drill-down: a county office has no office below it, and costs no query for an empty table.
+        offices = (
+            office_breakdown(office=office, days=days, now=now) if office and office.level != OfficeLevel.COUNTY else []
+        )
+        own_scope = office_scope(self.request.user)
+        # "Up to the office above" only inside the regulator's own jurisdiction: never above their own office.
+        drilled_down = office is not None and (own_scope.everything or office != own_scope.office)
+        parent = office.parent if drilled_down and office.parent_id else None
         summary = trend_summary(trend)
         ranking = Paginator(ranked_by_scorecard(platform_rows), RANKING_PAGE_SIZE).get_page(
             self.request.GET.get("page")
@@ -88,7 +114,14 @@ class DashboardView(RegulatorRequiredMixin, TemplateView):
             windows=DASHBOARD_WINDOWS,
             min_complaints=min_complaints,
             totals=totals,
-            as_of=oldest_as_of([totals.as_of, trend.as_of, *(row.as_of for row in (*platform_rows, *operator_rows))]),
+            as_of=oldest_as_of(
+                [totals.as_of, trend.as_of, *(row.as_of for row in (*platform_rows, *operator_rows, *offices))]
+            ),
+            office=office,
+            # The office chosen with ?office=, kept by every link of the page; empty for the regulator's own.
+            office_param=self.request.GET.get("office", "").strip() if office is not None else "",
+            office_rows=offices,
+            parent_office=parent if parent is not None and own_scope.covers(parent) else None,
             trend=trend,
             trend_summary=summary,
             trend_chart=weekly_trend_svg(
@@ -146,7 +179,8 @@ class PlatformsCsvView(CsvExportView):
     serializer_class = PlatformStatsSerializer
 
     def rows(self) -> list[dict]:
-        rows = ranked_by_scorecard(platform_statistics(days=window_days(self.request)))
+        scope = jurisdiction(self.request)
+        rows = ranked_by_scorecard(platform_statistics(days=window_days(self.request), scope=scope))
         return PlatformStatsSerializer(rows, many=True).data
 
 
@@ -156,9 +190,10 @@ class RepeatOffendersCsvView(CsvExportView):
 
     def rows(self) -> list[dict]:
         days, min_complaints = window_days(self.request), threshold(self.request)
+        scope = jurisdiction(self.request)
         offenders = [
-            *repeat_offenders(platform_statistics(days=days), min_complaints=min_complaints),
-            *repeat_offenders(operator_statistics(days=days), min_complaints=min_complaints),
+            *repeat_offenders(platform_statistics(days=days, scope=scope), min_complaints=min_complaints),
+            *repeat_offenders(operator_statistics(days=days, scope=scope), min_complaints=min_complaints),
         ]
         return [
             {

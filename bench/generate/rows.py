@@ -1,5 +1,5 @@
-"""Rows the generator writes through the ORM: the few hundred platforms and penalties, and the id and reference
-sequences that later filings continue.
+"""Rows the generator writes through the ORM: the office tree, the few hundred platforms and penalties, and the
+id and reference sequences that later filings continue.
 """
 
 import random
@@ -14,7 +14,7 @@ from platforms.models import Operator, Platform
 from portal.models import NumberSequence, Office, OfficeLevel
 from portal.offices import national_office
 from regulation.models import Penalty, PenaltyKind
-from regulation.penalties import penalty_number
+from regulation.penalties import penalty_number, penalty_sequence_scope
 
 from .marks import PLATFORM_SLUG_PREFIX
 
@@ -118,34 +118,47 @@ def advance_reference_sequences(cursor) -> None:
 
 
 def insert_penalties(rng: random.Random, platform_ids: range, now: datetime) -> int:
-    """Penalties for the platforms with the most complaints (the first ranks), decided over the last 300 days.
+    """Penalties for the platforms with the most complaints (the first ranks), decided over the last 300 days by
+    the office of each platform's domicile.
 
-    Each is numbered in the year it was decided (Asia/Shanghai), in date order, continuing that year's counter:
-    early in a year most decisions fall in the one before.
+    Each is numbered in its office's series of the year it was decided (Asia/Shanghai), in date order,
+    continuing that counter: early in a year most decisions fall in the one before.
     """
     today = timezone.localtime(now, SHANGHAI).date()
+    domiciles = dict(Platform.objects.filter(pk__in=platform_ids).values_list("pk", "domicile_code"))
+    offices = {office.division_code: office for office in Office.objects.filter(division_code__in=domiciles.values())}
+    national = national_office()
     penalties = [
-        _penalty(rng, platform_id, decided=today - timedelta(days=rng.randint(5, 300))) for platform_id in platform_ids
+        _penalty(
+            rng,
+            platform_id,
+            offices.get(domiciles.get(platform_id), national),
+            decided=today - timedelta(days=rng.randint(5, 300)),
+        )
+        for platform_id in platform_ids
     ]
-    last_values: dict[int, int] = {}
+    last_values: dict[tuple[int, int], int] = {}
     for penalty in sorted(penalties, key=lambda penalty: (penalty.decided_on, penalty.platform_id)):
-        year = penalty.decided_on.year
-        if year not in last_values:
-            last_values[year] = NumberSequence.objects.get_or_create(scope="penalty", year=year)[0].last_value
-        last_values[year] += 1
-        penalty.year, penalty.sequence = year, last_values[year]
-        penalty.number = penalty_number(year, penalty.sequence)
+        series = (penalty.office.pk, penalty.decided_on.year)
+        if series not in last_values:
+            last_values[series] = NumberSequence.objects.get_or_create(
+                scope=penalty_sequence_scope(series[0]), year=series[1]
+            )[0].last_value
+        last_values[series] += 1
+        penalty.year, penalty.sequence = series[1], last_values[series]
+        penalty.number = penalty_number(penalty.office.penalty_number_prefix, penalty.year, penalty.sequence)
     Penalty.objects.bulk_create(penalties)
-    for year, last_value in last_values.items():
-        NumberSequence.objects.filter(scope="penalty", year=year).update(last_value=last_value)
+    for (office_id, year), last_value in last_values.items():
+        NumberSequence.objects.filter(scope=penalty_sequence_scope(office_id), year=year).update(last_value=last_value)
     return len(penalties)
 
 
-def _penalty(rng: random.Random, platform_id: int, *, decided: date) -> Penalty:
+def _penalty(rng: random.Random, platform_id: int, office: Office, *, decided: date) -> Penalty:
     """An unnumbered penalty: ``insert_penalties`` numbers them in the order they were decided."""
     kind = (PenaltyKind.WARNING, PenaltyKind.FINE, PenaltyKind.RECTIFICATION)[rng.randrange(3)]
     return Penalty(
         platform_id=platform_id,
+        office=office,
         kind=kind,
         fine_amount=Decimal(rng.choice([5000, 10000, 50000])) if kind == PenaltyKind.FINE else None,
         rectification_deadline=decided + timedelta(days=30) if kind == PenaltyKind.RECTIFICATION else None,

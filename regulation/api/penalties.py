@@ -1,4 +1,5 @@
-"""Penalty decisions over the API: regulators issue them; regulators and the platform concerned read them."""
+"""Penalty decisions over the API: regulators issue them in their office's name; regulators (their office's and
+those of the offices below it) and the platform concerned read them."""
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -42,12 +43,16 @@ class CitedComplaintSerializer(serializers.Serializer):
 class PenaltyOutputSerializer(serializers.ModelSerializer):
     platform = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     platform_name = serializers.CharField(source="platform.name", read_only=True)
+    office = serializers.SlugRelatedField(
+        slug_field="division_code", read_only=True, help_text=_("Division code of the issuing office.")
+    )
+    office_name = serializers.CharField(source="office.name", read_only=True)
     complaints = CitedComplaintSerializer(many=True, read_only=True)
 
     class Meta:
         model = Penalty
         fields = [
-            "id", "number", "platform", "platform_name", "kind", "status", "fine_amount",
+            "id", "number", "platform", "platform_name", "office", "office_name", "kind", "status", "fine_amount",
             "rectification_deadline", "legal_basis", "facts", "decision", "complaints", "decided_on",
             "appeal_deadline",
         ]
@@ -76,7 +81,8 @@ class PenaltyInputSerializer(serializers.Serializer):
 
 
 class PenaltyScopedMixin:
-    """Every penalty endpoint reads through ``penalties_visible_to``; another platform's decision is a 404."""
+    """Every penalty endpoint reads through ``penalties_visible_to``; another platform's decision, or another
+    office's outside the regulator's scope, is a 404."""
 
     permission_classes = [permissions.IsAuthenticated, PenaltyAccess]
 
@@ -105,7 +111,10 @@ class PenaltyListCreateView(PenaltyScopedMixin, generics.ListAPIView):
         penalty = penalties_for_display(Penalty.objects.filter(pk=penalty.pk)).get()
         return Response(PenaltyOutputSerializer(penalty).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Penalty decisions: all for regulators, the platform's own for its staff and keys")
+    @extend_schema(
+        summary="Penalty decisions: a regulator's office's and those below it, the platform's own for its staff "
+        "and keys"
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

@@ -1,4 +1,7 @@
-"""Statistics API for regulators: per-platform and per-operator figures, repeat offenders, weekly trend.
+"""Statistics API for regulators: per-platform (with the offices below), per-operator figures, repeat offenders, weekly
+trend — of the caller's jurisdiction (their office and every office below it; the whole market for the national
+supervisor), or of one office of it named with ``office=<division code>``: another office is a 400 on that field,
+exactly like one that does not exist.
 
 Everyone else gets 403 (401 without credentials). The serializers here also shape the dashboard's CSV
 exports, so the API and the files always agree on names and on which figures are hidden.
@@ -27,14 +30,18 @@ from regulation.statistics import (
     MAX_TREND_WEEKS,
     MAX_WINDOW_DAYS,
     NextStep,
+    OfficeOutOfScope,
     PlatformStats,
     market_totals,
+    office_breakdown,
     oldest_as_of,
     operator_statistics,
     platform_satisfaction,
     platform_statistics,
     ranked_by_scorecard,
     repeat_offenders,
+    scope_office,
+    statistics_scope,
     weekly_trend,
 )
 
@@ -48,7 +55,27 @@ class IsRegulator(ActsAsRegulator):
 # --- Query parameters -------------------------------------------------------------------------------------
 
 
-class WindowQuery(serializers.Serializer):
+class OfficeQuery(serializers.Serializer):
+    """``office``: one office of the caller's jurisdiction; validated into the ``OfficeScope`` to read."""
+
+    office = serializers.CharField(
+        required=False,
+        max_length=6,
+        help_text=_(
+            "Division code (GB/T 2260) of an office in your jurisdiction: its figures and those of the offices "
+            "below it. Your own jurisdiction when left out."
+        ),
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        try:
+            attrs["scope"] = statistics_scope(self.context["user"], attrs.get("office", ""))
+        except OfficeOutOfScope:
+            raise serializers.ValidationError({"office": [_("No such office in your jurisdiction.")]}) from None
+        return attrs
+
+
+class WindowQuery(OfficeQuery):
     days = serializers.IntegerField(
         min_value=1,
         max_value=MAX_WINDOW_DAYS,
@@ -65,7 +92,7 @@ class RepeatOffenderQuery(WindowQuery):
     )
 
 
-class TrendQuery(serializers.Serializer):
+class TrendQuery(OfficeQuery):
     weeks = serializers.IntegerField(
         min_value=1,
         max_value=MAX_TREND_WEEKS,
@@ -229,28 +256,55 @@ class TrendWeekSerializer(serializers.Serializer):
     overdue = serializers.IntegerField()
 
 
+def office_field() -> serializers.CharField:
+    return serializers.CharField(
+        allow_null=True,
+        help_text=_("Division code of the office whose jurisdiction the figures cover (null: the whole market)."),
+    )
+
+
 class PageSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     days = serializers.IntegerField()
     as_of = as_of_field()
-
-
-class PlatformStatsPageSerializer(PageSerializer):
-    scorecard_version = serializers.CharField()
-    min_complaints = serializers.IntegerField()
-    market = MarketTotalsSerializer()
-    results = PlatformStatsSerializer(many=True)
+    office = office_field()
 
 
 class OperatorStatsPageSerializer(PageSerializer):
     results = OperatorStatsSerializer(many=True)
 
 
+class OfficeStatsSerializer(FiguresSerializer):
+    office = serializers.CharField(source="office.division_code", help_text=_("Division code (GB/T 2260)."))
+    name = serializers.CharField(source="office.name")
+    level = serializers.CharField(source="office.level")
+    own = serializers.BooleanField(
+        help_text=_("The cases the office handles itself; the other rows each hold an office and all below it.")
+    )
+    # A median is not additive: the rows of the drill-down do not carry one.
+    median_first_response_hours = None
+
+
+class PlatformStatsPageSerializer(PageSerializer):
+    scorecard_version = serializers.CharField()
+    min_complaints = serializers.IntegerField()
+    market = MarketTotalsSerializer()
+    offices = OfficeStatsSerializer(
+        many=True,
+        help_text=_(
+            "The drill-down of the jurisdiction: first the cases its office handles itself (own = true), then each "
+            "office directly below it with everything below that. Additive figures only: no median."
+        ),
+    )
+    results = PlatformStatsSerializer(many=True)
+
+
 class RepeatOffendersSerializer(serializers.Serializer):
     days = serializers.IntegerField()
     as_of = as_of_field()
+    office = office_field()
     min_complaints = serializers.IntegerField()
     platforms = RepeatOffenderSerializer(many=True)
     operators = RepeatOffenderSerializer(many=True)
@@ -259,6 +313,7 @@ class RepeatOffendersSerializer(serializers.Serializer):
 class TrendSerializer(serializers.Serializer):
     weeks = serializers.IntegerField()
     as_of = as_of_field()
+    office = office_field()
     platform = serializers.CharField(allow_null=True)
     results = TrendWeekSerializer(many=True)
 
@@ -279,7 +334,7 @@ class RegulatorStatsView(APIView):
     query_serializer_class: type[serializers.Serializer] = WindowQuery
 
     def parse_query(self, request: Request) -> dict:
-        query = self.query_serializer_class(data=request.query_params)
+        query = self.query_serializer_class(data=request.query_params, context={"user": request.user})
         query.is_valid(raise_exception=True)
         return query.validated_data
 
@@ -295,6 +350,13 @@ class RegulatorStatsView(APIView):
         }
 
 
+def office_value(scope) -> str | None:
+    """The division code a response's figures are of; None for the whole market."""
+    if scope.everything:
+        return None
+    return scope.office.division_code if scope.office is not None else None
+
+
 def as_of_value(moments: Iterable[datetime | None]) -> str | None:
     """``as_of`` of a response built as a dict: the oldest refresh behind its figures, as the field renders it."""
     moment = oldest_as_of(moments)
@@ -305,26 +367,32 @@ class PlatformStatsView(RegulatorStatsView):
     @extend_schema(
         operation_id="stats_platforms",
         summary="Statistics per platform",
-        description="Platforms ranked by the scorecard, with market totals. Rates are null below the minimum "
-        "number of complaints (PORTAL_SCORECARD_MIN_COMPLAINTS).",
+        description="Platforms ranked by the scorecard, with the totals of the jurisdiction and its drill-down to "
+        "the offices below (offices). Rates are null below the minimum number of complaints "
+        "(PORTAL_SCORECARD_MIN_COMPLAINTS).",
         parameters=[WindowQuery],
         responses={200: PlatformStatsPageSerializer, **FORBIDDEN},
         tags=["stats"],
     )
     def get(self, request: Request) -> Response:
-        days = self.parse_query(request)["days"]
-        rows = ranked_by_scorecard(platform_statistics(days=days))
-        market = market_totals(days=days)
+        query = self.parse_query(request)
+        days, scope = query["days"], query["scope"]
+        rows = ranked_by_scorecard(platform_statistics(days=days, scope=scope))
+        market = market_totals(days=days, scope=scope)
+        office = scope_office(scope)
+        offices = office_breakdown(office=office, days=days) if office is not None else []
         return Response(
             self.paginated(
                 request,
                 rows,
                 PlatformStatsSerializer,
                 days=days,
-                as_of=as_of_value([market.as_of, *(row.as_of for row in rows)]),
+                as_of=as_of_value([market.as_of, *(row.as_of for row in (*rows, *offices))]),
+                office=office_value(scope),
                 scorecard_version=SCORECARD_VERSION,
                 min_complaints=settings.PORTAL_SCORECARD_MIN_COMPLAINTS,
                 market=MarketTotalsSerializer(market).data,
+                offices=OfficeStatsSerializer(offices, many=True).data,
             )
         )
 
@@ -339,10 +407,13 @@ class OperatorStatsView(RegulatorStatsView):
         tags=["stats"],
     )
     def get(self, request: Request) -> Response:
-        days = self.parse_query(request)["days"]
-        rows = sorted(operator_statistics(days=days), key=lambda row: -row.upheld_and_overdue)
+        query = self.parse_query(request)
+        days, scope = query["days"], query["scope"]
+        rows = sorted(operator_statistics(days=days, scope=scope), key=lambda row: -row.upheld_and_overdue)
         as_of = as_of_value(row.as_of for row in rows)
-        return Response(self.paginated(request, rows, OperatorStatsSerializer, days=days, as_of=as_of))
+        return Response(
+            self.paginated(request, rows, OperatorStatsSerializer, days=days, as_of=as_of, office=office_value(scope))
+        )
 
 
 class RepeatOffendersView(RegulatorStatsView):
@@ -359,13 +430,15 @@ class RepeatOffendersView(RegulatorStatsView):
     )
     def get(self, request: Request) -> Response:
         query = self.parse_query(request)
-        days, threshold = query["days"], query["min_complaints"]
-        platforms, operators = platform_statistics(days=days), operator_statistics(days=days)
+        days, threshold, scope = query["days"], query["min_complaints"], query["scope"]
+        platforms = platform_statistics(days=days, scope=scope)
+        operators = operator_statistics(days=days, scope=scope)
         return Response(
             RepeatOffendersSerializer(
                 {
                     "days": days,
                     "as_of": oldest_as_of(row.as_of for row in (*platforms, *operators)),
+                    "office": office_value(scope),
                     "min_complaints": threshold,
                     "platforms": repeat_offenders(platforms, min_complaints=threshold),
                     "operators": repeat_offenders(operators, min_complaints=threshold),
@@ -388,12 +461,13 @@ class TrendView(RegulatorStatsView):
     def get(self, request: Request) -> Response:
         query = self.parse_query(request)
         platform = query.get("platform")
-        weeks = weekly_trend(weeks=query["weeks"], platform_id=platform.pk if platform else None)
+        weeks = weekly_trend(weeks=query["weeks"], platform_id=platform.pk if platform else None, scope=query["scope"])
         return Response(
             TrendSerializer(
                 {
                     "weeks": query["weeks"],
                     "as_of": weeks.as_of,
+                    "office": office_value(query["scope"]),
                     "platform": platform.slug if platform else None,
                     "results": weeks,
                 }

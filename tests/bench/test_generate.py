@@ -16,10 +16,11 @@ from complaints.deadlines import sync_platform_due
 from complaints.events import verify_chain
 from complaints.models import Complaint, Evidence, Status
 from platforms.models import Platform
-from portal.models import NumberSequence
+from portal.models import NumberSequence, Office, OfficeLevel
 from regulation import statistics
 from regulation.models import Penalty
-from regulation.statistics import market_totals
+from regulation.penalties import penalty_sequence_scope
+from regulation.statistics import market_totals, scope_of_office
 from tests.factories import ConsumerFactory, PlatformFactory, file_complaint
 
 pytestmark = pytest.mark.dated
@@ -166,27 +167,40 @@ def test_the_statistics_rollup_is_filled_and_equals_the_direct_count(generated, 
 def test_penalties_are_numbered_gap_free_in_the_year_they_were_decided(db):
     # Early in February most of the 300 days of decisions fall in the year before.
     generate(complaints=200, platforms=40, seed=7, now=EVE_OF_SPRING_FESTIVAL_2027, progress=lambda message: None)
-    penalties = list(Penalty.objects.order_by("decided_on", "platform_id"))
-    by_year: dict[int, list[int]] = {}
+    penalties = list(Penalty.objects.select_related("office").order_by("decided_on", "platform_id"))
+    by_series: dict[tuple[int, int], list[int]] = {}
     for penalty in penalties:
         assert (penalty.year, penalty.number) == (
             penalty.decided_on.year,
-            f"〔{penalty.decided_on.year}〕第{penalty.sequence:04d}号",
+            f"{penalty.office.penalty_number_prefix}〔{penalty.decided_on.year}〕{penalty.sequence}号",
         )
-        by_year.setdefault(penalty.year, []).append(penalty.sequence)
-    assert set(by_year) == {2026, 2027}
-    for year, sequences in by_year.items():
+        by_series.setdefault((penalty.office_id, penalty.year), []).append(penalty.sequence)
+    assert {year for _office, year in by_series} == {2026, 2027}
+    for (office_id, year), sequences in by_series.items():
         assert sequences == list(range(1, len(sequences) + 1))
-        assert NumberSequence.objects.get(scope="penalty", year=year).last_value == len(sequences)
+        assert NumberSequence.objects.get(scope=penalty_sequence_scope(office_id), year=year).last_value == len(
+            sequences
+        )
 
 
 @needs_postgres
 def test_generated_complaints_are_with_the_district_office_of_their_platforms_domicile(generated):
     from django.db.models import F
 
-    from portal.models import Office, OfficeLevel
+    from portal.models import Office
 
     assert Office.objects.count() >= 311 and Office.objects.filter(level=OfficeLevel.COUNTY).count() >= 270
     assert not Complaint.objects.filter(office__isnull=True).exists()
     assert not Complaint.objects.exclude(office__division_code=F("platform__domicile_code")).exists()
     assert not Complaint.objects.exclude(first_received_by=F("office")).exists()
+
+
+@needs_postgres
+def test_the_rollup_equals_the_direct_count_for_a_county(generated, monkeypatch):
+    busiest = Complaint.objects.values("office_id").annotate(total=Count("pk")).order_by("-total").first()
+    scope = scope_of_office(Office.objects.get(pk=busiest["office_id"]))
+    with monkeypatch.context() as never_refreshed:
+        never_refreshed.setattr(statistics, "rollup_state", lambda: None)
+        direct = market_totals(days=365, scope=scope)
+    from_rollup = market_totals(days=365, scope=scope)
+    assert from_rollup.complaints > 0 and from_rollup == direct

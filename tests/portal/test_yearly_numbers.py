@@ -1,4 +1,4 @@
-"""Numbers counted per year (complaint references KM-YYYY-NNNNNN, penalty numbers 〔YYYY〕第NNNN号) take the year
+"""Numbers counted per year (complaint references KM-YYYY-NNNNNN, penalty numbers prefix〔YYYY〕N号) take the year
 in Asia/Shanghai: eight hours after UTC's, so the first minutes of a Chinese year are still the old one in UTC."""
 
 from datetime import UTC, datetime
@@ -54,7 +54,7 @@ def test_the_reference_year_is_shanghai_s_whatever_time_zone_is_active():
 def test_a_penalty_decided_in_the_first_minute_of_the_shanghai_year_is_numbered_in_it(regulator, platform):
     with time_machine.travel(FIRST_SECONDS_OF_2027):
         penalty = warning(regulator, platform)
-    assert (penalty.decided_on.isoformat(), penalty.number) == ("2027-01-01", "〔2027〕第0001号")
+    assert (penalty.decided_on.isoformat(), penalty.number) == ("2027-01-01", "国市监处罚〔2027〕1号")
 
 
 def test_penalty_numbers_start_again_at_one_in_the_new_year(regulator, platform):
@@ -62,11 +62,11 @@ def test_penalty_numbers_start_again_at_one_in_the_new_year(regulator, platform)
         last_of_2026 = [warning(regulator, platform).number for _ in range(2)]
     with time_machine.travel(FIRST_SECONDS_OF_2027):
         first_of_2027 = warning(regulator, platform).number
-    assert last_of_2026 == ["〔2026〕第0001号", "〔2026〕第0002号"]
-    assert first_of_2027 == "〔2027〕第0001号"
+    assert last_of_2026 == ["国市监处罚〔2026〕1号", "国市监处罚〔2026〕2号"]
+    assert first_of_2027 == "国市监处罚〔2027〕1号"
 
 
 def test_the_penalty_year_is_shanghai_s_whatever_time_zone_is_active(regulator, platform):
     with time_machine.travel(FIRST_SECONDS_OF_2027), timezone.override(UTC):
         penalty = warning(regulator, platform)
-    assert (penalty.decided_on.isoformat(), penalty.number) == ("2027-01-01", "〔2027〕第0001号")
+    assert (penalty.decided_on.isoformat(), penalty.number) == ("2027-01-01", "国市监处罚〔2027〕1号")

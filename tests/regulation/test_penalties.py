@@ -15,8 +15,9 @@ from complaints.events import verify_chain
 from complaints.models import EventKind
 from portal.errors import IllegalTransition
 from portal.models import NumberSequence, OutboxMessage
+from portal.offices import national_office
 from regulation.models import Penalty, PenaltyKind, PenaltyStatus
-from regulation.penalties import penalty_issue, penalty_set_status, rmb_in_capitals
+from regulation.penalties import penalty_issue, penalty_sequence_scope, penalty_set_status, rmb_in_capitals
 from tests.factories import PlatformFactory, RegulatorFactory, StaffFactory, file_complaint
 from tests.fixtures_roles import client_for, make_api_key
 from tests.pdf_reading import compact, pdf_text
@@ -36,7 +37,10 @@ def issue(regulator, platform, **overrides):
 
 
 def year_sequence() -> int:
-    row = NumberSequence.objects.filter(scope="penalty", year=timezone.localdate().year).first()
+    """The last number of the national office's series this year (the ``regulator`` fixture's office)."""
+    row = NumberSequence.objects.filter(
+        scope=penalty_sequence_scope(national_office().pk), year=timezone.localdate().year
+    ).first()
     return row.last_value if row else 0
 
 
@@ -46,7 +50,7 @@ def year_sequence() -> int:
 def test_numbers_are_sequential_in_the_official_format(regulator, platform):
     first, second = issue(regulator, platform), issue(regulator, platform)
     year = timezone.localdate().year
-    assert (first.number, second.number) == (f"〔{year}〕第0001号", f"〔{year}〕第0002号")
+    assert (first.number, second.number) == (f"国市监处罚〔{year}〕1号", f"国市监处罚〔{year}〕2号")
 
 
 def test_failed_issuance_rolls_back_and_does_not_consume_a_number(regulator, platform, complaint):
@@ -69,7 +73,7 @@ def test_appeal_deadline_is_sixty_days_after_the_decision(regulator, platform):
 def test_number_counts_per_year_of_the_decision(regulator, platform):
     last_year = timezone.localdate().replace(month=1, day=1) - timedelta(days=1)
     penalty = issue(regulator, platform, decided_on=last_year)
-    assert penalty.number == f"〔{last_year.year}〕第0001号"
+    assert penalty.number == f"国市监处罚〔{last_year.year}〕1号"
 
 
 @pytest.mark.parametrize(
@@ -229,7 +233,7 @@ def test_regulator_issues_through_the_api(regulator, platform, complaint):
     response = client_for(regulator).post(reverse("regulation_api:penalty-list"), payload, format="json")
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert body["number"].endswith("第0001号") and body["id"] == Penalty.objects.get().pk
+    assert body["number"].endswith("〕1号") and body["id"] == Penalty.objects.get().pk
     assert body["complaints"] == [{"id": complaint.pk, "reference": complaint.reference}]
 
 

@@ -14,6 +14,7 @@ from rest_framework.throttling import AnonRateThrottle
 
 from complaints import services
 from platforms.models import Operator
+from portal.offices import national_office
 from regulation.models import Penalty, PenaltyKind
 from regulation.rollup import refresh_daily_stats
 from tests.factories import ConsumerFactory, PlatformFactory, file_complaint
@@ -65,6 +66,7 @@ def published_complaint(consumer, platform, *, consent=True):
 def issued_penalty(platform, number="市监罚〔2026〕001"):
     return Penalty.objects.create(
         platform=platform,
+        office=national_office(),
         year=2026,
         sequence=int(number[-3:]),
         number=number,
