@@ -154,13 +154,14 @@ class VerifyRateThrottle(SimpleRateThrottle):
 
 def mask_reference(reference: str) -> str:
     """A reference with all but the last two digits of its serial number starred: KM-2026-000123 → KM-2026-****23,
-    〔2026〕第0007号 → 〔2026〕第**07号. The year and the kind of document stay; the case cannot be looked up."""
+    〔2026〕第0007号 → 〔2026〕第**07号; a serial of one or two digits keeps only its last (杭西市监处罚〔2026〕12号 →
+    杭西市监处罚〔2026〕**2号). The year and the kind of document stay; the case cannot be looked up."""
     serials = list(re.finditer(r"\d+", reference))
     if not serials:
         return "*" * len(reference)
     serial = serials[-1]
     digits = serial.group()
-    masked = "*" * max(len(digits) - 2, 0) + digits[-2:]
+    masked = "*" * (len(digits) - 2) + digits[-2:] if len(digits) > 2 else "**" + digits[-1]
     return reference[: serial.start()] + masked + reference[serial.end() :]
 
 

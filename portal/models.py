@@ -318,6 +318,7 @@ class AuditAction(models.TextChoices):
     PENALTY_ISSUED = "penalty_issued", _("Penalty decision issued")
     PENALTY_STATUS_CHANGED = "penalty_status_changed", _("Penalty status changed")
     REGULATOR_LOGIN = "regulator_login", _("Regulator signed in")
+    COMPLAINT_OFFICE_CHANGED = "complaint_office_changed", _("Complaint moved to another office")
 
 
 class ActorKind(models.TextChoices):

@@ -25,8 +25,9 @@ from complaints.events import record_event
 from complaints.models import OPEN_STATUSES, Complaint, EventKind
 from complaints.selectors import complaints_visible_to
 from portal.access import acts_as_regulator, is_superuser, office_scope
+from portal.audit import record_act
 from portal.errors import Conflict, IllegalTransition
-from portal.models import Office
+from portal.models import AuditAction, Office
 from portal.offices import national_office
 
 from .models import JurisdictionDispute
@@ -85,13 +86,11 @@ def _move(complaint: Complaint, to_office: Office, *, by, kind: str, now, data: 
     complaint.office = to_office
     complaint.office_since = now
     complaint.save(update_fields=["office", "office_since", "updated_at"])
-    record_event(
-        complaint,
-        kind=kind,
-        actor=by,
-        at=now,
-        data={**_office_data("from_", previous), **_office_data("to_", to_office), **data},
-    )
+    moved = {**_office_data("from_", previous), **_office_data("to_", to_office), **data}
+    record_event(complaint, kind=kind, actor=by, at=now, data=moved)
+    # Which office holds a case decides who may read it: the move is in the audit trail too, beside the
+    # complaint's own timeline.
+    record_act(by=by, action=AuditAction.COMPLAINT_OFFICE_CHANGED, obj=complaint, data={"kind": kind, **moved})
 
 
 def complaint_transfer(*, complaint_id: int, by, to_office: Office, reason: str) -> Complaint:

@@ -165,7 +165,8 @@ def test_an_evidence_anchor_time_is_shown_once_anchored(tsa_settings, held):
     [
         ("KM-2026-000123", "KM-2026-****23"),
         ("〔2026〕第0007号", "〔2026〕第**07号"),
-        ("7", "7"),
+        ("杭西市监处罚〔2026〕12号", "杭西市监处罚〔2026〕**2号"),
+        ("7", "**7"),
     ],
 )
 def test_references_are_masked_to_the_last_two_digits(reference, masked):

@@ -258,3 +258,14 @@ def test_api_dispute_then_designate(tree, in_a):
     response = _post(tree.regulator("city"), "complaint-designate", in_a, {"office": "330108", "reason": "指定"})
 
     assert response.status_code == 200 and response.json()["office"]["division_code"] == "330108"
+
+
+def test_a_transfer_leaves_a_chained_audit_entry(tree, in_a):
+    from portal.audit import verify_audit_trail
+    from portal.models import AuditAction, AuditEntry
+
+    complaint_transfer(complaint_id=in_a.pk, by=tree.regulator("a"), to_office=tree.city, reason="住所地不在本区")
+
+    entry = AuditEntry.objects.get(action=AuditAction.COMPLAINT_OFFICE_CHANGED)
+    assert (entry.object_id, entry.data["to_office"]) == (str(in_a.pk), tree.city.division_code)
+    assert verify_audit_trail()[1] is None

@@ -11,12 +11,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from complaints import services
 from complaints.models import Complaint, Finding
 from portal.models import Office, OfficeLevel
 from portal.offices import EVERYTHING
 from portal.roles import make_regulator
-from regulation import statistics
+from regulation import desk, statistics
 from regulation.jurisdiction import complaint_transfer
 from regulation.rollup import refresh_daily_stats
 from regulation.statistics import (
@@ -86,7 +85,7 @@ def routed(offices, clock):
     complaint = Complaint.objects.get(pk=upheld.pk)
     complaint.status = "escalated"
     complaint.save(update_fields=["status"])
-    services.complaint_close(complaint_id=upheld.pk, by=regulator_of(offices.a), finding=Finding.UPHELD)
+    desk.complaint_close(complaint_id=upheld.pk, by=regulator_of(offices.a), finding=Finding.UPHELD)
     clock.set(NOW)
     return SimpleNamespace(platform_a=platform_a, platform_b=platform_b, platform_x=platform_x, moved=moved)
 
