@@ -13,7 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from PIL import Image
 
 from complaints.models import Complaint, Status
@@ -84,6 +86,17 @@ def png() -> bytes:
     return buffer.getvalue()
 
 
+@pytest.fixture
+def test_database_connection_kept():
+    """Requests through the WSGI app end by closing old database connections; the test's own connection holds its
+    transaction, so keep it open, as Django's test client does."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 def over_wsgi(client_class, **kwargs):
     """A client of the generated package that talks to the portal in this process, through its WSGI app."""
     transport = httpx.WSGITransport(app=get_wsgi_application())
@@ -91,7 +104,7 @@ def over_wsgi(client_class, **kwargs):
 
 
 @pytest.mark.django_db
-def test_the_readme_quick_start_works_through_the_generated_client(generation):
+def test_the_readme_quick_start_works_through_the_generated_client(generation, test_database_connection_kept):
     from portal_client import AuthenticatedClient, Client
     from portal_client.api.auth import auth_token_create, me_retrieve
     from portal_client.api.complaints import v1_complaints_create, v1_complaints_events_list, v1_complaints_list
