@@ -9,6 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone, translation
 from PIL import Image, ImageDraw
 
@@ -87,7 +88,8 @@ def test_a_complaint_from_filing_to_penalty(new_page, live_server):
     page.locator("#id_password2").fill(CONSUMER_PASSWORD)
     screenshot(page, "01-register")
     page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{live_server.url}/")
+    # A new consumer lands on their own (empty) list of complaints, where filing starts.
+    page.wait_for_url(f"{live_server.url}{reverse('complaints:complaint-list')}")
     assert page.locator(".nav-username").inner_text() == "li-ming"
     assert page.locator(".alert-success").is_visible()
     screenshot(page, "02-registered-home")
