@@ -75,7 +75,8 @@ def test_the_draw_takes_the_share_of_last_week_s_closings_only(monday):
     assert (result.week, result.closed, result.requested) == ("2026-W49", 12, 2)
     drawn = set(FollowUp.objects.values_list("complaint_id", flat=True))
     assert len(drawn) == 2
-    assert drawn <= {c.pk for c in in_week} | set(Complaint.objects.filter(status=Status.CLOSED).values_list("pk"))
+    closed_too = set(Complaint.objects.filter(status=Status.CLOSED).values_list("pk", flat=True))
+    assert drawn <= {c.pk for c in in_week} | closed_too
 
 
 def test_the_draw_is_deterministic_and_runs_once_per_week(monday):
