@@ -800,7 +800,26 @@ class ClockPause(models.TextChoices):
     APPRAISAL = "appraisal", _("an appraisal or test")
 
 
-class ClockRule(models.Model):
+class CitedArticle(models.Model):
+    """A rule's article in its edition, and the citation made of both: 令第121号第二十三条第一款第（五）项 /
+    SAMR Order 121, Art. 23(1)(5). Subclasses have an ``edition``."""
+
+    article = models.CharField(_("article"), max_length=60)
+    article_en = models.CharField(_("article (English)"), max_length=60)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def citation(self) -> str:
+        return f"{self.edition.abbreviation}{self.article}"
+
+    @property
+    def citation_en(self) -> str:
+        return f"{self.edition.abbreviation_en}, {self.article_en}"
+
+
+class ClockRule(CitedArticle):
     """How long one clock of an edition runs, how it counts, what pauses it, and the article it comes from."""
 
     edition = models.ForeignKey(
@@ -813,8 +832,6 @@ class ClockRule(models.Model):
     paused_by = models.CharField(_("paused by"), max_length=20, choices=ClockPause.choices, blank=True)
     # How many working days one recorded approval may add, once (Order 121 Art. 27); 0 when it cannot be extended.
     extension_length = models.PositiveSmallIntegerField(_("extension (once)"), default=0)
-    article = models.CharField(_("article"), max_length=60)
-    article_en = models.CharField(_("article (English)"), max_length=60)
 
     class Meta:
         ordering = ["edition__effective_from", "kind"]
@@ -825,23 +842,13 @@ class ClockRule(models.Model):
     def __str__(self) -> str:
         return f"{self.edition.abbreviation} {self.kind}: {self.length} {self.unit}"
 
-    @property
-    def citation(self) -> str:
-        """令第121号第二十三条第一款第（五）项"""
-        return f"{self.edition.abbreviation}{self.article}"
-
-    @property
-    def citation_en(self) -> str:
-        """SAMR Order 121, Art. 23(1)(5)"""
-        return f"{self.edition.abbreviation_en}, {self.article_en}"
-
 
 class GroundKind(models.TextChoices):
     REFUSAL = "refusal", _("Refusal to accept")
     TERMINATION = "termination", _("Termination of mediation")
 
 
-class Ground(models.Model):
+class Ground(CitedArticle):
     """A legal ground for refusing a complaint or terminating mediation, with its article text in both
     languages. A decision names its ground by code; the decision's free text adds detail, never replaces it."""
 
@@ -850,8 +857,6 @@ class Ground(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=GroundKind.choices)
     code = models.SlugField(_("code"), max_length=20)
-    article = models.CharField(_("article"), max_length=60)
-    article_en = models.CharField(_("article (English)"), max_length=60)
     text_zh = models.TextField(_("text (Chinese)"))
     text_en = models.TextField(_("text (English)"))
 
@@ -865,14 +870,6 @@ class Ground(models.Model):
         return f"{self.edition.abbreviation} {self.code}"
 
     @property
-    def citation(self) -> str:
-        return f"{self.edition.abbreviation}{self.article}"
-
-    @property
-    def citation_en(self) -> str:
-        return f"{self.edition.abbreviation_en}, {self.article_en}"
-
-    @property
     def text(self) -> str:
         """The ground's text in the active language (Chinese unless the reader chose English)."""
         return self.text_en if (get_language() or "").startswith("en") else self.text_zh
@@ -884,7 +881,7 @@ class NoticeKind(models.TextChoices):
     TERMINATION = "termination", _("Termination of mediation notice")
 
 
-class NoticeTemplate(models.Model):
+class NoticeTemplate(CitedArticle):
     """Which template renders a notice of an edition, its Chinese title and the article that requires it."""
 
     edition = models.ForeignKey(
@@ -893,8 +890,6 @@ class NoticeTemplate(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=NoticeKind.choices)
     title = models.CharField(_("title"), max_length=60)
     template_name = models.CharField(_("template"), max_length=200)
-    article = models.CharField(_("article"), max_length=60)
-    article_en = models.CharField(_("article (English)"), max_length=60)
 
     class Meta:
         ordering = ["edition__effective_from", "kind"]
@@ -904,14 +899,6 @@ class NoticeTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.edition.abbreviation} {self.title}"
-
-    @property
-    def citation(self) -> str:
-        return f"{self.edition.abbreviation}{self.article}"
-
-    @property
-    def citation_en(self) -> str:
-        return f"{self.edition.abbreviation_en}, {self.article_en}"
 
 
 class FollowUp(models.Model):
