@@ -66,6 +66,19 @@ class Platform(models.Model):
         help_text=_("Hours after payment by which the standard promises delivery or compensation."),
     )
     reported_monthly_orders = models.PositiveIntegerField(_("reported orders per month"), null=True, blank=True)
+    # A regulator's confirmation that the platform can no longer be reached (跑路): its platform clocks stop, a
+    # consumer warning is shown (消费者权益保护法实施条例 Art. 27; Order 121 Art. 38) and new complaints are
+    # pointed to the payment channel first. Empty while the platform is reachable.
+    unreachable_confirmed_at = models.DateTimeField(_("confirmed unreachable at"), null=True, blank=True)
+    unreachable_reference = models.CharField(_("unreachability confirmation reference"), max_length=60, blank=True)
+    unreachable_office = models.ForeignKey(
+        "portal.Office",
+        verbose_name=_("confirmed unreachable by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
@@ -75,6 +88,10 @@ class Platform(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_unreachable(self) -> bool:
+        return self.unreachable_confirmed_at is not None
 
 
 class ApiKey(models.Model):
