@@ -35,7 +35,7 @@ class PenaltyIssueForm(forms.Form):
         label=_("Complaints cited"), queryset=Complaint.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    facts = forms.CharField(label=_("Facts found"), widget=forms.Textarea(attrs={"rows": 6}))
+    facts = forms.CharField(label=_("Facts found"), widget=forms.Textarea(attrs={"rows": 10}))
     legal_basis = forms.CharField(label=_("Legal basis"), widget=forms.Textarea(attrs={"rows": 3}))
     decision = forms.CharField(label=_("Decision"), widget=forms.Textarea(attrs={"rows": 4}))
 

@@ -71,44 +71,46 @@ def _local_date(moment) -> str:
 
 
 def facts_from_complaints(complaints: Iterable[Complaint]) -> str:
-    """A draft of the decision's facts: one numbered paragraph per cited complaint (reference, order, amount,
-    payment, what happened, dates and where it stands), for the regulator to edit."""
-    complaints = list(complaints)
-    if not complaints:
-        return ""
-    platform = complaints[0].platform_display_name
-    lines = [
-        ngettext(
-            "%(count)d complaint about %(platform)s:",
-            "%(count)d complaints about %(platform)s:",
-            len(complaints),
-        )
-        % {"count": len(complaints), "platform": platform}
-    ]
-    for index, complaint in enumerate(complaints, start=1):
-        outcome = complaint.get_status_display()
-        if complaint.finding:
-            outcome = f"{outcome} ({complaint.get_finding_display()})"
-        lines.append(
-            _(
-                "%(index)d. %(reference)s: order %(order)s, %(product)s, ¥%(amount)s paid on %(paid)s by "
-                "%(channel)s; filed on %(filed)s. %(problem)s: %(description)s Now: %(outcome)s."
+    """A draft of the decision's facts: per platform, one numbered paragraph per cited complaint (reference,
+    order, amount, payment, what happened, dates and where it stands), for the regulator to edit."""
+    by_platform: dict[str, list[Complaint]] = defaultdict(list)
+    for complaint in complaints:
+        by_platform[complaint.platform_display_name].append(complaint)
+    paragraphs = []
+    for platform, cited in by_platform.items():
+        lines = [
+            ngettext(
+                "%(count)d complaint about %(platform)s:",
+                "%(count)d complaints about %(platform)s:",
+                len(cited),
             )
-            % {
-                "index": index,
-                "reference": complaint.reference,
-                "order": complaint.order_number,
-                "product": complaint.product_name,
-                "amount": complaint.amount,
-                "paid": _local_date(complaint.paid_at),
-                "channel": complaint.get_payment_channel_display(),
-                "filed": _local_date(complaint.created_at),
-                "problem": complaint.get_problem_display(),
-                "description": Truncator(complaint.description.strip()).chars(DESCRIPTION_CHARS),
-                "outcome": outcome,
-            }
-        )
-    return "\n".join(lines)
+            % {"count": len(cited), "platform": platform}
+        ]
+        lines += [_complaint_facts(index, complaint) for index, complaint in enumerate(cited, start=1)]
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
+
+
+def _complaint_facts(index: int, complaint: Complaint) -> str:
+    outcome = complaint.get_status_display()
+    if complaint.finding:
+        outcome = f"{outcome} ({complaint.get_finding_display()})"
+    return _(
+        "%(index)d. %(reference)s: order %(order)s, %(product)s, ¥%(amount)s paid on %(paid)s by "
+        "%(channel)s; filed on %(filed)s. %(problem)s: %(description)s Now: %(outcome)s."
+    ) % {
+        "index": index,
+        "reference": complaint.reference,
+        "order": complaint.order_number,
+        "product": complaint.product_name,
+        "amount": complaint.amount,
+        "paid": _local_date(complaint.paid_at),
+        "channel": complaint.get_payment_channel_display(),
+        "filed": _local_date(complaint.created_at),
+        "problem": complaint.get_problem_display(),
+        "description": Truncator(complaint.description.strip()).chars(DESCRIPTION_CHARS),
+        "outcome": outcome,
+    }
 
 
 def not_upheld(complaints: Iterable[Complaint]) -> list[Complaint]:

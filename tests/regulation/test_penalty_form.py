@@ -111,6 +111,19 @@ def test_facts_are_drafted_from_each_cited_complaint(client, regulator, platform
             assert shown in facts
 
 
+def test_facts_of_complaints_about_two_platforms_are_drafted_per_platform(client, regulator, platform, other_platform):
+    ours, theirs = file_complaint(platform=platform), file_complaint(platform=other_platform)
+    client.force_login(regulator)
+    client.cookies["django_language"] = "en"
+
+    form = client.get(new_url(ours, theirs)).context["form"]
+
+    assert "platform" not in form.initial
+    first, second = form.initial["facts"].split("\n\n")
+    assert first.startswith(f"1 complaint about {platform.name}:") and ours.reference in first
+    assert second.startswith(f"1 complaint about {other_platform.name}:") and theirs.reference in second
+
+
 def test_a_platform_named_by_the_offenders_table_is_preselected(client, regulator, platform):
     client.force_login(regulator)
 
