@@ -204,3 +204,11 @@ def test_query_count_does_not_grow_with_platforms_or_cited_complaints(client, re
     many = [file_complaint(platform=platform) for _ in range(4)]
 
     assert page_queries(client, new_url(*many)) == few
+
+
+def test_the_complaints_admin_page_opens_the_penalty_form_with_it_cited(client, regulator, complaint):
+    client.force_login(regulator)
+
+    html = client.get(reverse("admin:complaints_complaint_change", args=[complaint.pk])).content.decode()
+
+    assert f'href="{new_url(complaint)}"' in html
