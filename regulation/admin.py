@@ -98,12 +98,17 @@ class PenaltyAdmin(admin.ModelAdmin):
 
 
 from .admin_jurisdiction import ComplaintJurisdictionAdmin  # noqa: E402 - also registers the disputes
+from .admin_worklist import WorklistFilter  # noqa: E402
 
 # --- the case desk -----------------------------------------------------------------------------------------
 
 
 class CaseDeskComplaintAdmin(ComplaintJurisdictionAdmin):
     """The complaint audit view with the desk's moves (Order 121) and the jurisdiction moves as actions."""
+
+    list_filter = (WorklistFilter, *ComplaintJurisdictionAdmin.list_filter)
+    # The change page links to the penalty form with this complaint cited (its facts drafted from it).
+    change_form_template = "admin/regulation/complaint_change_form.html"
 
     actions = [
         "forward", "accept_for_mediation", "refuse", "request_material", "record_mediation_consent",

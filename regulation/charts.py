@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from .statistics import TrendWeek
 
 WIDTH, HEIGHT = 720, 320
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 40, 56
+# RIGHT leaves room for half of the last week's label ("11-30"), which is centred on the plot's right edge.
+LEFT, RIGHT, TOP, BOTTOM = 56, 40, 40, 56
 Y_TICKS = 4
 MAX_X_LABELS = 13
 
@@ -48,22 +49,38 @@ PLOT_WIDTH, PLOT_HEIGHT = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
 @dataclass(frozen=True)
 class Scale:
-    """Where a week index and a complaint count land in the plot area."""
+    """Where a week index and a complaint count land in the plot area.
+
+    A flat chart (every value the same, typically all zeros) is drawn at mid-height with that one value as its
+    only tick: at the bottom its lines would lie on the x axis and vanish under it.
+    """
 
     x_step: float
     top_value: int
+    flat_value: int | None = None
 
     def x(self, index: int) -> float:
         return round(LEFT + index * self.x_step, 1)
 
     def y(self, value: int) -> float:
+        if self.flat_value is not None:
+            return round(TOP + PLOT_HEIGHT / 2, 1)
         return round(TOP + PLOT_HEIGHT - value / self.top_value * PLOT_HEIGHT, 1)
+
+    def ticks(self) -> list[int]:
+        if self.flat_value is not None:
+            return [self.flat_value]
+        return [self.top_value * tick // Y_TICKS for tick in range(Y_TICKS + 1)]
 
 
 def weekly_trend_svg(weeks: Sequence[TrendWeek], *, chart_id: str, title: str, description: str) -> SafeString:
     """A line chart of filed / upheld / overdue complaints per week, with labelled axes and a legend."""
-    top_value = nice_ceiling(max((getattr(week, s.key) for week in weeks for s in TREND_SERIES), default=0))
-    scale = Scale(x_step=PLOT_WIDTH / max(len(weeks) - 1, 1), top_value=top_value)
+    values = {getattr(week, series.key) for week in weeks for series in TREND_SERIES}
+    scale = Scale(
+        x_step=PLOT_WIDTH / max(len(weeks) - 1, 1),
+        top_value=nice_ceiling(max(values, default=0)),
+        flat_value=values.pop() if len(values) == 1 else None,
+    )
     return format_html(
         '<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{id}-title {id}-desc"'
         ' xmlns="http://www.w3.org/2000/svg">'
@@ -90,7 +107,7 @@ def _grid(scale: Scale) -> SafeString:
         '<text class="chart-tick" x="{}" y="{}" text-anchor="end">{}</text>',
         (
             (LEFT, scale.y(value), WIDTH - RIGHT, scale.y(value), LEFT - 8, scale.y(value) + 4, value)
-            for value in (scale.top_value * tick // Y_TICKS for tick in range(Y_TICKS + 1))
+            for value in scale.ticks()
         ),
     )
 

@@ -18,9 +18,9 @@ def date_input() -> forms.DateInput:
 
 class PenaltyIssueForm(forms.Form):
     platform = forms.ModelChoiceField(
-        label=_("Platform"), queryset=Platform.objects.all(), to_field_name="slug", widget=forms.TextInput,
-        help_text=_("The platform's short name (slug), as in its registry address."),
-        error_messages={"invalid_choice": _("No registered platform has this short name.")},
+        label=_("Platform"), queryset=Platform.objects.none(), to_field_name="slug",
+        help_text=_("Registered platforms domiciled in your jurisdiction or complained about in it."),
+        error_messages={"invalid_choice": _("Choose a registered platform of your jurisdiction from the list.")},
     )
     kind = forms.ChoiceField(label=_("Kind of penalty"), choices=PenaltyKind.choices)
     fine_amount = yuan_field(
@@ -35,13 +35,18 @@ class PenaltyIssueForm(forms.Form):
         label=_("Complaints cited"), queryset=Complaint.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    facts = forms.CharField(label=_("Facts found"), widget=forms.Textarea(attrs={"rows": 6}))
+    facts = forms.CharField(label=_("Facts found"), widget=forms.Textarea(attrs={"rows": 10}))
     legal_basis = forms.CharField(label=_("Legal basis"), widget=forms.Textarea(attrs={"rows": 3}))
     decision = forms.CharField(label=_("Decision"), widget=forms.Textarea(attrs={"rows": 4}))
 
-    def __init__(self, *args, cited_complaints, **kwargs):
-        """``cited_complaints``: the complaints the regulator chose, already scoped to what they may see."""
+    def __init__(self, *args, cited_complaints, platforms, platform_choices=None, **kwargs):
+        """``cited_complaints``: the complaints the regulator chose, already scoped to what they may see;
+        ``platforms``: the platforms they may choose (what the form accepts), ``platform_choices`` the same as
+        grouped <option>s (what the list shows)."""
         super().__init__(*args, **kwargs)
+        self.fields["platform"].queryset = platforms
+        if platform_choices is not None:
+            self.fields["platform"].choices = platform_choices
         self.fields["complaints"].queryset = cited_complaints
         self.fields["complaints"].label_from_instance = lambda complaint: (
             f"{complaint.reference} · {complaint.product_name} · ¥{complaint.amount}"

@@ -74,6 +74,8 @@ class Scorecard:
     is_rated: bool
     score: float | None = None
     grade: str = ""
+    # The complaints it was computed from: an unrated platform's page says how many more are needed.
+    complaints: int = 0
 
     @property
     def min_complaints(self) -> int:
@@ -111,7 +113,7 @@ def scorecard_for(figures: RatedFigures) -> Scorecard:
     Below the minimum number of complaints the platform is not rated: no score, no grade.
     """
     if not is_rated(figures):
-        return Scorecard(version=SCORECARD_VERSION, is_rated=False)
+        return Scorecard(version=SCORECARD_VERSION, is_rated=False, complaints=figures.complaints)
     values = component_values(figures)
     weighted = [
         (component.weight, values[component.key])
@@ -120,4 +122,6 @@ def scorecard_for(figures: RatedFigures) -> Scorecard:
     ]
     total_weight = sum(weight for weight, _value in weighted)
     score = round(100 * sum(weight * value for weight, value in weighted) / total_weight, 1)
-    return Scorecard(version=SCORECARD_VERSION, is_rated=True, score=score, grade=grade_for(score))
+    return Scorecard(
+        version=SCORECARD_VERSION, is_rated=True, score=score, grade=grade_for(score), complaints=figures.complaints
+    )

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("regulation.urls_regulator")),
     path("", include("regulation.urls_dashboard")),
     path("", include("regulation.urls_notices")),
+    path("", include("regulation.urls_worklist")),
 ]

@@ -5,6 +5,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView
@@ -20,6 +21,7 @@ from .penalties import (
     penalty_notice_filename,
     penalty_notice_pdf,
 )
+from .penalty_drafts import facts_from_complaints, grouped_platform_choices, not_upheld, penalty_platforms_for
 
 
 class PenaltyReaderMixin(LoginRequiredMixin):
@@ -70,18 +72,40 @@ class PenaltyIssueView(LoginRequiredMixin, FormView):
 
     def cited_complaints(self):
         ids = _selected_complaint_ids(self.request.GET.get("complaints", ""))
-        return complaints_visible_to(self.request.user).filter(pk__in=ids).select_related("platform")
+        return complaints_visible_to(self.request.user).filter(pk__in=ids).select_related("platform").order_by("pk")
+
+    @cached_property
+    def cited(self) -> list:
+        return list(self.cited_complaints())
+
+    @cached_property
+    def platforms(self):
+        return penalty_platforms_for(self.request.user)
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "cited_complaints": self.cited_complaints()}
+        return {
+            **super().get_form_kwargs(),
+            "cited_complaints": self.cited_complaints(),
+            "platforms": self.platforms,
+            "platform_choices": grouped_platform_choices(self.request.user, self.platforms),
+        }
 
     def get_initial(self):
-        complaints = list(self.cited_complaints())
+        """Prefilled from the cited complaints (``?complaints=1,2``): their platform when they share one, and a
+        draft of the facts; or from a platform named by the dashboard's offenders (``?platform=<slug>``)."""
+        complaints = self.cited
         platforms = {complaint.platform for complaint in complaints if complaint.platform_id}
         initial = {"complaints": complaints}
         if len(platforms) == 1:
             initial["platform"] = platforms.pop().slug
+        elif not complaints and self.request.GET.get("platform"):
+            initial["platform"] = self.request.GET["platform"]
+        if complaints:
+            initial["facts"] = facts_from_complaints(complaints)
         return initial
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(not_upheld=not_upheld(self.cited), **kwargs)
 
     def form_valid(self, form: PenaltyIssueForm):
         data = form.cleaned_data

@@ -117,7 +117,7 @@ LOGIN_REDIRECT_URL = "portal:home"
 PORTAL_LANDING_PAGES = {
     "consumer": "complaints:complaint-list",
     "platform_staff": "complaints:inbox-list",
-    "regulator": "regulation:dashboard-home",
+    "regulator": "regulation:worklist",
 }
 LOGOUT_REDIRECT_URL = "portal:home"
 
@@ -439,3 +439,9 @@ CELERY_BEAT_SCHEDULE["flush-outbox"]["schedule"] = timedelta(seconds=PORTAL_OUTB
 
 # --- OPTIONS answers ---------------------------------------------------------------------------------------
 REST_FRAMEWORK["DEFAULT_METADATA_CLASS"] = "portal.api_metadata.ActionsFromSerializersMetadata"
+
+# --- Regulator worklist (regulation/worklist.py) -------------------------------------------------------------
+# How far ahead "this week" looks (mediation ending, material lapsing, clocks due) and back (recent escalations),
+# and how many complaints each section lists before linking to the rest.
+PORTAL_WORKLIST_HORIZON_DAYS = env.int("WORKLIST_HORIZON_DAYS", default=7)
+PORTAL_WORKLIST_ROWS = env.int("WORKLIST_ROWS", default=10)

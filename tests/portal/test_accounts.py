@@ -122,7 +122,7 @@ def test_login_page_lists_every_account_seed_demo_creates(client, settings):
     [
         ("consumer", "complaints:complaint-list"),
         ("agent", "complaints:inbox-list"),
-        ("regulator", "regulation:dashboard-home"),
+        ("regulator", "regulation:worklist"),
     ],
 )
 def test_login_lands_each_role_on_its_work(client, request, role_fixture, landing):
