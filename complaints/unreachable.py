@@ -11,8 +11,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from platforms.models import Platform
 
 from . import notifications, transitions
 from .deadlines import ClockChanges, change_clocks, sync_platform_due
@@ -89,7 +92,7 @@ class UnreachableResult:
 
 
 def complaints_stop_for_unreachable_platform(
-    *, platform_id: int, confirmation: dict, by, at: datetime
+    *, platform_id: int, confirmation: dict, by, at: datetime, complaint_ids: list[int] | None = None
 ) -> UnreachableResult:
     """For every open complaint against the platform: stop its running platform clocks (cancelled, reason
     ``platform_unreachable``), move it to the desk when it waited on the platform, append one chained
@@ -97,14 +100,12 @@ def complaints_stop_for_unreachable_platform(
     (which holds the platform row); a fixed number of queries whatever the number of complaints.
 
     ``confirmation`` is the event data the confirmation gives every complaint: reference, office, date.
+    ``complaint_ids`` narrows it to those complaints (a filing against a platform confirmed earlier).
     """
-    complaints = list(
-        unscoped_complaints_for_system()
-        .filter(platform_id=platform_id, status__in=OPEN_STATUSES)
-        .select_for_update(of=("self",))
-        .select_related("consumer", "platform")
-        .order_by("pk")
-    )
+    candidates = unscoped_complaints_for_system().filter(platform_id=platform_id, status__in=OPEN_STATUSES)
+    if complaint_ids is not None:
+        candidates = candidates.filter(pk__in=complaint_ids)
+    complaints = list(candidates.select_for_update(of=("self",)).select_related("consumer", "platform").order_by("pk"))
     complaints = [c for c in complaints if unreachable_refusal(c) is None]
     result = UnreachableResult(complaints=len(complaints), complaint_ids=[c.pk for c in complaints])
     if not complaints:
@@ -157,6 +158,30 @@ def complaints_stop_for_unreachable_platform(
     notifications.queue_notices(notices)
     result.notified = len(notices.emails)
     return result
+
+
+def confirmation_of(platform) -> dict:
+    """The event data of the regulator's confirmation, read back from the platform's fields."""
+    office = platform.unreachable_office
+    return {
+        "reference": platform.unreachable_reference,
+        "office": office.division_code if office else "",
+        "office_name": office.name if office else "",
+        "confirmed_at": platform.unreachable_confirmed_at,
+    }
+
+
+def complaint_filed_against_unreachable_platform(complaint: Complaint, *, at: datetime) -> None:
+    """A complaint filed against a platform confirmed unreachable goes where the confirmation sent the others:
+    its platform clocks stop as they start, it waits on the desk, and the consumer gets the payment-channel route.
+    Runs in the filing's transaction, after the complaint has its reference."""
+    complaints_stop_for_unreachable_platform(
+        platform_id=complaint.platform_id,
+        confirmation=confirmation_of(complaint.platform),
+        by=None,
+        at=at,
+        complaint_ids=[complaint.pk],
+    )
 
 
 # --- the consumer warning (消费预警) ----------------------------------------------------------------------
@@ -227,6 +252,7 @@ class UnreachableWarning:
     complaints: int
     law: str
     routes: list[ChannelRoute]
+    platform_id: int | None = None
 
     @property
     def advice(self) -> str:
@@ -263,4 +289,39 @@ def unreachable_warning(platform) -> UnreachableWarning | None:
         complaints=unscoped_complaints_for_system().filter(platform_id=platform.pk).count(),
         law=str(WARNING_LAW),
         routes=payment_channel_routes(),
+        platform_id=platform.pk,
     )
+
+
+def unreachable_warnings() -> list[UnreachableWarning]:
+    """The warnings of every platform confirmed unreachable, newest first, in two queries (the platforms with
+    their offices, then their complaint counts grouped)."""
+    platforms = list(
+        Platform.objects.filter(unreachable_confirmed_at__isnull=False)
+        .select_related("unreachable_office")
+        .order_by("-unreachable_confirmed_at", "pk")
+    )
+    if not platforms:
+        return []
+    counts = dict(
+        unscoped_complaints_for_system()
+        .filter(platform_id__in=[p.pk for p in platforms])
+        .values("platform_id")
+        .annotate(n=Count("pk"))
+        .values_list("platform_id", "n")
+        .order_by()
+    )
+    routes = payment_channel_routes()
+    return [
+        UnreachableWarning(
+            platform_name=platform.name,
+            confirmed_at=platform.unreachable_confirmed_at,
+            reference=platform.unreachable_reference,
+            office_name=platform.unreachable_office.name if platform.unreachable_office else "",
+            complaints=counts.get(platform.pk, 0),
+            law=str(WARNING_LAW),
+            routes=routes,
+            platform_id=platform.pk,
+        )
+        for platform in platforms
+    ]

@@ -870,7 +870,7 @@ def registry_platforms(*, search: str = "", verified_only: bool = False) -> Quer
 
 def registry_platform(slug: str) -> Platform:
     """One platform with its operator and the operator's other platforms; raises Platform.DoesNotExist."""
-    return Platform.objects.select_related("operator").get(slug=slug)
+    return Platform.objects.select_related("operator", "unreachable_office").get(slug=slug)
 
 
 def sibling_platforms(platform: Platform) -> QuerySet[Platform]:
