@@ -222,8 +222,8 @@ def _evaluate(platform: PlatformFigures, window: DetectionWindow) -> None:
     webhooks = platform.webhook_failures >= config["webhook_failures"]
     last_activity = max(filter(None, (platform.last_answer, platform.last_key_use)), default=None)
     inactive_days = (window.now - last_activity).days if last_activity else None
-    waiting = recent - (platform.answered if recent else 0)
-    inactive = recent > 0 and waiting > 0 and (inactive_days is None or inactive_days >= config["inactive_days"])
+    # Silence matters only while complaints arrive: a platform nobody complains about may be quiet.
+    inactive = recent > 0 and (inactive_days is None or inactive_days >= config["inactive_days"])
     keywords = len(platform.keyword_ids) >= config["keyword_min_complaints"]
     fired = {"surge": surge, "unanswered": unanswered, "webhooks": webhooks, "inactive": inactive, "keywords": keywords}
     platform.signals = [name for name in SIGNALS if fired[name]]
