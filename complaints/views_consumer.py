@@ -59,7 +59,7 @@ from .models import (
 from .selectors import complaints_visible_to, evidence_visible_to
 from .timeline import event_link, event_summary
 from .transitions import Trigger
-from .unreachable import unreachable_warnings
+from .unreachable import PLATFORM_UNREACHABLE, unreachable_warnings
 
 PLATFORM_INBOX_PATH = "/complaints/inbox/"
 REGULATOR_DASHBOARD_PATH = "/dashboard/"
@@ -231,7 +231,11 @@ CLOCK_STATES = {
     "met": gettext_lazy("Met in time"),
     "late": gettext_lazy("Met late"),
     "breached": gettext_lazy("Missed"),
+    # Ended without an answer being due any more: the complaint was withdrawn or closed, or the platform was
+    # confirmed unreachable (its own label below).
+    "cancelled": gettext_lazy("Stopped"),
 }
+CANCELLED_BECAUSE = {PLATFORM_UNREACHABLE: gettext_lazy("Stopped: the platform was confirmed unreachable")}
 
 SKIPPED_DAY_REASONS = {
     "weekend": gettext_lazy("weekend"),
@@ -298,7 +302,7 @@ def clock_row(clock: Deadline, now: datetime) -> ClockRow:
     is_running = clock.state == "running"
     return ClockRow(
         clock=clock,
-        state_label=str(CLOCK_STATES[clock.state]),
+        state_label=str(CANCELLED_BECAUSE.get(clock.cancelled_reason) or CLOCK_STATES[clock.state]),
         countdown=countdown_text(clock.due_at, now) if is_running else "",
         is_running=is_running,
         start=_moment(explanation.get("start")),

@@ -261,6 +261,7 @@ class DeadlineOut(CachedFieldsModelSerializer):
             "breached_at",
             "paused_at",
             "cancelled_at",
+            "cancelled_reason",
             "state",
             "edition",
             "article",

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from complaints.calendar import SHANGHAI
@@ -193,3 +194,14 @@ def test_the_office_and_those_above_it_may_confirm(tree, alert, who):
 def test_a_consumer_may_not_confirm(tree, alert):
     with pytest.raises(PermissionDenied):
         vanishing_alert_confirm(alert_id=alert.pk, by=ConsumerFactory())
+
+
+def test_the_consumer_reads_the_confirmation_on_the_complaint_page(client, tree, alert, open_complaints):
+    _confirm(tree, alert)
+    complaint = open_complaints[0]
+    client.force_login(complaint.consumer)
+
+    page = client.get(reverse("complaints:complaint-detail", args=[complaint.pk])).content.decode()
+
+    alert.platform.refresh_from_db()
+    assert alert.platform.unreachable_reference in page
