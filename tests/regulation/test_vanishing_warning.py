@@ -132,3 +132,9 @@ def test_a_filing_against_a_reachable_platform_is_unchanged(reachable):
 
     assert complaint.status == Status.AWAITING_PLATFORM
     assert not Deadline.objects.filter(complaint=complaint).exclude(cancelled_reason="").exists()
+
+
+def test_the_registry_list_marks_the_unreachable_platform(client, vanished, reachable):
+    page = client.get(reverse("regulation:registry-list")).content.decode()
+
+    assert page.count("badge-unreachable") == 1
