@@ -26,6 +26,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--pdf-warmup", type=int, default=1, help="untimed renders first")
     parser.add_argument("--no-sweep", action="store_true")
     parser.add_argument("--sweep-repeats", type=int, default=3)
+    parser.add_argument("--no-vanishing", action="store_true", help="skip the vanishing-platform detection")
+    parser.add_argument("--vanishing-repeats", type=int, default=5)
     parser.add_argument("--no-filing", action="store_true")
     parser.add_argument("--filing-seconds", type=int, default=30)
     parser.add_argument("--filing-connections", type=int, default=4)

@@ -17,7 +17,7 @@ from portal.models import User
 from portal.pdf import fast_font_subsetting
 from regulation.statistics import rollup_state, warm_rollup_figures
 
-from . import counter, filing, pdf, scenarios, schema, sweep
+from . import counter, filing, pdf, scenarios, schema, sweep, vanishing
 from .actors import Actors, pick_actors
 from .measure import format_number
 from .report import Row, Run, append_run, machine_info
@@ -84,6 +84,8 @@ def run_benchmark(args: argparse.Namespace, *, command: str) -> int:
         time_pdfs(run, actors, args, selected)
     if not args.no_sweep and selected("deadline sweep"):
         time_sweep(run, args)
+    if not args.no_vanishing and selected("vanishing"):
+        time_vanishing(run, args)
     if not args.no_filing and selected("filing"):
         time_filing(run, actors, args)
     for note in args.note:
@@ -193,6 +195,19 @@ def time_sweep(run: Run, args: argparse.Namespace) -> None:
         sweep.SWEEP_TARGET,
         note=f"{last.passes} passes, {last.breached} missed, {last.reminded} reminders, "
         f"{last.escalated} escalated, {last.auto_accepted} auto-accepted; rolled back",
+    )
+    run.rows.append(row)
+    say(row.markdown())
+
+
+def time_vanishing(run: Run, args: argparse.Namespace) -> None:
+    timing, last = vanishing.run(repeats=args.vanishing_repeats)
+    row = Row(
+        "Vanishing-platform detection, every platform",
+        timing,
+        vanishing.DETECTION_TARGET,
+        note=f"{last.platforms} platforms, {last.alerting} alerting, {last.opened} open alerts "
+        f"(signals of the injected surge: {', '.join(last.signals) or 'none'}); rolled back",
     )
     run.rows.append(row)
     say(row.markdown())

@@ -431,6 +431,9 @@ class EventKind(models.TextChoices):
     MEDIATION_TERMINATED = "mediation_terminated", _("Mediation terminated")
     POLICE_REFERRED = "police_referred", _("Referred to the police")
     NOTICE_ISSUED = "notice_issued", _("Notice issued")
+    # A regulator confirmed that the platform can no longer be reached (跑路): its clocks stop, the complaint
+    # goes to the regulator's desk and the consumer is pointed to the payment channel (regulation/vanishing.py).
+    PLATFORM_UNREACHABLE = "platform_unreachable", _("Platform confirmed unreachable")
 
 
 class Event(models.Model):
@@ -515,6 +518,9 @@ class Deadline(models.Model):
     paused_at = models.DateTimeField(_("paused since"), null=True, blank=True)
     paused_seconds = models.PositiveIntegerField(_("time paused (s)"), default=0)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # Why a cancelled clock stopped, when that matters to the statistics: "platform_unreachable" (a regulator
+    # confirmed the platform vanished) is neither met nor missed, and is counted on its own. Empty otherwise.
+    cancelled_reason = models.CharField(_("cancelled because"), max_length=30, blank=True, db_default="")
     explanation = models.JSONField(_("how it was computed"), default=dict)
     # The rulebook edition in force when the clock started, and the article its length comes from: the clock
     # keeps them for its whole life, whatever edition is in force later. Empty for the platform-side clocks,
@@ -556,6 +562,13 @@ class Deadline(models.Model):
                 include=["kind", "paused_at"],
                 name="deadline_running_by_complaint",
                 condition=Q(met_at__isnull=True, breached_at__isnull=True, cancelled_at__isnull=True),
+            ),
+            # The clocks stopped for a reason the statistics count on their own (a platform confirmed
+            # unreachable): a few rows among millions.
+            models.Index(
+                fields=["cancelled_reason", "complaint"],
+                name="deadline_cancelled_reason",
+                condition=~Q(cancelled_reason=""),
             ),
         ]
 

@@ -33,7 +33,7 @@ from portal.money import too_large_message
 from portal.offices import receiving_office_for
 from portal.sequences import sequence_next
 
-from . import notifications, transitions
+from . import notifications, transitions, unreachable
 from .calendar import SHANGHAI
 from .deadlines import (
     build_clock,
@@ -206,6 +206,11 @@ def complaint_file(
                     complaint=filing.complaint,
                 )
             _number_and_announce(filing, now)
+            if filing.complaint.platform is not None and filing.complaint.platform.is_unreachable:
+                # Confirmed unreachable by a regulator: no clock runs against it (complaints/unreachable.py).
+                unreachable.complaint_filed_against_unreachable_platform(filing.complaint, at=now)
+                filing.clocks = list(filing.complaint.deadlines.all())
+                filing.complaint.refresh_from_db()
         complaint = filing.complaint
         if with_related:
             # Every related row of the new complaint is in hand; Deadline's ordering is by due time.

@@ -144,6 +144,11 @@ def event_summary(event: Event, platform=None) -> str:
                 "title": _choice_label(NoticeKind.choices, data.get("kind")),
                 "number": data.get("number"),
             }
+        case EventKind.PLATFORM_UNREACHABLE:
+            return _("%(office)s confirmed the platform unreachable (%(reference)s): its deadlines stopped.") % {
+                "office": data.get("office_name"),
+                "reference": data.get("reference"),
+            }
         case _:
             return data.get("reason") or data.get("note") or ""
 

@@ -59,6 +59,7 @@ from .models import (
 from .selectors import complaints_visible_to, evidence_visible_to
 from .timeline import event_link, event_summary
 from .transitions import Trigger
+from .unreachable import PLATFORM_UNREACHABLE, unreachable_warnings
 
 PLATFORM_INBOX_PATH = "/complaints/inbox/"
 REGULATOR_DASHBOARD_PATH = "/dashboard/"
@@ -98,7 +99,7 @@ class ComplaintCreateView(ConsumerRequiredMixin, View):
             return redirect("complaints:complaint-payment-not-taken")
         if answer != "yes":
             return render(request, "complaints/new_start.html")
-        return self.render_form(ComplaintFilingForm())
+        return self.render_form(ComplaintFilingForm(initial={"platform": request.GET.get("platform", "")}))
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = ComplaintFilingForm(request.POST, request.FILES)
@@ -142,11 +143,21 @@ class ComplaintCreateView(ConsumerRequiredMixin, View):
     def render_form(
         self, form: ComplaintFilingForm, *, conflict: Conflict | None = None, status: int = 200
     ) -> HttpResponse:
+        # 消费预警 (消费者权益保护法实施条例 Art. 27): the platforms a regulator confirmed unreachable, and in full the
+        # one chosen (a re-shown form, or ?platform=<id>), with the payment-channel route first.
+        warnings = unreachable_warnings()
+        chosen = str(form.data.get("platform", "") if form.is_bound else form.initial.get("platform", ""))
+        chosen_warning = next((w for w in warnings if str(w.platform_id) == chosen), None)
         return render(
             request=self.request,
             template_name=self.form_template,
             status=status,
-            context={"form": form, "conflict": conflict},
+            context={
+                "form": form,
+                "conflict": conflict,
+                "chosen_warning": chosen_warning,
+                "unreachable_warnings": [w for w in warnings if w is not chosen_warning],
+            },
         )
 
 
@@ -220,7 +231,11 @@ CLOCK_STATES = {
     "met": gettext_lazy("Met in time"),
     "late": gettext_lazy("Met late"),
     "breached": gettext_lazy("Missed"),
+    # Ended without an answer being due any more: the complaint was withdrawn or closed, or the platform was
+    # confirmed unreachable (its own label below).
+    "cancelled": gettext_lazy("Stopped"),
 }
+CANCELLED_BECAUSE = {PLATFORM_UNREACHABLE: gettext_lazy("Stopped: the platform was confirmed unreachable")}
 
 SKIPPED_DAY_REASONS = {
     "weekend": gettext_lazy("weekend"),
@@ -287,7 +302,7 @@ def clock_row(clock: Deadline, now: datetime) -> ClockRow:
     is_running = clock.state == "running"
     return ClockRow(
         clock=clock,
-        state_label=str(CLOCK_STATES[clock.state]),
+        state_label=str(CANCELLED_BECAUSE.get(clock.cancelled_reason) or CLOCK_STATES[clock.state]),
         countdown=countdown_text(clock.due_at, now) if is_running else "",
         is_running=is_running,
         start=_moment(explanation.get("start")),

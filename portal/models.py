@@ -319,6 +319,8 @@ class AuditAction(models.TextChoices):
     PENALTY_STATUS_CHANGED = "penalty_status_changed", _("Penalty status changed")
     REGULATOR_LOGIN = "regulator_login", _("Regulator signed in")
     COMPLAINT_OFFICE_CHANGED = "complaint_office_changed", _("Complaint moved to another office")
+    VANISHING_CONFIRMED = "vanishing_confirmed", _("Platform confirmed unreachable")
+    VANISHING_DISMISSED = "vanishing_dismissed", _("Unreachable-platform alert dismissed")
 
 
 class ActorKind(models.TextChoices):

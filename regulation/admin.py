@@ -98,6 +98,7 @@ class PenaltyAdmin(admin.ModelAdmin):
 
 
 from .admin_jurisdiction import ComplaintJurisdictionAdmin  # noqa: E402 - also registers the disputes
+from .admin_vanishing import VanishingAlertAdmin  # noqa: E402, F401 - registers the unreachable-platform alerts
 from .admin_worklist import WorklistFilter  # noqa: E402
 
 # --- the case desk -----------------------------------------------------------------------------------------

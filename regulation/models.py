@@ -320,3 +320,65 @@ class MaterialRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id}:{self.kind} by {self.due_at:%Y-%m-%d}"
+
+
+class VanishingAlertStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CONFIRMED = "confirmed", _("Confirmed: platform unreachable")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class VanishingAlert(models.Model):
+    """Signals that a platform has gone dark (跑路), for the office with jurisdiction over it to weigh.
+
+    Raised and refreshed by ``regulation.vanishing.vanishing_alerts_refresh``; never a verdict: only a regulator's
+    ``vanishing_alert_confirm`` marks the platform unreachable, or ``vanishing_alert_dismiss`` (with a reason)
+    closes the alert. At most one open alert per platform (the partial unique constraint).
+    """
+
+    platform = models.ForeignKey(
+        Platform, on_delete=models.PROTECT, related_name="vanishing_alerts", verbose_name=_("platform")
+    )
+    # The office of the platform's domicile (Order 121 Art. 13, portal.offices.receiving_office_for).
+    office = models.ForeignKey(
+        "portal.Office", on_delete=models.PROTECT, related_name="vanishing_alerts", verbose_name=_("office")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=VanishingAlertStatus.choices, default=VanishingAlertStatus.OPEN
+    )
+    opened_at = models.DateTimeField(_("opened at"))
+    refreshed_at = models.DateTimeField(_("evidence refreshed at"))
+    # Which signals fired and their figures: counts, baseline, dates, complaint ids (docs/vanished-platforms.md).
+    signals = models.JSONField(_("signals"), default=list)
+    evidence = models.JSONField(_("evidence"), default=dict)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.TextField(_("reason"), max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        verbose_name = _("unreachable-platform alert")
+        verbose_name_plural = _("unreachable-platform alerts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform"],
+                condition=models.Q(status="open"),
+                name="vanishing_alert_one_open_per_platform",
+            ),
+            models.CheckConstraint(
+                name="vanishing_alert_decided",
+                condition=models.Q(status="open", decided_at__isnull=True)
+                | (~models.Q(status="open") & models.Q(decided_at__isnull=False)),
+            ),
+        ]
+        indexes = [models.Index(fields=["office", "status", "-opened_at"], name="vanishing_alert_office")]
+
+    def __str__(self) -> str:
+        return f"{self.platform} ({self.get_status_display()}, {self.opened_at:%Y-%m-%d})"

@@ -55,6 +55,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.models import ClockKind, Complaint, Deadline, Finding, FollowUp, Status
 from complaints.selectors import unscoped_complaints_for_system
+from complaints.unreachable import PLATFORM_UNREACHABLE
 from platforms.models import Operator, Platform
 from portal.access import office_scope
 from portal.models import Office
@@ -869,7 +870,7 @@ def registry_platforms(*, search: str = "", verified_only: bool = False) -> Quer
 
 def registry_platform(slug: str) -> Platform:
     """One platform with its operator and the operator's other platforms; raises Platform.DoesNotExist."""
-    return Platform.objects.select_related("operator").get(slug=slug)
+    return Platform.objects.select_related("operator", "unreachable_office").get(slug=slug)
 
 
 def sibling_platforms(platform: Platform) -> QuerySet[Platform]:
@@ -990,3 +991,22 @@ def platform_satisfaction(
     by_platform = follow_up_satisfaction(days=days, now=now)
     platforms = Platform.objects.filter(pk__in=[key for key in by_platform if key is not None]).order_by("name", "pk")
     return [PlatformSatisfaction(platform, by_platform[platform.pk]) for platform in platforms]
+
+
+# --- Clocks stopped because the platform was confirmed unreachable (docs/vanished-platforms.md) ---------------
+
+
+def clocks_stopped_unreachable(platform_ids: Iterable[int]) -> dict[int, int]:
+    """Platform clocks stopped by a confirmation that the platform is unreachable, per platform, in one query.
+
+    They are neither met nor missed (``cancelled_at`` with ``cancelled_reason`` "platform_unreachable"), so
+    the on-time rates and the overdue count above leave them out; this is their own count, shown beside them.
+    """
+    rows = (
+        Deadline.objects.exclude(cancelled_reason="")
+        .filter(cancelled_reason=PLATFORM_UNREACHABLE, complaint__platform_id__in=list(platform_ids))
+        .values("complaint__platform_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["complaint__platform_id"]: row["n"] for row in rows}

@@ -10,6 +10,7 @@ from .desk import material_requests_propose_refusals
 from .follow_up import follow_ups_draw
 from .notices import notices_issue_pending
 from .rollup import refresh_statistics
+from .vanishing import vanishing_alerts_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -44,3 +45,14 @@ def issue_pending_notices_task() -> int:
 def propose_refusals_task() -> int:
     """Beat: turn lapsed requests for identity proof or material into refusal proposals."""
     return material_requests_propose_refusals()
+
+
+@shared_task(**time_limits("vanishing_alerts_refresh"))
+def vanishing_alerts_refresh_task() -> dict:
+    """Beat, hourly (settings.CELERY_BEAT_SCHEDULE): open or refresh the unreachable-platform alerts.
+
+    Idempotent: a second run at the same moment changes nothing but the refresh time.
+    """
+    result = vanishing_alerts_refresh()
+    logger.info("vanishing alerts: %s opened, %s refreshed", result.opened, result.refreshed)
+    return {"opened": result.opened, "refreshed": result.refreshed, "alerting": result.alerting}

@@ -7,10 +7,12 @@ on every request so a withdrawn consent takes effect at once.
 from django.http import Http404
 from django.views.generic import ListView, TemplateView
 
+from complaints.unreachable import unreachable_warning
 from platforms.models import Platform
 
 from .scorecard import COMPONENTS, SCORECARD_WINDOW_DAYS
 from .statistics import (
+    clocks_stopped_unreachable,
     oldest_as_of,
     platform_scorecards,
     public_penalties,
@@ -66,5 +68,10 @@ class RegistryDetailView(TemplateView):
             components=COMPONENTS,
             penalties=public_penalties(platform),
             narratives=published_narratives(platform),
+            # 消费预警 (消费者权益保护法实施条例 Art. 27; Order 121 Art. 38) once a regulator confirmed it unreachable.
+            warning=unreachable_warning(platform),
+            clocks_stopped_unreachable=(
+                clocks_stopped_unreachable([platform.pk]).get(platform.pk, 0) if platform.is_unreachable else 0
+            ),
             **kwargs,
         )

@@ -18,6 +18,7 @@ from complaints.models import (
     Response,
     ResponseOutcome,
 )
+from complaints.unreachable import unreachable_warning
 from platforms.models import Platform
 from portal import money
 from portal.api import CachedFieldsModelSerializer, NulSafeSlugRelatedField
@@ -260,6 +261,7 @@ class DeadlineOut(CachedFieldsModelSerializer):
             "breached_at",
             "paused_at",
             "cancelled_at",
+            "cancelled_reason",
             "state",
             "edition",
             "article",
@@ -330,6 +332,25 @@ class SupportContactOut(serializers.Serializer):
     promised_by = serializers.DateTimeField(source="support_promised_by", allow_null=True)
 
 
+class ChannelRouteOut(serializers.Serializer):
+    channel = serializers.CharField()
+    label = serializers.CharField()
+    ask = serializers.CharField(help_text="What to ask the payment channel for.")
+    evidence = serializers.CharField(help_text="Which evidence to attach.")
+
+
+class UnreachableWarningOut(serializers.Serializer):
+    """消费预警 (消费者权益保护法实施条例 Art. 27; Order 121 Art. 38): the platform was confirmed unreachable."""
+
+    confirmed_at = serializers.DateTimeField()
+    reference = serializers.CharField(help_text="The regulator's confirmation reference.")
+    office = serializers.CharField(help_text="The office that confirmed it.")
+    complaints = serializers.IntegerField(help_text="Complaints filed against the platform.")
+    advice = serializers.CharField()
+    law = serializers.CharField()
+    payment_channel_routes = ChannelRouteOut(many=True)
+
+
 class ComplaintDetailOut(ComplaintListOut):
     """Everything about one complaint. ``consumer`` is null unless the caller may see personal data."""
 
@@ -343,6 +364,7 @@ class ComplaintDetailOut(ComplaintListOut):
     responses = ResponseOut(many=True, read_only=True)
     evidence = EvidenceOut(many=True, read_only=True)
     chain_head_hash = serializers.CharField(source="last_event_hash", read_only=True)
+    unreachable_warning = serializers.SerializerMethodField()
 
     class Meta(ComplaintListOut.Meta):
         fields = [
@@ -375,7 +397,14 @@ class ComplaintDetailOut(ComplaintListOut):
             "evidence",
             "event_count",
             "chain_head_hash",
+            "unreachable_warning",
         ]
+
+    @extend_schema_field(UnreachableWarningOut(allow_null=True))
+    def get_unreachable_warning(self, complaint: Complaint) -> dict | None:
+        """Null while the platform is reachable (or for an unregistered one)."""
+        warning = unreachable_warning(complaint.platform) if complaint.platform_id else None
+        return UnreachableWarningOut(warning.as_dict()).data if warning else None
 
     @extend_schema_field(ConsumerContactOut(allow_null=True))
     def get_consumer(self, complaint: Complaint) -> dict | None:

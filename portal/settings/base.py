@@ -445,3 +445,54 @@ REST_FRAMEWORK["DEFAULT_METADATA_CLASS"] = "portal.api_metadata.ActionsFromSeria
 # and how many complaints each section lists before linking to the rest.
 PORTAL_WORKLIST_HORIZON_DAYS = env.int("WORKLIST_HORIZON_DAYS", default=7)
 PORTAL_WORKLIST_ROWS = env.int("WORKLIST_ROWS", default=10)
+# --- Unreachable platforms (跑路): detection signals (regulation/vanishing.py, docs/vanished-platforms.md) ------
+# An alert opens for the office with jurisdiction when at least ``min_signals`` of the signals fire; it is never
+# a verdict: a regulator confirms or dismisses it. 消费者权益保护法实施条例 Art. 27; Order 121 Art. 38.
+PORTAL_VANISHING = {
+    # Surge: complaints filed in the last ``recent_days`` days against ``surge_multiple`` × the median daily count
+    # of the ``baseline_days`` days before them × ``recent_days``, and at least ``surge_min_complaints``.
+    "recent_days": env.int("VANISHING_RECENT_DAYS", default=7),
+    "baseline_days": env.int("VANISHING_BASELINE_DAYS", default=28),
+    "surge_multiple": env.float("VANISHING_SURGE_MULTIPLE", default=3.0),
+    "surge_min_complaints": env.int("VANISHING_SURGE_MIN_COMPLAINTS", default=10),
+    # Silence: of the complaints filed on the last ``answer_working_days`` working days before today, at most
+    # ``answered_share_max`` answered, counted when there are at least ``answered_min_complaints``.
+    "answer_working_days": env.int("VANISHING_ANSWER_WORKING_DAYS", default=5),
+    "answered_share_max": env.float("VANISHING_ANSWERED_SHARE_MAX", default=0.2),
+    "answered_min_complaints": env.int("VANISHING_ANSWERED_MIN_COMPLAINTS", default=5),
+    # Webhooks: this many failed deliveries in a row to an active endpoint since its last success.
+    "webhook_failures": env.int("VANISHING_WEBHOOK_FAILURES", default=5),
+    # Inactivity: no API-key use and no answer for this many days while recent complaints wait.
+    "inactive_days": env.int("VANISHING_INACTIVE_DAYS", default=7),
+    # Words: recent complaints whose text says the site or support is gone.
+    "keyword_min_complaints": env.int("VANISHING_KEYWORD_MIN_COMPLAINTS", default=3),
+    "keywords": env.list(
+        "VANISHING_KEYWORDS",
+        default=[
+            "跑路",
+            "打不开",
+            "无法访问",
+            "关站",
+            "客服失联",
+            "联系不上",
+            "客服不回",
+            "无人回复",
+            "site unreachable",
+            "site is down",
+            "website down",
+            "support silent",
+            "no reply from support",
+            "disappeared",
+        ],
+    ),
+    "min_signals": env.int("VANISHING_MIN_SIGNALS", default=2),
+    # A dismissed alert is not reopened for this many days (the regulator has just looked).
+    "dismissal_quiet_days": env.int("VANISHING_DISMISSAL_QUIET_DAYS", default=14),
+    # Complaint ids listed in an alert's evidence (the count is always complete).
+    "evidence_complaint_ids": 200,
+}
+CELERY_BEAT_SCHEDULE["vanishing-alerts"] = {
+    "task": "regulation.tasks.vanishing_alerts_refresh_task",
+    "schedule": timedelta(minutes=env.int("VANISHING_REFRESH_MINUTES", default=60)),
+}
+PORTAL_TASK_TIME_LIMITS["vanishing_alerts_refresh"] = (60, 90)

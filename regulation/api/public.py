@@ -14,6 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
+from complaints.api.serializers import UnreachableWarningOut
+from complaints.unreachable import unreachable_warning
 from platforms.models import Platform
 from regulation.api.stats import FiguresSerializer, MinimumSampleMixin, as_of_field
 from regulation.scorecard import SCORECARD_WINDOW_DAYS
@@ -71,6 +73,10 @@ class RegistryPlatformSerializer(serializers.Serializer):
     verified_at = serializers.DateTimeField(allow_null=True)
     compensation_standard = serializers.CharField()
     compensation_hours = serializers.IntegerField(allow_null=True)
+    is_unreachable = serializers.BooleanField(
+        help_text=_("A regulator confirmed the platform can no longer be reached.")
+    )
+    unreachable_confirmed_at = serializers.DateTimeField(allow_null=True)
     scorecard = serializers.SerializerMethodField()
 
     @extend_schema_field(PublicScorecardSerializer)
@@ -102,6 +108,7 @@ class NarrativeSerializer(serializers.Serializer):
 
 class RegistryPlatformDetailSerializer(RegistryPlatformSerializer):
     operator = OperatorRefSerializer(allow_null=True)
+    unreachable_warning = serializers.SerializerMethodField()
     operator_platforms = serializers.SerializerMethodField()
     penalties = serializers.SerializerMethodField()
     narratives = serializers.SerializerMethodField()
@@ -117,6 +124,12 @@ class RegistryPlatformDetailSerializer(RegistryPlatformSerializer):
     @extend_schema_field(NarrativeSerializer(many=True))
     def get_narratives(self, platform: Platform) -> list:
         return NarrativeSerializer(published_narratives(platform), many=True).data
+
+    @extend_schema_field(UnreachableWarningOut(allow_null=True))
+    def get_unreachable_warning(self, platform: Platform) -> dict | None:
+        """消费预警 once a regulator confirmed the platform unreachable; null otherwise."""
+        warning = unreachable_warning(platform)
+        return UnreachableWarningOut(warning.as_dict()).data if warning else None
 
 
 class RegistryView:
@@ -159,7 +172,7 @@ class RegistryListView(RegistryView, ListAPIView):
 class RegistryDetailView(RegistryView, RetrieveAPIView):
     serializer_class = RegistryPlatformDetailSerializer
     lookup_field = "slug"
-    queryset = Platform.objects.select_related("operator")
+    queryset = Platform.objects.select_related("operator", "unreachable_office")
 
     @extend_schema(
         operation_id="registry_detail",

@@ -145,8 +145,8 @@ def test_seed_demo_gives_each_district_desk_its_own_complaints():
         return complaints_visible_to(User.objects.get(username=username))
 
     xihu, binjiang, city = desk("demo-regulator-xihu"), desk("demo-regulator-binjiang"), desk("demo-regulator-city")
-    assert set(xihu.values_list("platform__slug", flat=True)) == {"demo-kameng"}
-    assert set(binjiang.values_list("platform__slug", flat=True)) == {"jisu-card", "xingyou-dianka"}
+    assert set(xihu.values_list("platform__slug", flat=True)) == {"demo-kameng", "yunduan-kameng"}
+    assert set(binjiang.values_list("platform__slug", flat=True)) == {"jisu-card", "xingyou-dianka", "shanchong-kameng"}
     assert set(city) == set(xihu) | set(binjiang)
     assert desk("demo-regulator").count() == city.count() + 1  # and the unregistered platform's, in triage
 

@@ -41,8 +41,9 @@ from complaints.services import (
 )
 from platforms.models import ApiKey, WebhookEndpoint
 from portal.models import User
+from portal.offices import national_office
 from regulation import desk
-from regulation.models import PenaltyKind
+from regulation.models import PenaltyKind, VanishingAlert
 from regulation.notices import notice_decide
 from regulation.penalties import penalty_issue
 from tests.factories import (
@@ -266,6 +267,10 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("regulation_api:notice-list", "GET"):                     "401 200 200 200 200 200 200 200 401 200 200",
     ("regulation_api:notice-pdf", "GET"):                      "401 200 404 200 200 404 200 404 401 200 200",
     ("regulation:notice-pdf", "GET"):                          "log 200 404 200 200 404 log log log 200 200",
+    # Unreachable-platform alerts: regulators only, in their office scope.
+    ("regulation_api:regulator-alert-list", "GET"):            "401 403 403 403 403 403 403 403 401 200 200",
+    ("regulation_api:regulator-alert-confirm", "POST"):        "401 403 403 403 403 403 403 403 401 200 200",
+    ("regulation_api:regulator-alert-dismiss", "POST"):        "401 403 403 403 403 403 403 403 401 200 200",
 }
 
 # Which object each URL keyword names, when it is not complaint A.
@@ -288,6 +293,8 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "complaints_api:webhook-test": {"pk": "webhook"},
     "complaints_api:webhook-deliveries": {"pk": "webhook"},
     "regulation:registry-detail": {"slug": "platform_slug"},
+    "regulation_api:regulator-alert-confirm": {"id": "alert"},
+    "regulation_api:regulator-alert-dismiss": {"id": "alert"},
     "regulation_api:registry-detail": {"slug": "platform_slug"},
     "portal:password_reset_confirm": {"uidb64": "reset_uid", "token": "reset_token"},
 }
@@ -384,6 +391,13 @@ def build_world() -> World:
     # Complaint A stays with its platform; its acceptance notice (addressed to both parties) is written directly.
     notice_a = notice_decide(complaint_a, kind=NoticeKind.ACCEPTANCE, by=regulator, at=timezone.now())
     notice_b = notice_decide(complaint_b, kind=NoticeKind.ACCEPTANCE, by=regulator, at=timezone.now())
+    # Unreachable-platform alerts of the national office (the regulator's), one per platform.
+    alert_a, alert_b = (
+        VanishingAlert.objects.create(
+            platform=p, office=national_office(), opened_at=timezone.now(), refreshed_at=timezone.now()
+        )
+        for p in (platform_a, platform_b)
+    )
     export_a = DossierExport.objects.create(
         complaint=complaint_a,
         requested_by=owner,
@@ -428,7 +442,7 @@ def build_world() -> World:
     objects = {
         "complaint": complaint_a, "evidence": evidence_a, "note": note_a, "penalty": penalty_a,
         "notice": notice_a, "export": export_a, "webhook": webhook_a, "api_key_row": spare_key_a,
-        "colleague": colleague,
+        "colleague": colleague, "alert": alert_a,
         "platform_slug": platform_a.slug,
         "reset_uid": urlsafe_base64_encode(force_bytes(owner.pk)),
         "reset_token": default_token_generator.make_token(owner),
@@ -436,7 +450,7 @@ def build_world() -> World:
     other_objects = {
         "complaint": complaint_b, "evidence": evidence_b, "note": note_b, "penalty": penalty_b,
         "notice": notice_b, "export": export_b, "webhook": webhook_b, "api_key_row": spare_key_b,
-        "colleague": other_agent,
+        "colleague": other_agent, "alert": alert_b,
         "platform_slug": platform_b.slug,
         "reset_uid": objects["reset_uid"],
         "reset_token": objects["reset_token"],
@@ -676,6 +690,7 @@ def _upload(name: str = "receipt.png"):
 
 
 REQUEST_BODIES = {
+    ("regulation_api:regulator-alert-dismiss", "POST"): lambda world: {"reason": "网站可以访问，客服已答复"},
     ("portal_api:token", "POST"): lambda world: {"username": "nobody", "password": "wrong-password-x"},
     ("complaints_api:complaint-list", "POST"): _filing_body,
     ("complaints_api:complaint-evidence", "POST"): lambda world: {"file": _upload(), "kind": "order_screenshot"},

@@ -16,6 +16,7 @@ from portal.demo import DEMO_ACCOUNTS
 from portal.models import Office, OfficeLevel, Role, StaffRole, User
 from portal.roles import make_regulator
 from regulation import desk
+from regulation.demo_vanishing import seed_vanished_platforms
 
 PLATFORMS = [
     {
@@ -114,6 +115,7 @@ class Command(BaseCommand):
             regulator = User.objects.get(username="demo-regulator")
         if not consumer.complaints.exists():
             self._complaints(consumer, regulator, platforms)
+        seed_vanished_platforms()
         self._print_logins(password)
 
     @staticmethod
