@@ -64,8 +64,8 @@ def _seed() -> None:
 
 def _buyer(n: int) -> User:
     user, created = User.objects.get_or_create(
-        username=f"demo-buyer-{n}",
-        defaults={"role": Role.CONSUMER, "email": f"demo-buyer-{n}@example.cn", "first_name": f"买家{n}"},
+        username=f"market-buyer-{n}",
+        defaults={"role": Role.CONSUMER, "email": f"market-buyer-{n}@example.cn", "first_name": f"买家{n}"},
     )
     if created:
         user.set_unusable_password()
