@@ -125,14 +125,28 @@ def my_membership(user, joint: JointComplaint) -> JointMembership | None:
     return active_members(joint).filter(complaint__consumer_id=user.pk).select_related("complaint").first()
 
 
-def representative_names(joint: JointComplaint) -> list[str]:
-    """The representatives' display names: the only thing about other members a member is shown."""
-    return [
-        full_name(given, family) or _("Member %(number)d") % {"number": pk}
-        for pk, given, family in active_members(joint)
+def representatives_by_member(joint: JointComplaint) -> dict[int, str]:
+    """``{membership id: display name}`` of the representatives: the only personal data a member is shown of
+    another member (portal/names.py)."""
+    rows = (
+        active_members(joint)
         .filter(is_representative=True)
+        .order_by("pk")
         .values_list("pk", "complaint__consumer__first_name", "complaint__consumer__last_name")
-    ]
+    )
+    return {pk: full_name(given, family) or _("Member %(number)d") % {"number": pk} for pk, given, family in rows}
+
+
+def representative_names(joint: JointComplaint) -> list[str]:
+    return list(representatives_by_member(joint).values())
+
+
+def proposal_get_for(user, proposal_id) -> JointProposal:
+    """A proposal of a joint complaint ``user`` may see; otherwise as missing as a wrong id."""
+    try:
+        return JointProposal.objects.filter(joint__in=joint_complaints_visible_to(user)).get(pk=proposal_id)
+    except (JointProposal.DoesNotExist, ValueError, TypeError):
+        raise Http404(_("No such proposal.")) from None
 
 
 @dataclass

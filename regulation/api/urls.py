@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("regulation.api.urls_stats")),
     path("", include("regulation.api.urls_jurisdiction")),
     path("", include("regulation.api.urls_desk")),
+    path("", include("regulation.api.urls_joint")),
 ]
