@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from complaints.calendar import SHANGHAI
 from complaints.events import record_event
-from complaints.joint import JointTotals, active_members, joint_complaints_visible_to
+from complaints.joint import JointTotals, active_members, joint_complaints_visible_to, joint_with_counts
 from complaints.models import EventKind, JointComplaint, JointMembership
 from complaints.services import lock_complaint
 from portal.access import acts_as_regulator
@@ -115,7 +115,7 @@ def refund_record(
 # --- reads ---------------------------------------------------------------------------------------------
 
 
-def _refunded_subquery(complaint_ref: str) -> Coalesce:
+def refunded_for_complaint(complaint_ref: str) -> Coalesce:
     total = (
         Refund.objects.filter(complaint_id=OuterRef(complaint_ref))
         .values("complaint_id")
@@ -126,12 +126,39 @@ def _refunded_subquery(complaint_ref: str) -> Coalesce:
     return Coalesce(Subquery(total, output_field=money), Value(ZERO), output_field=money)
 
 
+def _money_field() -> DecimalField:
+    return DecimalField(max_digits=14, decimal_places=2)
+
+
+def joint_cases_for(user) -> QuerySet[JointComplaint]:
+    """The joint complaints in ``user``'s office scope, with member counts, total claimed and refunded."""
+    amount = (
+        JointMembership.objects.filter(joint=OuterRef("pk"), left_at__isnull=True)
+        .values("joint")
+        .annotate(total=Sum("complaint__amount"))
+        .values("total")
+    )
+    refunded = (
+        Refund.objects.filter(
+            complaint__joint_memberships__joint=OuterRef("pk"), complaint__joint_memberships__left_at__isnull=True
+        )
+        .values("complaint__joint_memberships__joint")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    zero = Value(ZERO)
+    return joint_with_counts(joint_complaints_visible_to(user).select_related("platform", "office")).annotate(
+        total_amount=Coalesce(Subquery(amount, output_field=_money_field()), zero, output_field=_money_field()),
+        refunded=Coalesce(Subquery(refunded, output_field=_money_field()), zero, output_field=_money_field()),
+    )
+
+
 def members_with_refunds(joint: JointComplaint) -> QuerySet[JointMembership]:
     """The active members with their complaint and consumer, and ``refunded`` (the sum of their refunds)."""
     return (
         active_members(joint)
         .select_related("complaint", "complaint__consumer")
-        .annotate(refunded=_refunded_subquery("complaint_id"))
+        .annotate(refunded=refunded_for_complaint("complaint_id"))
         .order_by("pk")
     )
 

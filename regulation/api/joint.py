@@ -2,8 +2,6 @@
 confirmed (SAMR Order 121 Art. 12). Regulators of the handling office and above only; anyone else gets 403."""
 
 from django.conf import settings
-from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -11,8 +9,7 @@ from rest_framework import permissions, serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from complaints import joint as joint_services
-from complaints.models import JointComplaint, JointDispute, JointMembership
+from complaints.models import JointComplaint, JointDispute
 from portal import money
 from portal.access import ActsAsRegulator
 from portal.api import FIELD_ERRORS, error
@@ -85,35 +82,6 @@ class RefundIn(serializers.Serializer):
     channel_reference = serializers.CharField(max_length=64)
 
 
-def _money_field() -> DecimalField:
-    return DecimalField(max_digits=14, decimal_places=2)
-
-
-def cases_for(user):
-    """The joint complaints in ``user``'s office scope, with member counts, total claimed and refunded."""
-    amount = (
-        JointMembership.objects.filter(joint=OuterRef("pk"), left_at__isnull=True)
-        .values("joint")
-        .annotate(total=Sum("complaint__amount"))
-        .values("total")
-    )
-    refunded = (
-        Refund.objects.filter(
-            complaint__joint_memberships__joint=OuterRef("pk"), complaint__joint_memberships__left_at__isnull=True
-        )
-        .values("complaint__joint_memberships__joint")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    zero = Value(remediation.ZERO)
-    return joint_services.joint_with_counts(
-        joint_services.joint_complaints_visible_to(user).select_related("platform", "office")
-    ).annotate(
-        total_amount=Coalesce(Subquery(amount, output_field=_money_field()), zero, output_field=_money_field()),
-        refunded=Coalesce(Subquery(refunded, output_field=_money_field()), zero, output_field=_money_field()),
-    )
-
-
 def case_row(joint) -> dict:
     return {
         "id": joint.pk,
@@ -138,7 +106,7 @@ class RegulatorJointEndpoint(GenericAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return JointComplaint.objects.none()
-        return cases_for(self.request.user)
+        return remediation.joint_cases_for(self.request.user)
 
     def detail(self, joint_id, status_code=status.HTTP_200_OK) -> Response:
         joint = self.get_queryset().filter(pk=joint_id).first()

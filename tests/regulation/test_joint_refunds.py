@@ -180,3 +180,26 @@ def test_regulators_see_joint_complaints_of_their_office_only():
             reverse("regulation_api:regulator-joint-detail", args=[case.joint.pk])
         )
         assert answer.status_code == expected, name
+
+
+def test_the_admin_lists_joint_complaints_of_the_office_scope_only(client):
+    tree = build_tree()
+    platform = PlatformFactory(domicile_code=tree.district_a.division_code)
+    case = three_members(platform)
+    changelist = reverse("admin:complaints_jointcomplaint_changelist")
+    change = reverse("admin:complaints_jointcomplaint_change", args=[case.joint.pk])
+    client.force_login(tree.regulator("a"))
+    assert case.joint.title in client.get(changelist).content.decode()
+    page = client.get(change)
+    assert page.status_code == 200
+    assert case.complaints[0].reference in page.content.decode()
+    client.force_login(tree.regulator("b"))
+    assert case.joint.title not in client.get(changelist).content.decode()
+    assert client.get(change).status_code in (302, 404)
+
+
+def test_a_regulator_without_an_office_sees_no_joint_complaint(platform, regulator):
+    three_members(platform)
+    regulator.office = None
+    regulator.save()
+    assert not remediation.joint_cases_for(regulator).exists()
