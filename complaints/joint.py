@@ -264,8 +264,8 @@ def joint_create(*, by, complaint_id: int, title: str, summary: str, consent: bo
     errors = {}
     if not (title or "").strip():
         errors["title"] = [_("Give the joint complaint a short title.")]
-    if len((summary or "").strip()) < 10:
-        errors["summary"] = [_("Describe the dispute the members share in at least 10 characters.")]
+    if len((summary or "").strip()) < 5:
+        errors["summary"] = [_("Describe the dispute the members share in at least 5 characters.")]
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
@@ -432,8 +432,8 @@ def joint_propose(*, by, joint_id: int, kind: str, text: str) -> JointProposal:
     errors = {}
     if kind not in ProposalKind.values:
         errors["kind"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(ProposalKind.values)}]
-    if len((text or "").strip()) < 10:
-        errors["text"] = [_("State the terms in at least 10 characters.")]
+    if len((text or "").strip()) < 5:
+        errors["text"] = [_("State the terms in at least 5 characters.")]
     if errors:
         raise ValidationError(errors)
     now = timezone.now()

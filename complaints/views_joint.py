@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
+from django.views.decorators.http import require_safe
 
 from portal.access import is_consumer, is_platform_staff
 from portal.errors import DomainError
@@ -133,6 +134,7 @@ class JointJoinView(ConsumerRequiredMixin, View):
         return render(request, self.template_name, {"form": form}, status=400)
 
 
+@require_safe
 @login_required
 def joint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The joint complaint as its members and its platform see it: counts and representatives' names only."""

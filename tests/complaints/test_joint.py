@@ -314,3 +314,14 @@ def test_visibility_of_joint_complaints(platform, other_agent, agent, regulator)
     assert list(joint_services.joint_complaints_visible_to(regulator)) == [case.joint]
     assert not joint_services.joint_complaints_visible_to(outsider).exists()
     assert not joint_services.joint_complaints_visible_to(other_agent).exists()
+
+
+def test_the_timeline_says_what_each_joint_event_recorded(platform):
+    from complaints.timeline import event_summary
+
+    case = three_members(platform)
+    proposal = settlement(case)
+    joint_services.joint_consent(by=case.consumers[0], proposal_id=proposal.pk, consents=True)
+    events = {e.kind: e for e in fresh(case)[0].events.all()}
+    assert event_summary(events[EventKind.JOINED_JOINT_COMPLAINT]) == f"Joint complaint JC-{case.joint.pk}"
+    assert event_summary(events[EventKind.MEMBER_CONSENT_RECORDED]).endswith(": consents")
