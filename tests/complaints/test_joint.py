@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils import translation
 
 from complaints import joint as joint_services
 from complaints import services
@@ -28,6 +29,14 @@ from tests.factories import ConsumerFactory, file_complaint
 from .joint_helpers import three_members
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """Messages are asserted in English; the Chinese ones come from the same msgids."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 def fresh(case) -> list[Complaint]:

@@ -3,6 +3,7 @@ and what members see of each other."""
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from complaints.models import Complaint, EventKind, JointMembership, ProposalKind, Response, Status
 from portal.models import OutboxMessage
@@ -12,6 +13,14 @@ from tests.fixtures_roles import client_for, make_api_key
 from .joint_helpers import three_members
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """Messages are asserted in English; the Chinese ones come from the same msgids."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 def detail_url(joint) -> str:

@@ -3,6 +3,7 @@ every member's consent, and the platform's one answer."""
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from complaints.joint import joint_consent, joint_propose
 from complaints.models import Complaint, JointComplaint, JointMembership, ProposalKind, Status
@@ -11,6 +12,14 @@ from tests.factories import ConsumerFactory, file_complaint
 from .joint_helpers import three_members
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """Messages are asserted in English; the Chinese ones come from the same msgids."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 def test_a_consumer_starts_a_joint_complaint_on_the_web(client, consumer, complaint):
@@ -137,3 +146,16 @@ def test_another_platform_cannot_answer(client, platform, other_agent):
     case = three_members(platform)
     client.force_login(other_agent)
     assert client.get(reverse("complaints:joint-answer", args=[case.joint.pk])).status_code == 404
+
+
+def test_the_refusal_quotes_article_12_in_chinese(client, platform):
+    case = three_members(platform)
+    proposal = joint_propose(
+        by=case.consumers[0], joint_id=case.joint.pk, kind=ProposalKind.SETTLEMENT, text="平台退还每人全部货款。"
+    )
+    client.force_login(case.consumers[0])
+    with translation.override("zh-hans"):
+        answer = client.post(
+            reverse("complaints:joint-adopt", args=[proposal.pk]), follow=True, HTTP_ACCEPT_LANGUAGE="zh-hans"
+        )
+    assert "应当经被代表的投诉人同意" in answer.content.decode()

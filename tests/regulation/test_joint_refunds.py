@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from complaints.events import verify_chain
 from complaints.models import Complaint, EventKind
@@ -19,6 +20,15 @@ from tests.fixtures_roles import client_for
 from tests.offices import build_tree
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """Messages are asserted in English; the Chinese ones come from the same msgids."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
 
 TODAY = date(2026, 12, 3)
 
