@@ -415,6 +415,9 @@ def build_world() -> World:
     evidence_b = add_evidence(complaint_b, other_consumer, image_upload("b.png"))[0]
     note_a = complaint_add_note(complaint_id=complaint_a.pk, by=agent, text=f"km-note-A-{uuid.uuid4().hex}")
     note_b = complaint_add_note(complaint_id=complaint_b.pk, by=other_agent, text=f"km-note-B-{uuid.uuid4().hex}")
+    # Before the webhooks exist: filing the joint complaints' members queues no delivery to them.
+    joint_a, proposal_a, joint_member_a = _joint_of_two(owner, platform_a)
+    joint_b, proposal_b, _member_b = _joint_of_two(other_consumer, platform_b)
     penalty_a = penalty_issue(
         by=regulator,
         platform=platform_a,
@@ -464,8 +467,6 @@ def build_world() -> World:
         secret=f"km-secret-B-{uuid.uuid4().hex}",
         events=["complaint.created"],
     )
-    joint_a, proposal_a, joint_member_a = _joint_of_two(owner, platform_a)
-    joint_b, proposal_b, _member_b = _joint_of_two(other_consumer, platform_b)
     raw_keys = {
         "api_key": make_api_key(platform_a),
         "other_api_key": make_api_key(platform_b),
