@@ -110,7 +110,7 @@ class CandidatesIn(serializers.Serializer):
     candidates = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=2)
 
 
-class MessageIn(serializers.Serializer):
+class JointStatementIn(serializers.Serializer):
     message = serializers.CharField(max_length=5000)
 
 
@@ -270,7 +270,7 @@ class JointActionView(JointEndpoint):
     """POST ``serializer_class`` → ``act(request, joint_id, data)`` → the joint complaint's detail."""
 
     permission_classes = [permissions.IsAuthenticated, IsConsumer]
-    serializer_class = MessageIn
+    serializer_class = JointStatementIn
 
     def act(self, joint_id: int, data: dict) -> None:
         raise NotImplementedError
@@ -319,7 +319,7 @@ class JointRepresentativesView(JointActionView):
 class JointRepresentativeActView(JointActionView):
     """A representative states something for all members (binding them, Art. 12), on every member's chain."""
 
-    serializer_class = MessageIn
+    serializer_class = JointStatementIn
 
     def act(self, joint_id, data):
         joint_services.joint_representative_act(by=self.request.user, joint_id=joint_id, message=data["message"])

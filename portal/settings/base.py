@@ -439,3 +439,7 @@ CELERY_BEAT_SCHEDULE["flush-outbox"]["schedule"] = timedelta(seconds=PORTAL_OUTB
 
 # --- OPTIONS answers ---------------------------------------------------------------------------------------
 REST_FRAMEWORK["DEFAULT_METADATA_CLASS"] = "portal.api_metadata.ActionsFromSerializersMetadata"
+
+# --- Joint complaints (Order 121 Art. 12) ------------------------------------------------------------------
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["JointProposalKindEnum"] = "complaints.models.ProposalKind"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["JointDisputeEnum"] = "complaints.models.JointDispute"
