@@ -114,7 +114,7 @@ class JointJoinView(ConsumerRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         form = JointJoinForm(user=request.user, initial={"join_code": request.GET.get("code", "")})
-        return render(request, self.template_name, {"form": form})
+        return self.render_page(request, form)
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = JointJoinForm(request.POST, user=request.user)
@@ -131,7 +131,12 @@ class JointJoinView(ConsumerRequiredMixin, View):
             else:
                 messages.success(request, _("You joined the joint complaint."))
                 return redirect("complaints:joint-detail", pk=membership.joint_id)
-        return render(request, self.template_name, {"form": form}, status=400)
+        return self.render_page(request, form, status=400)
+
+    def render_page(self, request, form, status=200) -> HttpResponse:
+        mine = joint_services.joint_with_counts(joint_services.joint_complaints_visible_to(request.user))
+        context = {"form": form, "my_joints": mine.select_related("platform").order_by("-created_at")}
+        return render(request, self.template_name, context, status=status)
 
 
 @require_safe

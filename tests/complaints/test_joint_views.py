@@ -159,3 +159,23 @@ def test_the_refusal_quotes_article_12_in_chinese(client, platform):
             reverse("complaints:joint-adopt", args=[proposal.pk]), follow=True, HTTP_ACCEPT_LANGUAGE="zh-hans"
         )
     assert "应当经被代表的投诉人同意" in answer.content.decode()
+
+
+def test_the_join_page_lists_the_consumers_joint_complaints(client, platform, django_assert_max_num_queries):
+    case = three_members(platform)
+    client.force_login(case.consumers[1])
+    with django_assert_max_num_queries(8):
+        page = client.get(reverse("complaints:joint-join")).content.decode()
+    assert reverse("complaints:joint-detail", args=[case.joint.pk]) in page
+    assert "3 members" in page
+
+
+def test_the_joint_page_reads_a_fixed_number_of_queries(client, platform, django_assert_max_num_queries):
+    case = three_members(platform)
+    proposal = joint_propose(
+        by=case.consumers[0], joint_id=case.joint.pk, kind=ProposalKind.SETTLEMENT, text="平台退还每人全部货款。"
+    )
+    joint_consent(by=case.consumers[1], proposal_id=proposal.pk, consents=True)
+    client.force_login(case.consumers[2])
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("complaints:joint-detail", args=[case.joint.pk])).status_code == 200
