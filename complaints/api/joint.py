@@ -133,7 +133,7 @@ def joint_detail_data(joint: JointComplaint, user) -> dict:
     mine = joint_services.my_membership(user, joint)
     names = joint_services.representatives_by_member(joint)
     proposals = []
-    for proposal in joint.proposals.order_by("-proposed_at", "-pk"):
+    for proposal in joint.proposals.order_by("-proposed_at", "-pk").prefetch_related("consents"):
         consents = {c.membership_id: c.consents for c in proposal.consents.all()}
         proposals.append(
             {
