@@ -9,7 +9,7 @@ How the article is applied:
 - "The same dispute": the same platform and a problem of the same group (``models.JointDispute``).
 - Representatives: each member records a written choice of up to two members. The article does not say how the
   members choose; here a member is elected when the written choices of more than half of the current members
-  name them, and there are never more than two (a choice that would seat a third is refused).
+  name them, and there are never more than two (once two are elected, a choice naming anyone else is refused).
 - A representative's acts bind the members (``joint_representative_act`` records it on every member's chain),
   except changing or abandoning the claim and settling: those are proposals that are adopted only when every
   member has consented, each consent recorded per member (``joint_proposal_adopt`` refuses with 409 otherwise).
@@ -329,8 +329,8 @@ def joint_choose_representatives(*, by, joint_id: int, candidate_ids: list[int])
     """A member's written choice of one or two members as representatives (书面推选, Order 121 Art. 12).
 
     A choice is final (one per member and candidate, at most two per member). A candidate named by more than
-    half of the current members is elected, on every member's chain; a choice that would elect a third is
-    refused (409). Returns the representatives elected by this choice.
+    half of the current members is elected, on every member's chain; once two are elected, a choice naming
+    anyone else is refused (409). Returns the representatives elected by this choice.
     """
     try:
         candidate_ids = sorted({int(pk) for pk in candidate_ids or []})
@@ -461,7 +461,7 @@ def joint_propose(*, by, joint_id: int, kind: str, text: str) -> JointProposal:
     return proposal
 
 
-def _lock_proposal(by, proposal_id) -> tuple[JointComplaint, JointProposal]:
+def _lock_proposal(proposal_id) -> tuple[JointComplaint, JointProposal]:
     try:
         joint_id = JointProposal.objects.values_list("joint_id", flat=True).get(pk=proposal_id)
     except (JointProposal.DoesNotExist, ValueError, TypeError):
@@ -474,7 +474,7 @@ def joint_consent(*, by, proposal_id: int, consents: bool) -> MemberConsent:
     """A member records their own yes or no to a proposal, once, on their own chain."""
     now = timezone.now()
     with transaction.atomic():
-        joint, proposal = _lock_proposal(by, proposal_id)
+        joint, proposal = _lock_proposal(proposal_id)
         membership = _require_member(by, joint)
         if proposal.status != ProposalStatus.OPEN:
             raise Conflict(_("This proposal is no longer waiting for consent."), code="proposal_closed")
@@ -513,7 +513,7 @@ def joint_proposal_adopt(*, by, proposal_id: int) -> JointProposal:
     """A representative concludes a proposal. Refused (409) unless every active member consented (Art. 12)."""
     now = timezone.now()
     with transaction.atomic():
-        joint, proposal = _lock_proposal(by, proposal_id)
+        joint, proposal = _lock_proposal(proposal_id)
         _require_representative(by, joint)
         if proposal.status != ProposalStatus.OPEN:
             raise Conflict(_("This proposal is no longer waiting for consent."), code="proposal_closed")
