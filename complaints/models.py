@@ -434,6 +434,15 @@ class EventKind(models.TextChoices):
     # A regulator confirmed that the platform can no longer be reached (跑路): its clocks stop, the complaint
     # goes to the regulator's desk and the consumer is pointed to the payment channel (regulation/vanishing.py).
     PLATFORM_UNREACHABLE = "platform_unreachable", _("Platform confirmed unreachable")
+    JOINED_JOINT_COMPLAINT = "joint_joined", _("Joined a joint complaint")
+    LEFT_JOINT_COMPLAINT = "joint_left", _("Left the joint complaint")
+    REPRESENTATIVE_CHOSEN = "joint_representative_chosen", _("Written choice of representatives recorded")
+    REPRESENTATIVE_ELECTED = "joint_representative_elected", _("Representative of the joint complaint elected")
+    REPRESENTATIVE_ACTED = "joint_representative_acted", _("Representative acted for the joint complaint")
+    JOINT_PROPOSAL_MADE = "joint_proposal_made", _("Settlement or claim change proposed")
+    MEMBER_CONSENT_RECORDED = "joint_consent_recorded", _("Member's consent recorded")
+    JOINT_PROPOSAL_ADOPTED = "joint_proposal_adopted", _("Proposal adopted with every member's consent")
+    REFUND_RECORDED = "refund_recorded", _("Refund recorded by the regulator")
 
 
 class Event(models.Model):
@@ -963,3 +972,191 @@ class FollowUp(models.Model):
 
     def is_open_at(self, moment: datetime) -> bool:
         return not self.is_answered and moment < self.expires_at
+
+
+# --- Joint complaints (共同投诉, SAMR Order 121 Art. 12) -------------------------------------------------------
+
+
+class JointDispute(models.TextChoices):
+    """What "the same consumer-rights dispute" (同一消费者权益争议, Order 121 Art. 12) means here: complaints
+    against the same platform whose problems fall in the same group. The three kinds of goods never arriving
+    (a card key, a membership, a top-up) are one dispute; a wrong item is another; anything else a third."""
+
+    UNDELIVERED = "undelivered", _("Goods paid for but not delivered")
+    WRONG_ITEM = "wrong_item", _("Wrong item delivered")
+    OTHER = "other", _("Other dispute")
+
+
+PROBLEM_DISPUTE = {
+    Problem.CARD_KEY_MISSING: JointDispute.UNDELIVERED,
+    Problem.MEMBERSHIP_NOT_ACTIVATED: JointDispute.UNDELIVERED,
+    Problem.TOPUP_NOT_CREDITED: JointDispute.UNDELIVERED,
+    Problem.WRONG_ITEM: JointDispute.WRONG_ITEM,
+    Problem.OTHER: JointDispute.OTHER,
+}
+
+
+def new_join_code() -> str:
+    return secrets.token_urlsafe(9)
+
+
+class JointComplaint(models.Model):
+    """Complaints of two or more consumers about the same dispute with the same platform, handled together with
+    each member's consent (Order 121 Art. 12). Every member keeps their own complaint, evidence and chain; this
+    row groups them. Created by ``joint.joint_create``; members join with the ``join_code``."""
+
+    platform = models.ForeignKey(
+        "platforms.Platform", on_delete=models.PROTECT, related_name="joint_complaints", verbose_name=_("platform")
+    )
+    dispute = models.CharField(_("dispute"), max_length=20, choices=JointDispute.choices)
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("what the dispute is"), max_length=2000)
+    # The founding complaint's handling office: regulators read joint complaints through it (fail closed).
+    office = models.ForeignKey(
+        "portal.Office",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="joint_complaints",
+        verbose_name=_("handling office"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    join_code = models.CharField(_("join code"), max_length=20, unique=True, default=new_join_code)
+    created_at = models.DateTimeField(_("created at"))
+    # The platform answers the joint complaint once; later answers (after a member disputes) are per complaint.
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("joint complaint")
+        verbose_name_plural = _("joint complaints")
+        indexes = [
+            models.Index(fields=["platform", "-created_at"], name="joint_platform_recent"),
+            models.Index(fields=["office", "-created_at"], name="joint_office_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"JC-{self.pk}: {self.title}"
+
+
+class JointMembership(models.Model):
+    """One member's complaint in a joint complaint, with the consent they gave to join (who, when, the text)."""
+
+    joint = models.ForeignKey(
+        JointComplaint, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("joint complaint")
+    )
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.PROTECT, related_name="joint_memberships", verbose_name=_("complaint")
+    )
+    consented_at = models.DateTimeField(_("consented at"))
+    consent_text = models.TextField(_("consent text"))
+    consent_sha256 = models.CharField(_("consent text SHA-256"), max_length=64)
+    is_representative = models.BooleanField(_("representative"), default=False)
+    representative_since = models.DateTimeField(_("representative since"), null=True, blank=True)
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["consented_at", "pk"]
+        verbose_name = _("joint complaint member")
+        verbose_name_plural = _("joint complaint members")
+        constraints = [
+            models.UniqueConstraint(fields=["joint", "complaint"], name="joint_member_once"),
+            # A complaint belongs to one joint complaint at a time.
+            models.UniqueConstraint(
+                fields=["complaint"], condition=Q(left_at__isnull=True), name="joint_member_one_active"
+            ),
+            models.CheckConstraint(
+                name="joint_representative_is_member",
+                condition=Q(is_representative=False) | Q(left_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"JC-{self.joint_id} / {self.complaint_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.left_at is None
+
+
+class RepresentativeChoice(models.Model):
+    """A member's written choice (书面推选, Order 121 Art. 12) of one member as representative."""
+
+    voter = models.ForeignKey(
+        JointMembership, on_delete=models.PROTECT, related_name="choices_made", verbose_name=_("member choosing")
+    )
+    candidate = models.ForeignKey(
+        JointMembership, on_delete=models.PROTECT, related_name="choices_received", verbose_name=_("member chosen")
+    )
+    chosen_at = models.DateTimeField(_("chosen at"))
+    text_sha256 = models.CharField(_("SHA-256 of the written choice"), max_length=64)
+
+    class Meta:
+        ordering = ["chosen_at", "pk"]
+        verbose_name = _("written choice of a representative")
+        verbose_name_plural = _("written choices of representatives")
+        constraints = [models.UniqueConstraint(fields=["voter", "candidate"], name="joint_choice_once")]
+
+    def __str__(self) -> str:
+        return f"{self.voter_id} → {self.candidate_id}"
+
+
+class ProposalKind(models.TextChoices):
+    # The acts of a representative that bind a member only with that member's consent (Order 121 Art. 12).
+    SETTLEMENT = "settlement", _("Settle with the platform (mediation agreement)")
+    CLAIM_CHANGE = "claim_change", _("Change the claim")
+    CLAIM_ABANDON = "claim_abandon", _("Abandon the claim")
+
+
+class ProposalStatus(models.TextChoices):
+    OPEN = "open", _("Waiting for the members' consent")
+    ADOPTED = "adopted", _("Adopted with every member's consent")
+
+
+class JointProposal(models.Model):
+    """A representative's proposal to settle, change or abandon the claim: it binds only the members who consent."""
+
+    joint = models.ForeignKey(
+        JointComplaint, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("joint complaint")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ProposalKind.choices)
+    text = models.TextField(_("terms"), max_length=5000)
+    proposed_by = models.ForeignKey(
+        JointMembership, on_delete=models.PROTECT, related_name="+", verbose_name=_("proposed by")
+    )
+    proposed_at = models.DateTimeField(_("proposed at"))
+    status = models.CharField(_("status"), max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.OPEN)
+    adopted_at = models.DateTimeField(_("adopted at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-pk"]
+        verbose_name = _("joint proposal")
+        verbose_name_plural = _("joint proposals")
+
+    def __str__(self) -> str:
+        return f"JC-{self.joint_id} {self.kind} ({self.status})"
+
+
+class MemberConsent(models.Model):
+    """One member's recorded yes or no to a proposal (Order 121 Art. 12: 应当经被代表的投诉人同意)."""
+
+    proposal = models.ForeignKey(
+        JointProposal, on_delete=models.PROTECT, related_name="consents", verbose_name=_("proposal")
+    )
+    membership = models.ForeignKey(
+        JointMembership, on_delete=models.PROTECT, related_name="consents", verbose_name=_("member")
+    )
+    consents = models.BooleanField(_("consents"))
+    text_sha256 = models.CharField(_("SHA-256 of the terms consented to"), max_length=64)
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+        verbose_name = _("member's consent")
+        verbose_name_plural = _("members' consents")
+        constraints = [models.UniqueConstraint(fields=["proposal", "membership"], name="joint_consent_once")]
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id} / {self.membership_id}: {self.consents}"

@@ -546,46 +546,53 @@ def complaint_respond(*, complaint_id: int, by, outcome: str, message: str, **fi
         raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
     with transaction.atomic():
         complaint = lock_complaint(by, complaint_id)
-        _require_platform_staff(by, complaint)
-        require_status(complaint, [Status.AWAITING_PLATFORM, Status.DISPUTED], _("answered"))
-        _validate_response(complaint, outcome, message, fields, now)
-        relevant = {name: fields.get(name) for name in RESPONSE_REQUIRED_FIELDS[outcome]}
-        if outcome == ResponseOutcome.REJECTED:
-            relevant["rejection_reason"] = fields["rejection_reason"]
-        response = Response.objects.create(
-            complaint=complaint,
-            outcome=outcome,
-            message=message,
-            responder=by if getattr(by, "pk", None) else None,
-            api_key=getattr(by, "api_key", None),
-            **{name: value for name, value in relevant.items() if value not in (None, "")},
-        )
-        meet_clocks(complaint, [ClockKind.FIRST_RESPONSE], now)
-        fields_changed = []
-        if complaint.first_answered_at is None:
-            complaint.first_answered_at = now
-            fields_changed.append("first_answered_at")
-        if outcome in FINAL_OUTCOMES:
-            meet_clocks(complaint, [ClockKind.RESOLUTION], now)
-            start_clocks(complaint, [ClockKind.CONSUMER_REPLY], now)
-            complaint.status = Status.AWAITING_CONSUMER
-            complaint.final_answered_at = now
-            fields_changed += ["status", "final_answered_at"]
-        if fields_changed:
-            save_complaint(complaint, *fields_changed)
-        record_event(
-            complaint,
-            kind=EventKind.ANSWERED,
-            actor=by,
-            at=now,
-            data={"response_id": response.pk, "outcome": outcome, "message": message, **relevant},
-        )
-        notifications.queue_email(
-            "complaint_answered",
-            [complaint.consumer.email] if complaint.consumer.email else [],
-            complaint,
-            extra={"outcome": outcome, "message": message},
-        )
+        return answer_locked_complaint(complaint, by=by, outcome=outcome, message=message, fields=fields, now=now)
+
+
+def answer_locked_complaint(complaint: Complaint, *, by, outcome: str, message: str, fields: dict, now) -> Response:
+    """Record one answer on a complaint the caller has locked: the guards, the answer, its clocks, its chained
+    event and the consumer's e-mail. ``complaint_respond`` and the answer to a joint complaint (one per member,
+    complaints/joint.py) both go through here."""
+    _require_platform_staff(by, complaint)
+    require_status(complaint, [Status.AWAITING_PLATFORM, Status.DISPUTED], _("answered"))
+    _validate_response(complaint, outcome, message, fields, now)
+    relevant = {name: fields.get(name) for name in RESPONSE_REQUIRED_FIELDS[outcome]}
+    if outcome == ResponseOutcome.REJECTED:
+        relevant["rejection_reason"] = fields["rejection_reason"]
+    response = Response.objects.create(
+        complaint=complaint,
+        outcome=outcome,
+        message=message,
+        responder=by if getattr(by, "pk", None) else None,
+        api_key=getattr(by, "api_key", None),
+        **{name: value for name, value in relevant.items() if value not in (None, "")},
+    )
+    meet_clocks(complaint, [ClockKind.FIRST_RESPONSE], now)
+    fields_changed = []
+    if complaint.first_answered_at is None:
+        complaint.first_answered_at = now
+        fields_changed.append("first_answered_at")
+    if outcome in FINAL_OUTCOMES:
+        meet_clocks(complaint, [ClockKind.RESOLUTION], now)
+        start_clocks(complaint, [ClockKind.CONSUMER_REPLY], now)
+        complaint.status = Status.AWAITING_CONSUMER
+        complaint.final_answered_at = now
+        fields_changed += ["status", "final_answered_at"]
+    if fields_changed:
+        save_complaint(complaint, *fields_changed)
+    record_event(
+        complaint,
+        kind=EventKind.ANSWERED,
+        actor=by,
+        at=now,
+        data={"response_id": response.pk, "outcome": outcome, "message": message, **relevant},
+    )
+    notifications.queue_email(
+        "complaint_answered",
+        [complaint.consumer.email] if complaint.consumer.email else [],
+        complaint,
+        extra={"outcome": outcome, "message": message},
+    )
     return response
 
 

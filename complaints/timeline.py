@@ -23,6 +23,7 @@ from .models import (
     GroundKind,
     NoticeKind,
     Party,
+    ProposalKind,
     ResponseOutcome,
 )
 from .rulebook import ground
@@ -148,6 +149,21 @@ def event_summary(event: Event, platform=None) -> str:
             return _("%(office)s confirmed the platform unreachable (%(reference)s): its deadlines stopped.") % {
                 "office": data.get("office_name"),
                 "reference": data.get("reference"),
+            }
+        case EventKind.JOINED_JOINT_COMPLAINT | EventKind.LEFT_JOINT_COMPLAINT:
+            return _("Joint complaint JC-%(id)s") % {"id": data.get("joint_complaint")}
+        case EventKind.REPRESENTATIVE_ACTED:
+            return data.get("message", "")
+        case EventKind.JOINT_PROPOSAL_MADE | EventKind.JOINT_PROPOSAL_ADOPTED:
+            return _choice_label(ProposalKind.choices, data.get("kind"))
+        case EventKind.MEMBER_CONSENT_RECORDED:
+            answer = _("consents") if data.get("consents") else _("does not consent")
+            return f"{_choice_label(ProposalKind.choices, data.get('kind'))}: {answer}"
+        case EventKind.REFUND_RECORDED:
+            return _("%(amount)s yuan on %(day)s, reference %(reference)s") % {
+                "amount": data.get("amount"),
+                "day": data.get("refunded_on"),
+                "reference": data.get("channel_reference"),
             }
         case _:
             return data.get("reason") or data.get("note") or ""

@@ -310,3 +310,4 @@ class MaterialRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return MaterialRequest.objects.filter(
             complaint__in=complaints_visible_to(request.user).values("pk")
         ).select_related("complaint")
+from . import admin_joint  # noqa: E402, F401 - registers the joint complaints as cases

@@ -382,3 +382,38 @@ class VanishingAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform} ({self.get_status_display()}, {self.opened_at:%Y-%m-%d})"
+class Refund(models.Model):
+    """A refund a regulator confirmed to one consumer (remediation), e.g. from a vanished platform or the
+    administrator of its assets. Written by ``remediation.refund_record`` with a chained event on the complaint."""
+
+    complaint = models.ForeignKey(
+        "complaints.Complaint", on_delete=models.PROTECT, related_name="refunds", verbose_name=_("complaint")
+    )
+    # The joint complaint the refund was recorded through, if any (the joint case sums its members' refunds).
+    joint = models.ForeignKey(
+        "complaints.JointComplaint",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="refunds",
+        verbose_name=_("joint complaint"),
+    )
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=12, decimal_places=2)
+    refunded_on = models.DateField(_("refunded on"))
+    channel_reference = models.CharField(_("payment channel reference"), max_length=64)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        ordering = ["refunded_on", "pk"]
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        constraints = [
+            models.CheckConstraint(name="refund_amount_positive", condition=models.Q(amount__gt=0)),
+            models.UniqueConstraint(fields=["complaint", "channel_reference"], name="refund_reference_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}: {self.amount} ({self.channel_reference})"

@@ -496,3 +496,6 @@ CELERY_BEAT_SCHEDULE["vanishing-alerts"] = {
     "schedule": timedelta(minutes=env.int("VANISHING_REFRESH_MINUTES", default=60)),
 }
 PORTAL_TASK_TIME_LIMITS["vanishing_alerts_refresh"] = (60, 90)
+# --- Joint complaints (Order 121 Art. 12) ------------------------------------------------------------------
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["JointProposalKindEnum"] = "complaints.models.ProposalKind"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["JointDisputeEnum"] = "complaints.models.JointDispute"

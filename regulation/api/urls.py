@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("regulation.api.urls_jurisdiction")),
     path("", include("regulation.api.urls_desk")),
     path("", include("regulation.api.urls_vanishing")),
+    path("", include("regulation.api.urls_joint")),
 ]

@@ -271,6 +271,40 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("regulation_api:regulator-alert-list", "GET"):            "401 403 403 403 403 403 403 403 401 200 200",
     ("regulation_api:regulator-alert-confirm", "POST"):        "401 403 403 403 403 403 403 403 401 200 200",
     ("regulation_api:regulator-alert-dismiss", "POST"):        "401 403 403 403 403 403 403 403 401 200 200",
+    # Joint complaints (Order 121 Art. 12). Joint A: the owner's second complaint and a companion's, the owner
+    # its representative, a settlement proposal waiting for consent. Consumers' acts are refused to other roles
+    # by role (403) before any lookup; a joint complaint the caller is no member of is a 404.
+    ("complaints_api:joint-list", "GET"):                      "401 200 200 200 200 200 200 200 401 200 200",
+    ("complaints_api:joint-list", "POST"):                     "401 201 400 403 403 403 403 403 401 403 403",
+    # Another consumer names complaint A, which is not theirs: a field message, never the complaint.
+    ("complaints_api:joint-join", "POST"):                     "401 201 400 403 403 403 403 403 401 403 403",
+    ("complaints_api:joint-detail", "GET"):                    "401 200 404 200 200 404 200 404 401 200 200",
+    ("complaints_api:joint-leave", "POST"):                    "401 204 404 403 403 403 403 403 401 403 403",
+    ("complaints_api:joint-representatives", "POST"):          "401 200 404 403 403 403 403 403 401 403 403",
+    ("complaints_api:joint-act", "POST"):                      "401 200 404 403 403 403 403 403 401 403 403",
+    # A proposal already waits for the members' consent: a second one is 409.
+    ("complaints_api:joint-propose", "POST"):                  "401 409 404 403 403 403 403 403 401 403 403",
+    ("complaints_api:joint-consent", "POST"):                  "401 200 404 403 403 403 403 403 401 403 403",
+    # The companion has not consented: concluding the settlement is refused (409, Art. 12).
+    ("complaints_api:joint-adopt", "POST"):                    "401 409 404 403 403 403 403 403 401 403 403",
+    ("complaints_api:joint-answer", "POST"):                   "401 403 403 201 201 404 201 404 401 403 403",
+    ("regulation_api:regulator-joint-list", "GET"):            "401 403 403 403 403 403 403 403 401 200 200",
+    ("regulation_api:regulator-joint-detail", "GET"):          "401 403 403 403 403 403 403 403 401 200 200",
+    ("regulation_api:regulator-joint-refunds", "POST"):        "401 403 403 403 403 403 403 403 401 201 201",
+    ("complaints:joint-new", "GET"):                           "log 200 404 403 403 403 log log log 403 403",
+    ("complaints:joint-new", "POST"):                          "log 302 404 403 403 403 log log log 403 403",
+    ("complaints:joint-join", "GET"):                          "log 200 200 403 403 403 log log log 403 403",
+    ("complaints:joint-join", "POST"):                         "log 302 400 403 403 403 log log log 403 403",
+    ("complaints:joint-detail", "GET"):                        "log 200 404 200 200 404 log log log 200 200",
+    ("complaints:joint-elect", "POST"):                        "log 302 404 403 403 403 log log log 403 403",
+    ("complaints:joint-act", "POST"):                          "log 302 404 403 403 403 log log log 403 403",
+    ("complaints:joint-propose", "POST"):                      "log 302 404 403 403 403 log log log 403 403",
+    ("complaints:joint-leave", "POST"):                        "log 302 404 403 403 403 log log log 403 403",
+    ("complaints:joint-consent", "POST"):                      "log 302 404 403 403 403 log log log 403 403",
+    ("complaints:joint-adopt", "POST"):                        "log 302 404 403 403 403 log log log 403 403",
+    ("complaints:joint-inbox", "GET"):                         "log 403 403 200 200 200 log log log 403 403",
+    ("complaints:joint-answer", "GET"):                        "log 403 403 200 200 404 log log log 403 403",
+    ("complaints:joint-answer", "POST"):                       "log 403 403 302 302 404 log log log 403 403",
 }
 
 # Which object each URL keyword names, when it is not complaint A.
@@ -297,6 +331,24 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "regulation_api:regulator-alert-dismiss": {"id": "alert"},
     "regulation_api:registry-detail": {"slug": "platform_slug"},
     "portal:password_reset_confirm": {"uidb64": "reset_uid", "token": "reset_token"},
+    "complaints_api:joint-detail": {"id": "joint"},
+    "complaints_api:joint-leave": {"id": "joint"},
+    "complaints_api:joint-representatives": {"id": "joint"},
+    "complaints_api:joint-act": {"id": "joint"},
+    "complaints_api:joint-propose": {"id": "joint"},
+    "complaints_api:joint-answer": {"id": "joint"},
+    "complaints_api:joint-consent": {"id": "proposal"},
+    "complaints_api:joint-adopt": {"id": "proposal"},
+    "regulation_api:regulator-joint-detail": {"id": "joint"},
+    "regulation_api:regulator-joint-refunds": {"id": "joint"},
+    "complaints:joint-detail": {"pk": "joint"},
+    "complaints:joint-elect": {"pk": "joint"},
+    "complaints:joint-act": {"pk": "joint"},
+    "complaints:joint-propose": {"pk": "joint"},
+    "complaints:joint-leave": {"pk": "joint"},
+    "complaints:joint-answer": {"pk": "joint"},
+    "complaints:joint-consent": {"pk": "proposal"},
+    "complaints:joint-adopt": {"pk": "proposal"},
 }
 
 
@@ -370,6 +422,9 @@ def build_world() -> World:
     evidence_b = add_evidence(complaint_b, other_consumer, image_upload("b.png"))[0]
     note_a = complaint_add_note(complaint_id=complaint_a.pk, by=agent, text=f"km-note-A-{uuid.uuid4().hex}")
     note_b = complaint_add_note(complaint_id=complaint_b.pk, by=other_agent, text=f"km-note-B-{uuid.uuid4().hex}")
+    # Before the webhooks exist: filing the joint complaints' members queues no delivery to them.
+    joint_a, proposal_a, joint_member_a = _joint_of_two(owner, platform_a)
+    joint_b, proposal_b, _member_b = _joint_of_two(other_consumer, platform_b)
     penalty_a = penalty_issue(
         by=regulator,
         platform=platform_a,
@@ -443,6 +498,7 @@ def build_world() -> World:
         "complaint": complaint_a, "evidence": evidence_a, "note": note_a, "penalty": penalty_a,
         "notice": notice_a, "export": export_a, "webhook": webhook_a, "api_key_row": spare_key_a,
         "colleague": colleague, "alert": alert_a,
+        "joint": joint_a, "proposal": proposal_a, "joint_member_complaint": joint_member_a,
         "platform_slug": platform_a.slug,
         "reset_uid": urlsafe_base64_encode(force_bytes(owner.pk)),
         "reset_token": default_token_generator.make_token(owner),
@@ -451,6 +507,7 @@ def build_world() -> World:
         "complaint": complaint_b, "evidence": evidence_b, "note": note_b, "penalty": penalty_b,
         "notice": notice_b, "export": export_b, "webhook": webhook_b, "api_key_row": spare_key_b,
         "colleague": other_agent, "alert": alert_b,
+        "joint": joint_b, "proposal": proposal_b, "joint_member_complaint": _member_b,
         "platform_slug": platform_b.slug,
         "reset_uid": objects["reset_uid"],
         "reset_token": objects["reset_token"],
@@ -504,6 +561,27 @@ def build_world() -> World:
     webhook_secrets = [webhook_a.secret, webhook_b.secret]
     forbidden = {role: sorted({*markers, *webhook_secrets}) for role, markers in out_of_scope.items()}
     return World(users=users, raw_keys=raw_keys, objects=objects, other_objects=other_objects, forbidden=forbidden)
+
+
+def _joint_of_two(consumer, platform):
+    """A joint complaint of ``consumer``'s second complaint and a companion's, ``consumer`` elected its
+    representative by both, with a settlement proposal waiting for the members' consent."""
+    from complaints import joint
+
+    own = file_complaint(consumer, platform, order_number=f"DD-J-{uuid.uuid4().hex[:8]}")
+    companion = ConsumerFactory()
+    theirs = file_complaint(companion, platform, order_number=f"DD-J-{uuid.uuid4().hex[:8]}")
+    joint_complaint = joint.joint_create(
+        by=consumer, complaint_id=own.pk, title="卡密未发货", summary="付款后平台不发卡密。", consent=True
+    )
+    joint.joint_join(by=companion, join_code=joint_complaint.join_code, complaint_id=theirs.pk, consent=True)
+    representative = joint_complaint.memberships.get(complaint=own).pk
+    for voter in (consumer, companion):
+        joint.joint_choose_representatives(by=voter, joint_id=joint_complaint.pk, candidate_ids=[representative])
+    proposal = joint.joint_propose(
+        by=consumer, joint_id=joint_complaint.pk, kind="settlement", text="平台退还每人全部货款。"
+    )
+    return joint_complaint, proposal, own
 
 
 @pytest.fixture(scope="module")
@@ -748,7 +826,40 @@ REQUEST_BODIES = {
     ("regulation_api:desk-terminate", "POST"): lambda world: {"ground": "art23_2"},
     ("regulation_api:desk-refer-police", "POST"): lambda world: {"reason": "伪造支付凭证"},
     ("regulation_api:desk-close", "POST"): lambda world: {"finding": "upheld"},
-}
+    ("complaints_api:joint-list", "POST"): lambda world: {
+        "complaint": world.objects["complaint"].pk, "title": "不发货", "summary": "付款后未收到卡密。", "consent": True,
+    },
+    ("complaints_api:joint-join", "POST"): lambda world: {
+        "join_code": world.objects["joint"].join_code, "complaint": world.objects["complaint"].pk, "consent": True,
+    },
+    ("complaints_api:joint-representatives", "POST"): lambda world: {
+        "candidates": [world.objects["joint"].memberships.exclude(complaint=world.objects["joint_member_complaint"])
+                       .get().pk],
+    },
+    ("complaints_api:joint-act", "POST"): lambda world: {"message": "平台已关站，请监管部门介入。"},
+    ("complaints_api:joint-propose", "POST"): lambda world: {"kind": "claim_change", "text": "改为只要求退款。"},
+    ("complaints_api:joint-consent", "POST"): lambda world: {"consents": True},
+    ("complaints_api:joint-answer", "POST"): _respond_body,
+    ("regulation_api:regulator-joint-refunds", "POST"): lambda world: {
+        "complaint": world.objects["joint_member_complaint"].pk, "amount": "10.00",
+        "refunded_on": timezone.localdate().isoformat(), "channel_reference": "RF-JOINT-1",
+    },
+    ("complaints:joint-new", "POST"): lambda world: {
+        "title": "不发货", "summary": "付款后未收到卡密。", "consent": "on",
+    },
+    ("complaints:joint-join", "POST"): lambda world: {
+        "join_code": world.objects["joint"].join_code, "complaint": world.objects["complaint"].pk,
+        "consent": "on",
+    },
+    ("complaints:joint-elect", "POST"): lambda world: {
+        "candidates": [world.objects["joint"].memberships.exclude(complaint=world.objects["joint_member_complaint"])
+                       .get().pk],
+    },
+    ("complaints:joint-act", "POST"): lambda world: {"message": "平台已关站，请监管部门介入。"},
+    ("complaints:joint-propose", "POST"): lambda world: {"kind": "claim_change", "text": "改为只要求退款。"},
+    ("complaints:joint-consent", "POST"): lambda world: {"consents": "yes"},
+    ("complaints:joint-answer", "POST"): _respond_body,
+}  # fmt: skip
 
 
 def _answered(world: World) -> None:

@@ -50,6 +50,9 @@ def _walk(patterns, prefix="", namespace=""):
 # The follow-up survey (Order 121 Art. 26) is the filing consumer's alone: a 404 for every regulator, in scope or not
 # (tests/security/test_access_matrix.py has its rows).
 OWNER_ONLY_ROUTES = {"complaints_api:complaint-survey", "complaints:follow-up"}
+# Routes whose id is a joint complaint's or a joint proposal's, not a complaint's: their office scope (the
+# handling office of the joint complaint) is tested in tests/regulation/test_joint_refunds.py.
+JOINT_OBJECT_ROUTE = "joint-"
 
 
 def complaint_routes() -> list[Route]:
@@ -63,6 +66,7 @@ def complaint_routes() -> list[Route]:
             and route.kwargs <= OBJECT_KWARGS
             and not route.route.startswith("admin/")
             and route.name not in OWNER_ONLY_ROUTES
+            and (JOINT_OBJECT_ROUTE not in route.name or route.name == "complaints:joint-new")
             and ("complaints/" in route.route or "evidence/" in route.route)
         },
         # Downloading a dossier replaces the complaint's older exports: ask about the export first. A transfer or a
