@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("complaints.api.urls_dossier")),
     path("", include("complaints.api.urls_workspace")),
     path("", include("complaints.api.urls_rulebook")),
+    path("", include("complaints.api.urls_thread")),
     path("verify/", VerifyView.as_view(), name="verify"),
 ]

@@ -439,3 +439,7 @@ CELERY_BEAT_SCHEDULE["flush-outbox"]["schedule"] = timedelta(seconds=PORTAL_OUTB
 
 # --- OPTIONS answers ---------------------------------------------------------------------------------------
 REST_FRAMEWORK["DEFAULT_METADATA_CLASS"] = "portal.api_metadata.ActionsFromSerializersMetadata"
+
+# --- Message thread per complaint (complaints/thread.py) -------------------------------------------------
+# Files one message may carry; each is evidence and counts towards PORTAL_EVIDENCE_MAX_FILES of its complaint.
+PORTAL_MESSAGE_MAX_FILES = env.int("MESSAGE_MAX_FILES", default=5)
