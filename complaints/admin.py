@@ -157,7 +157,7 @@ class MessageInline(ReadOnlyInline):
     model = Message
     fields = ("created_at", "party", "author", "body", "files")
     ordering = ("created_at", "pk")
-    verbose_name_plural = _("messages")
+    verbose_name_plural = _("thread messages")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author").prefetch_related("attachments")
@@ -201,7 +201,7 @@ class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         # the answer the pages and the API give: 404, not the admin's "perhaps it was deleted" redirect.
         raise Http404(_("No such complaint."))
 
-    @admin.display(description=_("messages"))
+    @admin.display(description=_("thread messages"))
     def thread_link(self, complaint) -> str:
         label = _("Read the thread and write on the complaint page")
         return format_html('<a href="/complaints/{}/#thread">{}</a>', complaint.pk, label)

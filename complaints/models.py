@@ -984,7 +984,7 @@ class Message(models.Model):
         related_name="+",
         verbose_name=_("api key"),
     )
-    body = models.TextField(_("message"), max_length=MESSAGE_MAX_LENGTH)
+    body = models.TextField(_("text"), max_length=MESSAGE_MAX_LENGTH)
     attachments = models.ManyToManyField(
         Evidence, blank=True, related_name="messages", verbose_name=_("attachments")
     )
@@ -992,8 +992,8 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
-        verbose_name = _("message")
-        verbose_name_plural = _("messages")
+        verbose_name = _("thread message")
+        verbose_name_plural = _("thread messages")
         # A thread reads in order, newest pages by cursor over (created_at, id).
         indexes = [models.Index(fields=["complaint", "created_at", "id"], name="message_complaint_thread")]
 

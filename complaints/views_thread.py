@@ -56,7 +56,8 @@ class MessagePostView(LoginRequiredMixin, View):
             else:
                 messages.success(request, SUCCESS_MESSAGE)
                 return redirect(reverse("complaints:complaint-detail", args=[pk]) + "#thread")
-        return render_complaint_detail(request, pk, thread_form=form, status_code=400)
+        # The page with the errors next to the message, as every form of the site answers (200).
+        return render_complaint_detail(request, pk, thread_form=form)
 
 
 class PlatformMessagePostView(PlatformActionView):

@@ -1,9 +1,11 @@
-"""A complaint's message thread over the API: ``GET`` and ``POST /api/v1/complaints/{id}/messages/``.
+"""A complaint's message thread over the API: ``GET`` and ``POST /api/v1/complaints/{id}/messages/``, and
+``POST …/messages/with-files/``.
 
 Whoever sees the complaint reads its thread and may post: its consumer (token), its platform's staff and API
 keys (a key posts as the platform), the regulators whose office scope holds it. Another tenant's complaint, or
-one outside the office scope, answers 404 like a missing id. A body-only message is JSON; a message with files
-is multipart/form-data.
+one outside the office scope, answers 404 like a missing id. A message alone is JSON (``messages/``); a message
+with files is multipart/form-data (``messages/with-files/``): each operation declares and parses one body type,
+which keeps clients generated from the schema working.
 """
 
 from django.conf import settings
@@ -16,7 +18,6 @@ from rest_framework.response import Response
 
 from portal.access import owns_complaint
 from portal.api import FIELD_ERRORS, error
-from portal.parsers import BoundedJSONParser
 
 from ..models import MESSAGE_MAX_LENGTH, EvidenceKind, Message
 from ..selectors import messages_visible_to
@@ -78,12 +79,7 @@ class ThreadPagination(KeyAndIdCursorPagination):
     default_ordering = "created_at"
 
 
-@extend_schema(tags=["complaints"])
-class ComplaintMessagesView(ThrottledWritesMixin, ComplaintEndpoint):
-    # JSON for a message alone, multipart when files come with it: only these two are declared and parsed.
-    parser_classes = [BoundedJSONParser, MultiPartParser]
-    serializer_class = MessageIn
-    pagination_class = ThreadPagination
+class MessageEndpoint(ThrottledWritesMixin, ComplaintEndpoint):
     throttle_scope = "upload"
 
     def get_serializer_context(self):
@@ -91,6 +87,43 @@ class ComplaintMessagesView(ThrottledWritesMixin, ComplaintEndpoint):
         complaint = getattr(self, "complaint", None)
         context["reader_is_consumer"] = complaint is not None and owns_complaint(self.request.user, complaint)
         return context
+
+    def create(self, request, serializer_class) -> Response:
+        self.complaint = self.get_complaint()
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        message = message_post(
+            complaint_id=self.complaint.pk,
+            by=request.user,
+            body=data["body"],
+            files=data.get("files", []),
+            kind=data.get("kind", EvidenceKind.OTHER),
+        )
+        message = messages_visible_to(request.user, self.complaint).get(pk=message.pk)
+        return Response(MessageOut(message, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED)
+
+
+POST_RESPONSES = {
+    201: MessageOut,
+    400: FIELD_ERRORS,
+    403: error("Your role may not post on this complaint's thread."),
+    404: NOT_FOUND,
+    409: error("The complaint is finished: its thread takes no new messages."),
+    429: error("Too many posts; retry after the Retry-After header's seconds."),
+}
+POSTING = (
+    "A message never changes the complaint's status or deadlines; it appends a chained `message_posted` event "
+    "and the other parties are told by e-mail. Refused (409) once the complaint is resolved, closed or withdrawn."
+)
+
+
+@extend_schema(tags=["complaints"])
+class ComplaintMessagesView(MessageEndpoint):
+    """The thread, and a message without files (JSON only: a message with files goes to ``with-files/``)."""
+
+    serializer_class = MessageIn
+    pagination_class = ThreadPagination
 
     @extend_schema(
         operation_id="complaints_messages_list",
@@ -109,43 +142,34 @@ class ComplaintMessagesView(ThrottledWritesMixin, ComplaintEndpoint):
     @extend_schema(
         operation_id="complaints_messages_create",
         summary="Post a message on the complaint's thread",
-        description=(
-            "`application/json` for a message alone, `multipart/form-data` with one or more `files` parts to "
-            "attach files (each becomes evidence of the complaint, checked like any evidence upload; all are "
-            "stored or none). A message never changes the complaint's status or deadlines; the other parties "
-            "are told by e-mail. Refused (409) once the complaint is resolved, closed or withdrawn."
-        ),
-        request={"application/json": MessageIn, "multipart/form-data": MessageUploadIn},
-        responses={
-            201: MessageOut,
-            400: FIELD_ERRORS,
-            403: error("Your role may not post on this complaint's thread."),
-            404: NOT_FOUND,
-            409: error("The complaint is finished: its thread takes no new messages."),
-            413: error("The request body is larger than the upload cap."),
-            429: error("Too many posts; retry after the Retry-After header's seconds."),
-        },
+        description=f"JSON. To attach files, post multipart/form-data to `messages/with-files/`. {POSTING}",
+        request=MessageIn,
+        responses=POST_RESPONSES,
     )
     def post(self, request, *args, **kwargs):
-        self.complaint = self.get_complaint()
-        multipart = request.content_type.startswith("multipart/")
-        if multipart:
-            self._refuse_oversized_body(request)
-        serializer = (MessageUploadIn if multipart else MessageIn)(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        message = message_post(
-            complaint_id=self.complaint.pk,
-            by=request.user,
-            body=data["body"],
-            files=data.get("files", []),
-            kind=data.get("kind", EvidenceKind.OTHER),
-        )
-        message = messages_visible_to(request.user, self.complaint).get(pk=message.pk)
-        return Response(MessageOut(message, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED)
+        return self.create(request, MessageIn)
 
-    @staticmethod
-    def _refuse_oversized_body(request) -> None:
+
+@extend_schema(tags=["complaints"])
+class ComplaintMessageWithFilesView(MessageEndpoint):
+    """A message with files: multipart only, parsed and declared here alone (one body type per operation keeps
+    generated clients working)."""
+
+    parser_classes = [MultiPartParser]
+    serializer_class = MessageUploadIn
+
+    @extend_schema(
+        operation_id="complaints_messages_create_with_files",
+        summary="Post a message with attached files on the complaint's thread",
+        description=(
+            "multipart/form-data: `body`, one or more `files` parts and an optional `kind` (default `other`). "
+            "Each file becomes evidence of the complaint, checked like any evidence upload; all are stored or "
+            f"none, and a refused file is a 400 on `files`. {POSTING}"
+        ),
+        request={"multipart/form-data": MessageUploadIn},
+        responses={**POST_RESPONSES, 413: error("The request body is larger than the upload cap.")},
+    )
+    def post(self, request, *args, **kwargs):
         cap = settings.PORTAL_EVIDENCE_MAX_BYTES * settings.PORTAL_MESSAGE_MAX_FILES + MULTIPART_OVERHEAD_BYTES
         try:
             body_size = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -153,3 +177,4 @@ class ComplaintMessagesView(ThrottledWritesMixin, ComplaintEndpoint):
             body_size = 0
         if body_size > cap:
             raise RequestDataTooBig("message body over the cap")  # answered 413
+        return self.create(request, MessageUploadIn)
