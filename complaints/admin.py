@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from platforms.models import Platform
@@ -26,6 +26,7 @@ from .models import (
     Evidence,
     Ground,
     InternalNote,
+    Message,
     NoticeTemplate,
     Response,
     RuleEdition,
@@ -150,6 +151,26 @@ class InternalNoteInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("author")
 
 
+class MessageInline(ReadOnlyInline):
+    """The thread, read here; regulators post on the complaint page (``thread_link``)."""
+
+    model = Message
+    fields = ("created_at", "party", "author", "body", "files")
+    ordering = ("created_at", "pk")
+    verbose_name_plural = _("thread messages")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author").prefetch_related("attachments")
+
+    @admin.display(description=_("attachments"))
+    def files(self, message: Message) -> str:
+        # The download view belongs to the complaint pages; it checks access and writes the access log.
+        return format_html_join(
+            ", ", '<a href="/complaints/evidence/{}/download/">{}</a>',
+            ((evidence.pk, evidence.original_name) for evidence in message.attachments.all()),
+        ) or "—"
+
+
 # --- the complaint admin ---------------------------------------------------------------------------------
 
 
@@ -167,7 +188,8 @@ class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     list_per_page = 50
-    inlines = [EventInline, EvidenceInline, DeadlineInline, ResponseInline, InternalNoteInline]
+    inlines = [EventInline, MessageInline, EvidenceInline, DeadlineInline, ResponseInline, InternalNoteInline]
+    readonly_fields = ("thread_link",)
     # The regulators' moves are added by the case desk (regulation/admin.py), which registers its subclass.
     actions = ["export_csv"]
 
@@ -178,6 +200,11 @@ class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         # A complaint outside the reader's scope (another office's) and a missing one get the same answer, and
         # the answer the pages and the API give: 404, not the admin's "perhaps it was deleted" redirect.
         raise Http404(_("No such complaint."))
+
+    @admin.display(description=_("thread messages"))
+    def thread_link(self, complaint) -> str:
+        label = _("Read the thread and write on the complaint page")
+        return format_html('<a href="/complaints/{}/#thread">{}</a>', complaint.pk, label)
 
     @admin.display(description=_("Overdue"), ordering="is_overdue")
     def overdue(self, complaint) -> str:

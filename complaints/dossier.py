@@ -47,6 +47,7 @@ from .models import (
     Evidence,
     Response,
 )
+from .selectors import thread_messages
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ DOSSIER_PREFETCH = (
     Prefetch("evidence", queryset=Evidence.objects.order_by("received_at", "pk")),
     Prefetch("responses", queryset=Response.objects.select_related("responder").order_by("created_at")),
     Prefetch("deadlines", queryset=Deadline.objects.order_by("started_at", "due_at")),
+    Prefetch("messages", queryset=thread_messages()),
 )
 
 
@@ -160,6 +162,7 @@ def dossier_context(complaint: Complaint, *, on_progress: ProgressCallback | Non
         "platform": complaint.platform,
         "generated_at": timezone.now(),
         "responses": list(complaint.responses.all()),
+        "messages": list(complaint.messages.all()),
         "clocks": [_clock_facts(clock) for clock in complaint.deadlines.all()],
         "events": [{"event": event, "data": _data_summary(event.data)} for event in events],
         "evidence_rows": evidence_rows,

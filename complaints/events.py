@@ -163,11 +163,13 @@ class ChainBreak:
 def verify_chain(complaint: Complaint, events=None) -> ChainBreak | None:
     """Recompute a complaint's chain; the first broken link, or None when it is intact.
 
-    Also checks that each evidence row still carries the SHA-256 that its ``evidence_added`` event recorded.
+    Also checks that each evidence row still carries the SHA-256 that its ``evidence_added`` event recorded, and
+    each message of the thread the SHA-256 of its body that its ``message_posted`` event recorded.
     """
     events = list(events if events is not None else complaint.events.order_by("sequence"))
     prev_hash = ""
     recorded_evidence: dict[int, str] = {}
+    recorded_messages: dict[int, str] = {}
     for expected_sequence, event in enumerate(events, start=1):
         if event.sequence != expected_sequence:
             return ChainBreak(complaint.pk, complaint.reference, expected_sequence, "event missing")
@@ -188,10 +190,16 @@ def verify_chain(complaint: Complaint, events=None) -> ChainBreak | None:
             return ChainBreak(complaint.pk, complaint.reference, event.sequence, "content altered")
         if event.kind == "evidence_added":
             recorded_evidence[event.data.get("evidence_id")] = event.data.get("sha256")
+        elif event.kind == "message_posted":
+            recorded_messages[event.data.get("message_id")] = event.data.get("body_sha256")
         prev_hash = event.hash
     if prev_hash != complaint.last_event_hash or len(events) != complaint.event_count:
         return ChainBreak(complaint.pk, complaint.reference, len(events) + 1, "chain head does not match")
     for evidence_id, sha256 in complaint.evidence.values_list("pk", "sha256"):
         if recorded_evidence.get(evidence_id) != sha256:
             return ChainBreak(complaint.pk, complaint.reference, 0, f"evidence {evidence_id} hash altered")
+    # A message row without its event, or with another body than the event hashed, breaks the chain too.
+    for message_id, body in complaint.messages.values_list("pk", "body"):
+        if recorded_messages.get(message_id) != hashlib.sha256(body.encode("utf-8")).hexdigest():
+            return ChainBreak(complaint.pk, complaint.reference, 0, f"message {message_id} body altered")
     return None

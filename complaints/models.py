@@ -443,6 +443,7 @@ class EventKind(models.TextChoices):
     MEMBER_CONSENT_RECORDED = "joint_consent_recorded", _("Member's consent recorded")
     JOINT_PROPOSAL_ADOPTED = "joint_proposal_adopted", _("Proposal adopted with every member's consent")
     REFUND_RECORDED = "refund_recorded", _("Refund recorded by the regulator")
+    MESSAGE_POSTED = "message_posted", _("Message posted")
 
 
 class Event(models.Model):
@@ -1160,3 +1161,49 @@ class MemberConsent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.proposal_id} / {self.membership_id}: {self.consents}"
+#: Longest message on a complaint's thread, in characters.
+MESSAGE_MAX_LENGTH = 2000
+
+
+class Message(models.Model):
+    """One message on a complaint's thread: the consumer, the platform and the regulators talk without moving the
+    complaint's status or clocks (``complaints.thread``). The body's SHA-256 is in the chained
+    ``message_posted`` event; attachments are evidence like any other, so they are in the dossier and the
+    evidence list."""
+
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.PROTECT, related_name="messages", verbose_name=_("complaint")
+    )
+    party = models.CharField(_("from"), max_length=20, choices=Party.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    # A platform's API key posts as the platform; the key is kept so the platform knows which integration wrote.
+    api_key = models.ForeignKey(
+        "platforms.ApiKey",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("api key"),
+    )
+    body = models.TextField(_("text"), max_length=MESSAGE_MAX_LENGTH)
+    attachments = models.ManyToManyField(
+        Evidence, blank=True, related_name="messages", verbose_name=_("attachments")
+    )
+    created_at = models.DateTimeField(_("posted at"))
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("thread message")
+        verbose_name_plural = _("thread messages")
+        # A thread reads in order, newest pages by cursor over (created_at, id).
+        indexes = [models.Index(fields=["complaint", "created_at", "id"], name="message_complaint_thread")]
+
+    def __str__(self) -> str:
+        return f"message {self.pk} on {self.complaint_id}"

@@ -5,7 +5,7 @@ from django.db.models import Count, Q, QuerySet
 from platforms.models import WebhookEndpoint
 from portal.access import acts_as_regulator, is_consumer, is_platform_staff, office_scope
 
-from .models import OPEN_STATUSES, PLATFORM_TURN_STATUSES, Complaint, Event, Evidence, WebhookDelivery
+from .models import OPEN_STATUSES, PLATFORM_TURN_STATUSES, Complaint, Event, Evidence, Message, WebhookDelivery
 
 
 class MissingUserContext(RuntimeError):
@@ -44,6 +44,20 @@ def evidence_visible_to(user) -> QuerySet[Evidence]:
 def events_visible_to(user, complaint: Complaint) -> QuerySet[Event]:
     # The complaint was fetched through the scoped selector; its events are public to everyone who sees it.
     return complaint.events.select_related("actor").order_by("sequence")
+
+
+def thread_messages() -> QuerySet[Message]:
+    """Messages with their authors, keys and attachments (two queries whatever their number), oldest first.
+    Only for ``Prefetch`` on complaints read through ``complaints_visible_to``, or through the function below."""
+    return Message.objects.select_related("author", "api_key").prefetch_related("attachments").order_by(
+        "created_at", "pk"
+    )
+
+
+def messages_visible_to(user, complaint: Complaint) -> QuerySet[Message]:
+    """The thread of a complaint fetched through ``complaints_visible_to``: whoever sees the complaint reads all
+    of it (its consumer, its platform's staff and keys, the regulators whose office scope holds it)."""
+    return thread_messages().filter(complaint=complaint)
 
 
 def workspace_overview(user) -> dict[str, int]:

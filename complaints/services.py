@@ -6,6 +6,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -395,54 +396,85 @@ def complaint_file_with_evidence(*, consumer, data: dict, files: Sequence[tuple[
 
 def complaint_add_evidence(*, complaint_id: int, by, files: Sequence[tuple[UploadedFile, str]]) -> list[Evidence]:
     """Store evidence files; all of them or none. Bytes are kept exactly; their SHA-256 goes into the chain."""
-    from .uploads import inspect_upload, make_thumbnail, validate_evidence_count
-
     if not files:
         raise ValidationError({"file": [_("Choose at least one file.")]})
-    inspected = [(upload, kind, _inspect_naming_the_file(inspect_upload, upload)) for upload, kind in files]
+    inspected = evidence_inspect(files)
     stored: list[Evidence] = []
-    now = timezone.now()
+    with evidence_files_removed_on_failure(stored), transaction.atomic():
+        complaint = lock_complaint(by, complaint_id)
+        party = _evidence_party(by, complaint)
+        if not complaint.is_open:
+            raise IllegalTransition(_("Evidence cannot be added to a finished complaint."))
+        stored += evidence_store(complaint, by=by, party=party, inspected=inspected, now=timezone.now())
+    return stored
+
+
+def evidence_inspect(files: Sequence[tuple[UploadedFile, str]]) -> list[tuple[UploadedFile, str, object]]:
+    """Check each upload by its content (``uploads.inspect_upload``) before any row is locked: (upload, kind,
+    what it is). A refused file raises ``UploadRejected`` naming it."""
+    from .uploads import inspect_upload
+
+    return [(upload, kind, _inspect_naming_the_file(inspect_upload, upload)) for upload, kind in files]
+
+
+@contextmanager
+def evidence_files_removed_on_failure(stored: list[Evidence]):
+    """Delete the stored bytes (and thumbnails) of ``stored`` if the block fails: its rows roll back with it."""
     try:
-        with transaction.atomic():
-            complaint = lock_complaint(by, complaint_id)
-            party = _evidence_party(by, complaint)
-            if not complaint.is_open:
-                raise IllegalTransition(_("Evidence cannot be added to a finished complaint."))
-            validate_evidence_count(complaint.evidence.count(), len(files))
-            for upload, kind, info in inspected:
-                evidence = Evidence(
-                    complaint=complaint,
-                    party=party,
-                    uploaded_by=by if getattr(by, "pk", None) else None,
-                    kind=kind,
-                    original_name=info.safe_name,
-                    size=info.size,
-                    sha256=info.sha256,
-                    content_type=info.content_type,
-                    received_at=now,
-                )
-                upload.seek(0)
-                evidence.file.save(info.safe_name, upload, save=False)
-                stored.append(evidence)
-                thumbnail = make_thumbnail(upload) if info.is_image else None
-                if thumbnail is not None:
-                    evidence.thumbnail.save("thumb.png", thumbnail, save=False)
-                evidence.save()
-                record_event(
-                    complaint,
-                    kind=EventKind.EVIDENCE_ADDED,
-                    actor=by,
-                    at=now,
-                    data={
-                        "evidence_id": evidence.pk,
-                        "kind": kind,
-                        "file_name": info.safe_name,
-                        "size": info.size,
-                        "sha256": info.sha256,
-                        "content_type": info.content_type,
-                        "party": party,
-                    },
-                )
+        yield
+    except BaseException:
+        for evidence in stored:
+            evidence.file.delete(save=False)
+            if evidence.thumbnail:
+                evidence.thumbnail.delete(save=False)
+        raise
+
+
+def evidence_store(complaint: Complaint, *, by, party: str, inspected: list, now: datetime) -> list[Evidence]:
+    """Save inspected files as evidence of a locked complaint, each with its chained ``evidence_added`` event.
+
+    A failure here removes the files it wrote; once it has returned, the caller's
+    ``evidence_files_removed_on_failure`` covers the rest of the transaction.
+    """
+    from .uploads import make_thumbnail, validate_evidence_count
+
+    validate_evidence_count(complaint.evidence.count(), len(inspected))
+    stored: list[Evidence] = []
+    try:
+        for upload, kind, info in inspected:
+            evidence = Evidence(
+                complaint=complaint,
+                party=party,
+                uploaded_by=by if getattr(by, "pk", None) else None,
+                kind=kind,
+                original_name=info.safe_name,
+                size=info.size,
+                sha256=info.sha256,
+                content_type=info.content_type,
+                received_at=now,
+            )
+            upload.seek(0)
+            evidence.file.save(info.safe_name, upload, save=False)
+            stored.append(evidence)
+            thumbnail = make_thumbnail(upload) if info.is_image else None
+            if thumbnail is not None:
+                evidence.thumbnail.save("thumb.png", thumbnail, save=False)
+            evidence.save()
+            record_event(
+                complaint,
+                kind=EventKind.EVIDENCE_ADDED,
+                actor=by,
+                at=now,
+                data={
+                    "evidence_id": evidence.pk,
+                    "kind": kind,
+                    "file_name": info.safe_name,
+                    "size": info.size,
+                    "sha256": info.sha256,
+                    "content_type": info.content_type,
+                    "party": party,
+                },
+            )
     except BaseException:
         for evidence in stored:
             evidence.file.delete(save=False)

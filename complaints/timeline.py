@@ -10,7 +10,7 @@ from collections.abc import Callable
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import number_format
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from .calendar import SHANGHAI
@@ -140,6 +140,15 @@ def event_summary(event: Event, platform=None) -> str:
             return data.get("terms", "")
         case EventKind.MEDIATION_TERMINATED:
             return " ".join(filter(None, [_ground_label(data.get("ground"), event.created_at), data.get("note")]))
+        case EventKind.MESSAGE_POSTED:
+            attachments = len(data.get("attachments") or [])
+            if not attachments:
+                return _("A message on the thread")
+            return ngettext(
+                "A message on the thread, with %(count)d attached file",
+                "A message on the thread, with %(count)d attached files",
+                attachments,
+            ) % {"count": attachments}
         case EventKind.NOTICE_ISSUED:
             return _("%(title)s %(number)s") % {
                 "title": _choice_label(NoticeKind.choices, data.get("kind")),

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views_consumer as views
 from .views_follow_up import FollowUpView
+from .views_thread import MessagePostView
 
 urlpatterns = [
     path("", views.ComplaintListView.as_view(), name="complaint-list"),
@@ -9,6 +10,7 @@ urlpatterns = [
     path("new/payment-not-taken/", views.PaymentNotTakenView.as_view(), name="complaint-payment-not-taken"),
     path("<int:pk>/", views.complaint_detail, name="complaint-detail"),
     path("<int:pk>/evidence/", views.EvidenceUploadView.as_view(), name="complaint-evidence-add"),
+    path("<int:pk>/messages/", MessagePostView.as_view(), name="complaint-message-post"),
     path("<int:pk>/withdraw/", views.WithdrawView.as_view(), name="complaint-withdraw"),
     path("<int:pk>/accept/", views.AcceptView.as_view(), name="complaint-accept"),
     path("<int:pk>/dispute/", views.DisputeView.as_view(), name="complaint-dispute"),

@@ -23,7 +23,14 @@ from django.views import View
 from django.views.decorators.http import require_safe
 from django.views.generic import ListView, TemplateView
 
-from portal.access import is_consumer, is_platform_staff, is_regulator, may_read_internal_notes, owns_complaint
+from portal.access import (
+    is_consumer,
+    is_platform_staff,
+    is_regulator,
+    may_post_in_thread,
+    may_read_internal_notes,
+    owns_complaint,
+)
 from portal.audit import log_access
 from portal.errors import Conflict, IllegalTransition
 from portal.web import add_service_errors
@@ -42,6 +49,7 @@ from .forms import (
     SupplyInfoForm,
     WithdrawForm,
 )
+from .forms_thread import MessageForm
 from .models import (
     OPEN_STATUSES,
     PLATFORM_TURN_STATUSES,
@@ -56,7 +64,7 @@ from .models import (
     Response,
     Status,
 )
-from .selectors import complaints_visible_to, evidence_visible_to
+from .selectors import complaints_visible_to, evidence_visible_to, thread_messages
 from .timeline import event_link, event_summary
 from .transitions import Trigger
 from .unreachable import PLATFORM_UNREACHABLE, unreachable_warnings
@@ -355,6 +363,7 @@ def complaint_detail_queryset(user, *, with_notes: bool) -> QuerySet[Complaint]:
         Prefetch("responses", queryset=Response.objects.order_by("created_at", "pk")),
         Prefetch("events", queryset=Event.objects.order_by("sequence")),
         Prefetch("evidence", queryset=Evidence.objects.order_by("received_at", "pk")),
+        Prefetch("messages", queryset=thread_messages()),
     ]
     if with_notes:
         related.append(Prefetch("internal_notes", queryset=InternalNote.objects.select_related("author")))
@@ -364,6 +373,13 @@ def complaint_detail_queryset(user, *, with_notes: bool) -> QuerySet[Complaint]:
 @require_safe  # a page and its files are read, never posted to
 @login_required
 def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render_complaint_detail(request, pk)
+
+
+def render_complaint_detail(
+    request: HttpRequest, pk: int, *, thread_form: MessageForm | None = None, status_code: int = 200
+) -> HttpResponse:
+    """The complaint page; ``thread_form`` is a message form sent back with its errors (and ``status_code``)."""
     user = request.user
     with_notes = may_read_internal_notes(user)
     complaint = get_object_or_404(complaint_detail_queryset(user, with_notes=with_notes), pk=pk)
@@ -406,8 +422,12 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "dispute_form": DisputeForm(),
         "escalate_form": EscalateForm(),
         "supply_info_form": SupplyInfoForm(),
+        "thread": complaint.messages.all(),
+        "can_post_message": may_post_in_thread(user, complaint) and complaint.is_open,
+        "thread_form": thread_form or MessageForm(),
+        "thread_action": reverse("complaints:complaint-message-post", args=[complaint.pk]),
     }
-    return render(request, "complaints/detail.html", context)
+    return render(request, "complaints/detail.html", context, status=status_code)
 
 
 def open_follow_up(complaint: Complaint, now: datetime) -> FollowUp | None:

@@ -29,8 +29,9 @@ from .forms_platform import (
     PlatformEvidenceForm,
     RespondForm,
 )
+from .forms_thread import MessageForm
 from .models import PLATFORM_TURN_STATUSES, Complaint, Status
-from .selectors import complaints_visible_to
+from .selectors import complaints_visible_to, messages_visible_to
 
 INBOX_PAGE_SIZE = 25
 DUE_SOON_WINDOW = timedelta(hours=24)
@@ -141,6 +142,7 @@ class RespondPageView(PlatformStaffRequiredMixin, View):
             "evidence_form": PlatformEvidenceForm(),
             "info_form": InfoRequestForm(),
             "note_form": NoteForm(),
+            "thread_form": MessageForm(),
             "assign_form": AssignForm(platform_id=self.request.user.platform_id,
                                       initial={"assignee": complaint.assigned_to_id}),
             **bound_forms,
@@ -153,6 +155,9 @@ class RespondPageView(PlatformStaffRequiredMixin, View):
             "notes": complaint.internal_notes.select_related("author"),
             "can_answer": complaint.status in PLATFORM_TURN_STATUSES,
             "can_request_info": complaint.status == Status.AWAITING_PLATFORM,
+            "thread": messages_visible_to(self.request.user, complaint),
+            "can_post_message": complaint.is_open,
+            "thread_action": reverse("complaints:respond-message", args=[complaint.pk]),
             "error": error,
             **forms,
         }

@@ -73,6 +73,13 @@ def sees_consumer_contact(user, complaint) -> bool:
     return acts_as_regulator(user) or works_for_platform_of(user, complaint)
 
 
+def may_post_in_thread(user, complaint) -> bool:
+    """A complaint's thread is between its consumer and the staff (or keys) of its platform; regulators read it
+    and may post. The complaint must come from ``complaints_visible_to``, which keeps a regulator to the
+    complaints of their office scope (another office's answers 404 before this is asked)."""
+    return owns_complaint(user, complaint) or works_for_platform_of(user, complaint) or acts_as_regulator(user)
+
+
 def may_read_internal_notes(user) -> bool:
     """Internal notes are between the platform and the regulator; consumers never see that they exist.
 

@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("complaints.api.urls_workspace")),
     path("", include("complaints.api.urls_rulebook")),
     path("", include("complaints.api.urls_joint")),
+    path("", include("complaints.api.urls_thread")),
     path("verify/", VerifyView.as_view(), name="verify"),
 ]

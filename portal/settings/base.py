@@ -499,3 +499,6 @@ PORTAL_TASK_TIME_LIMITS["vanishing_alerts_refresh"] = (60, 90)
 # --- Joint complaints (Order 121 Art. 12) ------------------------------------------------------------------
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["JointProposalKindEnum"] = "complaints.models.ProposalKind"
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["JointDisputeEnum"] = "complaints.models.JointDispute"
+# --- Message thread per complaint (complaints/thread.py) -------------------------------------------------
+# Files one message may carry; each is evidence and counts towards PORTAL_EVIDENCE_MAX_FILES of its complaint.
+PORTAL_MESSAGE_MAX_FILES = env.int("MESSAGE_MAX_FILES", default=5)

@@ -120,6 +120,11 @@ COMPLAINT_TABLE = {
         "agent", "manager", "api_key", "regulator", "inactive_regulator", "superuser"
     ),
     (access.sees_consumer_contact, "another"): row("regulator", "inactive_regulator", "superuser"),
+    # Inactive accounts hold it but never reach a complaint: complaints_visible_to gives them none.
+    (access.may_post_in_thread, "theirs"): row(
+        "consumer", "inactive_consumer", "agent", "manager", "api_key", "regulator", "inactive_regulator", "superuser"
+    ),
+    (access.may_post_in_thread, "another"): row("regulator", "inactive_regulator", "superuser"),
 }
 
 

@@ -96,6 +96,10 @@ EXPECTED: dict[tuple[str, str], str] = {
     # Evidence may be added by the consumer, the platform concerned and regulators (party recorded).
     ("complaints_api:complaint-evidence", "POST"): "401 201 404 201 201 404 201 404 401 201 201",
     ("complaints_api:evidence-download", "GET"): "401 200 404 200 200 404 200 404 401 200 200",
+    # The thread: whoever sees the complaint reads it and posts on it (as consumer, platform or regulator).
+    ("complaints_api:complaint-messages", "GET"): "401 200 404 200 200 404 200 404 401 200 200",
+    ("complaints_api:complaint-messages", "POST"): "401 201 404 201 201 404 201 404 401 201 201",
+    ("complaints_api:complaint-messages-with-files", "POST"): "401 201 404 201 201 404 201 404 401 201 201",
     ("complaints_api:complaint-withdraw", "POST"): "401 200 404 403 403 404 403 404 401 403 403",
     ("complaints_api:complaint-accept", "POST"): "401 200 404 403 403 404 403 404 401 403 403",
     ("complaints_api:complaint-dispute", "POST"): "401 200 404 403 403 404 403 404 401 403 403",
@@ -201,6 +205,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("complaints:respond-complaint", "GET"): "log 403 403 200 200 404 log log log 403 403",
     ("complaints:respond-complaint", "POST"): "log 403 403 302 302 404 log log log 403 403",
     ("complaints:respond-evidence", "POST"): "log 403 403 302 302 404 log log log 403 403",
+    ("complaints:complaint-message-post", "POST"): "log 302 404 302 302 404 log log log 302 302",
+    ("complaints:respond-message", "POST"): "log 403 403 302 302 404 log log log 403 403",
     ("complaints:respond-request-info", "POST"): "log 403 403 302 302 404 log log log 403 403",
     ("complaints:respond-note", "POST"): "log 403 403 302 302 404 log log log 403 403",
     ("complaints:respond-assign", "POST"): "log 403 403 302 302 404 log log log 403 403",
@@ -784,6 +790,10 @@ REQUEST_BODIES = {
     ("complaints_api:verify", "POST"): lambda world: {"sha256": "0" * 64},
     ("complaints:verify", "POST"): lambda world: {"sha256": "0" * 64},
     ("complaints_api:complaint-notes", "POST"): lambda world: {"text": "已联系供货商"},
+    ("complaints_api:complaint-messages", "POST"): lambda world: {"body": "请再核实一下"},
+    ("complaints_api:complaint-messages-with-files", "POST"): lambda world: {"body": "截图见附件", "files": _upload()},
+    ("complaints:complaint-message-post", "POST"): lambda world: {"body": "请再核实一下", "files": _upload()},
+    ("complaints:respond-message", "POST"): lambda world: {"body": "已核实，正在补发"},
     ("platforms_api:webhook-list", "POST"): lambda world: {
         "url": "https://hooks.platform-a.example.cn/km-new",
         "events": ["complaint.created"],
