@@ -21,6 +21,7 @@ from platforms.models import WebhookEndpoint
 from portal import outbox
 from portal.celery import enqueue
 from portal.models import Office, OutboxMessage
+from portal.notifications import deliver
 
 from .calendar import SHANGHAI
 from .models import REGULATOR_DUTY_CLOCKS, Complaint, Deadline, WebhookDelivery, WebhookEvent
@@ -177,8 +178,9 @@ def queue_webhooks(platform_id: int | None, event: str, payload: dict) -> list[W
 
 
 def queue_many(messages: list[OutboxMessage], deliveries: list[WebhookDelivery]) -> None:
-    """Write e-mails and webhook deliveries built unsaved: one INSERT per table, whatever their number."""
-    OutboxMessage.objects.bulk_create(messages)
+    """Write e-mails (with their in-app notifications, by each recipient's preference: ``portal.notifications``)
+    and webhook deliveries built unsaved: one INSERT per table, whatever their number."""
+    messages = deliver(messages)
     WebhookDelivery.objects.bulk_create(deliveries)
     _send_after_commit([m.pk for m in messages], [d.pk for d in deliveries])
 

@@ -439,3 +439,8 @@ CELERY_BEAT_SCHEDULE["flush-outbox"]["schedule"] = timedelta(seconds=PORTAL_OUTB
 
 # --- OPTIONS answers ---------------------------------------------------------------------------------------
 REST_FRAMEWORK["DEFAULT_METADATA_CLASS"] = "portal.api_metadata.ActionsFromSerializersMetadata"
+
+# --- In-app notifications ------------------------------------------------------------------------------------
+# The header's unread count: one COUNT per page that shows the header (portal.notifications).
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("portal.notifications.unread_notifications")
+NOTIFICATIONS_PAGE_SIZE = 20
