@@ -14,6 +14,7 @@ Notifications are not complaint events: they are a user's own inbox, read by nob
 
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -21,8 +22,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
+from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from .access import has_account
@@ -145,12 +147,30 @@ def kind_label(kind: str) -> str:
         return kind
 
 
+def title_of(notification: Notification) -> str:
+    """A notification in words, in the active language: the subject line of its e-mail."""
+    try:
+        return render_to_string(f"emails/{notification.kind}.subject.txt", notification.context).strip()
+    except TemplateDoesNotExist:
+        return kind_label(notification.kind)
+
+
+def with_titles(notifications: Iterable[Notification]) -> list[Notification]:
+    """``notifications`` with ``title`` set on each, for a page or an API answer."""
+    notifications = list(notifications)
+    for notification in notifications:
+        notification.title = title_of(notification)
+        notification.kind_label = kind_label(notification.kind)
+    return notifications
+
+
 def unread_notifications(request) -> dict:
     """Template context: the signed-in user's unread count, counted only if the page shows it (the header)."""
     user = getattr(request, "user", None)
     if not has_account(user):
         return {}
-    return {"unread_notification_count": SimpleLazyObject(lambda: unread_count(user))}
+    # A callable: templates call it where they show the count, and the cache keeps it to one query per page.
+    return {"unread_notification_count": cache(lambda: unread_count(user))}
 
 
 # --- services ---------------------------------------------------------------------------------------------------
