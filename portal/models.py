@@ -523,9 +523,9 @@ class NotificationKind(models.TextChoices):
 
 
 class NotificationChannel(models.TextChoices):
-    EMAIL = "email", _("E-mail")
+    EMAIL = "email", _("By e-mail")
     IN_APP = "in_app", _("In the portal")
-    BOTH = "both", _("Both")
+    BOTH = "both", _("Both: e-mail and in the portal")
 
 
 class Notification(models.Model):

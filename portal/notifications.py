@@ -46,8 +46,14 @@ PREFERENCE_KINDS = [kind for kind in NotificationKind if kind not in EMAIL_ONLY_
 # --- writing: the e-mail and its in-app twin ------------------------------------------------------------------
 
 
-def _accounts_by_address(addresses: set[str]) -> dict[str, tuple[int, dict[str, str]]]:
-    """Each address held by exactly one active account: (user id, {kind: channel}), in one query."""
+Accounts = dict[str, tuple[int, dict[str, str]]]
+
+
+def accounts_by_address(addresses: Iterable[str]) -> Accounts:
+    """Each address held by exactly one active account: (user id, {kind: channel}), in one query. ``deliver``
+    looks them up itself unless given them: a caller that writes its e-mails under a busy lock (filing, after the
+    year's number) looks them up before taking it."""
+    addresses = set(addresses)
     if not addresses:
         return {}
     channels: defaultdict[int, dict[str, str]] = defaultdict(dict)
@@ -70,7 +76,7 @@ def site_path(url: str | None) -> str:
     return path if path.startswith("/") and not path.startswith("//") else ""
 
 
-def deliver(messages: Iterable[OutboxMessage | None]) -> list[OutboxMessage]:
+def deliver(messages: Iterable[OutboxMessage | None], *, accounts: Accounts | None = None) -> list[OutboxMessage]:
     """Write unsaved e-mails and their in-app notifications, each recipient by their preference, in the caller's
     transaction: one query for the accounts and one INSERT per table, whatever the number of messages.
 
@@ -79,10 +85,13 @@ def deliver(messages: Iterable[OutboxMessage | None]) -> list[OutboxMessage]:
     messages = [message for message in messages if message is not None]
     if not messages:
         return []
-    addresses = {
-        address for message in messages if message.template not in EMAIL_ONLY_KINDS for address in message.recipients
-    }
-    accounts = _accounts_by_address(addresses)
+    if accounts is None:
+        accounts = accounts_by_address(
+            address
+            for message in messages
+            if message.template not in EMAIL_ONLY_KINDS
+            for address in message.recipients
+        )
     emails: list[OutboxMessage] = []
     notifications: list[Notification] = []
     for message in messages:
