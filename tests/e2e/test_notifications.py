@@ -1,6 +1,7 @@
 """In-app notifications in a real browser: a platform answers, the consumer sees the header's count, opens the
 list, clicks through to the complaint and the count drops; the same on a 390 px phone; axe on the pages."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -47,12 +48,13 @@ def test_consumer_sees_the_count_opens_the_answer_and_the_count_drops(new_page, 
     page = new_page(language="en", viewport=viewport)
     log_in_as(page.context, consumer, live_server.url)
     page.goto("/complaints/")
-    assert badge(page) == "2"
-    assert page.get_by_role("link", name="Notifications: 2 unread notifications").count() == 1
     suffix = "-phone" if viewport else ""
     if viewport:
         assert horizontal_overflow(page) == 0
-        page.locator(".nav-toggle").click()
+        page.locator(".nav-toggle").click()  # on a phone the navigation folds behind the menu button
+    assert badge(page) == "2"
+    # The link's accessible name says the number in words; the badge's digit is hidden from screen readers.
+    assert page.get_by_role("link", name=re.compile(r"^Notifications\W*2 unread notifications$")).count() == 1
     screenshot(page, f"notifications-badge{suffix}", full_page=False)
 
     page.locator(".nav-notifications a").click()
@@ -64,14 +66,18 @@ def test_consumer_sees_the_count_opens_the_answer_and_the_count_drops(new_page, 
 
     page.get_by_role("button", name=f"The platform answered {complaint.reference}").click()
     page.wait_for_url(f"**/complaints/{complaint.pk}/")
+    if viewport:
+        page.locator(".nav-toggle").click()
     assert badge(page) == "1"
 
     page.goto("/notifications/")
     assert page.locator(".notification-unread").count() == 1
     page.get_by_role("button", name="Mark all read").click()
     page.wait_for_url("**/notifications/")
-    assert badge(page) == ""
     assert page.locator(".notification-unread").count() == 0
+    if viewport:
+        page.locator(".nav-toggle").click()
+    assert badge(page) == ""
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
