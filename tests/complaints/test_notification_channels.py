@@ -205,3 +205,27 @@ def test_deliver_costs_one_query_for_accounts_and_one_insert_per_table(answered_
     with django_assert_num_queries(3):
         deliver(messages)
     assert Notification.objects.filter(kind="complaint_closed").count() == 40
+
+
+@pytest.mark.parametrize("role", ["consumer", "agent", "regulator"])
+def test_each_role_follows_its_notification_to_a_page_it_may_open(client, role):
+    from django.urls import reverse
+
+    from portal.roles import make_regulator
+    from tests.factories import RegulatorFactory
+
+    platform = PlatformFactory()
+    agent, consumer = StaffFactory(platform=platform), ConsumerFactory()
+    regulator = RegulatorFactory()
+    make_regulator(regulator)
+    # A registered platform's complaint tells the consumer and the staff; an unregistered one's, the regulators.
+    if role == "regulator":
+        complaint = file_complaint(consumer, False, unregistered_platform_name="某卡盟")
+    else:
+        complaint = file_complaint(consumer, platform)
+    user = {"consumer": consumer, "agent": agent, "regulator": regulator}[role]
+    notification = Notification.objects.get(recipient=user)
+    client.force_login(user)
+    response = client.post(reverse("portal:notification-open", args=[notification.pk]), follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == f"/complaints/{complaint.pk}/"
