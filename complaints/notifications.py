@@ -21,6 +21,7 @@ from platforms.models import WebhookEndpoint
 from portal import outbox
 from portal.celery import enqueue
 from portal.models import Office, OutboxMessage
+from portal.notifications import Accounts, deliver
 
 from .calendar import SHANGHAI
 from .models import REGULATOR_DUTY_CLOCKS, Complaint, Deadline, WebhookDelivery, WebhookEvent
@@ -176,9 +177,13 @@ def queue_webhooks(platform_id: int | None, event: str, payload: dict) -> list[W
     return deliveries
 
 
-def queue_many(messages: list[OutboxMessage], deliveries: list[WebhookDelivery]) -> None:
-    """Write e-mails and webhook deliveries built unsaved: one INSERT per table, whatever their number."""
-    OutboxMessage.objects.bulk_create(messages)
+def queue_many(
+    messages: list[OutboxMessage], deliveries: list[WebhookDelivery], *, accounts: Accounts | None = None
+) -> None:
+    """Write e-mails (with their in-app notifications, by each recipient's preference: ``portal.notifications``)
+    and webhook deliveries built unsaved: one INSERT per table, whatever their number. ``accounts``: the
+    recipients' accounts when the caller looked them up already (``portal.notifications.accounts_by_address``)."""
+    messages = deliver(messages, accounts=accounts)
     WebhookDelivery.objects.bulk_create(deliveries)
     _send_after_commit([m.pk for m in messages], [d.pk for d in deliveries])
 

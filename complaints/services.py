@@ -31,6 +31,7 @@ from portal.access import (
 )
 from portal.errors import Conflict, IllegalTransition
 from portal.money import too_large_message
+from portal.notifications import Accounts, accounts_by_address
 from portal.offices import receiving_office_for
 from portal.sequences import sequence_next
 
@@ -268,6 +269,7 @@ class _Filing:
     clocks: list[Deadline]
     emails: list[tuple[str, list[str]]]
     webhooks: list[WebhookDelivery]
+    accounts: Accounts  # the accounts behind the e-mail addresses, looked up before the number is locked
 
 
 # Unique, never a real reference (those start with the prefix), and seen by no other transaction: the row gets its
@@ -312,11 +314,13 @@ def _insert_complaint(consumer, data: dict, now: datetime) -> _Filing:
     for clock in clocks:
         clock.complaint = complaint
     Deadline.objects.bulk_create(clocks)
+    emails = [notify, ("complaint_filed_consumer", [consumer.email] if consumer.email else [])]
     return _Filing(
         complaint=complaint,
         clocks=clocks,
-        emails=[notify, ("complaint_filed_consumer", [consumer.email] if consumer.email else [])],
+        emails=emails,
         webhooks=notifications.webhook_deliveries([(platform.pk, WebhookEvent.CREATED, {})]) if platform else [],
+        accounts=accounts_by_address(address for _template, recipients in emails for address in recipients),
     )
 
 
@@ -336,7 +340,9 @@ def _number_and_announce(filing: _Filing, now: datetime) -> None:
     for delivery in filing.webhooks:
         delivery.payload.update(notifications.webhook_payload(complaint))
     messages = [notifications.outbox_message(template, recipients, complaint) for template, recipients in filing.emails]
-    notifications.queue_many([message for message in messages if message is not None], filing.webhooks)
+    notifications.queue_many(
+        [message for message in messages if message is not None], filing.webhooks, accounts=filing.accounts
+    )
 
 
 def _as_prefetched(complaint: Complaint, **related: list) -> None:

@@ -14,6 +14,7 @@ system jobs, is ``complaints.selectors.unscoped_complaints_for_system``.
 
 from collections.abc import Callable
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from .offices import EVERYTHING, NOTHING, OfficeScope
@@ -183,3 +184,14 @@ class ManagesPlatform(PredicatePermission):
 
 class ActsAsRegulator(PredicatePermission):
     predicate = staticmethod(acts_as_regulator)
+
+
+def has_account(user) -> bool:
+    """Signed in as a person with an account of their own (any role). A platform's API key is a machine: it has
+    no notifications or preferences."""
+    return is_authenticated(user) and getattr(user, "pk", None) is not None
+
+
+class HasAccount(PredicatePermission):
+    predicate = staticmethod(has_account)
+    message = _("Notifications belong to a person's account; an API key has none. Sign in with a token instead.")

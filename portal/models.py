@@ -497,3 +497,97 @@ class AnchorLeaf(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}:{self.chain}#{self.sequence}"
+
+
+# --- In-app notifications -----------------------------------------------------------------------------------
+
+
+class NotificationKind(models.TextChoices):
+    """What a notification (or e-mail) tells: one kind per e-mail template in ``templates/emails/``."""
+
+    COMPLAINT_FILED_CONSUMER = "complaint_filed_consumer", _("Your complaint was received")
+    COMPLAINT_NEW_PLATFORM = "complaint_new_platform", _("A new complaint against your platform")
+    COMPLAINT_TRIAGE = "complaint_triage", _("A new complaint needs triage")
+    COMPLAINT_ANSWERED = "complaint_answered", _("The platform answered a complaint")
+    COMPLAINT_INFO_REQUESTED = "complaint_info_requested", _("The platform asks for information")
+    COMPLAINT_INFO_SUPPLIED = "complaint_info_supplied", _("The consumer supplied information")
+    COMPLAINT_DISPUTED = "complaint_disputed", _("The consumer disputed an answer")
+    COMPLAINT_ESCALATED = "complaint_escalated", _("A complaint was escalated to the regulator")
+    COMPLAINT_WITHDRAWN = "complaint_withdrawn", _("A complaint was withdrawn")
+    COMPLAINT_MEDIATION = "complaint_mediation", _("The regulator accepted a complaint for mediation")
+    COMPLAINT_DESK_UPDATE = "complaint_desk_update", _("The regulator recorded a step")
+    COMPLAINT_CLOSED = "complaint_closed", _("A complaint was closed")
+    DEADLINE_REMINDER = "deadline_reminder", _("A deadline is near")
+    DEADLINE_OVERDUE = "deadline_overdue", _("A deadline was missed")
+    FOLLOW_UP_SURVEY = "follow_up_survey", _("How did your complaint go?")
+    PENALTY_ISSUED = "penalty_issued", _("A penalty decision was issued")
+    STAFF_INVITATION = "staff_invitation", _("Invitation to a platform's staff")
+    COMPLAINT_MESSAGE = "complaint_message", _("A new message on a complaint's thread")
+    PLATFORM_UNREACHABLE = "platform_unreachable", _("A platform was confirmed unreachable")
+
+
+class NotificationChannel(models.TextChoices):
+    EMAIL = "email", _("By e-mail")
+    IN_APP = "in_app", _("In the portal")
+    BOTH = "both", _("Both: e-mail and in the portal")
+
+
+class Notification(models.Model):
+    """A message shown to a user in the portal, written in the same transaction as the e-mail it stands beside.
+
+    It keeps the e-mail's kind and context and is put into words when read, in the reader's language, so that a
+    user who switches language reads every notification in it. ``complaint_id`` is a plain column, as on
+    ``OutboxMessage``: the complaints app stands on this one. ``link`` is the site path the e-mail pointed to.
+    """
+
+    recipient = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
+    )
+    kind = models.CharField(_("kind"), max_length=60, choices=NotificationKind.choices)
+    context = models.JSONField(_("context"), default=dict)
+    complaint_id = models.BigIntegerField(_("complaint id"), null=True, blank=True)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notification_recipient_recent"),
+            # The header's unread count on every page: an index-only count of a small partial index.
+            models.Index(fields=["recipient"], name="notification_unread", condition=Q(read_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient_id}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class NotificationPreference(models.Model):
+    """How a user wants to hear of one kind of event. No row means both channels."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notification_preferences", verbose_name=_("user")
+    )
+    kind = models.CharField(_("kind"), max_length=60, choices=NotificationKind.choices)
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=NotificationChannel.choices, default=NotificationChannel.BOTH
+    )
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_once"),
+            models.CheckConstraint(
+                name="notification_preference_channel", condition=Q(channel__in=["email", "in_app", "both"])
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: {self.channel}"

@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 
 from .celery import enqueue
 from .models import OutboxMessage
+from .notifications import deliver
 
 logger = logging.getLogger(__name__)
 
@@ -60,13 +61,12 @@ def queue_email(
     language: str | None = None,
     complaint_id: int | None = None,
 ) -> OutboxMessage | None:
-    """Write one e-mail to the outbox, to be sent after commit."""
-    message = email_message(template, recipients, context, language=language, complaint_id=complaint_id)
-    if message is None:
-        return None
-    message.save()
-    send_after_commit([message.pk])
-    return message
+    """Write one e-mail to the outbox, to be sent after commit, and its in-app notifications: each recipient
+    with an account is told through the channels they chose (``portal.notifications.deliver``). None when nobody
+    is left to e-mail."""
+    written = deliver([email_message(template, recipients, context, language=language, complaint_id=complaint_id)])
+    send_after_commit([message.pk for message in written])
+    return written[0] if written else None
 
 
 def enqueue_emails(outbox_ids: list[int]) -> bool:

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from portal import views
+from portal import views, views_notifications
 
 app_name = "portal"
 
@@ -49,8 +49,26 @@ api_schema = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="portal:schema"), name="api-docs"),
 ]
 
+notifications = [
+    path("notifications/", views_notifications.NotificationListView.as_view(), name="notifications"),
+    path(
+        "notifications/<int:pk>/open/", views_notifications.NotificationOpenView.as_view(), name="notification-open"
+    ),
+    path(
+        "notifications/read-all/",
+        views_notifications.NotificationReadAllView.as_view(),
+        name="notifications-read-all",
+    ),
+    path(
+        "notifications/preferences/",
+        views_notifications.NotificationPreferencesView.as_view(),
+        name="notification-preferences",
+    ),
+]
+
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     *accounts,
     *api_schema,
+    *notifications,
 ]

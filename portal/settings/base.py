@@ -502,3 +502,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["JointDisputeEnum"] = "complaints.mo
 # --- Message thread per complaint (complaints/thread.py) -------------------------------------------------
 # Files one message may carry; each is evidence and counts towards PORTAL_EVIDENCE_MAX_FILES of its complaint.
 PORTAL_MESSAGE_MAX_FILES = env.int("MESSAGE_MAX_FILES", default=5)
+# --- In-app notifications ------------------------------------------------------------------------------------
+# The header's unread count: one COUNT per page that shows the header (portal.notifications).
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("portal.notifications.unread_notifications")
+NOTIFICATIONS_PAGE_SIZE = 20

@@ -68,6 +68,7 @@ TABLE = {
     access.works_in_admin: row("regulator", "inactive_regulator", "superuser"),
     # RegulatorFactory's regulators belong to the national office; the office dimension is in test_offices.py.
     access.is_national_supervisor: row("regulator", "inactive_regulator", "superuser"),
+    access.has_account: row(*(r for r in ROLES if r not in ("anonymous", "api_key"))),
 }
 
 
