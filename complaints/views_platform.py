@@ -30,6 +30,7 @@ from .forms_platform import (
     RespondForm,
 )
 from .models import PLATFORM_TURN_STATUSES, Complaint, Status
+from .search import complaints_matching
 from .selectors import complaints_visible_to
 
 INBOX_PAGE_SIZE = 25
@@ -61,6 +62,7 @@ def inbox_complaints(user, filters: dict, now) -> QuerySet[Complaint]:
             output_field=CharField(),
         ))
     )
+    complaints = complaints_matching(complaints, filters.get("q"), user=user)
     if filters.get("status"):
         complaints = complaints.filter(status=filters["status"])
     if filters.get("problem"):
@@ -89,6 +91,7 @@ class InboxView(PlatformStaffRequiredMixin, View):
         return render(request, "complaints/platform/inbox.html", {
             "filter_form": filter_form,
             "sorted_by_due": filters.get("sort") != InboxFilterForm.SORT_NEWEST,
+            "search": filters.get("q", ""),
             "page": page,
             "assign_form": AssignForm(platform_id=request.user.platform_id, auto_id="bulk_%s"),
         })

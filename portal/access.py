@@ -73,6 +73,13 @@ def sees_consumer_contact(user, complaint) -> bool:
     return acts_as_regulator(user) or works_for_platform_of(user, complaint)
 
 
+def sees_payment_reference(user) -> bool:
+    """The payment's transaction number finds the payment at the bank or payment channel: the consumer who paid,
+    the platform concerned (to trace the payment) and regulators read it on the complaint, so they may also
+    search by it. Nobody else sees complaints at all; the selectors scope which complaints each one reads."""
+    return is_consumer(user) or is_platform_staff(user) or acts_as_regulator(user)
+
+
 def may_read_internal_notes(user) -> bool:
     """Internal notes are between the platform and the regulator; consumers never see that they exist.
 
