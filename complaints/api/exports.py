@@ -72,7 +72,12 @@ class PlatformInboxExportView(FileDownloadEndpoint):
             "first, as CSV (`format=csv`, the default) or an Excel workbook (`format=xlsx`). Text that a "
             "spreadsheet would evaluate as a formula is prefixed with `'`."
         ),
-        responses={**FILE_RESPONSES, 400: error("Invalid filter."), 403: FORBIDDEN},
+        filters=True,
+        responses={
+            **FILE_RESPONSES,
+            (400, JSONRenderer.media_type): error("Invalid filter."),
+            (403, JSONRenderer.media_type): FORBIDDEN,
+        },
         tags=["platform"],
     )
     def get(self, request, *args, **kwargs):
@@ -151,10 +156,10 @@ class PlatformStatisticsView(FileDownloadEndpoint):
             OpenApiParameter("months", int, enum=list(MONTH_CHOICES), description=f"Default {DEFAULT_MONTHS}."),
         ],
         responses={
-            (200, JSONRenderer.media_type): PlatformStatisticsOut,
+            (200, JSONRenderer.media_type): OpenApiResponse(PlatformStatisticsOut, description="The figures."),
             **FILE_RESPONSES,
-            400: error("Invalid number of months."),
-            403: FORBIDDEN,
+            (400, JSONRenderer.media_type): error("Invalid number of months."),
+            (403, JSONRenderer.media_type): FORBIDDEN,
         },
         tags=["platform"],
     )
