@@ -338,11 +338,22 @@ def test_search_indexes_exist_on_postgresql(db):
     assert "varchar_pattern_ops" in definitions["complaint_order_number_prefix"]
 
 
-@pytest.mark.postgres
-def test_product_search_can_use_the_trigram_index(market):
-    agent = market["agent_jisu"]
-    queryset = complaints_matching(complaints_visible_to(agent), "腾讯视频", user=agent)
+def search_plan(user, term: str) -> str:
+    """The plan of the search with sequential and plain index scans off: what the bitmap indexes can answer."""
+    queryset = complaints_matching(complaints_visible_to(user), term, user=user)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        plan = queryset.explain()
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        return queryset.explain()
+
+
+@pytest.mark.postgres
+def test_product_search_can_use_the_trigram_index(market):
+    plan = search_plan(market["regulator"], "腾讯视频")
     assert "complaint_product_trgm" in plan
+    assert "complaint_order_number_prefix" in plan and "complaint_payment_ref_prefix" in plan
+
+
+@pytest.mark.postgres
+def test_a_term_too_short_for_trigrams_does_not_read_the_whole_trigram_index(market):
+    assert "complaint_product_trgm" not in search_plan(market["regulator"], "原神")
