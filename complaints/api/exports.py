@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from complaints.exports import inbox_export_response, statistics_export_response
 from complaints.platform_stats import DEFAULT_MONTHS, MONTH_CHOICES, platform_statistics
-from portal.api import error
+from portal.api import FIELD_ERRORS, error
 from portal.xlsx_export import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 
 from .base import PlatformInboxEndpoint
@@ -54,7 +54,8 @@ class FileDownloadEndpoint(PlatformInboxEndpoint):
     """Errors are JSON whatever format was asked for; only the file itself is CSV or XLSX."""
 
     def finalize_response(self, request, response, *args, **kwargs):
-        if isinstance(response, Response) and not isinstance(request.accepted_renderer, JSONRenderer):
+        # Also when the negotiation itself failed (an unknown ``format``: 404) and chose no renderer at all.
+        if isinstance(response, Response):
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
         return super().finalize_response(request, response, *args, **kwargs)
@@ -75,7 +76,7 @@ class PlatformInboxExportView(FileDownloadEndpoint):
         filters=True,
         responses={
             **FILE_RESPONSES,
-            (400, JSONRenderer.media_type): error("Invalid filter."),
+            (400, JSONRenderer.media_type): FIELD_ERRORS,
             (403, JSONRenderer.media_type): FORBIDDEN,
         },
         tags=["platform"],
@@ -90,7 +91,9 @@ class PlatformInboxExportView(FileDownloadEndpoint):
 
 
 class MonthFiguresOut(serializers.Serializer):
-    month = serializers.CharField(help_text="YYYY-MM (Asia/Shanghai, by the date filed); null for the total.")
+    month = serializers.CharField(
+        allow_null=True, help_text="YYYY-MM (Asia/Shanghai, by the date filed); null for the total."
+    )
     filed = serializers.IntegerField()
     answered = serializers.IntegerField()
     missed_deadline = serializers.IntegerField()
@@ -158,7 +161,7 @@ class PlatformStatisticsView(FileDownloadEndpoint):
         responses={
             (200, JSONRenderer.media_type): OpenApiResponse(PlatformStatisticsOut, description="The figures."),
             **FILE_RESPONSES,
-            (400, JSONRenderer.media_type): error("Invalid number of months."),
+            (400, JSONRenderer.media_type): FIELD_ERRORS,
             (403, JSONRenderer.media_type): FORBIDDEN,
         },
         tags=["platform"],

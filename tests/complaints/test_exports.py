@@ -256,3 +256,10 @@ def test_api_statistics_refuse_an_unknown_window(history):
 def test_api_statistics_are_403_for_consumers(history):
     response = client_for(ConsumerFactory()).get("/api/v1/platform/statistics/", {"format": "csv"})
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/api/v1/platform/complaints/export/", "/api/v1/platform/statistics/"])
+def test_api_download_of_an_unknown_format_is_a_json_404(inbox, path):
+    response = client_for(inbox["agent"]).get(path, {"format": "("})
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json" and "detail" in response.json()
