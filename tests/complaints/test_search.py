@@ -357,3 +357,26 @@ def test_product_search_can_use_the_trigram_index(market):
 @pytest.mark.postgres
 def test_a_term_too_short_for_trigrams_does_not_read_the_whole_trigram_index(market):
     assert "complaint_product_trgm" not in search_plan(market["regulator"], "原神")
+
+
+def test_inbox_search_counts_its_matches_only_up_to_a_limit(client, market, monkeypatch):
+    from complaints import views_platform
+
+    monkeypatch.setattr(views_platform, "SEARCH_COUNT_LIMIT", 2)
+    monkeypatch.setattr(views_platform, "INBOX_PAGE_SIZE", 1)
+    for number in range(3):
+        file_complaint(ConsumerFactory(), market["platforms"]["jisu"], order_number=f"DK2026C{number}")
+    client.force_login(market["agent_jisu"])
+    response = client.get(reverse("complaints:inbox-list"), {"q": "DK2026"})
+    paginator = response.context["page"].paginator
+    assert paginator.count == 3 and paginator.count_is_capped and paginator.num_pages == 2
+    assert "“DK2026”" in response.content.decode()  # the note that more complaints match
+    last = client.get(reverse("complaints:inbox-list"), {"q": "DK2026", "page": 2})
+    assert not last.context["page"].has_next()
+
+
+def test_inbox_search_below_the_limit_gives_the_exact_count(client, market):
+    client.force_login(market["agent_jisu"])
+    response = client.get(reverse("complaints:inbox-list"), {"q": "DK2026"})
+    assert response.context["page"].paginator.count == 2
+    assert not response.context["page"].paginator.count_is_capped
