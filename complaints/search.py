@@ -46,7 +46,7 @@ _TRIGRAM_WORD = re.compile(r"[^\W_]{3}")
 
 
 def search_term(raw: str | None) -> str:
-    """``raw`` as a search term: control characters dropped, runs of spaces made one, at most
+    """``raw`` as a search term: control characters read as spaces, runs of spaces made one, at most
     ``SEARCH_TERM_MAX_LENGTH`` characters. Empty means "no search"."""
     if not raw:
         return ""
