@@ -13,7 +13,7 @@ import hmac
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, Max, Min
 from rest_framework.authtoken.models import Token
 
 from bench.generate.marks import generated_complaints
@@ -47,6 +47,8 @@ class Actors:
     order_number: str
     filer: User
     filer_token: str
+    # The start of an order number of the busiest platform, a thousand order numbers wide: the inbox search.
+    order_fragment: str = ""
     county_office: Office | None = None
     county_office_complaints: int = 0
     county_regulator: User | None = None
@@ -118,12 +120,21 @@ def pick_actors() -> Actors:
         order_number=newest_of_platform.order_number,
         filer=filer,
         filer_token=_token(filer),
+        order_fragment=_order_fragment(complaints, platform),
         county_office=county_office,
         county_office_complaints=county["total"] if county else 0,
         county_regulator=county_regulator,
         county_regulator_token=_token(county_regulator) if county_regulator else "",
         city_regulator=city_regulator,
     )
+
+
+def _order_fragment(complaints, platform: Platform) -> str:
+    """An order number from the middle of the busiest platform's complaints, without its last three characters."""
+    bounds = complaints.filter(platform=platform).aggregate(first=Min("pk"), last=Max("pk"))
+    middle = complaints.filter(platform=platform, pk__lte=(bounds["first"] + bounds["last"]) // 2).order_by("-pk")
+    order_number = middle.values_list("order_number", flat=True).first() or ""
+    return order_number[:-3] if len(order_number) > 8 else order_number
 
 
 def _helper_user(username: str, *, role: str, platform: Platform | None = None, staff_role: str = "") -> User:

@@ -8,7 +8,7 @@ works whatever ``DEBUG`` is.
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.core.cache import cache
 from django.db import connection
@@ -24,6 +24,8 @@ STATS_90 = p95_at_most(150)
 STATS_365 = p95_at_most(300)
 PAGE = p95_at_most(100)
 INBOX_FILTER = "problem=card_key_missing"
+# A word of a product the load generator sells (bench/generate/staging.py PRODUCTS): about a ninth of a platform.
+INBOX_SEARCH_WORD = "腾讯视频"
 DEEP_PAGE = 50
 
 
@@ -103,6 +105,7 @@ def scenarios(actors: Actors) -> list[Scenario]:
         *statistics_scenarios(),
         *office_scenarios(actors),
         *inbox_scenarios(),
+        *inbox_search_scenarios(actors),
         *list_scenarios(actors),
         *scorecard_scenarios(actors),
         *detail_scenarios(actors),
@@ -194,6 +197,33 @@ def inbox_scenarios() -> list[Scenario]:
             PAGE,
         ),
     ]
+
+
+def inbox_search_scenarios(actors: Actors) -> list[Scenario]:
+    """The busiest platform's inbox searched (complaints/search.py), page and API: by the start of an order
+    number (``actors.order_fragment``, about a thousand order numbers of the market wide) and by a product word
+    (trigram index on PostgreSQL)."""
+    searches = [("order-number fragment", actors.order_fragment), ("product word", INBOX_SEARCH_WORD)]
+    scenarios = []
+    for what, term in searches:
+        query = urlencode({"q": term})
+        scenarios += [
+            Scenario(
+                f"Platform inbox page, search by {what}",
+                "web-staff",
+                f"/complaints/inbox/?{query}",
+                PAGE,
+                note=f"q={term}",
+            ),
+            Scenario(
+                f"Platform inbox API, search by {what}",
+                "api-platform",
+                f"/api/v1/platform/complaints/?{query}&ordering=due",
+                PAGE,
+                note=f"q={term}",
+            ),
+        ]
+    return scenarios
 
 
 def list_scenarios(actors: Actors) -> list[Scenario]:

@@ -5,13 +5,11 @@ a service, exactly as the API and the pages do. The case desk's actions are adde
 from collections.abc import Iterator
 
 from django.contrib import admin
-from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from platforms.models import Platform
 from portal.access import office_scope
 from portal.admin import EstimatedCountPaginator, ReadOnlyAdminMixin
 from portal.csv_export import csv_response
@@ -32,13 +30,10 @@ from .models import (
     RuleEdition,
     WebhookDelivery,
 )
+from .search import complaints_matching
 from .selectors import complaints_visible_to
 
 # --- changelist plumbing for a table of millions -------------------------------------------------------
-
-
-# A search term found in more platform names than this is too vague to list complaints for all of them.
-SEARCH_PLATFORMS_MAX = 50
 
 
 class PlatformSlugFilter(admin.SimpleListFilter):
@@ -183,7 +178,7 @@ class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("status", OfficeFilter, PlatformSlugFilter, "problem", "payment_channel", "is_overdue",
                    EscalatedFilter, "finding", ("created_at", admin.DateFieldListFilter))
     # Searched by get_search_results; the names here only make the search box appear.
-    search_fields = ["reference", "order_number", "platform__name"]
+    search_fields = ["reference", "order_number", "payment_reference", "product_name", "platform__name"]
     list_select_related = ("platform", "office")
     show_full_result_count = False
     paginator = EstimatedCountPaginator
@@ -212,21 +207,13 @@ class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return _("Overdue") if complaint.is_overdue else "—"
 
     def get_search_results(self, request, queryset, search_term):
-        """A reference or an order number, exactly, or part of a platform's name.
+        """The search of every complaint list (complaints/search.py): the start of a reference, order or payment
+        number, part of the product or platform name; on the queryset already scoped to the reader.
 
-        Every branch uses an index: the stock ``=reference`` search compares UPPER(reference), which no index
-        answers, and the platform name in the same OR joined every complaint to its platform.
+        Every branch uses an index on PostgreSQL: the stock ``=reference`` search compared UPPER(reference), which
+        no index answers, and a platform name in the same OR joined every complaint to its platform.
         """
-        term = search_term.strip()
-        if not term:
-            return queryset, False
-        matches = Q(reference=term.upper()) | Q(order_number=term)
-        platform_ids = list(
-            Platform.objects.filter(name__icontains=term).values_list("pk", flat=True)[:SEARCH_PLATFORMS_MAX]
-        )
-        if platform_ids:
-            matches |= Q(platform_id__in=platform_ids)
-        return queryset.filter(matches), False
+        return complaints_matching(queryset, search_term, user=request.user), False
 
     @admin.action(description=_("Export as CSV"))
     def export_csv(self, request, queryset):

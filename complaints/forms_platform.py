@@ -9,6 +9,7 @@ from portal.forms import yuan_field
 from portal.models import Role
 
 from .models import Complaint, EvidenceKind, Problem, RejectionReason, ResponseOutcome, Status
+from .search import SearchField
 from .selectors import complaints_visible_to
 from .services import RESPONSE_REQUIRED_FIELDS
 
@@ -28,6 +29,7 @@ class InboxFilterForm(forms.Form):
     MINE, UNASSIGNED = "me", "none"
     SORT_DUE, SORT_NEWEST = "due", "newest"
 
+    q = SearchField()
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("All statuses")), *Status.choices])
     due = forms.ChoiceField(label=_("Deadline"), required=False, choices=[

@@ -205,6 +205,8 @@ class Complaint(models.Model):
             models.Index(fields=["platform", "-created_at"], name="complaint_platform_recent"),
             models.Index(fields=["status", "-created_at"], name="complaint_status_recent"),
             models.Index(fields=["order_number"], name="complaint_order_number"),
+            # The list searches (complaints/search.py) have PostgreSQL-only indexes besides these: prefixes of the
+            # order and payment numbers, trigrams of the product name. The search_indexes migration makes them.
             # An office's desk, newest first; the office scope is ``office_id`` equal to, or in, a few ids.
             models.Index(fields=["office", "-created_at"], name="complaint_office_recent"),
             # An office's desk filtered by status (open, awaiting the platform…), newest first: without it the

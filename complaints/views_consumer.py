@@ -64,6 +64,7 @@ from .models import (
     Response,
     Status,
 )
+from .search import ListSearchForm, complaints_matching, search_term
 from .selectors import complaints_visible_to, evidence_visible_to, thread_messages
 from .timeline import event_link, event_summary
 from .transitions import Trigger
@@ -202,8 +203,12 @@ class ComplaintListView(LoginRequiredMixin, ListView):
         value = self.request.GET.get("status", OPEN_FILTER)
         return value if value in (OPEN_FILTER, ALL_FILTER, *Status.values) else OPEN_FILTER
 
+    def search(self) -> str:
+        return search_term(self.request.GET.get("q"))
+
     def get_queryset(self) -> QuerySet[Complaint]:
         complaints = complaints_visible_to(self.request.user).select_related("platform")
+        complaints = complaints_matching(complaints, self.search(), user=self.request.user)
         chosen = self.status_filter()
         if chosen == OPEN_FILTER:
             complaints = complaints.filter(status__in=OPEN_STATUSES)
@@ -214,6 +219,8 @@ class ComplaintListView(LoginRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["status_filter"] = self.status_filter()
+        context["search"] = self.search()
+        context["search_form"] = ListSearchForm(self.request.GET)
         context["status_filters"] = [
             (OPEN_FILTER, _("Open")),
             (ALL_FILTER, _("All")),

@@ -79,6 +79,11 @@ def may_post_in_thread(user, complaint) -> bool:
     and may post. The complaint must come from ``complaints_visible_to``, which keeps a regulator to the
     complaints of their office scope (another office's answers 404 before this is asked)."""
     return owns_complaint(user, complaint) or works_for_platform_of(user, complaint) or acts_as_regulator(user)
+def sees_payment_reference(user) -> bool:
+    """The payment's transaction number finds the payment at the bank or payment channel: the consumer who paid,
+    the platform concerned (to trace the payment) and regulators read it on the complaint, so they may also
+    search by it. Nobody else sees complaints at all; the selectors scope which complaints each one reads."""
+    return is_consumer(user) or is_platform_staff(user) or acts_as_regulator(user)
 
 
 def may_read_internal_notes(user) -> bool:

@@ -10,6 +10,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Problem, Status
+from complaints.search import SEARCH_TERM_MAX_LENGTH, complaints_matching
 
 
 def in_utc(moment: datetime) -> datetime:
@@ -75,6 +76,25 @@ class DateOrDateTimeFilter(django_filters.Filter):
         return qs.filter(**{f"{self.field_name}__gte": midnight})
 
 
+class SearchFilter(django_filters.CharFilter):
+    """``?q=``: the text search of every complaint list (complaints/search.py), applied to the caller's scope."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", SEARCH_TERM_MAX_LENGTH)
+        kwargs.setdefault(
+            "help_text",
+            _(
+                "Text search: the start of a complaint reference, order number or payment transaction number, or "
+                "a word of the product name (for consumers and regulators also of the platform's name). Narrows "
+                "the list; never shows more than it."
+            ),
+        )
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: QuerySet, value: str) -> QuerySet:
+        return complaints_matching(qs, value, user=self.parent.request.user) if value else qs
+
+
 class ComplaintFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Status.choices)
     platform = django_filters.CharFilter(field_name="platform__slug", help_text=_("Platform slug."))
@@ -91,9 +111,10 @@ class ComplaintFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(
         method="filter_search", help_text=_("A complaint reference (KM-2026-000123) or exact order number.")
     )
+    q = SearchFilter()
 
     class Meta:
-        fields = ["status", "platform", "created_after", "created_before", "overdue", "problem", "search"]
+        fields = ["status", "platform", "created_after", "created_before", "overdue", "problem", "search", "q"]
 
     def filter_search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
@@ -122,8 +143,10 @@ class InboxFilter(django_filters.FilterSet):
         help_text=_("Only complaints assigned to you (staff accounts)."),
     )
 
+    q = SearchFilter()
+
     class Meta:
-        fields = ["status", "due_before", "due_soon", "overdue", "problem", "assigned_to_me"]
+        fields = ["status", "due_before", "due_soon", "overdue", "problem", "assigned_to_me", "q"]
 
     def filter_due_soon(self, qs: QuerySet, name: str, value) -> QuerySet:
         return qs.filter(platform_due_at__lte=timezone.now() + timedelta(hours=float(value)))

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .exports import PlatformInboxExportView, PlatformStatisticsView
 from .follow_up import ComplaintFollowUpView
 
 urlpatterns = [
@@ -37,4 +38,6 @@ urlpatterns = [
     path("complaints/<int:id>/assign/", views.ComplaintAssignView.as_view(), name="complaint-assign"),
     path("complaints/<int:id>/notes/", views.ComplaintNotesView.as_view(), name="complaint-notes"),
     path("platform/complaints/", views.PlatformInboxView.as_view(), name="platform-inbox"),
+    path("platform/complaints/export/", PlatformInboxExportView.as_view(), name="platform-inbox-export"),
+    path("platform/statistics/", PlatformStatisticsView.as_view(), name="platform-statistics"),
 ]

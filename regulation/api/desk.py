@@ -17,7 +17,7 @@ from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from complaints.api.filters import UtcIsoDateTimeFilter
+from complaints.api.filters import SearchFilter, UtcIsoDateTimeFilter
 from complaints.models import Complaint, Deadline, Party, Status
 from complaints.selectors import complaints_visible_to
 from platforms.models import Platform
@@ -212,6 +212,7 @@ class DeskQueueFilter(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(
         method="filter_overdue", help_text="true: a running regulator clock is past due; false: none is."
     )
+    q = SearchFilter()
 
     def filter_overdue(self, queryset, name, value):
         past_due = Q(desk_due_at__lt=timezone.now())

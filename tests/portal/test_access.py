@@ -65,6 +65,9 @@ TABLE = {
     access.may_read_internal_notes: row("agent", "manager", "api_key", "regulator", "inactive_regulator", "superuser"),
     access.may_keep_internal_notes: row("agent", "manager", "api_key", "regulator", "inactive_regulator", "superuser"),
     access.may_see_penalties: row("agent", "manager", "api_key", "regulator", "superuser"),
+    access.sees_payment_reference: row(
+        "consumer", "inactive_consumer", "agent", "manager", "api_key", "regulator", "inactive_regulator", "superuser"
+    ),
     access.works_in_admin: row("regulator", "inactive_regulator", "superuser"),
     # RegulatorFactory's regulators belong to the national office; the office dimension is in test_offices.py.
     access.is_national_supervisor: row("regulator", "inactive_regulator", "superuser"),

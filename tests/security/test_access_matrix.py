@@ -114,6 +114,9 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("complaints_api:complaint-notes", "POST"): "401 404 404 201 201 404 201 404 401 201 201",
     # Lists: 200 with the caller's own rows only (the leak check below looks for the other tenant's).
     ("complaints_api:platform-inbox", "GET"):                  "401 403 403 200 200 200 200 200 401 403 403",
+    # A platform's downloads: its own complaints and figures only (the other agent gets their platform's).
+    ("complaints_api:platform-inbox-export", "GET"):           "401 403 403 200 200 200 200 200 401 403 403",
+    ("complaints_api:platform-statistics", "GET"):             "401 403 403 200 200 200 200 200 401 403 403",
     ("complaints_api:dossier-download", "GET"):                "401 200 404 200 200 404 200 404 401 200 200",
     ("complaints_api:bundle-download", "GET"):                 "401 200 404 200 200 404 200 404 401 200 200",
     ("complaints_api:dossier-export-status", "GET"):           "401 200 404 200 200 404 200 404 401 200 200",
@@ -201,6 +204,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     # Platform pages: consumers and regulators are refused by role (403) before any lookup, so an id
     # cannot be probed; another platform's complaint is a 404.
     ("complaints:inbox-list", "GET"): "log 403 403 200 200 200 log log log 403 403",
+    ("complaints:inbox-export", "GET"): "log 403 403 200 200 200 log log log 403 403",
     ("complaints:inbox-assign", "POST"): "log 403 403 302 302 302 log log log 403 403",
     ("complaints:respond-complaint", "GET"): "log 403 403 200 200 404 log log log 403 403",
     ("complaints:respond-complaint", "POST"): "log 403 403 302 302 404 log log log 403 403",
@@ -229,6 +233,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     # Workspace: managers only, agents of any platform 403 (managers acting on another platform's
     # objects: test_manager_cannot_reach_another_platforms_workspace_objects).
     ("complaints:workspace-home", "GET"):                      "log 403 403 200 200 200 log log log 403 403",
+    ("complaints:workspace-statistics", "GET"):                "log 403 403 200 200 200 log log log 403 403",
+    ("complaints:workspace-statistics-export", "GET"):         "log 403 403 200 200 200 log log log 403 403",
     ("platforms:workspace-staff-invite", "GET"):              "log 403 403 403 200 403 log log log 403 403",
     ("platforms:workspace-staff-invite", "POST"):             "log 403 403 403 200 403 log log log 403 403",
     ("platforms:workspace-staff-deactivate", "POST"):         "log 403 403 403 302 403 log log log 403 403",
