@@ -35,6 +35,7 @@ from complaints.models import (
     Event,
     EventKind,
     Finding,
+    NoticeKind,
     Response,
     ResponseOutcome,
     Status,
@@ -46,7 +47,8 @@ from platforms.models import Platform
 from portal.models import NumberSequence, Role, StaffRole, User
 from portal.offices import receiving_office_for
 
-from .models import PenaltyKind
+from .models import Notice, PenaltyKind
+from .notices import ADDRESSED_TO_PLATFORM, NUMBER_WORDS
 from .penalties import penalty_issue
 from .rollup import refresh_daily_stats
 
@@ -144,6 +146,8 @@ class _Draft:
     timeline: list[tuple[str, str, datetime, dict]] = field(default_factory=list)
     clocks: list[Deadline] = field(default_factory=list)
     response: Response | None = None
+    # The desk's written decisions (受理 / 不予受理告知书): (kind, decided at, ground, the event data that names it).
+    notices: list[tuple[str, datetime, str, dict]] = field(default_factory=list)
 
 
 def market_platforms() -> list[Platform]:
@@ -466,18 +470,35 @@ def _answered(
     return answered_at
 
 
+# Refusal grounds of Order 121 Art. 16 the demo uses: (3) the same complaint already handled, (5) no reply to a
+# request for material, (7) not a consumer dispute.
+REFUSAL_GROUNDS = ("art16_3", "art16_5", "art16_7")
+
+
 def _desk(rng, draft, escalated_at, *, now, upheld: float) -> None:
-    """The office decides within days: accepts (受理) and closes with a finding, or is still deciding."""
+    """The office decides within days (Order 121 Art. 15): refuses on an Art. 16 ground, or accepts (受理) and
+    closes with a finding later, or is still deciding. Each decision has its written notice."""
     complaint = draft.complaint
     acceptance = _clock(ClockKind.REGULATOR_ACCEPTANCE, escalated_at)
     draft.clocks.append(acceptance)
-    accepted_at = escalated_at + timedelta(hours=rng.uniform(4, 96))
-    if accepted_at >= now:
+    decided_at = escalated_at + timedelta(hours=rng.uniform(4, 96))
+    if decided_at >= now:
         return
-    acceptance.met_at = accepted_at
+    acceptance.met_at = decided_at
+    if rng.random() < 0.12:
+        ground = rng.choice(REFUSAL_GROUNDS)
+        data = {"finding": Finding.REFUSED, "ground": ground, "note": "", "notice": None}
+        draft.notices.append((NoticeKind.REFUSAL, decided_at, ground, data))
+        draft.timeline.append((EventKind.REFUSED, "system", decided_at, data))
+        complaint.status = Status.CLOSED
+        complaint.finding = Finding.REFUSED
+        complaint.closed_at = decided_at
+        return
+    data = {"note": "", "notice": None}
+    draft.notices.append((NoticeKind.ACCEPTANCE, decided_at, "", data))
+    draft.timeline.append((EventKind.MEDIATION_ACCEPTED, "system", decided_at, data))
     complaint.status = Status.ACCEPTED
-    draft.timeline.append((EventKind.MEDIATION_ACCEPTED, "system", accepted_at, {"note": "", "notice": None}))
-    closed_at = accepted_at + timedelta(days=rng.uniform(3, 20))
+    closed_at = decided_at + timedelta(days=rng.uniform(3, 20))
     if closed_at >= now:
         return
     finding = Finding.UPHELD if rng.random() < upheld else Finding.NOT_UPHELD
@@ -527,6 +548,7 @@ def _write(drafts: list[_Draft]) -> SeedResult:
         sequence, _created = NumberSequence.objects.select_for_update().get_or_create(scope="complaint", year=year)
         next_numbers[year] = sequence.last_value + 1
         NumberSequence.objects.filter(pk=sequence.pk).update(last_value=F("last_value") + count)
+    notices = _number_notices(drafts)
     events: list[Event] = []
     for draft in drafts:
         complaint = draft.complaint
@@ -551,10 +573,49 @@ def _write(drafts: list[_Draft]) -> SeedResult:
     # were given.
     answered = [response.created_at for response in responses]
     Response.objects.bulk_create(responses, batch_size=BATCH_SIZE)
+    Notice.objects.bulk_create(notices, batch_size=BATCH_SIZE)
     for response, moment in zip(responses, answered, strict=True):
         response.created_at = moment
     Response.objects.bulk_update(responses, ["created_at"], batch_size=BATCH_SIZE)
     return SeedResult(complaints=len(drafts), events=len(events), clocks=len(clocks))
+
+
+def _number_notices(drafts: list[_Draft]) -> list[Notice]:
+    """The desk's notices in decision order, numbered per kind and year as ``notices.notice_decide`` numbers them
+    (the counter moves past them); each number is written into the event that records the decision. Their PDFs
+    are rendered on first download (``notices.notice_issue``)."""
+    decisions = sorted(
+        ((kind, at, ground, data, draft.complaint) for draft in drafts for kind, at, ground, data in draft.notices),
+        key=lambda decision: decision[1],
+    )
+    counts: dict[tuple[str, int], int] = {}
+    for kind, at, *_rest in decisions:
+        key = (kind, timezone.localtime(at, SHANGHAI).year)
+        counts[key] = counts.get(key, 0) + 1
+    next_numbers = {}
+    for (kind, year), count in counts.items():
+        sequence, _created = NumberSequence.objects.select_for_update().get_or_create(scope=f"notice-{kind}", year=year)
+        next_numbers[kind, year] = sequence.last_value + 1
+        NumberSequence.objects.filter(pk=sequence.pk).update(last_value=F("last_value") + count)
+    notices = []
+    for kind, at, ground, data, complaint in decisions:
+        year = timezone.localtime(at, SHANGHAI).year
+        sequence = next_numbers[kind, year]
+        next_numbers[kind, year] += 1
+        data["notice"] = f"〔{year}〕{NUMBER_WORDS[kind]}字第{sequence:04d}号"
+        notices.append(
+            Notice(
+                complaint=complaint,
+                kind=kind,
+                year=year,
+                sequence=sequence,
+                number=data["notice"],
+                ground_code=ground,
+                addressed_to_platform=ADDRESSED_TO_PLATFORM[kind],
+                decided_at=at,
+            )
+        )
+    return notices
 
 
 # --- the regulators' side --------------------------------------------------------------------------------------
