@@ -20,8 +20,9 @@ from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.conf import settings
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from complaints.calendar import SHANGHAI
 from complaints.models import Finding, NoticeKind, Problem, Status
@@ -101,7 +102,7 @@ class Month:
 @dataclass(frozen=True)
 class CountRow:
     code: str
-    label: str
+    label: object  # a lazy translation where there is one: the PDF renders it in the office's language
     count: int
 
 
@@ -153,10 +154,10 @@ RESOLVED = "resolved"
 WITHDRAWN_BY_CONSUMER = "withdrawn"
 
 
-def _closure_labels() -> dict[str, str]:
-    labels = {value: str(label) for value, label in Finding.choices}
-    labels[RESOLVED] = str(Status.RESOLVED.label)
-    labels[WITHDRAWN_BY_CONSUMER] = str(Status.WITHDRAWN.label)
+def _closure_labels() -> dict[str, object]:
+    labels = dict(Finding.choices)
+    labels[RESOLVED] = Status.RESOLVED.label
+    labels[WITHDRAWN_BY_CONSUMER] = Status.WITHDRAWN.label
     return labels
 
 
@@ -232,7 +233,7 @@ def _problems(scope: OfficeScope, month: Month) -> list[CountRow]:
         .order_by("-count", "problem")[:TOP_PROBLEMS]
     )
     labels = dict(Problem.choices)
-    return [CountRow(row["problem"], str(labels.get(row["problem"], row["problem"])), row["count"]) for row in rows]
+    return [CountRow(row["problem"], labels.get(row["problem"], row["problem"]), row["count"]) for row in rows]
 
 
 def monthly_report(*, scope: OfficeScope, month: Month, now: datetime | None = None) -> MonthlyReport:
@@ -279,7 +280,9 @@ def monthly_report(*, scope: OfficeScope, month: Month, now: datetime | None = N
 def monthly_report_pdf(report: MonthlyReport) -> bytes:
     """The report as the office issues it: rendered, signed by the portal when it has a certificate, and its
     SHA-256 kept so that /verify/ recognises the copy later."""
-    pdf = render_pdf("pdf/monthly_report.html", {"report": report})
+    # An official document is issued in Chinese whatever the language of the page it was asked from.
+    with translation.override(settings.LANGUAGE_CODE):
+        pdf = render_pdf("pdf/monthly_report.html", {"report": report})
     pdf = sign_pdf(pdf, reason=f"投诉举报统计分析报告 {report.office.name} {report.month}")
     record_issued_document(
         kind=IssuedDocumentKind.STATISTICS_REPORT,
