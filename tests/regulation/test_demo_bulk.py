@@ -1,12 +1,13 @@
 """The demo market (regulation/demo_bulk.py): chained timelines, consistent clocks, idempotency, and a dashboard
 that scores platforms once it is seeded."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from complaints.calendar import SHANGHAI
 from complaints.events import verify_chain
@@ -129,3 +130,13 @@ def test_seed_demo_twice_keeps_one_market_and_one_set_of_stories(tree):
     call_command("seed_demo", market_complaints=40, stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert (Complaint.objects.count(), Event.objects.count(), Penalty.objects.count()) == counts
     assert market_complaints().count() == 40
+
+
+def test_the_demo_logins_stories_stay_on_top(tree):
+    call_command("seed_demo", market_complaints=60, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    last_day = Complaint.objects.filter(created_at__gte=timezone.now() - timedelta(hours=23))
+    assert set(last_day.values_list("consumer__username", flat=True)) == {"demo-consumer"}
+    demo_inbox_open = Complaint.objects.filter(
+        platform__slug__in=["demo-kameng", "jisu-card", "xingyou-dianka"], status__in=Status.values
+    ).exclude(status__in=[Status.RESOLVED, Status.CLOSED, Status.WITHDRAWN])
+    assert set(demo_inbox_open.values_list("consumer__username", flat=True)) == {"demo-consumer"}
