@@ -117,6 +117,8 @@ def statistics_scenarios() -> list[Scenario]:
     return [
         Scenario("Regulator dashboard, 90 days", "web-regulator", "/dashboard/?days=90", STATS_90),
         Scenario("Regulator dashboard, 365 days", "web-regulator", "/dashboard/?days=365", STATS_365),
+        # The monthly statistics report (Order 121 Art. 38) of the last complete month, the whole market.
+        Scenario("Monthly statistics report", "web-regulator", "/dashboard/monthly/", STATS_90),
         Scenario(
             "Stats API per platform, 90 days",
             "api-regulator",
@@ -164,6 +166,7 @@ def office_scenarios(actors: Actors) -> list[Scenario]:
             resolve=follow_next(DEEP_PAGE - 1),
         ),
         Scenario("County dashboard, 90 days", "web-county", "/dashboard/?days=90", STATS_90, note=note),
+        Scenario("County monthly statistics report", "web-county", "/dashboard/monthly/", STATS_90, note=note),
         Scenario("County stats API per platform, 90 days", "api-county", "/api/v1/stats/platforms/?days=90", STATS_90),
         Scenario(
             "City dashboard with its counties, 90 days",

@@ -424,6 +424,7 @@ class AuditEntry(models.Model):
 class IssuedDocumentKind(models.TextChoices):
     DOSSIER = "dossier", _("Complaint dossier")
     PENALTY_NOTICE = "penalty_notice", _("Penalty decision notice")
+    STATISTICS_REPORT = "statistics_report", _("Monthly complaint statistics report")
 
 
 class IssuedDocument(models.Model):

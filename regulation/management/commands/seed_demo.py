@@ -1,6 +1,7 @@
 """Demo data for a first look: offices (a city with two districts), three platforms domiciled in those districts,
 a consumer, staff, regulators of each office and a national supervisor, and complaints in varied states."""
 
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -16,7 +17,9 @@ from portal.demo import DEMO_ACCOUNTS
 from portal.models import Office, OfficeLevel, Role, StaffRole, User
 from portal.roles import make_regulator
 from regulation import desk
+from regulation.demo_bulk import seed_market
 from regulation.demo_vanishing import seed_vanished_platforms
+from regulation.rollup import refresh_daily_stats
 
 PLATFORMS = [
     {
@@ -89,8 +92,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--password", default=settings.PORTAL_DEMO_PASSWORD)
+        parser.add_argument(
+            "--market-complaints", type=int, default=3000, help="Complaints of the last six months (0: none)."
+        )
 
-    def handle(self, *args, password: str, **options):
+    def handle(self, *args, password: str, market_complaints: int, **options):
+        consumer, regulator, platforms = self._accounts(password)
+        self._market(market_complaints)
+        self._stories(consumer, regulator, platforms)
+        seed_vanished_platforms()
+        self._refresh_statistics()
+        self._print_logins(password)
+
+    def _accounts(self, password):
+        """Offices, the demo platforms and the demo logins (kept as they are on later runs)."""
         with transaction.atomic():
             offices = self._offices()
             platforms = {
@@ -113,10 +128,21 @@ class Command(BaseCommand):
                                   office=offices[code])
                 make_regulator(user)
             regulator = User.objects.get(username="demo-regulator")
-        if not consumer.complaints.exists():
-            self._complaints(consumer, regulator, platforms)
-        seed_vanished_platforms()
-        self._print_logins(password)
+        return consumer, regulator, platforms
+
+    def _market(self, complaints: int):
+        """A market's six months behind the stories, so every dashboard figure shows something (seconds)."""
+        if complaints <= 0:
+            return
+        started, cpu = time.monotonic(), time.process_time()
+        result = seed_market(complaints=complaints, refresh=False)
+        if result.skipped:
+            return
+        self.stdout.write(
+            f"Demo market: {result.complaints} complaints, {result.events} events, {result.penalties} penalties "
+            f"across {result.platforms} platforms in {time.monotonic() - started:.1f} s "
+            f"({time.process_time() - cpu:.1f} s CPU)"
+        )
 
     @staticmethod
     def _offices() -> dict[str, Office]:
@@ -137,6 +163,16 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save()
         return user
+
+    def _stories(self, consumer, regulator, platforms):
+        """The demo logins' own complaints, once."""
+        if not consumer.complaints.exists():
+            self._complaints(consumer, regulator, platforms)
+
+    @staticmethod
+    def _refresh_statistics():
+        """The daily rollup, so the dashboards read everything just written (regulation.rollup)."""
+        refresh_daily_stats()
 
     def _complaints(self, consumer, regulator, platforms):
         """One complaint in each state the demo walks through, filed in this order (their references follow it)."""
