@@ -319,6 +319,7 @@ class AuditAction(models.TextChoices):
     PENALTY_STATUS_CHANGED = "penalty_status_changed", _("Penalty status changed")
     REGULATOR_LOGIN = "regulator_login", _("Regulator signed in")
     COMPLAINT_OFFICE_CHANGED = "complaint_office_changed", _("Complaint moved to another office")
+    CHARGEBACK_MANIFEST_EXPORTED = "chargeback_manifest_exported", _("Chargeback manifest of a platform exported")
 
 
 class ActorKind(models.TextChoices):
@@ -422,6 +423,7 @@ class AuditEntry(models.Model):
 class IssuedDocumentKind(models.TextChoices):
     DOSSIER = "dossier", _("Complaint dossier")
     PENALTY_NOTICE = "penalty_notice", _("Penalty decision notice")
+    CHARGEBACK_STATEMENT = "chargeback_statement", _("Chargeback statement")
 
 
 class IssuedDocument(models.Model):
