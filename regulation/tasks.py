@@ -9,6 +9,7 @@ from portal.celery import time_limits
 from .desk import material_requests_propose_refusals
 from .follow_up import follow_ups_draw
 from .notices import notices_issue_pending
+from .open_data import open_data_export
 from .rollup import refresh_statistics
 
 logger = logging.getLogger(__name__)
@@ -44,3 +45,10 @@ def issue_pending_notices_task() -> int:
 def propose_refusals_task() -> int:
     """Beat: turn lapsed requests for identity proof or material into refusal proposals."""
     return material_requests_propose_refusals()
+
+
+@shared_task(**time_limits("export_open_data"))
+def export_open_data_task() -> dict:
+    """Beat, daily (settings.CELERY_BEAT_SCHEDULE): the day's open-data files; a second run keeps the first."""
+    release = open_data_export()
+    return {"day": release.day.isoformat(), "records": release.records}
