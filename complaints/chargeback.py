@@ -38,7 +38,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 
-from portal.access import acts_as_regulator, owns_complaint
+from portal.access import acts_as_regulator, is_consumer
 from portal.audit import log_access
 from portal.celery import enqueue
 from portal.models import IssuedDocumentKind
@@ -114,10 +114,13 @@ CHANNEL_REQUESTS = {
 def chargeback_complaint_for(user, pk: int) -> Complaint:
     """The complaint ``pk`` if ``user`` may build its chargeback pack: the consumer who filed it, or a regulator
     whose scope holds it. Anyone else — the platform's staff included — gets a 404, as for a missing one."""
-    complaint = get_object_or_404(complaints_visible_to(user).select_related("platform"), pk=pk)
-    if not (owns_complaint(user, complaint) or acts_as_regulator(user)):
-        raise Http404("No such complaint.")
-    return complaint
+    # Narrowed before the lookup, so that a complaint the caller may see but not pack answers exactly like a
+    # missing one. A consumer sees only their own complaints; platform staff and keys get none.
+    if acts_as_regulator(user) or is_consumer(user):
+        complaints = complaints_visible_to(user)
+    else:
+        complaints = Complaint.objects.none()
+    return get_object_or_404(complaints.select_related("platform"), pk=pk)
 
 
 def chargeback_pack_for(complaint: Complaint, pack_id) -> ChargebackPack:

@@ -104,3 +104,13 @@ def test_only_regulators_may_export(request, platform, role):
 def test_anonymous_visitors_are_sent_to_sign_in(client, platform):
     response = client.get(reverse("regulation:chargeback-manifest-csv", args=[platform.pk, "alipay"]))
     assert response.status_code == 302
+
+
+def test_a_regulator_reaches_the_manifests_from_a_complaint(regulator, complaint):
+    page = web_client(regulator).get(reverse("complaints:complaint-detail", args=[complaint.pk]))
+    assert reverse("regulation:chargeback-manifests", args=[complaint.platform_id]).encode() in page.content
+
+
+def test_a_consumer_is_not_shown_the_manifests_link(consumer, complaint):
+    page = web_client(consumer).get(reverse("complaints:complaint-detail", args=[complaint.pk]))
+    assert b"chargeback-manifests" not in page.content

@@ -30,7 +30,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from complaints.follow_up import follow_ups_request
-from complaints.models import DossierExport, DossierExportStatus, NoticeKind
+from complaints.models import ChargebackPack, DossierExport, DossierExportStatus, NoticeKind
 from complaints.services import (
     complaint_accept,
     complaint_add_note,
@@ -44,6 +44,7 @@ from portal.models import User
 from regulation import desk
 from regulation.models import PenaltyKind
 from regulation.notices import notice_decide
+from regulation.open_data import open_data_export
 from regulation.penalties import penalty_issue
 from tests.factories import (
     ConsumerFactory,
@@ -266,6 +267,20 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("regulation_api:notice-list", "GET"):                     "401 200 200 200 200 200 200 200 401 200 200",
     ("regulation_api:notice-pdf", "GET"):                      "401 200 404 200 200 404 200 404 401 200 200",
     ("regulation:notice-pdf", "GET"):                          "log 200 404 200 200 404 log log log 200 200",
+    # Chargeback packs: the consumer who filed and regulators in scope; for the platform the pack does not exist.
+    ("complaints:chargeback-request", "POST"):                 "log 302 404 404 404 404 log log log 302 302",
+    ("complaints:chargeback-status", "GET"):                   "log 200 404 404 404 404 log log log 200 200",
+    ("complaints:chargeback-status-json", "GET"):              "log 200 404 404 404 404 log log log 200 200",
+    ("complaints:chargeback-download", "GET"):                 "log 200 404 404 404 404 log log log 200 200",
+    ("complaints_api:chargeback-request", "POST"):             "401 202 404 404 404 404 404 404 401 202 202",
+    ("complaints_api:chargeback-status", "GET"):               "401 200 404 404 404 404 404 404 401 200 200",
+    ("complaints_api:chargeback-download", "GET"):             "401 200 404 404 404 404 404 404 401 200 200",
+    # The per-channel manifests of a platform: regulators only (rows limited to their jurisdiction).
+    ("regulation:chargeback-manifests", "GET"):                "log 403 403 403 403 403 log log log 200 200",
+    ("regulation:chargeback-manifest-csv", "GET"):             "log 403 403 403 403 403 log log log 200 200",
+    # Open data: public, like the registry.
+    ("regulation:open-data-file", "GET"):                      "200 200 200 200 200 200 200 200 200 200 200",
+    ("regulation_api:open-complaints", "GET"):                 "200 200 200 200 200 200 200 200 401 200 200",
 }
 
 # Which object each URL keyword names, when it is not complaint A.
@@ -290,6 +305,13 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "regulation:registry-detail": {"slug": "platform_slug"},
     "regulation_api:registry-detail": {"slug": "platform_slug"},
     "portal:password_reset_confirm": {"uidb64": "reset_uid", "token": "reset_token"},
+    "complaints:chargeback-status": {"pack_id": "pack"},
+    "complaints:chargeback-status-json": {"pack_id": "pack"},
+    "complaints:chargeback-download": {"pack_id": "pack"},
+    "complaints_api:chargeback-status": {"pack_id": "pack"},
+    "complaints_api:chargeback-download": {"pack_id": "pack"},
+    "regulation:chargeback-manifests": {"pk": "platform"},
+    "regulation:chargeback-manifest-csv": {"pk": "platform"},
 }
 
 
@@ -400,6 +422,17 @@ def build_world() -> World:
         finished_at=timezone.now(),
     )
     export_b.file.save("dossier.pdf", ContentFile(b"%PDF-1.4\n% dossier\n%%EOF\n"), save=True)
+    pack_a = ChargebackPack.objects.create(
+        complaint=complaint_a, requested_by=owner, status=DossierExportStatus.DONE, progress=100,
+        sha256="a" * 64, finished_at=timezone.now(),
+    )  # fmt: skip
+    pack_a.file.save("chargeback.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18), save=True)
+    pack_b = ChargebackPack.objects.create(
+        complaint=complaint_b, requested_by=other_consumer, status=DossierExportStatus.DONE, progress=100,
+        sha256="b" * 64, finished_at=timezone.now(),
+    )  # fmt: skip
+    pack_b.file.save("chargeback.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18), save=True)
+    open_data_export()
     webhook_a = WebhookEndpoint.objects.create(
         platform=platform_a,
         url="https://hooks.platform-a.example.cn/km",
@@ -430,6 +463,7 @@ def build_world() -> World:
         "notice": notice_a, "export": export_a, "webhook": webhook_a, "api_key_row": spare_key_a,
         "colleague": colleague,
         "platform_slug": platform_a.slug,
+        "pack": pack_a, "platform": platform_a, "channel": "alipay", "label": "latest", "fmt": "csv",
         "reset_uid": urlsafe_base64_encode(force_bytes(owner.pk)),
         "reset_token": default_token_generator.make_token(owner),
     }
@@ -438,6 +472,7 @@ def build_world() -> World:
         "notice": notice_b, "export": export_b, "webhook": webhook_b, "api_key_row": spare_key_b,
         "colleague": other_agent,
         "platform_slug": platform_b.slug,
+        "pack": pack_b, "platform": platform_b, "channel": "alipay", "label": "latest", "fmt": "csv",
         "reset_uid": objects["reset_uid"],
         "reset_token": objects["reset_token"],
     }
@@ -460,8 +495,8 @@ def build_world() -> World:
     platform_internal_a = [note_a, webhook_a, *keys_a]
     platform_internal_b = [note_b, webhook_b, *keys_b]
     tenant_a = tenant_secrets(
-        [owner, complaint_a, evidence_a, export_a, *staff_a, *platform_internal_a],
-        others=[other_consumer, complaint_b, evidence_b, export_b, *staff_b, *platform_internal_b],
+        [owner, complaint_a, evidence_a, export_a, pack_a, *staff_a, *platform_internal_a],
+        others=[other_consumer, complaint_b, evidence_b, export_b, pack_b, *staff_b, *platform_internal_b],
         public=[platform_a, platform_b, platform_a.operator, platform_b.operator, penalty_a, penalty_b],
     )
     tenant_b = tenant_secrets(
