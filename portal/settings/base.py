@@ -468,3 +468,5 @@ PORTAL_OPEN_DATA_CHUNK_SIZE = env.int("OPEN_DATA_CHUNK_SIZE", default=2000)
 PORTAL_OPEN_DATA_ID_KEY = env.str("OPEN_DATA_ID_KEY", default="open-data-id:" + SECRET_KEY)
 PORTAL_OPEN_DATA_LICENCE = "CC BY 4.0"
 PORTAL_OPEN_DATA_LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
+# Dossier exports and chargeback packs share one set of statuses: one enum in the schema.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["ExportStatusEnum"] = "complaints.models.DossierExportStatus"

@@ -189,7 +189,7 @@ def test_pack_stopped_at_its_time_limit_is_marked_failed(consumer, vouchered):
         chargeback_pack_run(pack.pk)
     pack.refresh_from_db()
     assert pack.status == DossierExportStatus.FAILED and pack.error == ChargebackPack.TIMED_OUT
-    assert "longer than allowed" in pack.failure_message
+    assert pack.failure_message == str(ChargebackPack.FAILURE_MESSAGES[ChargebackPack.TIMED_OUT])
 
 
 def test_status_page_and_json_show_progress(consumer, vouchered):
@@ -274,3 +274,14 @@ def test_api_answers_404_to_others(request, vouchered, role):
     api = client_for(request.getfixturevalue(role))
     response = api.post(reverse("complaints_api:chargeback-request", kwargs={"id": vouchered.pk}))
     assert response.status_code == 404
+
+
+def test_verify_page_names_a_statement_as_a_chargeback_statement(client, consumer, vouchered):
+    pack = ChargebackPack.objects.create(complaint=vouchered, requested_by=consumer)
+    chargeback_pack_run(pack.pk)
+    pack.refresh_from_db()
+    with pack.file.open("rb") as stored:
+        statement = zipfile.ZipFile(io.BytesIO(stored.read())).read("statement.pdf")
+    page = client.post(reverse("complaints:verify"), {"sha256": hashlib.sha256(statement).hexdigest()})
+    assert page.status_code == 200
+    assert "Chargeback statement" in page.content.decode() or "交易争议申请说明" in page.content.decode()
