@@ -1209,3 +1209,69 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"message {self.pk} on {self.complaint_id}"
+
+
+# --- Chargeback packs: what a consumer sends to the payment channel -----------------------------------------
+
+
+def chargeback_upload_to(instance: "ChargebackPack", filename: str) -> str:
+    now = datetime.now()
+    return f"chargeback/{now:%Y/%m}/{secrets.token_hex(16)}.zip"
+
+
+class ChargebackPack(models.Model):
+    """A ZIP for the consumer's payment channel (交易争议 / 交易仲裁 / 拒付): the dossier, the payment vouchers, a
+    signed one-page statement in Chinese and a manifest of every file's SHA-256. Built in the background by
+    ``complaints.chargeback``; its progress is shown like a dossier export's."""
+
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="chargeback_packs", verbose_name=_("complaint")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=DossierExportStatus.choices, default=DossierExportStatus.PENDING
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    file = models.FileField(upload_to=chargeback_upload_to, max_length=200, blank=True, verbose_name=_("file"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("chargeback pack")
+        verbose_name_plural = _("chargeback packs")
+        constraints = [
+            models.CheckConstraint(name="chargeback_pack_progress_0_100", condition=Q(progress__lte=100)),
+        ]
+
+    TIMED_OUT = DossierExport.TIMED_OUT
+    NOT_QUEUED = DossierExport.NOT_QUEUED
+    FAILURE_MESSAGES = {
+        TIMED_OUT: _("Preparing the chargeback pack took longer than allowed and was stopped. Please try again."),
+        NOT_QUEUED: _("The chargeback pack could not be queued just now. Please try again in a minute."),
+    }
+    GENERAL_FAILURE_MESSAGE = _("The chargeback pack could not be prepared. Please try again.")
+
+    def __str__(self) -> str:
+        return f"chargeback pack {self.complaint_id} ({self.status})"
+
+    @property
+    def is_unfinished(self) -> bool:
+        return self.status in (DossierExportStatus.PENDING, DossierExportStatus.RUNNING)
+
+    @property
+    def failure_message(self) -> str:
+        """Why the pack failed, for its requester; empty unless it failed."""
+        if self.status != DossierExportStatus.FAILED:
+            return ""
+        return str(self.FAILURE_MESSAGES.get(self.error, self.GENERAL_FAILURE_MESSAGE))

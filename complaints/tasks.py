@@ -90,3 +90,22 @@ def render_dossier_task(export_id: int) -> str | None:
 
     export = dossier_export_run(export_id)
     return export.status if export is not None else None
+
+
+class BuildChargebackPackTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        # As for the dossier: the hard time limit kills the process mid-build, so mark the pack here.
+        if isinstance(exc, (TimeLimitExceeded, SoftTimeLimitExceeded)) and args:
+            from .chargeback import chargeback_pack_failed
+
+            chargeback_pack_failed(args[0], reason=DossierExport.TIMED_OUT)
+
+
+@shared_task(base=BuildChargebackPackTask, autoretry_for=(OSError,), retry_backoff=True, max_retries=3,
+             **time_limits("build_chargeback_pack"))  # fmt: skip
+def build_chargeback_pack_task(pack_id: int) -> str | None:
+    """Build a queued chargeback pack; a finished pack is not built again, storage errors are retried."""
+    from .chargeback import chargeback_pack_run  # loads WeasyPrint: only workers that render need it
+
+    pack = chargeback_pack_run(pack_id)
+    return pack.status if pack is not None else None

@@ -9,6 +9,7 @@ urlpatterns = [
     path("complaints/", include("complaints.urls_platform")),
     path("complaints/", include("complaints.urls_dossier")),
     path("complaints/", include("complaints.urls_joint")),
+    path("complaints/", include("complaints.urls_chargeback")),
     path("", include("complaints.urls_workspace")),
     path("verify/", VerifyView.as_view(), name="verify"),
 ]

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_safe
 from django.views.generic import ListView, TemplateView
 
 from portal.access import (
+    acts_as_regulator,
     is_consumer,
     is_platform_staff,
     is_regulator,
@@ -422,6 +423,8 @@ def render_complaint_detail(
         "can_escalate": is_owner and transitions.escalation_refusal(complaint, trigger=Trigger.CONSUMER) is None,
         "can_supply_info": is_owner and status == Status.INFO_REQUESTED,
         "can_answer": is_platform_staff(user) and status in PLATFORM_TURN_STATUSES,
+        # The pack for the payment channel (complaints/chargeback.py): the consumer's, or a regulator's for them.
+        "can_build_chargeback": is_owner or acts_as_regulator(user),
         "open_follow_up": open_follow_up(complaint, now) if is_owner else None,
         "evidence_form": EvidenceUploadForm(),
         "withdraw_form": WithdrawForm(),

@@ -321,6 +321,7 @@ class AuditAction(models.TextChoices):
     COMPLAINT_OFFICE_CHANGED = "complaint_office_changed", _("Complaint moved to another office")
     VANISHING_CONFIRMED = "vanishing_confirmed", _("Platform confirmed unreachable")
     VANISHING_DISMISSED = "vanishing_dismissed", _("Unreachable-platform alert dismissed")
+    CHARGEBACK_MANIFEST_EXPORTED = "chargeback_manifest_exported", _("Chargeback manifest of a platform exported")
 
 
 class ActorKind(models.TextChoices):
@@ -425,6 +426,7 @@ class IssuedDocumentKind(models.TextChoices):
     DOSSIER = "dossier", _("Complaint dossier")
     PENALTY_NOTICE = "penalty_notice", _("Penalty decision notice")
     STATISTICS_REPORT = "statistics_report", _("Monthly complaint statistics report")
+    CHARGEBACK_STATEMENT = "chargeback_statement", _("Chargeback statement")
 
 
 class IssuedDocument(models.Model):

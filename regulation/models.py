@@ -417,3 +417,25 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id}: {self.amount} ({self.channel_reference})"
+class OpenDataRelease(models.Model):
+    """One day's open-data export of the public complaint database (Order 121 Art. 38; 消费者权益保护法实施条例
+    Art. 29): the same records as ``/api/v1/open/complaints/``, as gzipped CSV and JSON Lines in the default
+    storage under stable names (``regulation.open_data``). One row per day; a second run of the day keeps it."""
+
+    day = models.DateField(_("day"), unique=True)
+    csv_name = models.CharField(_("CSV file"), max_length=200)
+    jsonl_name = models.CharField(_("JSON Lines file"), max_length=200)
+    records = models.PositiveIntegerField(_("records"))
+    csv_sha256 = models.CharField(_("CSV SHA-256"), max_length=64)
+    jsonl_sha256 = models.CharField(_("JSON Lines SHA-256"), max_length=64)
+    csv_size = models.PositiveBigIntegerField(_("CSV size (bytes)"))
+    jsonl_size = models.PositiveBigIntegerField(_("JSON Lines size (bytes)"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name = _("open-data release")
+        verbose_name_plural = _("open-data releases")
+
+    def __str__(self) -> str:
+        return f"open data {self.day}"

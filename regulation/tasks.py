@@ -9,6 +9,7 @@ from portal.celery import time_limits
 from .desk import material_requests_propose_refusals
 from .follow_up import follow_ups_draw
 from .notices import notices_issue_pending
+from .open_data import open_data_export
 from .rollup import refresh_statistics
 from .vanishing import vanishing_alerts_refresh
 
@@ -56,3 +57,10 @@ def vanishing_alerts_refresh_task() -> dict:
     result = vanishing_alerts_refresh()
     logger.info("vanishing alerts: %s opened, %s refreshed", result.opened, result.refreshed)
     return {"opened": result.opened, "refreshed": result.refreshed, "alerting": result.alerting}
+
+
+@shared_task(**time_limits("export_open_data"))
+def export_open_data_task() -> dict:
+    """Beat, daily (settings.CELERY_BEAT_SCHEDULE): the day's open-data files; a second run keeps the first."""
+    release = open_data_export()
+    return {"day": release.day.isoformat(), "records": release.records}

@@ -7,6 +7,7 @@ app_name = "complaints_api"
 urlpatterns = [
     path("", include("complaints.api.urls_complaints")),
     path("", include("complaints.api.urls_dossier")),
+    path("", include("complaints.api.urls_chargeback")),
     path("", include("complaints.api.urls_workspace")),
     path("", include("complaints.api.urls_rulebook")),
     path("", include("complaints.api.urls_joint")),

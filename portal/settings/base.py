@@ -506,3 +506,33 @@ PORTAL_MESSAGE_MAX_FILES = env.int("MESSAGE_MAX_FILES", default=5)
 # The header's unread count: one COUNT per page that shows the header (portal.notifications).
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("portal.notifications.unread_notifications")
 NOTIFICATIONS_PAGE_SIZE = 20
+# --- Chargeback packs and open data (complaints/chargeback.py, regulation/open_data.py) ---------------------
+# A chargeback pack renders the dossier (when not kept at the current head) and a statement, then zips them.
+PORTAL_TASK_TIME_LIMITS["build_chargeback_pack"] = (
+    env.int("CHARGEBACK_SOFT_TIME_LIMIT", default=5 * 60),
+    env.int("CHARGEBACK_TIME_LIMIT", default=6 * 60),
+)
+# The daily open-data export streams every published complaint twice (CSV and JSON Lines): minutes at 1 M rows.
+PORTAL_TASK_TIME_LIMITS["export_open_data"] = (
+    env.int("OPEN_DATA_SOFT_TIME_LIMIT", default=30 * 60),
+    env.int("OPEN_DATA_TIME_LIMIT", default=35 * 60),
+)
+# 03:30 Asia/Shanghai (CELERY_TIMEZONE), after the night's sweeps; the file carries that day's date.
+CELERY_BEAT_SCHEDULE["export-open-data"] = {
+    "task": "regulation.tasks.export_open_data_task",
+    "schedule": crontab(minute=30, hour=3),
+}
+# A complaint is published once the platform answered, or this many days after filing without an answer
+# (docs/open-data.md, "Publication rules").
+PORTAL_OPEN_DATA_PUBLISH_AFTER_DAYS = env.int("OPEN_DATA_PUBLISH_AFTER_DAYS", default=15)
+# Upper bounds (CNY) of the amount bands published instead of the amount: 0-50, 50-100, …, 5000+.
+PORTAL_OPEN_DATA_AMOUNT_BANDS = [50, 100, 200, 500, 1000, 5000]
+# Rows fetched per database round trip by the export (QuerySet.iterator(chunk_size=…)).
+PORTAL_OPEN_DATA_CHUNK_SIZE = env.int("OPEN_DATA_CHUNK_SIZE", default=2000)
+# Key of the public complaint id (an HMAC of the complaint's internal id) and of the API's opaque cursors.
+# Keep it stable: changing it changes every published id. Defaults to one derived from SECRET_KEY.
+PORTAL_OPEN_DATA_ID_KEY = env.str("OPEN_DATA_ID_KEY", default="open-data-id:" + SECRET_KEY)
+PORTAL_OPEN_DATA_LICENCE = "CC BY 4.0"
+PORTAL_OPEN_DATA_LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
+# Dossier exports and chargeback packs share one set of statuses: one enum in the schema.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["ExportStatusEnum"] = "complaints.models.DossierExportStatus"

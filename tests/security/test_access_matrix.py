@@ -30,7 +30,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from complaints.follow_up import follow_ups_request
-from complaints.models import DossierExport, DossierExportStatus, NoticeKind
+from complaints.models import ChargebackPack, DossierExport, DossierExportStatus, NoticeKind
 from complaints.services import (
     complaint_accept,
     complaint_add_note,
@@ -45,6 +45,7 @@ from portal.offices import national_office
 from regulation import desk
 from regulation.models import PenaltyKind, VanishingAlert
 from regulation.notices import notice_decide
+from regulation.open_data import open_data_export
 from regulation.penalties import penalty_issue
 from tests.factories import (
     ConsumerFactory,
@@ -317,6 +318,20 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("complaints:joint-inbox", "GET"):                         "log 403 403 200 200 200 log log log 403 403",
     ("complaints:joint-answer", "GET"):                        "log 403 403 200 200 404 log log log 403 403",
     ("complaints:joint-answer", "POST"):                       "log 403 403 302 302 404 log log log 403 403",
+    # Chargeback packs: the consumer who filed and regulators in scope; for the platform the pack does not exist.
+    ("complaints:chargeback-request", "POST"):                 "log 302 404 404 404 404 log log log 302 302",
+    ("complaints:chargeback-status", "GET"):                   "log 200 404 404 404 404 log log log 200 200",
+    ("complaints:chargeback-status-json", "GET"):              "log 200 404 404 404 404 log log log 200 200",
+    ("complaints:chargeback-download", "GET"):                 "log 200 404 404 404 404 log log log 200 200",
+    ("complaints_api:chargeback-request", "POST"):             "401 202 404 404 404 404 404 404 401 202 202",
+    ("complaints_api:chargeback-status", "GET"):               "401 200 404 404 404 404 404 404 401 200 200",
+    ("complaints_api:chargeback-download", "GET"):             "401 200 404 404 404 404 404 404 401 200 200",
+    # The per-channel manifests of a platform: regulators only (rows limited to their jurisdiction).
+    ("regulation:chargeback-manifests", "GET"):                "log 403 403 403 403 403 log log log 200 200",
+    ("regulation:chargeback-manifest-csv", "GET"):             "log 403 403 403 403 403 log log log 200 200",
+    # Open data: public, like the registry.
+    ("regulation:open-data-file", "GET"):                      "200 200 200 200 200 200 200 200 200 200 200",
+    ("regulation_api:open-complaints", "GET"):                 "200 200 200 200 200 200 200 200 401 200 200",
 }
 
 # Which object each URL keyword names, when it is not complaint A.
@@ -361,6 +376,13 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "complaints:joint-answer": {"pk": "joint"},
     "complaints:joint-consent": {"pk": "proposal"},
     "complaints:joint-adopt": {"pk": "proposal"},
+    "complaints:chargeback-status": {"pack_id": "pack"},
+    "complaints:chargeback-status-json": {"pack_id": "pack"},
+    "complaints:chargeback-download": {"pack_id": "pack"},
+    "complaints_api:chargeback-status": {"pack_id": "pack"},
+    "complaints_api:chargeback-download": {"pack_id": "pack"},
+    "regulation:chargeback-manifests": {"pk": "platform"},
+    "regulation:chargeback-manifest-csv": {"pk": "platform"},
 }
 
 
@@ -481,6 +503,17 @@ def build_world() -> World:
         finished_at=timezone.now(),
     )
     export_b.file.save("dossier.pdf", ContentFile(b"%PDF-1.4\n% dossier\n%%EOF\n"), save=True)
+    pack_a = ChargebackPack.objects.create(
+        complaint=complaint_a, requested_by=owner, status=DossierExportStatus.DONE, progress=100,
+        sha256="a" * 64, finished_at=timezone.now(),
+    )  # fmt: skip
+    pack_a.file.save("chargeback.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18), save=True)
+    pack_b = ChargebackPack.objects.create(
+        complaint=complaint_b, requested_by=other_consumer, status=DossierExportStatus.DONE, progress=100,
+        sha256="b" * 64, finished_at=timezone.now(),
+    )  # fmt: skip
+    pack_b.file.save("chargeback.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18), save=True)
+    open_data_export()
     webhook_a = WebhookEndpoint.objects.create(
         platform=platform_a,
         url="https://hooks.platform-a.example.cn/km",
@@ -512,6 +545,7 @@ def build_world() -> World:
         "colleague": colleague, "alert": alert_a,
         "joint": joint_a, "proposal": proposal_a, "joint_member_complaint": joint_member_a,
         "platform_slug": platform_a.slug,
+        "pack": pack_a, "platform": platform_a, "channel": "alipay", "label": "latest", "fmt": "csv",
         "reset_uid": urlsafe_base64_encode(force_bytes(owner.pk)),
         "reset_token": default_token_generator.make_token(owner),
     }
@@ -521,6 +555,7 @@ def build_world() -> World:
         "colleague": other_agent, "alert": alert_b,
         "joint": joint_b, "proposal": proposal_b, "joint_member_complaint": _member_b,
         "platform_slug": platform_b.slug,
+        "pack": pack_b, "platform": platform_b, "channel": "alipay", "label": "latest", "fmt": "csv",
         "reset_uid": objects["reset_uid"],
         "reset_token": objects["reset_token"],
     }
@@ -543,8 +578,8 @@ def build_world() -> World:
     platform_internal_a = [note_a, webhook_a, *keys_a]
     platform_internal_b = [note_b, webhook_b, *keys_b]
     tenant_a = tenant_secrets(
-        [owner, complaint_a, evidence_a, export_a, *staff_a, *platform_internal_a],
-        others=[other_consumer, complaint_b, evidence_b, export_b, *staff_b, *platform_internal_b],
+        [owner, complaint_a, evidence_a, export_a, pack_a, *staff_a, *platform_internal_a],
+        others=[other_consumer, complaint_b, evidence_b, export_b, pack_b, *staff_b, *platform_internal_b],
         public=[platform_a, platform_b, platform_a.operator, platform_b.operator, penalty_a, penalty_b],
     )
     tenant_b = tenant_secrets(
