@@ -123,6 +123,10 @@ class NotificationPreferencesApi(NotificationEndpoint):
     serializer_class = PreferencesOut
     pagination_class = None
 
+    def get_object(self):
+        """The caller's own preferences: no lookup by URL (OPTIONS asks for the object a PUT would change)."""
+        return self.request.user
+
     @extend_schema(
         operation_id="notifications_preferences_retrieve",
         summary="Your channel for each kind of notification",

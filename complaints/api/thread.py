@@ -31,11 +31,11 @@ MULTIPART_OVERHEAD_BYTES = 64 * 1024
 NOT_FOUND = error("No such complaint in your scope (another tenant's looks exactly like a missing one).")
 
 
-class MessageIn(serializers.Serializer):
+class ThreadMessageIn(serializers.Serializer):
     body = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, help_text=_("The message, plain text."))
 
 
-class MessageUploadIn(MessageIn):
+class ThreadMessageUploadIn(ThreadMessageIn):
     files = serializers.ListField(
         child=serializers.FileField(allow_empty_file=True, use_url=False),
         required=False,
@@ -122,7 +122,7 @@ POSTING = (
 class ComplaintMessagesView(MessageEndpoint):
     """The thread, and a message without files (JSON only: a message with files goes to ``with-files/``)."""
 
-    serializer_class = MessageIn
+    serializer_class = ThreadMessageIn
     pagination_class = ThreadPagination
 
     @extend_schema(
@@ -143,11 +143,11 @@ class ComplaintMessagesView(MessageEndpoint):
         operation_id="complaints_messages_create",
         summary="Post a message on the complaint's thread",
         description=f"JSON. To attach files, post multipart/form-data to `messages/with-files/`. {POSTING}",
-        request=MessageIn,
+        request=ThreadMessageIn,
         responses=POST_RESPONSES,
     )
     def post(self, request, *args, **kwargs):
-        return self.create(request, MessageIn)
+        return self.create(request, ThreadMessageIn)
 
 
 @extend_schema(tags=["complaints"])
@@ -156,7 +156,7 @@ class ComplaintMessageWithFilesView(MessageEndpoint):
     generated clients working)."""
 
     parser_classes = [MultiPartParser]
-    serializer_class = MessageUploadIn
+    serializer_class = ThreadMessageUploadIn
 
     @extend_schema(
         operation_id="complaints_messages_create_with_files",
@@ -166,7 +166,7 @@ class ComplaintMessageWithFilesView(MessageEndpoint):
             "Each file becomes evidence of the complaint, checked like any evidence upload; all are stored or "
             f"none, and a refused file is a 400 on `files`. {POSTING}"
         ),
-        request={"multipart/form-data": MessageUploadIn},
+        request={"multipart/form-data": ThreadMessageUploadIn},
         responses={**POST_RESPONSES, 413: error("The request body is larger than the upload cap.")},
     )
     def post(self, request, *args, **kwargs):
@@ -177,4 +177,4 @@ class ComplaintMessageWithFilesView(MessageEndpoint):
             body_size = 0
         if body_size > cap:
             raise RequestDataTooBig("message body over the cap")  # answered 413
-        return self.create(request, MessageUploadIn)
+        return self.create(request, ThreadMessageUploadIn)

@@ -12,7 +12,6 @@ They are created concurrently (the migration is not atomic), so filing goes on w
 none of this: the same lookups scan its small tables, and this migration does nothing there.
 """
 
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
 INDEXES = {
@@ -21,6 +20,13 @@ INDEXES = {
     "complaint_product_trgm": "USING gin ((UPPER(product_name::text)) gin_trgm_ops)",
     "complaint_unregistered_name_trgm": "USING gin ((UPPER(unregistered_platform_name::text)) gin_trgm_ops)",
 }
+
+
+def create_trigram_extension(apps, schema_editor):
+    # Not TrigramExtension(): its reverse asks pg_extension on every database, so unapplying this on SQLite
+    # failed. Unapplied, the extension stays: other indexes of the database may use it.
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
 
 
 def create_indexes(apps, schema_editor):
@@ -46,6 +52,6 @@ class Migration(migrations.Migration):
 
     operations = [
         # Does nothing on other databases. pg_trgm is a trusted extension: the database's owner may create it.
-        TrigramExtension(),
+        migrations.RunPython(create_trigram_extension, migrations.RunPython.noop, elidable=False),
         migrations.RunPython(create_indexes, drop_indexes, elidable=False),
     ]

@@ -40,7 +40,7 @@ from complaints.services import (
     complaint_respond,
 )
 from platforms.models import ApiKey, WebhookEndpoint
-from portal.models import User
+from portal.models import Notification, NotificationKind, User
 from portal.offices import national_office
 from regulation import desk
 from regulation.models import PenaltyKind, VanishingAlert
@@ -253,6 +253,22 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("regulation:penalty-new", "PUT"):                         "log 403 403 403 403 403 log log log 200 200",
     ("regulation:penalty-detail", "GET"):                      "log 403 403 200 200 404 log log log 200 200",
     ("regulation:penalty-notice", "GET"):                      "log 403 403 200 200 404 log log log 200 200",
+    # Notifications: each account reads and marks only its own (another's is 404); an API key has none (403).
+    ("portal_api:notifications", "GET"):                       "401 200 200 200 200 200 403 403 401 200 200",
+    ("portal_api:notification-read", "POST"):                  "401 200 404 404 404 404 403 403 401 404 404",
+    ("portal_api:notifications-read-all", "POST"):             "401 200 200 200 200 200 403 403 401 200 200",
+    ("portal_api:notification-preferences", "GET"):            "401 200 200 200 200 200 403 403 401 200 200",
+    ("portal_api:notification-preferences", "PUT"):            "401 200 200 200 200 200 403 403 401 200 200",
+    ("portal:notifications", "GET"):                           "log 200 200 200 200 200 log log log 200 200",
+    ("portal:notification-open", "POST"):                      "log 302 404 404 404 404 log log log 404 404",
+    ("portal:notifications-read-all", "POST"):                 "log 302 302 302 302 302 log log log 302 302",
+    ("portal:notification-preferences", "GET"):                "log 200 200 200 200 200 log log log 200 200",
+    ("portal:notification-preferences", "POST"):               "log 200 200 200 200 200 log log log 200 200",
+    ("portal:notification-preferences", "PUT"):                "log 200 200 200 200 200 log log log 200 200",
+    # The regulator's worklist and the office's monthly report (Order 121 Art. 38): regulators only.
+    ("regulation:worklist", "GET"):                            "log 403 403 403 403 403 log log log 200 200",
+    ("regulation:dashboard-monthly", "GET"):                   "log 403 403 403 403 403 log log log 200 200",
+    ("regulation:dashboard-monthly-pdf", "GET"):               "log 403 403 403 403 403 log log log 200 200",
     ("regulation:dashboard-home", "GET"):                      "log 403 403 403 403 403 log log log 200 200",
     ("regulation:dashboard-scorecard", "GET"):                 "log 403 403 403 403 403 log log log 200 200",
     ("regulation:dashboard-export-platforms", "GET"):          "log 403 403 403 403 403 log log log 200 200",
@@ -383,6 +399,8 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "complaints_api:chargeback-download": {"pack_id": "pack"},
     "regulation:chargeback-manifests": {"pk": "platform"},
     "regulation:chargeback-manifest-csv": {"pk": "platform"},
+    "portal:notification-open": {"pk": "notification"},
+    "portal_api:notification-read": {"pk": "notification"},
 }
 
 
@@ -514,6 +532,12 @@ def build_world() -> World:
     )  # fmt: skip
     pack_b.file.save("chargeback.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18), save=True)
     open_data_export()
+    notification_a, notification_b = (
+        Notification.objects.create(
+            recipient=user, kind=NotificationKind.COMPLAINT_CLOSED, complaint_id=complaint.pk, link="/complaints/"
+        )
+        for user, complaint in ((owner, complaint_a), (other_consumer, complaint_b))
+    )
     webhook_a = WebhookEndpoint.objects.create(
         platform=platform_a,
         url="https://hooks.platform-a.example.cn/km",
@@ -545,6 +569,7 @@ def build_world() -> World:
         "colleague": colleague, "alert": alert_a,
         "joint": joint_a, "proposal": proposal_a, "joint_member_complaint": joint_member_a,
         "platform_slug": platform_a.slug,
+        "notification": notification_a,
         "pack": pack_a, "platform": platform_a, "channel": "alipay", "label": "latest", "fmt": "csv",
         "reset_uid": urlsafe_base64_encode(force_bytes(owner.pk)),
         "reset_token": default_token_generator.make_token(owner),
@@ -555,6 +580,7 @@ def build_world() -> World:
         "colleague": other_agent, "alert": alert_b,
         "joint": joint_b, "proposal": proposal_b, "joint_member_complaint": _member_b,
         "platform_slug": platform_b.slug,
+        "notification": notification_b,
         "pack": pack_b, "platform": platform_b, "channel": "alipay", "label": "latest", "fmt": "csv",
         "reset_uid": objects["reset_uid"],
         "reset_token": objects["reset_token"],
@@ -815,6 +841,9 @@ def _upload(name: str = "receipt.png"):
 
 
 REQUEST_BODIES = {
+    ("portal_api:notification-preferences", "PUT"): lambda world: {
+        "preferences": [{"kind": "complaint_closed", "channel": "email"}]
+    },
     ("regulation_api:regulator-alert-dismiss", "POST"): lambda world: {"reason": "网站可以访问，客服已答复"},
     ("portal_api:token", "POST"): lambda world: {"username": "nobody", "password": "wrong-password-x"},
     ("complaints_api:complaint-list", "POST"): _filing_body,
