@@ -190,11 +190,14 @@ def complaint_back_to_unreachable_platform(complaint: Complaint, *, at: datetime
     confirmation did with the complaints in the platform's turn: the platform clocks stop (``platform_unreachable``),
     the complaint is escalated and the consumer gets the payment-channel route. Runs in the caller's transaction,
     after the caller's own event, on the complaint it locked; reloads ``complaint``. True when it moved it."""
-    platform = complaint.platform
-    if platform is None:
+    if complaint.platform_id is None:
         return False
-    platform.refresh_from_db(fields=["unreachable_confirmed_at", "unreachable_reference", "unreachable_office"])
-    if not platform.is_unreachable:
+    platform = (
+        Platform.objects.filter(pk=complaint.platform_id, unreachable_confirmed_at__isnull=False)
+        .select_related("unreachable_office")
+        .first()
+    )
+    if platform is None:
         return False
     result = complaints_stop_for_unreachable_platform(
         platform_id=platform.pk, confirmation=confirmation_of(platform), by=None, at=at, complaint_ids=[complaint.pk]
