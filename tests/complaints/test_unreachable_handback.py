@@ -10,6 +10,7 @@ from complaints import services
 from complaints.events import verify_chain
 from complaints.models import PLATFORM_CLOCKS, ClockKind, Deadline, EventKind, Status
 from complaints.unreachable import PLATFORM_UNREACHABLE
+from platforms.models import Platform
 from portal.models import OutboxMessage
 from regulation import desk
 from regulation.models import VanishingAlert
@@ -112,4 +113,26 @@ def test_forwarding_to_an_unreachable_platform_keeps_the_complaint_on_the_desk(t
     assert clocks.count() == len(PLATFORM_CLOCKS)
     assert set(clocks.values_list("cancelled_reason", flat=True)) == {PLATFORM_UNREACHABLE}
     assert complaint.events.order_by("-sequence").first().kind == EventKind.PLATFORM_UNREACHABLE
+    assert verify_chain(complaint) is None
+
+
+def test_an_answer_to_the_platforms_question_goes_to_the_desk_once_the_platform_is_unreachable(tree, platform):
+    complaint = file_complaint(ConsumerFactory(), platform)
+    services.complaint_request_info(complaint_id=complaint.pk, by=StaffFactory(platform=platform), message="订单号？")
+    # Confirmed while the question was open, by a confirmation that did not reach this complaint (a race).
+    Platform.objects.filter(pk=platform.pk).update(
+        unreachable_confirmed_at=timezone.now(), unreachable_office=tree.district_a, unreachable_reference="R-1"
+    )
+
+    services.complaint_supply_info(complaint_id=complaint.pk, by=complaint.consumer, message="DK0001")
+
+    complaint.refresh_from_db()
+    assert complaint.status == Status.ESCALATED
+    assert not Deadline.objects.running().filter(complaint=complaint, kind__in=PLATFORM_CLOCKS).exists()
+    last = complaint.events.order_by("-sequence").first()
+    assert (last.kind, last.data["reference"], last.data["status_from"]) == (
+        EventKind.PLATFORM_UNREACHABLE,
+        "R-1",
+        Status.AWAITING_PLATFORM,
+    )
     assert verify_chain(complaint) is None
