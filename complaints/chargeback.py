@@ -332,6 +332,13 @@ def chargeback_pack_run(pack_id: int) -> ChargebackPack | None:
     return pack
 
 
+def chargeback_pack_build_now(*, complaint: Complaint, by=None) -> ChargebackPack:
+    """Build a pack for ``complaint`` in this process, without the queue, through the builder the task runs
+    (``chargeback_pack_run``): for system jobs such as the demo data. No access check is made here."""
+    pack = ChargebackPack.objects.create(complaint=complaint, requested_by=by if getattr(by, "pk", None) else None)
+    return chargeback_pack_run(pack.pk)
+
+
 def chargeback_download_response(request, complaint: Complaint, pack: ChargebackPack) -> FileResponse:
     """A finished pack as a logged, never-sniffed attachment."""
     log_access(request, action="chargeback_download", obj=complaint, detail=complaint.reference)

@@ -686,6 +686,8 @@ def complaint_supply_info(*, complaint_id: int, by, message: str) -> Complaint:
             at=now,
             data={"message": message, "clocks_resumed": {c.kind: c.due_at.isoformat() for c in resumed}},
         )
+        if unreachable.complaint_back_to_unreachable_platform(complaint, at=now):
+            return complaint
         notifications.queue_email(
             "complaint_info_supplied", notifications.platform_recipients(complaint.platform_id), complaint
         )
@@ -759,6 +761,9 @@ def complaint_dispute(*, complaint_id: int, by, reason: str) -> Complaint:
         complaint.dispute_reason = reason
         save_complaint(complaint, "status", "dispute_reason")
         record_event(complaint, kind=EventKind.DISPUTED, actor=by, at=now, data={"reason": reason})
+        if unreachable.complaint_back_to_unreachable_platform(complaint, at=now):
+            # Confirmed unreachable: the dispute goes to the desk, not to a platform nobody answers for.
+            return complaint
         notifications.queue_email(
             "complaint_disputed",
             notifications.platform_recipients(complaint.platform_id),

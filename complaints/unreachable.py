@@ -184,6 +184,28 @@ def complaint_filed_against_unreachable_platform(complaint: Complaint, *, at: da
     )
 
 
+def complaint_back_to_unreachable_platform(complaint: Complaint, *, at: datetime) -> bool:
+    """A move that hands ``complaint`` back to its platform (the consumer's dispute, a forwarding, the answer to
+    the platform's question) when that platform is confirmed unreachable sends it to the desk instead, as the
+    confirmation did with the complaints in the platform's turn: the platform clocks stop (``platform_unreachable``),
+    the complaint is escalated and the consumer gets the payment-channel route. Runs in the caller's transaction,
+    after the caller's own event, on the complaint it locked; reloads ``complaint``. True when it moved it."""
+    if complaint.platform_id is None:
+        return False
+    platform = (
+        Platform.objects.filter(pk=complaint.platform_id, unreachable_confirmed_at__isnull=False)
+        .select_related("unreachable_office")
+        .first()
+    )
+    if platform is None:
+        return False
+    result = complaints_stop_for_unreachable_platform(
+        platform_id=platform.pk, confirmation=confirmation_of(platform), by=None, at=at, complaint_ids=[complaint.pk]
+    )
+    complaint.refresh_from_db()
+    return result.moved_to_desk > 0
+
+
 # --- the consumer warning (消费预警) ----------------------------------------------------------------------
 
 # 消费者权益保护法实施条例 Art. 27 (warnings and risk notices), Art. 29 (publishing complaint information),

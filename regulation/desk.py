@@ -45,6 +45,7 @@ from complaints.services import (
     require_status,
     save_complaint,
 )
+from complaints.unreachable import complaint_back_to_unreachable_platform
 from platforms.models import Platform
 from portal.access import acts_as_regulator
 from portal.errors import Conflict
@@ -146,6 +147,9 @@ def complaint_forward(*, complaint_id: int, by, platform: Platform) -> Complaint
         record_event(complaint, kind=EventKind.TRIAGED, actor=by, at=now, data={"platform": platform.slug})
         start_clocks(complaint, PLATFORM_CLOCKS, now)
         record_event(complaint, kind=EventKind.FORWARDED, actor=by, at=now, data=forwarding_data(complaint))
+        if complaint_back_to_unreachable_platform(complaint, at=now):
+            # Forwarded to a platform confirmed unreachable: its clocks stop and the complaint stays on the desk.
+            return complaint
         notifications.queue_email(
             "complaint_new_platform", notifications.platform_recipients(complaint.platform_id), complaint
         )
