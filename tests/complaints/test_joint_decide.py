@@ -192,6 +192,8 @@ def test_the_admin_form_records_the_decision_in_scope_only(client):
     client.force_login(tree.regulator("b"))
     assert client.post(url, {"accept": "yes"}).status_code == 404
     client.force_login(tree.regulator("a"))
+    change = reverse("admin:complaints_jointcomplaint_change", args=[case.joint.pk])
+    assert url in client.get(change).content.decode()
     assert client.get(url).status_code == 200
     missing_reason = client.post(url, {"accept": "no", "reason": ""})
     assert missing_reason.status_code == 200
@@ -202,3 +204,4 @@ def test_the_admin_form_records_the_decision_in_scope_only(client):
     assert joint.handled_jointly is False
     assert joint.decision_reason == "不属于同一争议。"
     assert joint.decided_at <= timezone.now()
+    assert url not in client.get(change).content.decode()
