@@ -16,6 +16,11 @@ How the article is applied:
 - The platform answers the joint complaint once; the answer is recorded on every member's complaint through the
   same service as a single answer (``services.answer_locked_complaint``), and each member accepts or disputes
   their own complaint.
+- "市场监督管理部门可以按共同投诉处理": whether the group is handled as a joint complaint is the office's decision,
+  taken once by a regulator in the joint complaint's office scope (``joint_handling_decide``) and recorded on every
+  member's chain. Before it the consumers' acts and the platform's single answer go on (the platform's
+  negotiation comes before the office). Declined: each member's complaint goes on alone and the joint complaint
+  takes no new members, representatives, statements, proposals, consents or answers (409).
 
 Every service locks the joint complaint row, then the member complaints in id order (one order for every
 writer, so two services never wait on each other), and appends a chained event to each complaint it affects.
@@ -57,6 +62,9 @@ from .services import RESPONSE_FIELDS, answer_locked_complaint
 MAX_REPRESENTATIVES = 2  # Order 121 Art. 12: 书面推选两名代表人
 REPRESENTATIVES_FULL = "representatives_full"
 CONSENT_MISSING = "consent_missing"
+JOINT_DECLINED = "joint_declined"
+JOINT_DECIDED = "joint_decided"
+REASON_MAX = 2000
 
 
 def join_consent_text() -> str:
@@ -193,6 +201,18 @@ def _lock_member_complaints(joint: JointComplaint) -> list[Complaint]:
     return list(Complaint.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
 
 
+def _refuse_if_declined(joint: JointComplaint) -> None:
+    """A joint complaint the office declined to handle jointly (Order 121 Art. 12) is closed to joint acts."""
+    if joint.handled_jointly is False:
+        raise Conflict(
+            _(
+                "The market regulation office declined to handle this joint complaint jointly (SAMR Order 121 "
+                "Art. 12): each member's complaint goes on alone."
+            ),
+            code=JOINT_DECLINED,
+        )
+
+
 def _require_member(by, joint: JointComplaint) -> JointMembership:
     membership = my_membership(by, joint)
     if membership is None:
@@ -299,6 +319,7 @@ def joint_join(*, by, join_code: str, complaint_id: int, consent: bool) -> Joint
         joint = JointComplaint.objects.select_for_update().filter(join_code=(join_code or "").strip()[:20]).first()
         if joint is None:
             raise ValidationError({"join_code": [_("No joint complaint has this code.")]})
+        _refuse_if_declined(joint)
         complaint = _own_complaint_locked(by, complaint_id)
         _validate_joinable(complaint, platform_id=joint.platform_id, dispute=joint.dispute)
         if joint.answered_at is not None:
@@ -342,6 +363,7 @@ def joint_choose_representatives(*, by, joint_id: int, candidate_ids: list[int])
     with transaction.atomic():
         joint = _lock_joint(joint_id)
         voter = _require_member(by, joint)
+        _refuse_if_declined(joint)
         complaints = _lock_member_complaints(joint)
         members = {m.pk: m for m in active_members(joint)}
         if any(pk not in members for pk in candidate_ids):
@@ -416,6 +438,7 @@ def joint_representative_act(*, by, joint_id: int, message: str) -> JointComplai
     with transaction.atomic():
         joint = _lock_joint(joint_id)
         representative = _require_representative(by, joint)
+        _refuse_if_declined(joint)
         for complaint in _lock_member_complaints(joint):
             record_event(
                 complaint,
@@ -440,6 +463,7 @@ def joint_propose(*, by, joint_id: int, kind: str, text: str) -> JointProposal:
     with transaction.atomic():
         joint = _lock_joint(joint_id)
         representative = _require_representative(by, joint)
+        _refuse_if_declined(joint)
         if joint.proposals.filter(status=ProposalStatus.OPEN).exists():
             raise Conflict(_("A proposal is already waiting for the members' consent."), code="proposal_open")
         proposal = JointProposal.objects.create(
@@ -476,6 +500,7 @@ def joint_consent(*, by, proposal_id: int, consents: bool) -> MemberConsent:
     with transaction.atomic():
         joint, proposal = _lock_proposal(proposal_id)
         membership = _require_member(by, joint)
+        _refuse_if_declined(joint)
         if proposal.status != ProposalStatus.OPEN:
             raise Conflict(_("This proposal is no longer waiting for consent."), code="proposal_closed")
         if proposal.consents.filter(membership=membership).exists():
@@ -515,6 +540,7 @@ def joint_proposal_adopt(*, by, proposal_id: int) -> JointProposal:
     with transaction.atomic():
         joint, proposal = _lock_proposal(proposal_id)
         _require_representative(by, joint)
+        _refuse_if_declined(joint)
         if proposal.status != ProposalStatus.OPEN:
             raise Conflict(_("This proposal is no longer waiting for consent."), code="proposal_closed")
         complaints = _lock_member_complaints(joint)
@@ -556,6 +582,7 @@ def joint_answer(*, by, joint_id: int, outcome: str, message: str, **fields) -> 
                 _("This joint complaint was answered already; answer a member's dispute on their complaint."),
                 code="joint_answered",
             )
+        _refuse_if_declined(joint)
         responses = [
             answer_locked_complaint(complaint, by=by, outcome=outcome, message=message, fields=fields, now=now)
             for complaint in _lock_member_complaints(joint)
@@ -563,3 +590,56 @@ def joint_answer(*, by, joint_id: int, outcome: str, message: str, **fields) -> 
         joint.answered_at = now
         joint.save(update_fields=["answered_at"])
     return responses
+
+
+# --- the office's decision -----------------------------------------------------------------------------
+
+
+def joint_handling_decide(*, by, joint_id: int, accept: bool, reason: str = "") -> JointComplaint:
+    """A regulator decides, once, whether the office handles the group as a joint complaint.
+
+    SAMR Order 121 Art. 12: 经投诉人同意，市场监督管理部门可以按共同投诉处理. The members consented when joining;
+    the decision is the office's. Only a regulator whose office scope covers the joint complaint decides (anyone
+    else's lookup is a 404, fail closed). Declining needs a reason; then each member's complaint goes on alone.
+    Handling jointly needs two or more members (投诉人为两人以上). A second decision is refused (409). Recorded on
+    every active member's chain.
+    """
+    if not acts_as_regulator(by):
+        raise PermissionDenied(_("Only regulators decide how a joint complaint is handled."))
+    reason = (reason or "").strip()
+    if not accept and len(reason) < 5:
+        raise ValidationError({"reason": [_("Give the reason for declining in at least 5 characters.")]})
+    if len(reason) > REASON_MAX:
+        raise ValidationError({"reason": [_("Use at most %(max)d characters.") % {"max": REASON_MAX}]})
+    now = timezone.now()
+    with transaction.atomic():
+        if not joint_complaints_visible_to(by).filter(pk=joint_id).exists():
+            raise Http404(_("No such joint complaint."))
+        joint = _lock_joint(joint_id)
+        if joint.decided_at is not None:
+            raise Conflict(_("The handling of this joint complaint was decided already."), code=JOINT_DECIDED)
+        complaints = _lock_member_complaints(joint)
+        if accept and len(complaints) < 2:
+            raise Conflict(
+                _("A joint complaint is handled jointly only with two or more complainants (SAMR Order 121 Art. 12)."),
+                code="joint_too_few",
+            )
+        joint.handled_jointly = bool(accept)
+        joint.decided_at = now
+        joint.decided_by = by
+        joint.decision_reason = reason
+        joint.save(update_fields=["handled_jointly", "decided_at", "decided_by", "decision_reason"])
+        for complaint in complaints:
+            record_event(
+                complaint,
+                kind=EventKind.JOINT_HANDLING_DECIDED,
+                actor=by,
+                at=now,
+                data={
+                    "joint_complaint": joint.pk,
+                    "handled_jointly": joint.handled_jointly,
+                    "reason": reason,
+                    "members": len(complaints),
+                },
+            )
+    return joint

@@ -446,6 +446,7 @@ class EventKind(models.TextChoices):
     JOINT_PROPOSAL_ADOPTED = "joint_proposal_adopted", _("Proposal adopted with every member's consent")
     REFUND_RECORDED = "refund_recorded", _("Refund recorded by the regulator")
     MESSAGE_POSTED = "message_posted", _("Message posted")
+    JOINT_HANDLING_DECIDED = "joint_handling_decided", _("Regulator decided on joint handling")
 
 
 class Event(models.Model):
@@ -1030,6 +1031,20 @@ class JointComplaint(models.Model):
     created_at = models.DateTimeField(_("created at"))
     # The platform answers the joint complaint once; later answers (after a member disputes) are per complaint.
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    # Order 121 Art. 12: 市场监督管理部门可以按共同投诉处理 — the office decides, once, whether it handles the group
+    # as a joint complaint (``joint.joint_handling_decide``). None until decided; False: declined, each member's
+    # complaint goes on alone.
+    handled_jointly = models.BooleanField(_("handled jointly"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("handling decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("handling decided by"),
+    )
+    decision_reason = models.TextField(_("reason for the decision"), max_length=2000, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

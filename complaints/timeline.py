@@ -174,6 +174,13 @@ def event_summary(event: Event, platform=None) -> str:
                 "day": data.get("refunded_on"),
                 "reference": data.get("channel_reference"),
             }
+        case EventKind.JOINT_HANDLING_DECIDED:
+            if data.get("handled_jointly"):
+                text = _("Joint complaint JC-%(id)s is handled jointly (SAMR Order 121 Art. 12)")
+            else:
+                text = _("Joint complaint JC-%(id)s is not handled jointly; this complaint goes on alone")
+            text = text % {"id": data.get("joint_complaint")}
+            return f"{text}: {data['reason']}" if data.get("reason") else text
         case _:
             return data.get("reason") or data.get("note") or ""
 

@@ -9,6 +9,7 @@ from rest_framework import permissions, serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from complaints.joint import joint_handling_decide
 from complaints.models import JointComplaint, JointDispute
 from portal import money
 from portal.access import ActsAsRegulator
@@ -18,6 +19,7 @@ from regulation import remediation
 from regulation.models import Refund
 
 NOT_FOUND = error("No such joint complaint in your office's scope.")
+DECIDED = error("The handling of this joint complaint was decided already.")
 FORBIDDEN = error("Only regulators.")
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -66,6 +68,10 @@ class CaseMemberOut(serializers.Serializer):
 
 class JointCaseDetailOut(JointCaseOut):
     summary = serializers.CharField()
+    # The office's decision under SAMR Order 121 Art. 12 (市场监督管理部门可以按共同投诉处理); null until decided.
+    handled_jointly = serializers.BooleanField(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decision_reason = serializers.CharField(allow_blank=True)
     members = CaseMemberOut(many=True)
     refunds = RefundOut(many=True)
 
@@ -117,6 +123,9 @@ class RegulatorJointEndpoint(GenericAPIView):
         data = {
             **case_row(joint),
             "summary": joint.summary,
+            "handled_jointly": joint.handled_jointly,
+            "decided_at": joint.decided_at,
+            "decision_reason": joint.decision_reason,
             "members": [
                 {
                     "membership": line.membership.pk,
@@ -187,3 +196,27 @@ class RegulatorJointRefundView(RegulatorJointEndpoint):
             joint_id=kwargs["id"],
         )
         return self.detail(kwargs["id"], status.HTTP_201_CREATED)
+
+
+class DecideIn(serializers.Serializer):
+    accept = serializers.BooleanField(help_text="true: the office handles the group as a joint complaint.")
+    reason = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="", help_text="Required when declining."
+    )
+
+
+class RegulatorJointDecideView(RegulatorJointEndpoint):
+    serializer_class = DecideIn
+
+    @extend_schema(
+        summary="Decide whether the office handles the group as a joint complaint (SAMR Order 121 Art. 12)",
+        request=DecideIn,
+        responses={200: JointCaseDetailOut, 400: FIELD_ERRORS, 403: FORBIDDEN, 404: NOT_FOUND, 409: DECIDED},
+        tags=["regulator"],
+    )
+    def post(self, request, *args, **kwargs):
+        serializer = DecideIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        joint_handling_decide(by=request.user, joint_id=kwargs["id"], accept=data["accept"], reason=data["reason"])
+        return self.detail(kwargs["id"])

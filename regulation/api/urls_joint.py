@@ -14,4 +14,9 @@ urlpatterns = [
         views.RegulatorJointRefundView.as_view(),
         name="regulator-joint-refunds",
     ),
+    path(
+        "regulator/joint-complaints/<int:id>/decide/",
+        views.RegulatorJointDecideView.as_view(),
+        name="regulator-joint-decide",
+    ),
 ]

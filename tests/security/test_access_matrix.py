@@ -320,6 +320,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("regulation_api:regulator-joint-list", "GET"):            "401 403 403 403 403 403 403 403 401 200 200",
     ("regulation_api:regulator-joint-detail", "GET"):          "401 403 403 403 403 403 403 403 401 200 200",
     ("regulation_api:regulator-joint-refunds", "POST"):        "401 403 403 403 403 403 403 403 401 201 201",
+    ("regulation_api:regulator-joint-decide", "POST"):         "401 403 403 403 403 403 403 403 401 200 200",
     ("complaints:joint-new", "GET"):                           "log 200 404 403 403 403 log log log 403 403",
     ("complaints:joint-new", "POST"):                          "log 302 404 403 403 403 log log log 403 403",
     ("complaints:joint-join", "GET"):                          "log 200 200 403 403 403 log log log 403 403",
@@ -384,6 +385,7 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "complaints_api:joint-adopt": {"id": "proposal"},
     "regulation_api:regulator-joint-detail": {"id": "joint"},
     "regulation_api:regulator-joint-refunds": {"id": "joint"},
+    "regulation_api:regulator-joint-decide": {"id": "joint"},
     "complaints:joint-detail": {"pk": "joint"},
     "complaints:joint-elect": {"pk": "joint"},
     "complaints:joint-act": {"pk": "joint"},
@@ -924,6 +926,7 @@ REQUEST_BODIES = {
         "complaint": world.objects["joint_member_complaint"].pk, "amount": "10.00",
         "refunded_on": timezone.localdate().isoformat(), "channel_reference": "RF-JOINT-1",
     },
+    ("regulation_api:regulator-joint-decide", "POST"): lambda world: {"accept": True, "reason": ""},
     ("complaints:joint-new", "POST"): lambda world: {
         "title": "不发货", "summary": "付款后未收到卡密。", "consent": "on",
     },
