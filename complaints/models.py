@@ -711,13 +711,10 @@ def dossier_upload_to(instance: "DossierExport", filename: str) -> str:
     return f"dossiers/{now:%Y/%m}/{secrets.token_hex(16)}.pdf"
 
 
-class DossierExport(models.Model):
-    """A rendered dossier PDF: prepared in the background for a complaint with many evidence files, or kept
-    after a download so the next one, while the chain head has not moved, is served without rendering."""
+class PreparedFile(models.Model):
+    """What the files prepared in the background for a complaint's requester share (a dossier export, a
+    chargeback pack): who asked, the status and progress the waiting page polls, and why one failed."""
 
-    complaint = models.ForeignKey(
-        Complaint, on_delete=models.CASCADE, related_name="dossier_exports", verbose_name=_("complaint")
-    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -730,13 +727,43 @@ class DossierExport(models.Model):
         _("status"), max_length=10, choices=DossierExportStatus.choices, default=DossierExportStatus.PENDING
     )
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
-    file = models.FileField(upload_to=dossier_upload_to, max_length=200, blank=True, verbose_name=_("file"))
     error = models.CharField(_("error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    # Failures the requester is told about in plain words, kept in ``error`` (any other failure keeps the
+    # exception's text there, for whoever reads the logs, and shows the general message).
+    TIMED_OUT = "timed_out"
+    NOT_QUEUED = "not_queued"
+    FAILURE_MESSAGES: dict = {}
+    GENERAL_FAILURE_MESSAGE = ""
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_unfinished(self) -> bool:
+        return self.status in (DossierExportStatus.PENDING, DossierExportStatus.RUNNING)
+
+    @property
+    def failure_message(self) -> str:
+        """Why it failed, for its requester; empty unless it failed."""
+        if self.status != DossierExportStatus.FAILED:
+            return ""
+        return str(self.FAILURE_MESSAGES.get(self.error, self.GENERAL_FAILURE_MESSAGE))
+
+
+class DossierExport(PreparedFile):
+    """A rendered dossier PDF: prepared in the background for a complaint with many evidence files, or kept
+    after a download so the next one, while the chain head has not moved, is served without rendering."""
+
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="dossier_exports", verbose_name=_("complaint")
+    )
+    file = models.FileField(upload_to=dossier_upload_to, max_length=200, blank=True, verbose_name=_("file"))
     # The complaint's last_event_hash the PDF was rendered from (and prints): a finished export with the current
     # head is the dossier as it stands, so it is served again instead of rendered.
     head_hash = models.CharField(_("chain head"), max_length=64, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -746,28 +773,17 @@ class DossierExport(models.Model):
             models.CheckConstraint(name="dossier_export_progress_0_100", condition=Q(progress__lte=100)),
         ]
 
-    # Failures the requester is told about in plain words, kept in ``error`` (any other failure keeps the
-    # exception's text there, for whoever reads the logs, and shows the general message).
-    TIMED_OUT = "timed_out"
-    NOT_QUEUED = "not_queued"
     FAILURE_MESSAGES = {
-        TIMED_OUT: _(
+        PreparedFile.TIMED_OUT: _(
             "Preparing the dossier took longer than allowed and was stopped. Please try again; if it stops "
             "again, contact us."
         ),
-        NOT_QUEUED: _("The dossier could not be queued just now. Please try again in a minute."),
+        PreparedFile.NOT_QUEUED: _("The dossier could not be queued just now. Please try again in a minute."),
     }
     GENERAL_FAILURE_MESSAGE = _("The dossier could not be prepared. Please try again; if it fails again, contact us.")
 
     def __str__(self) -> str:
         return f"dossier {self.complaint_id} ({self.status})"
-
-    @property
-    def failure_message(self) -> str:
-        """Why the export failed, for its requester; empty unless it failed."""
-        if self.status != DossierExportStatus.FAILED:
-            return ""
-        return str(self.FAILURE_MESSAGES.get(self.error, self.GENERAL_FAILURE_MESSAGE))
 
 
 # --- The rulebook: the legal rules as data, versioned by effective date ------------------------------------
@@ -1234,7 +1250,7 @@ def chargeback_upload_to(instance: "ChargebackPack", filename: str) -> str:
     return f"chargeback/{now:%Y/%m}/{secrets.token_hex(16)}.zip"
 
 
-class ChargebackPack(models.Model):
+class ChargebackPack(PreparedFile):
     """A ZIP for the consumer's payment channel (交易争议 / 交易仲裁 / 拒付): the dossier, the payment vouchers, a
     signed one-page statement in Chinese and a manifest of every file's SHA-256. Built in the background by
     ``complaints.chargeback``; its progress is shown like a dossier export's."""
@@ -1242,24 +1258,9 @@ class ChargebackPack(models.Model):
     complaint = models.ForeignKey(
         Complaint, on_delete=models.CASCADE, related_name="chargeback_packs", verbose_name=_("complaint")
     )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("requested by"),
-    )
-    status = models.CharField(
-        _("status"), max_length=10, choices=DossierExportStatus.choices, default=DossierExportStatus.PENDING
-    )
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     file = models.FileField(upload_to=chargeback_upload_to, max_length=200, blank=True, verbose_name=_("file"))
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     size = models.PositiveBigIntegerField(_("size (bytes)"), null=True, blank=True)
-    error = models.CharField(_("error"), max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -1269,24 +1270,15 @@ class ChargebackPack(models.Model):
             models.CheckConstraint(name="chargeback_pack_progress_0_100", condition=Q(progress__lte=100)),
         ]
 
-    TIMED_OUT = DossierExport.TIMED_OUT
-    NOT_QUEUED = DossierExport.NOT_QUEUED
     FAILURE_MESSAGES = {
-        TIMED_OUT: _("Preparing the chargeback pack took longer than allowed and was stopped. Please try again."),
-        NOT_QUEUED: _("The chargeback pack could not be queued just now. Please try again in a minute."),
+        PreparedFile.TIMED_OUT: _(
+            "Preparing the chargeback pack took longer than allowed and was stopped. Please try again."
+        ),
+        PreparedFile.NOT_QUEUED: _(
+            "The chargeback pack could not be queued just now. Please try again in a minute."
+        ),
     }
     GENERAL_FAILURE_MESSAGE = _("The chargeback pack could not be prepared. Please try again.")
 
     def __str__(self) -> str:
         return f"chargeback pack {self.complaint_id} ({self.status})"
-
-    @property
-    def is_unfinished(self) -> bool:
-        return self.status in (DossierExportStatus.PENDING, DossierExportStatus.RUNNING)
-
-    @property
-    def failure_message(self) -> str:
-        """Why the pack failed, for its requester; empty unless it failed."""
-        if self.status != DossierExportStatus.FAILED:
-            return ""
-        return str(self.FAILURE_MESSAGES.get(self.error, self.GENERAL_FAILURE_MESSAGE))

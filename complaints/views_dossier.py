@@ -48,7 +48,7 @@ def dossier_status(request, pk: int, export_id: int):
         {
             "complaint": complaint,
             "export": export,
-            "is_unfinished": export.status in (DossierExportStatus.PENDING, DossierExportStatus.RUNNING),
+            "is_unfinished": export.is_unfinished,
             **_export_urls(complaint.pk, export.pk),
         },
     )
