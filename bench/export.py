@@ -126,7 +126,7 @@ class PeakMemory:
 
 def export_first(limit: int, *, traced: bool = False) -> ExportRun:
     """``write_export`` over the first ``limit`` rows of the export's own query, into temporary files."""
-    complaints = published_complaints(now=timezone.now()).order_by("created_at", "pk")[:limit]
+    complaints = published_complaints(now=timezone.now(), whole_table=True).order_by("created_at", "pk")[:limit]
     with (
         tempfile.TemporaryFile() as csv_file,
         tempfile.TemporaryFile() as jsonl_file,

@@ -10,9 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from complaints.models import Event
+from complaints import services
+from complaints.models import Event, ResponseOutcome
 from regulation.open_data import filter_published, published_complaints
-from tests.factories import ConsumerFactory, PlatformFactory, file_complaint
+from tests.factories import ConsumerFactory, PlatformFactory, StaffFactory, file_complaint
 
 pytestmark = pytest.mark.django_db
 API_URL = "/api/v1/open/complaints/"
@@ -28,6 +29,26 @@ def test_disputed_is_a_per_record_lookup_not_an_exists_over_the_event_table():
     event_table = re.escape(Event._meta.db_table)
     assert re.search(rf"\(SELECT[^()]*FROM \"?{event_table}\"?", sql)
     assert not re.search(rf"EXISTS\s*\(SELECT[^()]*FROM \"?{event_table}\"?", sql)
+
+
+def test_the_export_reads_the_disputes_in_one_pass_over_the_events():
+    sql = sql_of(published_complaints(whole_table=True))
+    assert re.search(rf"EXISTS\s*\(SELECT[^()]*FROM \"?{re.escape(Event._meta.db_table)}\"?", sql)
+
+
+def test_a_page_and_the_export_agree_on_who_disputed():
+    filed_at = timezone.now() - timedelta(days=20)  # published by age, unanswered
+    disputed = file_complaint()
+    quiet = file_complaint(ConsumerFactory(), PlatformFactory(), now=filed_at, paid_at=filed_at - timedelta(hours=1))
+    agent = StaffFactory(platform=disputed.platform)
+    services.complaint_respond(
+        complaint_id=disputed.pk, by=agent, outcome=ResponseOutcome.REJECTED, message="查无此单",
+        rejection_reason="not_our_order",
+    )  # fmt: skip
+    services.complaint_dispute(complaint_id=disputed.pk, by=disputed.consumer, reason="订单截图证明有此单")
+    for whole_table in (False, True):
+        flags = dict(published_complaints(whole_table=whole_table).values_list("pk", "open_disputed"))
+        assert flags == {disputed.pk: True, quiet.pk: False}, whole_table
 
 
 def test_the_platform_filter_compares_the_platform_id_without_joining_on_the_slug():
