@@ -17,9 +17,9 @@ from portal.models import User
 from portal.pdf import fast_font_subsetting
 from regulation.statistics import rollup_state, warm_rollup_figures
 
-from . import counter, filing, pdf, scenarios, schema, sweep, vanishing
+from . import counter, export, filing, pdf, scenarios, schema, sweep, vanishing
 from .actors import Actors, pick_actors
-from .measure import format_number
+from .measure import Timing, format_number
 from .report import Row, Run, append_run, machine_info
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -86,6 +86,8 @@ def run_benchmark(args: argparse.Namespace, *, command: str) -> int:
         time_sweep(run, args)
     if not args.no_vanishing and selected("vanishing"):
         time_vanishing(run, args)
+    if not args.no_export and selected("open-data export"):
+        time_export(run, args)
     if not args.no_filing and selected("filing"):
         time_filing(run, actors, args)
     for note in args.note:
@@ -211,6 +213,19 @@ def time_vanishing(run: Run, args: argparse.Namespace) -> None:
     )
     run.rows.append(row)
     say(row.markdown())
+
+
+def time_export(run: Run, args: argparse.Namespace) -> None:
+    """The open-data export at two sizes: the wall time, and the peak memory that should not grow with the rows."""
+    for result in export.run(limit=args.export_limit, traced=args.export_tracemalloc):
+        row = Row(
+            f"Open-data export, {result.label} published rows",
+            Timing(samples_ms=[result.milliseconds], queries=[result.queries]),
+            None,
+            note=result.note(),
+        )
+        run.rows.append(row)
+        say(row.markdown())
 
 
 def time_filing(run: Run, actors: Actors, args: argparse.Namespace) -> None:

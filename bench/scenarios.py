@@ -8,13 +8,17 @@ works whatever ``DEBUG`` is.
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import urlencode, urlsplit
 
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.throttling import AnonRateThrottle
 
+from regulation.chargeback_manifest import affected_orders_by_channel
 from regulation.scorecard import SCORECARD_VERSION
 
 from .actors import Actors
@@ -27,6 +31,9 @@ INBOX_FILTER = "problem=card_key_missing"
 # A word of a product the load generator sells (bench/generate/staging.py PRODUCTS): about a ninth of a platform.
 INBOX_SEARCH_WORD = "腾讯视频"
 DEEP_PAGE = 50
+# A PDF rendered in the request (as bench/pdf.py's), and a CSV streamed to its last byte.
+DOCUMENT = p95_at_most(1000)
+OPEN_DATA = "/api/v1/open/complaints/"
 
 
 class ScenarioFailed(RuntimeError):
@@ -109,6 +116,8 @@ def scenarios(actors: Actors) -> list[Scenario]:
         *list_scenarios(actors),
         *scorecard_scenarios(actors),
         *detail_scenarios(actors),
+        *open_data_scenarios(actors),
+        *download_scenarios(actors),
     ]
 
 
@@ -284,6 +293,96 @@ def detail_scenarios(actors: Actors) -> list[Scenario]:
             PAGE,
         ),
     ]
+
+
+def forget_anonymous_throttle() -> None:
+    """Empty the anonymous rate limit of the test client's address, so a long run is never answered 429."""
+    throttle = AnonRateThrottle()
+    cache.delete(throttle.cache_format % {"scope": throttle.scope, "ident": "127.0.0.1"})
+
+
+def without_throttle(resolve: Callable[[Client, str], str]) -> Callable[[Client, str], str]:
+    def resolve_unthrottled(client: Client, url: str) -> str:
+        forget_anonymous_throttle()
+        return resolve(client, url)
+
+    return resolve_unthrottled
+
+
+def open_data_scenarios(actors: Actors) -> list[Scenario]:
+    """The public complaint database API (regulation/api/open_data.py), anonymous: the newest page, a deep
+    cursor page, and its filters. The anonymous rate limit is emptied before each request (not timed)."""
+    last_month = timezone.localdate() - timedelta(days=30)
+    window = urlencode({"date_from": (last_month - timedelta(days=6)).isoformat(), "date_to": last_month.isoformat()})
+    return [
+        Scenario(
+            "Open-data API, page 1",
+            "public",
+            OPEN_DATA,
+            PAGE,
+            before_each=forget_anonymous_throttle,
+        ),
+        Scenario(
+            f"Open-data API, page {DEEP_PAGE}",
+            "public",
+            OPEN_DATA,
+            PAGE,
+            note=f"followed next {DEEP_PAGE - 1}×",
+            resolve=without_throttle(follow_next(DEEP_PAGE - 1)),
+            before_each=forget_anonymous_throttle,
+        ),
+        Scenario(
+            "Open-data API, one platform",
+            "public",
+            f"{OPEN_DATA}?platform={actors.platform.slug}",
+            PAGE,
+            note="the busiest",
+            before_each=forget_anonymous_throttle,
+        ),
+        Scenario(
+            "Open-data API, one week a month ago",
+            "public",
+            f"{OPEN_DATA}?{window}",
+            PAGE,
+            before_each=forget_anonymous_throttle,
+        ),
+        Scenario(
+            "Open-data API, outcome upheld",
+            "public",
+            f"{OPEN_DATA}?outcome=upheld",
+            PAGE,
+            before_each=forget_anonymous_throttle,
+        ),
+    ]
+
+
+def download_scenarios(actors: Actors) -> list[Scenario]:
+    """The regulator's downloads: the busiest platform's chargeback manifest of its busiest payment channel
+    (streamed CSV, timed to its last byte), and the monthly statistics report's PDF (Order 121 Art. 38),
+    national and of the busiest county."""
+    channels = affected_orders_by_channel(actors.regulator, actors.platform)
+    busiest = max(channels, key=lambda row: (row["orders"], row["channel"]))
+    found = [
+        Scenario(
+            "Chargeback manifest CSV, busiest platform",
+            "web-regulator",
+            f"/regulator/platforms/{actors.platform.pk}/chargeback-manifests/{busiest['channel']}.csv",
+            DOCUMENT,
+            note=f"{busiest['channel']}, {busiest['orders']:,} orders; time to last byte",
+        ),
+        Scenario("Monthly statistics report PDF", "web-regulator", "/dashboard/monthly/report.pdf", DOCUMENT),
+    ]
+    if actors.county_office is not None:
+        found.append(
+            Scenario(
+                "County monthly statistics report PDF",
+                "web-county",
+                "/dashboard/monthly/report.pdf",
+                DOCUMENT,
+                note=actors.county_office.division_code,
+            )
+        )
+    return found
 
 
 def prepare(scenario: Scenario, client: Client) -> str:

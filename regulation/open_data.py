@@ -35,6 +35,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import (
+    BooleanField,
     Case,
     Exists,
     F,
@@ -61,6 +62,7 @@ from complaints.models import (
     Response,
 )
 from complaints.selectors import unscoped_complaints_for_system
+from platforms.models import Platform
 from portal.csv_export import csv_lines
 
 from .models import OpenDataRelease
@@ -156,10 +158,29 @@ def _narrative():
     )
 
 
-def published_complaints(*, now: datetime | None = None) -> QuerySet[Complaint]:
+def _disputed(*, whole_table: bool):
+    """Whether the consumer disputed the platform's answer.
+
+    For a page (``whole_table`` false) a scalar subquery, looked up per record through the event's complaint
+    index: PostgreSQL may run an EXISTS once over the whole event table (a hashed subplan) before the first row,
+    which a page of 20 records pays in full (330 ms at 1 M complaints). For the export of every record that one
+    pass is what is wanted, and 1 M lookups would cost more than it.
+    """
+    disputes = Event.objects.filter(complaint=OuterRef("pk"), kind=EventKind.DISPUTED)
+    if whole_table:
+        return Exists(disputes)
+    return Coalesce(
+        Subquery(disputes.annotate(disputed=Value(True, output_field=BooleanField())).values("disputed")[:1]),
+        Value(False),
+        output_field=BooleanField(),
+    )
+
+
+def published_complaints(*, now: datetime | None = None, whole_table: bool = False) -> QuerySet[Complaint]:
     """The complaints the open data publishes at ``now``, annotated with the derived fields, newest first.
 
-    A public, unscoped read: it selects only the fields a record is made of.
+    A public, unscoped read: it selects only the fields a record is made of. ``whole_table`` when every record is
+    read (the export), not a page.
     """
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.PORTAL_OPEN_DATA_PUBLISH_AFTER_DAYS)
@@ -194,7 +215,7 @@ def published_complaints(*, now: datetime | None = None) -> QuerySet[Complaint]:
                     met_at__lte=F("due_at"),
                 )
             ),
-            open_disputed=Exists(Event.objects.filter(complaint=OuterRef("pk"), kind=EventKind.DISPUTED)),
+            open_disputed=_disputed(whole_table=whole_table),
             open_narrative=_narrative(),
         )
         .order_by("-created_at", "-pk")
@@ -221,7 +242,10 @@ def filter_published(
     if date_to:
         complaints = complaints.filter(created_at__lt=_day_start(date_to + timedelta(days=1)))
     if platform:
-        complaints = complaints.filter(platform__slug=platform)
+        # By id, looked up first: filtered through the join on the slug, PostgreSQL plans for an average
+        # platform and sorts all of a busy one's complaints for every page instead of reading them newest first.
+        platform_id = Platform.objects.filter(slug=platform).values_list("pk", flat=True).first()
+        complaints = complaints.none() if platform_id is None else complaints.filter(platform_id=platform_id)
     if problem:
         complaints = complaints.filter(problem=problem)
     if payment_channel:
@@ -313,7 +337,7 @@ def open_data_export(*, day: date | None = None, now: datetime | None = None) ->
     existing = OpenDataRelease.objects.filter(day=day).first()
     if existing is not None:
         return existing
-    complaints = published_complaints(now=now).order_by("created_at", "pk")
+    complaints = published_complaints(now=now, whole_table=True).order_by("created_at", "pk")
     with tempfile.TemporaryFile() as csv_file, tempfile.TemporaryFile() as jsonl_file:
         records = write_export(complaints, csv_file, jsonl_file)
         csv_sha256, csv_size = _digest(csv_file)
